@@ -1,0 +1,139 @@
+"""The `hub` command: one entry point, `--help` on every command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+from hub.demo import play, where_to_look
+from hub.ledger.sqlite import SqliteLedger
+from hub.runtime import kafka_bootstrap, running_hub, until_signalled
+from hub.settings import Settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the `hub` command line; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("aiokafka").setLevel(logging.WARNING)
+    code: int = args.run(args)
+    return code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hub", description="The partner hub.")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    up = commands.add_parser(
+        "up",
+        help="broker, topics, hub and demo (what `make run` runs); Ctrl-C stops",
+        description="Start the hub (and the embedded broker unless HUB_KAFKA_BOOTSTRAP is set), "
+        "play the demo through it, then keep running until Ctrl-C.",
+    )
+    up.add_argument("--no-demo", action="store_true", help="start without playing the demo")
+    up.add_argument(
+        "--exit-after-demo", action="store_true", help="stop after the demo; exit 1 if it failed"
+    )
+    up.set_defaults(run=_up)
+
+    serve = commands.add_parser(
+        "serve",
+        help="run the hub alone (production entry point)",
+        description="Run the hub's intake until SIGTERM or Ctrl-C. Uses HUB_KAFKA_BOOTSTRAP, or "
+        "the embedded broker when it is unset.",
+    )
+    serve.set_defaults(run=_serve)
+
+    ledger = commands.add_parser("ledger", help="inspect the ledger", description="Inspect the ledger.")
+    ledger_commands = ledger.add_subparsers(required=True, metavar="COMMAND")
+    verify = ledger_commands.add_parser(
+        "verify",
+        help="check the hash chain",
+        description="Check the ledger's hash chain; exit 1 naming the first edited or deleted entry.",
+    )
+    verify.add_argument("--path", type=Path, help="ledger file (default: HUB_LEDGER_PATH)")
+    verify.set_defaults(run=_verify)
+    show = ledger_commands.add_parser(
+        "show",
+        help="print entries as JSON lines",
+        description="Print ledger entries as JSON lines, optionally for one notice or one case.",
+    )
+    show.add_argument("--path", type=Path, help="ledger file (default: HUB_LEDGER_PATH)")
+    show.add_argument("--notice", help="only entries about this notice id (ce_id)")
+    show.add_argument("--case", help="only entries about this case id")
+    show.set_defaults(run=_show)
+    return parser
+
+
+def _up(args: argparse.Namespace) -> int:
+    return asyncio.run(_run(Settings(), demo=not args.no_demo, exit_after_demo=args.exit_after_demo))
+
+
+def _serve(_: argparse.Namespace) -> int:
+    return asyncio.run(_run(Settings(), demo=False, exit_after_demo=False))
+
+
+async def _run(settings: Settings, *, demo: bool, exit_after_demo: bool) -> int:
+    async with (
+        kafka_bootstrap(settings, settings.ledger_path.parent) as (bootstrap, embedded),
+        running_hub(settings, bootstrap, embedded=embedded) as hub,
+    ):
+        where_to_look(hub.bootstrap, hub.ledger_path, hub.topics, sys.stdout)
+        ok = True
+        if demo:
+            ok = (await play(hub.bootstrap, hub.catalogue, hub.directory, sys.stdout)).ok
+        if exit_after_demo:
+            return 0 if ok else 1
+        print("hub: running; Ctrl-C to stop", flush=True)
+        await until_signalled()
+    return 0
+
+
+def _ledger_path(args: argparse.Namespace) -> Path:
+    path: Path = args.path or Settings().ledger_path
+    if not path.exists():
+        raise SystemExit(f"hub: no ledger at {path}")
+    return path
+
+
+def _verify(args: argparse.Namespace) -> int:
+    async def check() -> int:
+        ledger = SqliteLedger(_ledger_path(args))
+        try:
+            result = await ledger.verify()
+        finally:
+            await ledger.close()
+        if result.ok:
+            print(f"ledger ok: {result.entries} entries, head {result.head}")
+            return 0
+        print(f"ledger BROKEN: {result.problem} ({result.entries} entries verified before it)")
+        return 1
+
+    return asyncio.run(check())
+
+
+def _show(args: argparse.Namespace) -> int:
+    async def dump() -> int:
+        ledger = SqliteLedger(_ledger_path(args))
+        try:
+            stored = await ledger.entries()
+        finally:
+            await ledger.close()
+        for row in stored:
+            entry = row.entry
+            if args.notice and entry.notice_id != args.notice:
+                continue
+            if args.case and entry.case_id != args.case:
+                continue
+            line = {"seq": row.seq, "recorded_at": row.recorded_at, **asdict(entry)}
+            print(json.dumps(line, ensure_ascii=False))
+        return 0
+
+    return asyncio.run(dump())

@@ -1,0 +1,92 @@
+"""Hash chaining of ledger entries, and its verification (pure functions, no storage)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+GENESIS = "0" * 64
+Kind = Literal["accepted", "rejected", "delivered"]
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One step the hub took. `detail` holds codes, positions and field names: never values."""
+
+    kind: Kind
+    sender: str
+    notice_id: str | None = None
+    case_id: str | None = None
+    contract: str | None = None
+    version: int | None = None
+    office: str | None = None
+    digest: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """An entry as the ledger holds it: numbered, timestamped and chained."""
+
+    seq: int
+    recorded_at: str
+    entry: Entry
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    """The result of checking a chain: `problem` names the first fault, if any."""
+
+    entries: int
+    head: str
+    problem: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the chain is intact."""
+        return self.problem is None
+
+
+def entry_hash(prev_hash: str, seq: int, recorded_at: str, entry: Entry) -> str:
+    """The hash of an entry, covering its position, its time, its content and its predecessor."""
+    body = json.dumps(
+        [seq, recorded_at, asdict(entry)], sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+    return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
+
+
+def chain(prev_hash: str, first_seq: int, recorded_at: str, entries: Iterable[Entry]) -> list[Stored]:
+    """Number and hash new entries after `prev_hash`."""
+    stored = []
+    for seq, entry in enumerate(entries, start=first_seq):
+        digest = entry_hash(prev_hash, seq, recorded_at, entry)
+        stored.append(Stored(seq, recorded_at, entry, prev_hash, digest))
+        prev_hash = digest
+    return stored
+
+
+def verify(rows: Iterable[Stored], head: tuple[int, str] | None) -> Verification:
+    """Check numbering, links and hashes, then that the recorded head is the last entry.
+
+    `head` is the (seq, hash) the ledger recorded with its last append; it catches the removal
+    of the newest entries, which no link could show.
+    """
+    expected_seq, prev = 1, GENESIS
+    for row in rows:
+        if row.seq != expected_seq:
+            return Verification(expected_seq - 1, prev, f"entry #{expected_seq} is missing")
+        if row.prev_hash != prev:
+            return Verification(row.seq - 1, prev, f"entry #{row.seq} does not follow #{row.seq - 1}")
+        if entry_hash(prev, row.seq, row.recorded_at, row.entry) != row.hash:
+            return Verification(row.seq - 1, prev, f"entry #{row.seq} was altered")
+        expected_seq, prev = row.seq + 1, row.hash
+    count = expected_seq - 1
+    recorded = head or (0, GENESIS)
+    if recorded != (count, prev):
+        return Verification(count, prev, f"the chain ends at #{count} but the head says #{recorded[0]}")
+    return Verification(count, prev)

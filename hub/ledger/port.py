@@ -1,0 +1,31 @@
+"""The ledger port: what the pipeline needs from any storage backend."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from typing import Protocol
+
+from hub.ledger.chain import Entry, Stored, Verification
+from hub.pipeline import NoticeKey, Seen
+
+
+class Ledger(Protocol):
+    """Append-only storage of hash-chained entries."""
+
+    async def append(self, entries: Sequence[Entry]) -> None:
+        """Record entries, in order, in one transaction; durable when this returns."""
+
+    async def seen(self, keys: Collection[NoticeKey]) -> dict[NoticeKey, Seen]:
+        """For each already accepted notice among `keys`: its digest and the offices served."""
+        ...
+
+    async def entries(self) -> list[Stored]:
+        """Every entry, in chain order."""
+        ...
+
+    async def verify(self) -> Verification:
+        """Check the hash chain end to end."""
+        ...
+
+    async def close(self) -> None:
+        """Release the storage."""

@@ -1,0 +1,173 @@
+"""The ledger in a SQLite file: the embedded default.
+
+Every append is one transaction (WAL, synchronous=FULL), so an entry the pipeline was told is
+recorded survives a crash of the process or of the machine. Calls run in a worker thread so the
+event loop keeps serving the broker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Collection, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from hub.ledger.chain import GENESIS, Entry, Stored, Verification, chain, verify
+from hub.pipeline import NoticeKey, Seen
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS entries (
+    seq         INTEGER PRIMARY KEY,
+    recorded_at TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    sender      TEXT NOT NULL,
+    notice_id   TEXT,
+    case_id     TEXT,
+    contract    TEXT,
+    version     INTEGER,
+    office      TEXT,
+    digest      TEXT,
+    detail      TEXT NOT NULL,
+    prev_hash   TEXT NOT NULL,
+    hash        TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS entries_notice ON entries (notice_id, sender);
+CREATE INDEX IF NOT EXISTS entries_case ON entries (case_id);
+CREATE TABLE IF NOT EXISTS head (
+    id   INTEGER PRIMARY KEY CHECK (id = 1),
+    seq  INTEGER NOT NULL,
+    hash TEXT NOT NULL
+);
+"""
+COLUMNS = "seq, recorded_at, kind, sender, notice_id, case_id, contract, version, office, digest, detail, prev_hash, hash"
+LOOKUP_CHUNK = 500
+
+
+def utc_now() -> datetime:
+    """The current time in UTC (the default clock)."""
+    return datetime.now(UTC)
+
+
+class SqliteLedger:
+    """`Ledger` on a SQLite file."""
+
+    def __init__(self, path: Path, clock: Callable[[], datetime] = utc_now) -> None:
+        """Open (and create if needed) the ledger at `path`."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(SCHEMA)
+        self._lock = threading.Lock()
+        self._clock = clock
+
+    async def append(self, entries: Sequence[Entry]) -> None:
+        """Record entries in one transaction."""
+        if entries:
+            await asyncio.to_thread(self._append, entries)
+
+    async def seen(self, keys: Collection[NoticeKey]) -> dict[NoticeKey, Seen]:
+        """What is already recorded about these notices."""
+        if not keys:
+            return {}
+        return await asyncio.to_thread(self._seen, keys)
+
+    async def entries(self) -> list[Stored]:
+        """Every entry, in chain order."""
+        return await asyncio.to_thread(self._entries)
+
+    async def verify(self) -> Verification:
+        """Check the whole chain."""
+        return await asyncio.to_thread(self._verify)
+
+    async def close(self) -> None:
+        """Close the database."""
+        with self._lock:
+            self._db.close()
+
+    def _append(self, entries: Sequence[Entry]) -> None:
+        recorded_at = self._clock().isoformat(timespec="microseconds")
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                row = self._db.execute("SELECT seq, hash FROM head WHERE id = 1").fetchone()
+                last_seq, last_hash = row if row else (0, GENESIS)
+                stored = chain(last_hash, last_seq + 1, recorded_at, entries)
+                self._db.executemany(
+                    f"INSERT INTO entries ({COLUMNS}) VALUES ({', '.join('?' * 13)})",  # noqa: S608
+                    [_row(s) for s in stored],
+                )
+                self._db.execute(
+                    "INSERT INTO head (id, seq, hash) VALUES (1, ?, ?) "
+                    "ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+                    (stored[-1].seq, stored[-1].hash),
+                )
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _seen(self, keys: Collection[NoticeKey]) -> dict[NoticeKey, Seen]:
+        wanted = {(k.id, k.source) for k in keys}
+        ids = sorted({k.id for k in keys})
+        digests: dict[NoticeKey, str] = {}
+        delivered: dict[NoticeKey, set[str]] = {}
+        with self._lock:
+            for start in range(0, len(ids), LOOKUP_CHUNK):
+                chunk = ids[start : start + LOOKUP_CHUNK]
+                rows = self._db.execute(
+                    "SELECT notice_id, sender, kind, digest, office FROM entries "  # noqa: S608
+                    f"WHERE kind IN ('accepted', 'delivered') AND notice_id IN ({', '.join('?' * len(chunk))})",
+                    chunk,
+                ).fetchall()
+                for notice_id, sender, kind, digest, office in rows:
+                    if (notice_id, sender) not in wanted:
+                        continue
+                    key = NoticeKey(sender, notice_id)
+                    if kind == "accepted":
+                        digests[key] = digest
+                    else:
+                        delivered.setdefault(key, set()).add(office)
+        return {key: Seen(d, frozenset(delivered.get(key, ()))) for key, d in digests.items()}
+
+    def _entries(self) -> list[Stored]:
+        with self._lock:
+            rows = self._db.execute(f"SELECT {COLUMNS} FROM entries ORDER BY seq").fetchall()  # noqa: S608
+        return [_stored(row) for row in rows]
+
+    def _verify(self) -> Verification:
+        with self._lock:
+            head = self._db.execute("SELECT seq, hash FROM head WHERE id = 1").fetchone()
+            rows = self._db.execute(f"SELECT {COLUMNS} FROM entries ORDER BY seq").fetchall()  # noqa: S608
+        return verify((_stored(row) for row in rows), tuple(head) if head else None)
+
+
+def _row(stored: Stored) -> tuple[Any, ...]:
+    e = stored.entry
+    detail = json.dumps(e.detail, sort_keys=True, ensure_ascii=False)
+    return (
+        stored.seq,
+        stored.recorded_at,
+        e.kind,
+        e.sender,
+        e.notice_id,
+        e.case_id,
+        e.contract,
+        e.version,
+        e.office,
+        e.digest,
+        detail,
+        stored.prev_hash,
+        stored.hash,
+    )
+
+
+def _stored(row: tuple[Any, ...]) -> Stored:
+    seq, recorded_at, kind, sender, notice_id, case_id, contract, version, office, digest = row[:10]
+    detail, prev_hash, digest_hash = row[10:]
+    entry = Entry(kind, sender, notice_id, case_id, contract, version, office, digest, json.loads(detail))
+    return Stored(seq, recorded_at, entry, prev_hash, digest_hash)

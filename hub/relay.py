@@ -1,0 +1,212 @@
+"""The relay: one batch of inbound records through intake, ledger and delivery.
+
+Order, for at-least-once with a truthful ledger:
+1. examine every record and deduplicate against the ledger (and within the batch);
+2. record the decisions (accepted, rejected) in one transaction;
+3. publish the deliveries and rejection notices and wait for the broker to hold them;
+4. record the deliveries in one transaction.
+Only then does the caller commit the consumer offsets. If the hub stops between 2 and 4, the
+records come back: accepted notices are recognised and only their missing deliveries are made.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from hub.contracts import schema_id_for
+from hub.envelope import RECIPIENT_HEADER, Outgoing, Record, write_record
+from hub.ledger import Entry, Ledger
+from hub.pipeline import Admitted, Intake, Rejected, Seen, reconcile
+from hub.projection import leaf_paths
+from hub.topics import outbound
+
+REJECTION = "hub.rejection"
+HUB_SOURCE = "/hub"
+REJECTION_NAMESPACE = uuid.UUID("8d7a1f0e-54b1-4c52-b0a4-6a1f7c0c2d91")
+
+Publish = Callable[[Sequence[Outgoing]], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class BatchReport:
+    """What one batch did, in counts (safe to log)."""
+
+    accepted: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+    resumed: int = 0
+    delivered: int = 0
+
+
+class Relay:
+    """Moves batches of inbound records to their recipients, recording every step."""
+
+    def __init__(
+        self,
+        intake: Intake,
+        ledger: Ledger,
+        publish: Publish,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        """Relay with these checks, this ledger and this way to publish."""
+        self._intake = intake
+        self._ledger = ledger
+        self._publish = publish
+        self._clock = clock
+
+    async def process(self, records: Sequence[Record]) -> BatchReport:
+        """Handle one batch; returns once everything is delivered and recorded."""
+        examined = [self._intake.examine(record) for record in records]
+        keys = {o.key for o in examined if isinstance(o, Admitted)}
+        known = await self._ledger.seen(keys)
+        notices: list[Admitted] = []
+        rejections: list[Rejected] = []
+        duplicates = 0
+        for outcome in examined:
+            decided = outcome
+            if isinstance(outcome, Admitted):
+                decided = reconcile(outcome, known.get(outcome.key))
+                if isinstance(decided, Admitted):
+                    # A later copy in the same batch is a duplicate of this one.
+                    planned = {d.recipient.address for d in outcome.deliveries}
+                    known[outcome.key] = Seen(outcome.digest, frozenset(planned))
+            if decided is None:
+                duplicates += 1
+            elif isinstance(decided, Admitted):
+                notices.append(decided)
+            else:
+                rejections.append(decided)
+
+        await self._ledger.append(
+            [_accepted(n) for n in notices if not n.resumed] + [_rejected(r) for r in rejections]
+        )
+        now = self._clock().isoformat(timespec="milliseconds")
+        outgoing = [out for n in notices for out in _deliveries(n)]
+        outgoing += [_rejection_notice(r, now) for r in rejections]
+        await self._publish(outgoing)
+        await self._ledger.append([e for n in notices for e in _delivered(n)])
+        return BatchReport(
+            accepted=sum(1 for n in notices if not n.resumed),
+            rejected=len(rejections),
+            duplicates=duplicates,
+            resumed=sum(1 for n in notices if n.resumed),
+            delivered=sum(len(n.deliveries) for n in notices),
+        )
+
+
+def _accepted(notice: Admitted) -> Entry:
+    env = notice.envelope
+    detail = {
+        "position": _position(notice.record),
+        "time": env.time,
+        "recipients": [d.recipient.address for d in notice.deliveries],
+        "unrouted": [{"consumer": u.consumer, "cause": u.cause} for u in notice.unrouted],
+    }
+    return Entry(
+        "accepted",
+        env.source,
+        env.id,
+        notice.case_id,
+        notice.contract.id,
+        notice.version.major,
+        None,
+        notice.digest,
+        detail,
+    )
+
+
+def _rejected(rejection: Rejected) -> Entry:
+    detail = {
+        "position": _position(rejection.record),
+        "reasons": [r.as_json() for r in rejection.reasons],
+        "rejection_id": _rejection_id(rejection.record),
+    }
+    sender = f"/{rejection.recipient}"
+    return Entry(
+        "rejected", sender, rejection.notice_id, rejection.case_id, rejection.contract, detail=detail
+    )
+
+
+def _delivered(notice: Admitted) -> list[Entry]:
+    env = notice.envelope
+    full = leaf_paths(notice.payload)
+    entries = []
+    for delivery in notice.deliveries:
+        sent = leaf_paths(delivery.payload)
+        detail = {
+            "fields_sent": sorted(sent),
+            "fields_withheld": sorted(full - sent),
+            "topic": outbound(delivery.recipient.partner),
+        }
+        entries.append(
+            Entry(
+                "delivered",
+                env.source,
+                env.id,
+                notice.case_id,
+                notice.contract.id,
+                notice.version.major,
+                delivery.recipient.address,
+                notice.digest,
+                detail,
+            )
+        )
+    return entries
+
+
+def _deliveries(notice: Admitted) -> list[Outgoing]:
+    env = notice.envelope
+    extra = {k: v for k, v in (("traceparent", env.traceparent), ("tracestate", env.tracestate)) if v}
+    return [
+        write_record(
+            topic=outbound(d.recipient.partner),
+            key=notice.case_id,
+            event_id=env.id,
+            source=env.source,
+            event_type=env.type,
+            time=env.time,
+            dataschema=notice.version.schema_id,
+            data=json.dumps(d.payload, ensure_ascii=False, separators=(",", ":")).encode(),
+            extra={RECIPIENT_HEADER: d.recipient.address, **extra},
+        )
+        for d in notice.deliveries
+    ]
+
+
+def _rejection_notice(rejection: Rejected, now: str) -> Outgoing:
+    record = rejection.record
+    body = {
+        "refused": {
+            "id": rejection.notice_id,
+            "type": rejection.contract,
+            "topic": record.topic,
+            "partition": record.partition,
+            "offset": record.offset,
+        },
+        "reasons": [r.as_json() for r in rejection.reasons],
+        "rejected_at": now,
+    }
+    return write_record(
+        topic=outbound(rejection.partner),
+        key=rejection.case_id,
+        event_id=_rejection_id(record),
+        source=HUB_SOURCE,
+        event_type=REJECTION,
+        time=now,
+        dataschema=schema_id_for(REJECTION, 1),
+        data=json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(),
+        extra={RECIPIENT_HEADER: rejection.recipient},
+    )
+
+
+def _rejection_id(record: Record) -> str:
+    """Stable across replays, so a sender can drop a rejection it already has."""
+    return str(uuid.uuid5(REJECTION_NAMESPACE, _position(record)))
+
+
+def _position(record: Record) -> str:
+    return f"{record.topic}/{record.partition}/{record.offset}"

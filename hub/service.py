@@ -1,0 +1,155 @@
+"""The Kafka edge of the hub: topics, the FastStream broker, and the intake subscriber.
+
+The subscriber reads every `hub.in.*` topic in batches and hands raw records to the relay.
+Offsets are committed only after the relay returns (at-least-once); a batch that fails on
+infrastructure (ledger, broker) is not acknowledged and is read again after a back-off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from aiokafka import ConsumerRecord
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from faststream.message import StreamMessage
+
+from hub.envelope import Outgoing, Record
+from hub.relay import Relay
+from hub.settings import Settings
+from hub.topics import inbound
+
+log = logging.getLogger("hub")
+TOPIC_WAIT_S = 30.0
+
+
+async def ensure_topics(bootstrap: str, names: Sequence[str], partitions: int, replication: int) -> None:
+    """Create the topics that do not exist yet, through the admin API, and wait until they do."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="partner-hub-admin")
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [name for name in names if name not in existing]
+        if missing:
+            response = await admin.create_topics(
+                [NewTopic(name, partitions, replication) for name in missing]
+            )
+            for topic, code, *_ in getattr(response, "topic_errors", []):
+                if code not in (0, TopicAlreadyExistsError.errno):
+                    raise RuntimeError(f"could not create topic {topic}: Kafka error {code}")
+        async with asyncio.timeout(TOPIC_WAIT_S):
+            while not set(names) <= set(await admin.list_topics()):
+                await asyncio.sleep(0.1)
+    finally:
+        await admin.close()
+
+
+def build_broker(settings: Settings, bootstrap: str, *, embedded: bool) -> KafkaBroker:
+    """A FastStream Kafka broker writing with acks=all, idempotent where the broker allows."""
+    return KafkaBroker(
+        bootstrap,
+        client_id="partner-hub",
+        acks="all",
+        enable_idempotence=settings.idempotence(embedded=embedded),
+        log_level=logging.DEBUG,
+    )
+
+
+def kafka_publisher(broker: KafkaBroker) -> Callable[[Sequence[Outgoing]], Awaitable[None]]:
+    """Publish records concurrently and return once the broker holds all of them."""
+
+    async def publish(outgoing: Sequence[Outgoing]) -> None:
+        pending = [
+            await broker.publish(o.value, o.topic, key=o.key, headers=o.headers, no_confirm=True)
+            for o in outgoing
+        ]
+        await asyncio.gather(*pending)
+
+    return publish
+
+
+async def tolerant_parser(
+    records: tuple[ConsumerRecord[bytes, bytes], ...],
+    original: Callable[[Any], Awaitable[StreamMessage[Any]]],
+) -> StreamMessage[Any]:
+    """FastStream's batch parser, made safe for headers that are not UTF-8.
+
+    FastStream decodes every header for its own bookkeeping; a record with a non-UTF-8 header
+    would make it fail before the handler runs, and be read again forever. The relay needs the
+    raw bytes (it rejects such records), so the original records stay in `raw_message`.
+    """
+    try:
+        return await original(records)
+    except UnicodeDecodeError:
+        safe = tuple(
+            dataclasses.replace(r, headers=[(k, _printable(v)) for k, v in r.headers]) for r in records
+        )
+        message = await original(safe)
+        message.raw_message = records
+        return message
+
+
+def _printable(value: bytes) -> bytes:
+    return value.decode("utf-8", "replace").encode("utf-8")
+
+
+async def raw_decoder(_: StreamMessage[Any]) -> None:
+    """The relay reads raw records itself: nothing to decode here."""
+
+
+class Backoff:
+    """Exponential back-off between retries of a failed batch."""
+
+    def __init__(self, maximum: float, first: float = 0.5) -> None:
+        """Start at `first` seconds, double each time, never above `maximum`."""
+        self._first, self._maximum, self._next = first, maximum, first
+
+    async def wait(self) -> None:
+        """Sleep, then lengthen the next wait."""
+        await asyncio.sleep(self._next)
+        self._next = min(self._next * 2, self._maximum)
+
+    def reset(self) -> None:
+        """A batch succeeded: start again from the first delay."""
+        self._next = self._first
+
+
+def subscribe_intake(broker: KafkaBroker, relay: Relay, partners: Sequence[str], settings: Settings) -> None:
+    """Register the intake subscriber on every partner's inbound topic."""
+    backoff = Backoff(settings.retry_backoff_max_s)
+
+    @broker.subscriber(
+        *(inbound(p) for p in partners),
+        group_id=settings.group_id,
+        batch=True,
+        max_records=settings.batch_max_records,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        parser=tolerant_parser,
+        decoder=raw_decoder,
+        title="hub-intake",
+    )
+    async def intake(message: KafkaMessage) -> None:
+        records = [_record(r) for r in message.raw_message]
+        try:
+            report = await relay.process(records)
+        except Exception as error:
+            # The type only: infrastructure errors can quote a record, never log it.
+            log.error("batch of %d failed (%s); will retry", len(records), type(error).__name__)  # noqa: TRY400
+            await backoff.wait()
+            raise
+        backoff.reset()
+        log.info("batch done: %s", report)
+
+
+def _record(raw: ConsumerRecord[bytes, bytes]) -> Record:
+    return Record(
+        raw.topic, raw.partition, raw.offset, raw.key, raw.value, tuple(raw.headers or ())
+    )

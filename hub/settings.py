@@ -1,0 +1,39 @@
+"""The hub's settings, read from `HUB_*` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set; the defaults run the embedded demo."""
+
+    model_config = SettingsConfigDict(env_prefix="HUB_", frozen=True)
+
+    kafka_bootstrap: str | None = Field(
+        default=None,
+        description="External Kafka cluster (host:port,...); unset starts the embedded broker.",
+    )
+    kafka_idempotence: bool | None = Field(
+        default=None,
+        description="Idempotent producer; default on for an external cluster, off for the "
+        "embedded broker, which does not support it.",
+    )
+    group_id: str = "partner-hub"
+    topic_partitions: int = Field(default=3, ge=1)
+    topic_replication: int = Field(default=1, ge=1)
+    ledger_path: Path = Path(".hub/ledger.sqlite")
+    directory_path: Path = PROJECT_ROOT / "directory" / "haute-vienne.yaml"
+    contracts_path: Path = PROJECT_ROOT / "contracts"
+    batch_max_records: int = Field(default=500, ge=1)
+    max_record_bytes: int = Field(default=256 * 1024, ge=1024)
+    retry_backoff_max_s: float = Field(default=30.0, gt=0)
+
+    def idempotence(self, *, embedded: bool) -> bool:
+        """Whether the producer should be idempotent on this broker."""
+        return (not embedded) if self.kafka_idempotence is None else self.kafka_idempotence

@@ -1,0 +1,86 @@
+"""Payload validation against a contract version, reported without echoing any value.
+
+jsonschema's own messages quote the offending value; these reasons are rebuilt from the schema
+side of each error (the rule and its limit) and the instance path only.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from hub.reasons import Reason
+
+MAX_REASONS = 20
+SAFE_PROPERTY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$")
+LIMITS = {
+    "minLength": "at least {} characters",
+    "maxLength": "at most {} characters",
+    "minimum": "at least {}",
+    "maximum": "at most {}",
+    "exclusiveMinimum": "more than {}",
+    "exclusiveMaximum": "less than {}",
+    "minItems": "at least {} items",
+    "maxItems": "at most {} items",
+}
+
+
+def schema_reasons(validator: Draft202012Validator, payload: Any) -> list[Reason]:
+    """Every rule of the schema the payload breaks (at most `MAX_REASONS`), as safe reasons."""
+    reasons: list[Reason] = []
+    for error in validator.iter_errors(payload):
+        reasons.extend(_reasons(error))
+        if len(reasons) >= MAX_REASONS:
+            break
+    return reasons[:MAX_REASONS]
+
+
+def pointer(path: Any) -> str:
+    """A JSON Pointer (RFC 6901) for an instance path."""
+    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
+
+
+def _code(rule: str) -> str:
+    return "schema." + re.sub(r"(?<!^)([A-Z])", r"-\1", rule).lower()
+
+
+def _reasons(error: ValidationError) -> list[Reason]:
+    rule = str(error.validator)
+    at = pointer(error.absolute_path)
+    limit = error.validator_value
+    if rule == "required":
+        instance = error.instance if isinstance(error.instance, dict) else {}
+        return [
+            Reason(_code(rule), "required property is missing", f"{at}/{name}")
+            for name in limit
+            if name not in instance
+        ]
+    if rule in {"additionalProperties", "unevaluatedProperties"}:
+        allowed = set(error.schema.get("properties", {})) if isinstance(error.schema, dict) else set()
+        extra = [k for k in error.instance if k not in allowed] if isinstance(error.instance, dict) else []
+        return [
+            Reason(_code(rule), "property not defined by the contract", f"{at}/{name}")
+            if SAFE_PROPERTY.match(name)
+            else Reason(_code(rule), "a property not defined by the contract", at)
+            for name in extra
+        ] or [Reason(_code(rule), "properties not defined by the contract", at)]
+    if rule == "type":
+        return [Reason(_code(rule), f"expected type {_listed(limit)}", at)]
+    if rule == "format":
+        return [Reason(_code(rule), f"not a valid {limit}", at)]
+    if rule == "pattern":
+        return [Reason(_code(rule), f"does not match the pattern {limit}", at)]
+    if rule == "enum":
+        return [Reason(_code(rule), f"not one of {_listed(limit)}", at)]
+    if rule in LIMITS:
+        return [Reason(_code(rule), "must be " + LIMITS[rule].format(limit), at)]
+    return [Reason(_code(rule), f"breaks the contract's {rule} rule", at)]
+
+
+def _listed(value: Any) -> str:
+    text = ", ".join(json.dumps(v, ensure_ascii=False) for v in value) if isinstance(value, list) else json.dumps(value)
+    return text if len(text) <= 200 else text[:197] + "..."
