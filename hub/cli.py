@@ -21,7 +21,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the `hub` command line; returns the exit code."""
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
     code: int = args.run(args)
     return code
@@ -51,12 +53,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(run=_serve)
 
-    ledger = commands.add_parser("ledger", help="inspect the ledger", description="Inspect the ledger.")
+    ledger = commands.add_parser(
+        "ledger", help="inspect the ledger", description="Inspect the ledger."
+    )
     ledger_commands = ledger.add_subparsers(required=True, metavar="COMMAND")
     verify = ledger_commands.add_parser(
         "verify",
         help="check the hash chain",
-        description="Check the ledger's hash chain; exit 1 naming the first edited or deleted entry.",
+        description="Check the ledger's hash chain; exit 1 naming the first edited or deleted "
+        "entry.",
     )
     verify.add_argument("--path", type=Path, help="ledger file (default: HUB_LEDGER_PATH)")
     verify.set_defaults(run=_verify)
@@ -73,7 +78,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _up(args: argparse.Namespace) -> int:
-    return asyncio.run(_run(Settings(), demo=not args.no_demo, exit_after_demo=args.exit_after_demo))
+    return asyncio.run(
+        _run(Settings(), demo=not args.no_demo, exit_after_demo=args.exit_after_demo)
+    )
 
 
 def _serve(_: argparse.Namespace) -> int:

@@ -1,4 +1,4 @@
-"""The contract catalogue: versioned JSON Schemas and the metadata that says who sends and who sees what.
+"""The contract catalogue: versioned JSON Schemas, and metadata saying who sends and who sees what.
 
 Contracts are data under `contracts/`; this module reads them, checks them, and answers the
 pipeline's questions (which contract and version is this record, is its payload valid).
@@ -43,11 +43,13 @@ class Route(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    commune: str = Field(description="Payload path of the INSEE commune code that selects the office.")
+    commune: str = Field(
+        description="Payload path of the INSEE commune code that selects the office."
+    )
 
 
 class Consumer(BaseModel):
-    """An office (or office kind, when routed) that receives a contract's notices, and what it sees."""
+    """An office (an office kind, when routed) that receives a contract's notices, and its view."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

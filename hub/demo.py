@@ -59,7 +59,9 @@ def examples(contract: Contract, kind: str) -> list[dict[str, Any]]:
     return [{k: v for k, v in payload.items() if k != "$comment"} for payload in loaded]
 
 
-def notice(contract: Contract, sender: str, payload: dict[str, Any], notice_id: str | None = None) -> Outgoing:
+def notice(
+    contract: Contract, sender: str, payload: dict[str, Any], notice_id: str | None = None
+) -> Outgoing:
     """A notice from `sender` (`partner/office`) as a partner's system would publish it."""
     partner = sender.split("/", 1)[0]
     return write_record(
@@ -74,7 +76,9 @@ def notice(contract: Contract, sender: str, payload: dict[str, Any], notice_id: 
     )
 
 
-def scenario(catalogue: Catalogue, directory: PartnerDirectory) -> tuple[list[Outgoing], Expectation]:
+def scenario(
+    catalogue: Catalogue, directory: PartnerDirectory
+) -> tuple[list[Outgoing], Expectation]:
     """The records the demo sends, and what should come back."""
     router = Router(directory)
     sent: list[Outgoing] = []
@@ -100,7 +104,9 @@ def scenario(catalogue: Catalogue, directory: PartnerDirectory) -> tuple[list[Ou
         other = next(p for p in directory.partners if p != sender.split("/", 1)[0])
         spoofed = notice(contract, f"{other}/{directory.offices(other)[0]}", valid[0])
         faulty.append(_on_topic(spoofed, first.topic))
-        faulty.append(Outgoing(first.topic, None, b"\xff\xfe not json", {"ce_id": str(uuid.uuid4())}))
+        faulty.append(
+            Outgoing(first.topic, None, b"\xff\xfe not json", {"ce_id": str(uuid.uuid4())})
+        )
         sent += faulty
         expect.rejections |= {o.headers["ce_id"] for o in faulty}
     return sent, expect
@@ -110,7 +116,9 @@ def _on_topic(record: Outgoing, topic: str) -> Outgoing:
     return Outgoing(topic, record.key, record.value, record.headers)
 
 
-async def play(bootstrap: str, catalogue: Catalogue, directory: PartnerDirectory, out: TextIO) -> DemoResult:
+async def play(
+    bootstrap: str, catalogue: Catalogue, directory: PartnerDirectory, out: TextIO
+) -> DemoResult:
     """Send the scenario, collect what the hub writes back, and print a summary."""
     records, expect = scenario(catalogue, directory)
     reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
@@ -193,7 +201,9 @@ def _print(result: DemoResult, out: TextIO) -> None:
         print(f"demo: MISSING {line}", file=out)
     for line in result.unexpected:
         print(f"demo: UNEXPECTED {line}", file=out)
-    print("demo: " + ("every notice reached exactly its offices" if result.ok else "FAILED"), file=out)
+    print(
+        "demo: " + ("every notice reached exactly its offices" if result.ok else "FAILED"), file=out
+    )
 
 
 def where_to_look(bootstrap: str, ledger: Path, topics: tuple[str, ...], out: TextIO) -> None:

@@ -58,18 +58,22 @@ class EmbeddedBroker:
                 "or set HUB_KAFKA_BOOTSTRAP to an external cluster"
             ) from error
         url = f"tcp://{self.bootstrap}"
-        log = open(self._log_path, "ab") if self._log_path else subprocess.DEVNULL  # noqa: SIM115, PTH123
-        self._process = subprocess.Popen(  # noqa: S603 - our own broker binary, fixed arguments
-            [binary, "broker", "--listener-url", url, "--advertised-listener-url", url],
-            stdout=log,
-            stderr=log,
-            preexec_fn=_die_with_parent,  # noqa: PLW1509 - only prctl, safe before exec
-        )
+        with contextlib.ExitStack() as files:
+            log = files.enter_context(self._log_path.open("ab")) if self._log_path else None
+            self._process = subprocess.Popen(  # noqa: S603 - our own broker binary, fixed arguments
+                [binary, "broker", "--listener-url", url, "--advertised-listener-url", url],
+                stdout=log or subprocess.DEVNULL,
+                stderr=log or subprocess.DEVNULL,
+                preexec_fn=_die_with_parent,  # noqa: PLW1509 - only prctl, safe before exec
+            )
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
                 raise EmbeddedBrokerError(f"the broker exited with code {self._process.returncode}")
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), 0.2):
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", self.port), 0.2),
+            ):
                 return self.bootstrap
             time.sleep(0.05)
         self.stop()
@@ -87,7 +91,10 @@ class EmbeddedBroker:
         return self.start()
 
     def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         """Stop."""
         self.stop()

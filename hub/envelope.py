@@ -23,7 +23,9 @@ RECIPIENT_HEADER = "ce_recipient"
 TRACE_HEADERS = ("traceparent", "tracestate")
 REQUIRED = ("ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "ce_dataschema")
 SAFE_HEADER_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
-SOURCE = re.compile(r"^/([a-z][a-z0-9-]{1,31})/([a-z][a-z0-9-]{1,31}(?::[a-z0-9][a-z0-9-]{0,63})?)$")
+SOURCE = re.compile(
+    r"^/([a-z][a-z0-9-]{1,31})/([a-z][a-z0-9-]{1,31}(?::[a-z0-9][a-z0-9-]{0,63})?)$"
+)
 EVENT_ID = re.compile(r"^[\x21-\x7e]{1,200}$")
 CONTRACT_TYPE = re.compile(r"^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$")
 DATASCHEMA = re.compile(r"^https?://[\x21-\x7e]{1,300}$")
@@ -93,7 +95,9 @@ def read_envelope(headers: dict[str, str]) -> Envelope:
     reasons = [reason for reason in missing if reason.pointer not in headers]
     content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if content_type != JSON:
-        reasons.append(Reason("envelope.content-type", f"content-type must be {JSON}", "content-type"))
+        reasons.append(
+            Reason("envelope.content-type", f"content-type must be {JSON}", "content-type")
+        )
     checks = (
         ("ce_specversion", lambda v: v == SPECVERSION, f"must be {SPECVERSION}"),
         ("ce_id", EVENT_ID.match, "must be 1 to 200 printable ASCII characters"),
@@ -125,7 +129,7 @@ def read_envelope(headers: dict[str, str]) -> Envelope:
 
 def _is_rfc3339(value: str) -> bool:
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(value)
     except ValueError:
         return False
     return "T" in value and parsed.tzinfo is not None

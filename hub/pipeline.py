@@ -15,7 +15,7 @@ from typing import Any
 
 from hub.contracts import Catalogue, Contract, ContractVersion
 from hub.directory import PartnerDirectory
-from hub.envelope import EVENT_ID, CONTRACT_TYPE, Envelope, Record, header_map, read_envelope
+from hub.envelope import CONTRACT_TYPE, EVENT_ID, Envelope, Record, header_map, read_envelope
 from hub.reasons import Reason, Refusal
 from hub.routing import Recipient, Router, Unrouted
 from hub.topics import partner_of
@@ -97,7 +97,9 @@ def reconcile(notice: Admitted, seen: Seen | None) -> Admitted | Rejected | None
     if seen is None:
         return notice
     if seen.digest != notice.digest:
-        reason = Reason("notice.conflict", "this id was already accepted with other content", "ce_id")
+        reason = Reason(
+            "notice.conflict", "this id was already accepted with other content", "ce_id"
+        )
         return Rejected(
             notice.record,
             (reason,),
@@ -140,9 +142,7 @@ class Intake:
             self._check_sender(partner, envelope)
             contract, version = self._contract(envelope)
             payload = _parse_json(record.value or b"")
-            reasons = schema_reasons(version.validator, payload)
-            if reasons:
-                raise Refusal(*reasons)
+            _check_schema(version, payload)
             case_id = _case_id(record.key, envelope)
         except Refusal as refusal:
             return self._rejected(record, refusal, partner, headers, envelope)
@@ -199,9 +199,12 @@ class Intake:
     ) -> Rejected:
         # The rejection goes to the partner that wrote on the topic, never to a spoofed one.
         office = None
-        if envelope and envelope.partner == partner:
-            if self._directory.has_office(partner, envelope.office):
-                office = envelope.office
+        if (
+            envelope
+            and envelope.partner == partner
+            and self._directory.has_office(partner, envelope.office)
+        ):
+            office = envelope.office
         notice_id = headers.get("ce_id")
         contract = headers.get("ce_type")
         return Rejected(
@@ -215,15 +218,25 @@ class Intake:
         )
 
 
+def _check_schema(version: ContractVersion, payload: dict[str, Any]) -> None:
+    reasons = schema_reasons(version.validator, payload)
+    if reasons:
+        raise Refusal(*reasons)
+
+
 def _parse_json(value: bytes) -> dict[str, Any]:
     try:
         text = value.decode("utf-8")
     except UnicodeDecodeError:
         raise Refusal(Reason("payload.encoding", "the record value is not UTF-8")) from None
     try:
-        payload = json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constant)
+        payload = json.loads(
+            text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constant
+        )
     except (ValueError, RecursionError):
-        raise Refusal(Reason("payload.not-json", "the record value is not a JSON document")) from None
+        raise Refusal(
+            Reason("payload.not-json", "the record value is not a JSON document")
+        ) from None
     if not isinstance(payload, dict):
         raise Refusal(Reason("payload.not-object", "the JSON document is not an object"))
     return payload

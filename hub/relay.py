@@ -67,7 +67,7 @@ class Relay:
         rejections: list[Rejected] = []
         duplicates = 0
         for outcome in examined:
-            decided = outcome
+            decided: Admitted | Rejected | None = outcome
             if isinstance(outcome, Admitted):
                 decided = reconcile(outcome, known.get(outcome.key))
                 if isinstance(decided, Admitted):
@@ -127,7 +127,12 @@ def _rejected(rejection: Rejected) -> Entry:
     }
     sender = f"/{rejection.recipient}"
     return Entry(
-        "rejected", sender, rejection.notice_id, rejection.case_id, rejection.contract, detail=detail
+        "rejected",
+        sender,
+        rejection.notice_id,
+        rejection.case_id,
+        rejection.contract,
+        detail=detail,
     )
 
 
@@ -160,7 +165,9 @@ def _delivered(notice: Admitted) -> list[Entry]:
 
 def _deliveries(notice: Admitted) -> list[Outgoing]:
     env = notice.envelope
-    extra = {k: v for k, v in (("traceparent", env.traceparent), ("tracestate", env.tracestate)) if v}
+    extra = {
+        k: v for k, v in (("traceparent", env.traceparent), ("tracestate", env.tracestate)) if v
+    }
     return [
         write_record(
             topic=outbound(d.recipient.partner),

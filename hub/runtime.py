@@ -44,7 +44,7 @@ async def kafka_bootstrap(settings: Settings, log_dir: Path) -> AsyncIterator[tu
     if settings.kafka_bootstrap:
         yield settings.kafka_bootstrap, False
         return
-    log_dir.mkdir(parents=True, exist_ok=True)
+    await asyncio.to_thread(log_dir.mkdir, parents=True, exist_ok=True)
     broker = EmbeddedBroker(log_path=log_dir / "broker.log")
     bootstrap = await asyncio.to_thread(broker.start)
     try:
@@ -54,7 +54,9 @@ async def kafka_bootstrap(settings: Settings, log_dir: Path) -> AsyncIterator[tu
 
 
 @contextlib.asynccontextmanager
-async def running_hub(settings: Settings, bootstrap: str, *, embedded: bool) -> AsyncIterator[RunningHub]:
+async def running_hub(
+    settings: Settings, bootstrap: str, *, embedded: bool
+) -> AsyncIterator[RunningHub]:
     """Start the hub's intake on `bootstrap`; stops it (committing what is done) on exit."""
     catalogue = load_catalogue(settings.contracts_path)
     directory = load_directory(settings.directory_path)

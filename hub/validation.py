@@ -16,6 +16,7 @@ from jsonschema.exceptions import ValidationError
 from hub.reasons import Reason
 
 MAX_REASONS = 20
+MAX_DETAIL = 200
 SAFE_PROPERTY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$")
 LIMITS = {
     "minLength": "at least {} characters",
@@ -51,36 +52,52 @@ def _code(rule: str) -> str:
 def _reasons(error: ValidationError) -> list[Reason]:
     rule = str(error.validator)
     at = pointer(error.absolute_path)
-    limit = error.validator_value
     if rule == "required":
-        instance = error.instance if isinstance(error.instance, dict) else {}
-        return [
-            Reason(_code(rule), "required property is missing", f"{at}/{name}")
-            for name in limit
-            if name not in instance
-        ]
+        return _missing(error, at)
     if rule in {"additionalProperties", "unevaluatedProperties"}:
-        allowed = set(error.schema.get("properties", {})) if isinstance(error.schema, dict) else set()
-        extra = [k for k in error.instance if k not in allowed] if isinstance(error.instance, dict) else []
-        return [
-            Reason(_code(rule), "property not defined by the contract", f"{at}/{name}")
-            if SAFE_PROPERTY.match(name)
-            else Reason(_code(rule), "a property not defined by the contract", at)
-            for name in extra
-        ] or [Reason(_code(rule), "properties not defined by the contract", at)]
-    if rule == "type":
-        return [Reason(_code(rule), f"expected type {_listed(limit)}", at)]
-    if rule == "format":
-        return [Reason(_code(rule), f"not a valid {limit}", at)]
-    if rule == "pattern":
-        return [Reason(_code(rule), f"does not match the pattern {limit}", at)]
-    if rule == "enum":
-        return [Reason(_code(rule), f"not one of {_listed(limit)}", at)]
+        return _undeclared(error, rule, at)
+    return [Reason(_code(rule), _detail(rule, error.validator_value), at)]
+
+
+def _missing(error: ValidationError, at: str) -> list[Reason]:
+    present = error.instance if isinstance(error.instance, dict) else {}
+    required = error.validator_value if isinstance(error.validator_value, list) else []
+    return [
+        Reason("schema.required", "required property is missing", f"{at}/{name}")
+        for name in required
+        if name not in present
+    ]
+
+
+def _undeclared(error: ValidationError, rule: str, at: str) -> list[Reason]:
+    # Property names come from the sender's own payload: shown only when they look like names.
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    allowed = set(schema.get("properties", {}))
+    extra = (
+        [k for k in error.instance if k not in allowed] if isinstance(error.instance, dict) else []
+    )
+    return [
+        Reason(_code(rule), "property not defined by the contract", f"{at}/{name}")
+        if SAFE_PROPERTY.match(name)
+        else Reason(_code(rule), "a property not defined by the contract", at)
+        for name in extra
+    ] or [Reason(_code(rule), "properties not defined by the contract", at)]
+
+
+def _detail(rule: str, limit: Any) -> str:
     if rule in LIMITS:
-        return [Reason(_code(rule), "must be " + LIMITS[rule].format(limit), at)]
-    return [Reason(_code(rule), f"breaks the contract's {rule} rule", at)]
+        return "must be " + LIMITS[rule].format(limit)
+    described = {
+        "type": lambda: f"expected type {_listed(limit)}",
+        "format": lambda: f"not a valid {limit}",
+        "pattern": lambda: f"does not match the pattern {limit}",
+        "enum": lambda: f"not one of {_listed(limit)}",
+        "const": lambda: f"must be {_listed(limit)}",
+    }
+    return described.get(rule, lambda: f"breaks the contract's {rule} rule")()
 
 
 def _listed(value: Any) -> str:
-    text = ", ".join(json.dumps(v, ensure_ascii=False) for v in value) if isinstance(value, list) else json.dumps(value)
-    return text if len(text) <= 200 else text[:197] + "..."
+    values = value if isinstance(value, list) else [value]
+    text = ", ".join(json.dumps(v, ensure_ascii=False) for v in values)
+    return text if len(text) <= MAX_DETAIL else text[: MAX_DETAIL - 3] + "..."

@@ -60,7 +60,9 @@ def entry_hash(prev_hash: str, seq: int, recorded_at: str, entry: Entry) -> str:
     return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
 
 
-def chain(prev_hash: str, first_seq: int, recorded_at: str, entries: Iterable[Entry]) -> list[Stored]:
+def chain(
+    prev_hash: str, first_seq: int, recorded_at: str, entries: Iterable[Entry]
+) -> list[Stored]:
     """Number and hash new entries after `prev_hash`."""
     stored = []
     for seq, entry in enumerate(entries, start=first_seq):
@@ -81,12 +83,16 @@ def verify(rows: Iterable[Stored], head: tuple[int, str] | None) -> Verification
         if row.seq != expected_seq:
             return Verification(expected_seq - 1, prev, f"entry #{expected_seq} is missing")
         if row.prev_hash != prev:
-            return Verification(row.seq - 1, prev, f"entry #{row.seq} does not follow #{row.seq - 1}")
+            return Verification(
+                row.seq - 1, prev, f"entry #{row.seq} does not follow #{row.seq - 1}"
+            )
         if entry_hash(prev, row.seq, row.recorded_at, row.entry) != row.hash:
             return Verification(row.seq - 1, prev, f"entry #{row.seq} was altered")
         expected_seq, prev = row.seq + 1, row.hash
     count = expected_seq - 1
     recorded = head or (0, GENESIS)
     if recorded != (count, prev):
-        return Verification(count, prev, f"the chain ends at #{count} but the head says #{recorded[0]}")
+        return Verification(
+            count, prev, f"the chain ends at #{count} but the head says #{recorded[0]}"
+        )
     return Verification(count, prev)

@@ -43,7 +43,10 @@ CREATE TABLE IF NOT EXISTS head (
     hash TEXT NOT NULL
 );
 """
-COLUMNS = "seq, recorded_at, kind, sender, notice_id, case_id, contract, version, office, digest, detail, prev_hash, hash"
+COLUMNS = (
+    "seq, recorded_at, kind, sender, notice_id, case_id, contract, version, office, digest, "
+    "detail, prev_hash, hash"
+)
 LOOKUP_CHUNK = 500
 
 
@@ -95,7 +98,7 @@ class SqliteLedger:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 row = self._db.execute("SELECT seq, hash FROM head WHERE id = 1").fetchone()
-                last_seq, last_hash = row if row else (0, GENESIS)
+                last_seq, last_hash = row or (0, GENESIS)
                 stored = chain(last_hash, last_seq + 1, recorded_at, entries)
                 self._db.executemany(
                     f"INSERT INTO entries ({COLUMNS}) VALUES ({', '.join('?' * 13)})",  # noqa: S608
@@ -119,9 +122,10 @@ class SqliteLedger:
         with self._lock:
             for start in range(0, len(ids), LOOKUP_CHUNK):
                 chunk = ids[start : start + LOOKUP_CHUNK]
+                marks = ", ".join("?" * len(chunk))
                 rows = self._db.execute(
                     "SELECT notice_id, sender, kind, digest, office FROM entries "  # noqa: S608
-                    f"WHERE kind IN ('accepted', 'delivered') AND notice_id IN ({', '.join('?' * len(chunk))})",
+                    f"WHERE kind IN ('accepted', 'delivered') AND notice_id IN ({marks})",
                     chunk,
                 ).fetchall()
                 for notice_id, sender, kind, digest, office in rows:
@@ -169,5 +173,7 @@ def _row(stored: Stored) -> tuple[Any, ...]:
 def _stored(row: tuple[Any, ...]) -> Stored:
     seq, recorded_at, kind, sender, notice_id, case_id, contract, version, office, digest = row[:10]
     detail, prev_hash, digest_hash = row[10:]
-    entry = Entry(kind, sender, notice_id, case_id, contract, version, office, digest, json.loads(detail))
+    entry = Entry(
+        kind, sender, notice_id, case_id, contract, version, office, digest, json.loads(detail)
+    )
     return Stored(seq, recorded_at, entry, prev_hash, digest_hash)

@@ -1,0 +1,60 @@
+"""Shared fixtures: the shipped contracts and directory, and the real broker."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from hub.contracts import Catalogue, load_catalogue
+from hub.directory import PartnerDirectory, load_directory
+from hub.embedded import EmbeddedBroker
+from hub.settings import PROJECT_ROOT
+
+CONTRACTS = PROJECT_ROOT / "contracts"
+DIRECTORY = PROJECT_ROOT / "directory" / "haute-vienne.yaml"
+FORMAL_NOTICE = "instruction.mise-en-demeure"
+
+
+@pytest.fixture(scope="session")
+def catalogue() -> Catalogue:
+    return load_catalogue(CONTRACTS)
+
+
+@pytest.fixture(scope="session")
+def directory() -> PartnerDirectory:
+    return load_directory(DIRECTORY)
+
+
+def example(contract: str, name: str, kind: str = "valid", major: int = 1) -> dict[str, Any]:
+    """A contract example's payload, without its `$comment`."""
+    path = CONTRACTS / contract / f"v{major}" / "examples" / kind / f"{name}.json"
+    payload: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    payload.pop("$comment", None)
+    return payload
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Kafka-protocol broker for the whole session.
+
+    The embedded Tansu broker by default; a real Apache Kafka container through testcontainers
+    when HUB_TEST_BROKER=testcontainers and a Docker engine is present.
+    """
+    if os.environ.get("HUB_TEST_BROKER") == "testcontainers":
+        from testcontainers.kafka import KafkaContainer  # noqa: PLC0415 - needs Docker
+
+        with KafkaContainer() as container:
+            yield container.get_bootstrap_server()
+        return
+    log = tmp_path_factory.mktemp("broker") / "broker.log"
+    with EmbeddedBroker(log_path=log) as bootstrap:
+        yield bootstrap

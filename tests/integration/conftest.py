@@ -1,0 +1,82 @@
+"""The hub under test runs as its own process, as in production, against the real broker."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.integration.plain import PlainKafka
+
+
+@dataclass
+class HubProcess:
+    """A `hub serve` process and where it keeps its ledger and log."""
+
+    bootstrap: str
+    ledger: Path
+    log: Path
+    group: str
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        env = {
+            **os.environ,
+            "HUB_KAFKA_BOOTSTRAP": self.bootstrap,
+            "HUB_KAFKA_IDEMPOTENCE": "false",
+            "HUB_LEDGER_PATH": str(self.ledger),
+            "HUB_GROUP_ID": self.group,
+        }
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "hub", "serve"], env=env, stdout=log, stderr=log
+            )
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        """Wait for the hub to say it runs (topics created, intake started)."""
+        deadline = time.monotonic() + timeout
+        while b"hub: running" not in self.log.read_bytes():
+            assert self.process is not None
+            assert self.process.poll() is None, self.log.read_text()
+            assert time.monotonic() < deadline, self.log.read_text()
+            time.sleep(0.1)
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> int:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(60)
+
+
+def hub_process(bootstrap: str, folder: Path) -> HubProcess:
+    return HubProcess(
+        bootstrap, folder / "ledger.sqlite", folder / "hub.log", f"hub-{uuid.uuid4().hex[:8]}"
+    )
+
+
+@pytest.fixture(scope="session")
+def running_hub(
+    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[HubProcess]:
+    hub = hub_process(kafka_bootstrap, tmp_path_factory.mktemp("hub"))
+    hub.start()
+    hub.wait_ready()
+    yield hub
+    assert hub.stop() == 0, hub.log.read_text()
+
+
+@pytest.fixture(scope="session")
+def plain(kafka_bootstrap: str) -> PlainKafka:
+    return PlainKafka(kafka_bootstrap)

@@ -1,0 +1,142 @@
+"""A plain Kafka client (confluent-kafka, librdkafka) standing for a partner's system.
+
+Nothing here uses the hub's code: records are written and read the way any integrator would.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from confluent_kafka import (
+    OFFSET_BEGINNING,
+    Consumer,
+    KafkaError,
+    Message,
+    Producer,
+    TopicPartition,
+)
+
+SCHEMA = "https://partner-hub.example/contracts/{}/v1/schema.json"
+Headers = list[tuple[str, str | bytes | None]]
+
+
+@dataclass(frozen=True)
+class Received:
+    """One record read back from a topic."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    headers: dict[str, str]
+    value: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.value)
+
+
+def notice_headers(
+    notice_id: str, source: str = "/academie/dsden", contract: str = "instruction.mise-en-demeure"
+) -> Headers:
+    """CloudEvents binary-mode headers for a notice."""
+    return [
+        ("ce_specversion", b"1.0"),
+        ("ce_id", notice_id.encode()),
+        ("ce_source", source.encode()),
+        ("ce_type", contract.encode()),
+        ("ce_time", b"2026-11-23T09:00:00+01:00"),
+        ("ce_dataschema", SCHEMA.format(contract).encode()),
+        ("content-type", b"application/json"),
+    ]
+
+
+class PlainKafka:
+    """Produce and read raw records."""
+
+    def __init__(self, bootstrap: str) -> None:
+        self.bootstrap = bootstrap
+        self._producer = Producer({"bootstrap.servers": bootstrap, "acks": "all"})
+
+    def send(
+        self,
+        topic: str,
+        value: bytes,
+        headers: Headers,
+        key: bytes | None = None,
+    ) -> tuple[int, int]:
+        """Write one record and wait for the broker; returns its (partition, offset)."""
+        where: list[tuple[int, int]] = []
+
+        def delivered(error: KafkaError | None, message: Any) -> None:
+            assert error is None, error
+            where.append((message.partition(), message.offset()))
+
+        self._producer.produce(topic, value, key, headers=headers, on_delivery=delivered)
+        self._producer.flush(30)
+        assert where, "the broker did not acknowledge the record"
+        return where[0]
+
+    def send_many(self, records: list[tuple[str, bytes, Headers, bytes]]) -> None:
+        """Write records without waiting for each one, then wait for all."""
+        for topic, value, headers, key in records:
+            self._producer.produce(topic, value, key, headers=headers)
+            self._producer.poll(0)
+        assert self._producer.flush(60) == 0
+
+    def read(
+        self,
+        topic: str,
+        done: Callable[[list[Received]], bool],
+        timeout: float = 90.0,
+    ) -> list[Received]:
+        """Read `topic` from the beginning until `done(records)` holds; fails on timeout."""
+        consumer = Consumer(
+            {
+                "bootstrap.servers": self.bootstrap,
+                "group.id": f"reader-{uuid.uuid4()}",
+                "enable.auto.commit": False,
+            }
+        )
+        try:
+            partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+            consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
+            records: list[Received] = []
+            deadline = time.monotonic() + timeout
+            while not done(records):
+                assert time.monotonic() < deadline, f"{topic}: gave up after {len(records)} records"
+                message = consumer.poll(0.2)
+                if message is None or message.error():
+                    continue
+                records.append(_received(topic, message))
+            return records
+        finally:
+            consumer.close()
+
+
+def by_id(records: list[Received], notice_id: str) -> list[Received]:
+    """The records carrying this CloudEvents id."""
+    return [r for r in records if r.headers.get("ce_id") == notice_id]
+
+
+def _received(topic: str, message: Message) -> Received:
+    raw = message.headers() or []
+    pairs = list(raw.items()) if isinstance(raw, dict) else raw
+    headers = {
+        name: value if isinstance(value, str) else (value or b"").decode("utf-8", "replace")
+        for name, value in pairs
+    }
+    partition, offset, key, value = (
+        message.partition(),
+        message.offset(),
+        message.key(),
+        message.value(),
+    )
+    assert partition is not None
+    assert offset is not None
+    assert isinstance(value, bytes)
+    return Received(topic, partition, offset, key, headers, value)

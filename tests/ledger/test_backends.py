@@ -1,0 +1,103 @@
+"""One test case for every ledger backend (SQLite today; PostgreSQL implements the same port)."""
+
+import sqlite3
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from hub.ledger import Entry, Ledger
+from hub.ledger.sqlite import SqliteLedger
+from hub.pipeline import NoticeKey, Seen
+
+Tamper = Callable[[str, tuple[object, ...]], None]
+
+
+@pytest.fixture(params=["sqlite"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Ledger, Tamper]:
+    path = tmp_path / "ledger.sqlite"
+
+    def tamper(sql: str, args: tuple[object, ...]) -> None:
+        with sqlite3.connect(path) as db:
+            db.execute(sql, args)
+
+    assert request.param == "sqlite"
+    return SqliteLedger(path), tamper
+
+
+@pytest_asyncio.fixture
+async def ledger(backend: tuple[Ledger, Tamper]) -> AsyncIterator[Ledger]:
+    yield backend[0]
+    await backend[0].close()
+
+
+def _accepted(notice_id: str, digest: str = "d1") -> Entry:
+    return Entry("accepted", "/academie/dsden", notice_id, "case-1", "c", 1, None, digest)
+
+
+def _delivered(notice_id: str, office: str) -> Entry:
+    return Entry("delivered", "/academie/dsden", notice_id, "case-1", "c", 1, office, "d1")
+
+
+async def _five_entries(ledger: Ledger) -> None:
+    await ledger.append([_accepted("n-1"), _accepted("n-2", "d2")])
+    await ledger.append([_delivered("n-1", "departement/sdas"), _delivered("n-2", "x/y")])
+    await ledger.append([Entry("rejected", "/academie", detail={"reasons": ["schema.type"]})])
+
+
+@pytest.mark.asyncio
+async def test_entries_come_back_in_order_and_the_chain_verifies(ledger: Ledger) -> None:
+    await _five_entries(ledger)
+    stored = await ledger.entries()
+    assert [s.seq for s in stored] == [1, 2, 3, 4, 5]
+    assert [s.entry.kind for s in stored] == ["accepted"] * 2 + ["delivered"] * 2 + ["rejected"]
+    assert stored[4].entry.detail == {"reasons": ["schema.type"]}
+    result = await ledger.verify()
+    assert result.ok
+    assert (result.entries, result.head) == (5, stored[-1].hash)
+
+
+@pytest.mark.asyncio
+async def test_an_empty_ledger_verifies(ledger: Ledger) -> None:
+    assert (await ledger.verify()).ok
+
+
+@pytest.mark.parametrize(
+    ("sql", "args", "problem"),
+    [
+        ("UPDATE entries SET office = ? WHERE seq = 3", ("departement/crip",), "#3 was altered"),
+        ("UPDATE entries SET detail = ? WHERE seq = 5", ("{}",), "#5 was altered"),
+        ("DELETE FROM entries WHERE seq = ?", (2,), "#2 is missing"),
+        ("DELETE FROM entries WHERE seq = ?", (5,), "ends at #4 but the head says #5"),
+    ],
+)
+@pytest.mark.asyncio
+async def test_an_edited_or_deleted_entry_breaks_the_chain(
+    backend: tuple[Ledger, Tamper], sql: str, args: tuple[object, ...], problem: str
+) -> None:
+    ledger, tamper = backend
+    try:
+        await _five_entries(ledger)
+        tamper(sql, args)
+        result = await ledger.verify()
+        assert not result.ok
+        assert problem in (result.problem or "")
+    finally:
+        await ledger.close()
+
+
+@pytest.mark.asyncio
+async def test_seen_reports_digest_and_offices_served_per_source_and_id(ledger: Ledger) -> None:
+    await _five_entries(ledger)
+    keys = [NoticeKey("/academie/dsden", "n-1"), NoticeKey("/isg/isg", "n-1")]
+    assert await ledger.seen([*keys, NoticeKey("/academie/dsden", "n-3")]) == {
+        keys[0]: Seen("d1", frozenset({"departement/sdas"}))
+    }
+
+
+@pytest.mark.asyncio
+async def test_seen_handles_more_ids_than_one_query_takes(ledger: Ledger) -> None:
+    await ledger.append([_accepted(f"n-{i}") for i in range(1200)])
+    keys = [NoticeKey("/academie/dsden", f"n-{i}") for i in range(0, 1300, 7)]
+    assert len(await ledger.seen(keys)) == len([i for i in range(0, 1300, 7) if i < 1200])

@@ -1,0 +1,155 @@
+import json
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from hub.contracts import Catalogue
+from hub.directory import PartnerDirectory
+from hub.envelope import Outgoing, Record
+from hub.ledger import Entry
+from hub.ledger.sqlite import SqliteLedger
+from hub.pipeline import Intake
+from hub.relay import Relay
+from hub.validation import schema_reasons
+from tests.conftest import FORMAL_NOTICE, example
+from tests.notices import record
+
+LIMOGES = example(FORMAL_NOTICE, "limoges-no-known-school")
+SAINT_JUNIEN = example(FORMAL_NOTICE, "saint-junien-minimal")
+NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+
+
+class Outbox:
+    """Records what the relay publishes; can be told to fail like a broker that is down."""
+
+    def __init__(self) -> None:
+        self.sent: list[Outgoing] = []
+        self.down = False
+
+    async def __call__(self, outgoing: Sequence[Outgoing]) -> None:
+        if self.down:
+            raise ConnectionError("broker unavailable")
+        self.sent.extend(outgoing)
+
+    def deliveries(self) -> list[tuple[str, str]]:
+        return [
+            (o.headers["ce_id"], o.headers["ce_recipient"])
+            for o in self.sent
+            if o.headers["ce_type"] != "hub.rejection"
+        ]
+
+    def rejections(self) -> list[dict[str, object]]:
+        return [json.loads(o.value) for o in self.sent if o.headers["ce_type"] == "hub.rejection"]
+
+
+@pytest_asyncio.fixture
+async def ledger(tmp_path: Path) -> AsyncIterator[SqliteLedger]:
+    ledger = SqliteLedger(tmp_path / "ledger.sqlite", clock=lambda: NOW)
+    yield ledger
+    await ledger.close()
+
+
+@pytest.fixture
+def outbox() -> Outbox:
+    return Outbox()
+
+
+@pytest.fixture
+def relay(
+    catalogue: Catalogue, directory: PartnerDirectory, ledger: SqliteLedger, outbox: Outbox
+) -> Relay:
+    return Relay(Intake(catalogue, directory), ledger, outbox, clock=lambda: NOW)
+
+
+async def _kinds(ledger: SqliteLedger) -> list[str]:
+    return [s.entry.kind for s in await ledger.entries()]
+
+
+@pytest.mark.asyncio
+async def test_a_duplicate_is_delivered_once_and_a_conflict_rejected(
+    relay: Relay, outbox: Outbox, ledger: SqliteLedger
+) -> None:
+    first = record(LIMOGES, notice_id="n-1")
+    report = await relay.process([first, record(LIMOGES, notice_id="n-1", offset=1)])
+    assert (report.accepted, report.duplicates, report.delivered) == (1, 1, 2)
+    again = await relay.process([record(LIMOGES, notice_id="n-1", offset=2)])
+    assert again.duplicates == 1
+    clash = await relay.process([record(SAINT_JUNIEN, notice_id="n-1", offset=3)])
+    assert clash.rejected == 1
+    assert outbox.deliveries() == [
+        ("n-1", "departement/sdas"),
+        ("n-1", "departement/mdd:87-limoges-nord"),
+    ]
+    [rejection] = outbox.rejections()
+    assert rejection["refused"] == {
+        "id": "n-1",
+        "type": FORMAL_NOTICE,
+        "topic": "hub.in.academie",
+        "partition": 0,
+        "offset": 3,
+    }
+    assert await _kinds(ledger) == ["accepted", "delivered", "delivered", "rejected"]
+    assert (await ledger.verify()).ok
+
+
+@pytest.mark.asyncio
+async def test_rejections_go_to_the_sender_valid_and_without_values(
+    relay: Relay, outbox: Outbox, catalogue: Catalogue
+) -> None:
+    canary = "Canary-Ginette-Lagarde"
+    bad = {**LIMOGES, "child": {**LIMOGES["child"], "birth_date": canary}}
+    await relay.process([record(bad, notice_id="n-2"), Record("hub.in.isg", 1, 5, None, b"x", ())])
+    assert [o.topic for o in outbox.sent] == ["hub.out.academie", "hub.out.isg"]
+    assert [o.headers["ce_recipient"] for o in outbox.sent] == ["academie/dsden", "isg"]
+    validator = catalogue.contracts["hub.rejection"].latest.validator
+    for body in outbox.rejections():
+        assert schema_reasons(validator, body) == []
+    assert canary not in repr(outbox.sent)
+
+
+@pytest.mark.asyncio
+async def test_a_broker_failure_leaves_the_notice_to_be_resumed(
+    relay: Relay, outbox: Outbox, ledger: SqliteLedger
+) -> None:
+    outbox.down = True
+    with pytest.raises(ConnectionError):
+        await relay.process([record(LIMOGES, notice_id="n-3")])
+    assert await _kinds(ledger) == ["accepted"]
+    outbox.down = False
+    report = await relay.process([record(LIMOGES, notice_id="n-3")])
+    assert (report.accepted, report.resumed, report.delivered) == (0, 1, 2)
+    assert len(outbox.deliveries()) == 2
+    assert await _kinds(ledger) == ["accepted", "delivered", "delivered"]
+
+
+@pytest.mark.asyncio
+async def test_only_the_offices_not_yet_served_are_resumed(
+    relay: Relay, outbox: Outbox, ledger: SqliteLedger
+) -> None:
+    outbox.down = True
+    with pytest.raises(ConnectionError):
+        await relay.process([record(LIMOGES, notice_id="n-4")])
+    [accepted] = await ledger.entries()
+    served = Entry(
+        "delivered", "/academie/dsden", "n-4", accepted.entry.case_id, office="departement/sdas"
+    )
+    await ledger.append([served])
+    outbox.down = False
+    await relay.process([record(LIMOGES, notice_id="n-4")])
+    assert outbox.deliveries() == [("n-4", "departement/mdd:87-limoges-nord")]
+
+
+@pytest.mark.asyncio
+async def test_deliveries_record_fields_sent_and_withheld(
+    relay: Relay, ledger: SqliteLedger
+) -> None:
+    await relay.process([record(LIMOGES, notice_id="n-5")])
+    delivered = {s.entry.office: s.entry.detail for s in await ledger.entries() if s.entry.office}
+    mdd = delivered["departement/mdd:87-limoges-nord"]
+    assert "dasen_reference" in mdd["fields_withheld"]
+    assert "child.birth_date" in mdd["fields_sent"]
+    assert delivered["departement/sdas"]["fields_withheld"] == []
+    assert "Martin" not in json.dumps(delivered)

@@ -1,0 +1,106 @@
+"""The intake subscriber, driven through FastStream's in-memory TestKafkaBroker."""
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from aiokafka import ConsumerRecord
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker, TestKafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.message import KafkaAckableMessage
+from faststream.kafka.parser import AioKafkaBatchParser
+
+from hub.contracts import Catalogue
+from hub.directory import PartnerDirectory
+from hub.ledger.sqlite import SqliteLedger
+from hub.pipeline import Intake
+from hub.relay import Relay
+from hub.service import Backoff, kafka_publisher, subscribe_intake, tolerant_parser
+from hub.settings import Settings
+from tests.conftest import FORMAL_NOTICE, example
+from tests.notices import ce_headers
+
+Seen = list[tuple[str, dict[str, str]]]
+
+
+@pytest_asyncio.fixture
+async def hub(
+    tmp_path: Path, catalogue: Catalogue, directory: PartnerDirectory
+) -> AsyncIterator[tuple[KafkaBroker, SqliteLedger, Seen]]:
+    broker = KafkaBroker("127.0.0.1:9")
+    ledger = SqliteLedger(tmp_path / "ledger.sqlite")
+    relay = Relay(Intake(catalogue, directory), ledger, kafka_publisher(broker))
+    subscribe_intake(broker, relay, directory.partners, Settings())
+    seen: Seen = []
+
+    @broker.subscriber("hub.out.departement", "hub.out.academie")
+    async def partner_side(message: KafkaMessage) -> None:
+        raw = message.raw_message
+        assert not isinstance(raw, tuple)
+        seen.append((raw.topic, dict(message.headers)))
+
+    yield broker, ledger, seen
+    await ledger.close()
+
+
+def test_the_intake_commits_only_after_processing(directory: PartnerDirectory) -> None:
+    broker = KafkaBroker("127.0.0.1:9")
+    subscribe_intake(broker, Relay.__new__(Relay), directory.partners, Settings())
+    [intake] = broker.subscribers
+    assert intake.ack_policy is AckPolicy.NACK_ON_ERROR
+    args = getattr(intake, "_connection_args")  # noqa: B009 - what the consumer is created with
+    assert args["enable_auto_commit"] is False
+    assert args["auto_offset_reset"] == "earliest"
+
+
+@pytest.mark.asyncio
+async def test_a_notice_is_relayed_to_each_office(
+    hub: tuple[KafkaBroker, SqliteLedger, Seen],
+) -> None:
+    broker, ledger, seen = hub
+    headers = {k: v.decode() for k, v in ce_headers(notice_id="n-1")}
+    async with TestKafkaBroker(broker) as test_broker:
+        payload = json.dumps(example(FORMAL_NOTICE, "limoges-no-known-school")).encode()
+        await test_broker.publish(payload, "hub.in.academie", headers=headers)
+    assert sorted(h["ce_recipient"] for _, h in seen) == [
+        "departement/mdd:87-limoges-nord",
+        "departement/sdas",
+    ]
+    assert (await ledger.verify()).entries == 3
+
+
+@pytest.mark.asyncio
+async def test_the_parser_keeps_records_whose_headers_are_not_utf8() -> None:
+    # FastStream's own parser decodes every header and would fail on this record forever.
+    parser = AioKafkaBatchParser(msg_class=KafkaAckableMessage, regex=None)
+    good = ConsumerRecord("hub.in.academie", 0, 1, 0, 0, None, b"{}", None, 0, 2, [("a", b"b")])
+    bad = ConsumerRecord(
+        "hub.in.academie", 0, 2, 0, 0, None, b"{}", None, 0, 2, [("ce_id", b"\xff")]
+    )
+    with pytest.raises(UnicodeDecodeError):
+        await parser.parse_batch((good, bad))
+    message = await tolerant_parser((good, bad), parser.parse_batch)
+    assert message.raw_message == (good, bad)
+    assert message.raw_message[1].headers == [("ce_id", b"\xff")]
+
+
+@pytest.mark.asyncio
+async def test_backoff_doubles_up_to_its_ceiling_and_resets(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    monkeypatch.setattr(asyncio, "sleep", sleep)
+    backoff = Backoff(maximum=3.0, first=1.0)
+    for _ in range(4):
+        await backoff.wait()
+    backoff.reset()
+    await backoff.wait()
+    assert waits == [1.0, 2.0, 3.0, 3.0, 1.0]
