@@ -205,6 +205,7 @@ class Intake:
             and self._directory.has_office(partner, envelope.office)
         ):
             office = envelope.office
+        headers = headers or _readable_headers(record)
         notice_id = headers.get("ce_id")
         contract = headers.get("ce_type")
         return Rejected(
@@ -216,6 +217,14 @@ class Intake:
             contract if contract and CONTRACT_TYPE.match(contract) else None,
             _valid_key(record.key),
         )
+
+
+def _readable_headers(record: Record) -> dict[str, str]:
+    """The headers when they can be read (to name a refused record), else nothing."""
+    try:
+        return header_map(record)
+    except Refusal:
+        return {}
 
 
 def _check_schema(version: ContractVersion, payload: dict[str, Any]) -> None:

@@ -134,3 +134,9 @@ def test_same_content_with_other_formatting_is_the_same_notice(intake: Intake) -
     compact = _admitted(intake, record(LIMOGES))
     spaced = json.dumps(LIMOGES, indent=4, sort_keys=True).encode()
     assert _admitted(intake, record(spaced)).digest == compact.digest
+
+
+def test_an_oversize_record_is_still_named_by_its_id(intake: Intake) -> None:
+    outcome = intake.examine(record(b"[" * 100_000, notice_id="big-1"))
+    assert isinstance(outcome, Rejected)
+    assert (outcome.notice_id, outcome.office) == ("big-1", None)

@@ -26,8 +26,10 @@ class HubProcess:
     log: Path
     group: str
     process: subprocess.Popen[bytes] | None = None
+    lives: int = 0
 
     def start(self) -> None:
+        self.lives += 1
         env = {
             **os.environ,
             "HUB_KAFKA_BOOTSTRAP": self.bootstrap,
@@ -41,9 +43,13 @@ class HubProcess:
             )
 
     def wait_ready(self, timeout: float = 60.0) -> None:
-        """Wait for the hub to say it runs (topics created, intake started)."""
+        """Wait for this life of the hub to say it runs (topics created, intake started)."""
+        self.wait_for_log(b"hub: running", count=self.lives, timeout=timeout)
+
+    def wait_for_log(self, line: bytes, count: int = 1, timeout: float = 60.0) -> None:
+        """Wait until the hub's log holds `line` at least `count` times."""
         deadline = time.monotonic() + timeout
-        while b"hub: running" not in self.log.read_bytes():
+        while self.log.read_bytes().count(line) < count:
             assert self.process is not None
             assert self.process.poll() is None, self.log.read_text()
             assert time.monotonic() < deadline, self.log.read_text()

@@ -78,3 +78,37 @@ def _served(records: list[Received]) -> set[str]:
         office = r.headers["ce_recipient"]
         seen.setdefault(r.headers["ce_id"], set()).add(office.split(":", 1)[0])
     return {i for i, found in seen.items() if found == {"departement/sdas", "departement/mdd"}}
+
+
+@pytest.mark.timeout(300)
+def test_a_ledger_outage_then_a_kill_loses_no_notice(own_broker: str, tmp_path: Path) -> None:
+    """Batches that fail are not acknowledged: killed during the outage, the hub loses nothing.
+
+    An acknowledge-first policy fails this test: a failed batch is never read again, and the
+    consumer commits what it read while the ledger refused it.
+    """
+    plain = PlainKafka(own_broker)
+    hub = hub_process(own_broker, tmp_path)
+    hub.start()
+    hub.wait_ready()
+    ids = [str(uuid.uuid4()) for _ in range(50)]
+    lock = sqlite3.connect(hub.ledger, isolation_level=None)
+    lock.execute("BEGIN EXCLUSIVE")  # the ledger is unavailable for writing
+    try:
+        plain.send_many(
+            [
+                ("hub.in.academie", PAYLOADS[0], notice_headers(i), str(uuid.uuid4()).encode())
+                for i in ids
+            ]
+        )
+        # Two failed attempts take longer than the consumer's auto-commit interval (5 s).
+        hub.wait_for_log(b"failed (OperationalError); will retry", count=2, timeout=120)
+        hub.kill()
+    finally:
+        lock.execute("ROLLBACK")
+        lock.close()
+    hub.start()
+    hub.wait_ready()
+    delivered = plain.read("hub.out.departement", lambda got: _served(got) >= set(ids), timeout=120)
+    assert _served(delivered) == set(ids)
+    assert hub.stop() == 0

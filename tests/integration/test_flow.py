@@ -40,6 +40,11 @@ def _delivered_after(plain: PlainKafka, topic: str, sentinel: str) -> list[Recei
     return plain.read(topic, lambda got: len(by_id(got, sentinel)) >= 1)
 
 
+def _position(rejection: Received) -> tuple[int, int]:
+    refused = rejection.json()["refused"]
+    return refused["partition"], refused["offset"]
+
+
 def _deliveries(records: list[Received], notice_id: str) -> dict[str, object]:
     return {r.headers["ce_recipient"]: r.json() for r in by_id(records, notice_id)}
 
@@ -87,14 +92,16 @@ def test_refused_records_come_back_to_the_sender_and_reach_nobody(plain: PlainKa
     _send(plain, LIMOGES, spoofed, source="/departement/sdas")
     plain.send("hub.in.academie", b"\xff\x00garbage", [("ce_id", garbage.encode())], key=CASE)
     headless = plain.send("hub.in.academie", b"\x80", [("x-bad", b"\xc3\x28")], key=CASE)
+    oversize = _id()
+    _send(plain, b"[" * 300_000, oversize)
     sentinel = _id()
     _send(plain, SAINT_JUNIEN, sentinel)
 
     rejections = plain.read(
         "hub.out.academie",
         lambda got: (
-            {invalid, spoofed, garbage} <= {r.json()["refused"]["id"] for r in got}
-            and any(r.json()["refused"]["offset"] == headless[1] for r in got)
+            {invalid, spoofed, garbage, oversize} <= {r.json()["refused"]["id"] for r in got}
+            and any(_position(r) == headless for r in got)
             and sum(r.json()["refused"]["id"] == accepted for r in got) >= 1
         ),
     )
@@ -104,6 +111,7 @@ def test_refused_records_come_back_to_the_sender_and_reach_nobody(plain: PlainKa
     assert reasons[accepted] == ["notice.conflict"]
     assert reasons[invalid] == ["schema.required"]
     assert reasons[spoofed] == ["sender.spoofed"]
+    assert reasons[oversize] == ["record.oversize"]
     assert "payload.not-json" in reasons[garbage] or "envelope.missing" in reasons[garbage]
     for r in rejections:
         assert r.headers["ce_type"] == "hub.rejection"
@@ -112,7 +120,7 @@ def test_refused_records_come_back_to_the_sender_and_reach_nobody(plain: PlainKa
         assert b"garbage" not in r.value
 
     records = _delivered_after(plain, "hub.out.departement", sentinel)
-    for refused in (invalid, spoofed, garbage):
+    for refused in (invalid, spoofed, garbage, oversize):
         assert by_id(records, refused) == []
     assert len(by_id(records, accepted)) == 2  # the first, accepted content only
     assert {r.json()["address"]["commune_insee"] for r in by_id(records, accepted)} == {"87085"}
