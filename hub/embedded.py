@@ -65,6 +65,8 @@ class EmbeddedBroker:
                 stdout=log or subprocess.DEVNULL,
                 stderr=log or subprocess.DEVNULL,
                 preexec_fn=_die_with_parent,  # noqa: PLW1509 - only prctl, safe before exec
+                # Its own session: a Ctrl-C meant for the hub must not stop the broker under it.
+                start_new_session=True,
             )
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
