@@ -228,9 +228,11 @@ def _readable_headers(record: Record) -> dict[str, str]:
 
 
 def _check_schema(version: ContractVersion, payload: dict[str, Any]) -> None:
-    reasons = schema_reasons(version.validator, payload)
-    if reasons:
-        raise Refusal(*reasons)
+    if version.accepts(payload):
+        return
+    # Never accept what the deciding validator refused, even if the explanation finds nothing.
+    fallback = Reason("schema.invalid", "the payload does not satisfy the contract version")
+    raise Refusal(*(schema_reasons(version.validator, payload) or [fallback]))
 
 
 def _parse_json(value: bytes) -> dict[str, Any]:

@@ -137,6 +137,7 @@ def subscribe_intake(
         group_id=settings.group_id,
         batch=True,
         max_records=settings.batch_max_records,
+        fetch_max_wait_ms=settings.fetch_max_wait_ms,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
         parser=tolerant_parser,

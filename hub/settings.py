@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     directory_path: Path = PROJECT_ROOT / "directory" / "haute-vienne.yaml"
     contracts_path: Path = PROJECT_ROOT / "contracts"
     batch_max_records: int = Field(default=500, ge=1)
+    fetch_max_wait_ms: int = Field(
+        default=20,
+        ge=1,
+        description="Longest a fetch waits for data; the embedded broker always waits this long.",
+    )
     max_record_bytes: int = Field(default=256 * 1024, ge=1024)
     retry_backoff_max_s: float = Field(default=30.0, gt=0)
 

@@ -87,3 +87,12 @@ def test_metadata_with_an_unknown_key_is_refused(tmp_path: Path) -> None:
     meta.write_text(meta.read_text() + "\nbroadcast: true\n")
     with pytest.raises(ContractError, match="broadcast"):
         load_catalogue(root)
+
+
+@pytest.mark.parametrize("path", _examples("valid") + _examples("invalid"), ids=lambda p: p.stem)
+def test_the_deciding_and_the_explaining_validators_agree(catalogue: Catalogue, path: Path) -> None:
+    payload = json.loads(path.read_text(encoding="utf-8"))
+    payload.pop("$comment", None)
+    contract, major = _version_of(catalogue, path)
+    version = catalogue.contracts[contract].versions[major]
+    assert version.accepts(payload) == (schema_reasons(version.validator, payload) == [])

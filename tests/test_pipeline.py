@@ -1,13 +1,17 @@
+import dataclasses
 import json
 import uuid
 from typing import Any
 
+import jsonschema_rs
 import pytest
+from jsonschema import Draft202012Validator
 
 from hub.contracts import Catalogue
 from hub.directory import PartnerDirectory
 from hub.envelope import Record
-from hub.pipeline import Admitted, Intake, Rejected, Seen, reconcile
+from hub.pipeline import Admitted, Intake, Rejected, Seen, _check_schema, reconcile
+from hub.reasons import Refusal
 from tests.conftest import FORMAL_NOTICE, example
 from tests.notices import record
 
@@ -140,3 +144,12 @@ def test_an_oversize_record_is_still_named_by_its_id(intake: Intake) -> None:
     outcome = intake.examine(record(b"[" * 100_000, notice_id="big-1"))
     assert isinstance(outcome, Rejected)
     assert (outcome.notice_id, outcome.office) == ("big-1", None)
+
+
+def test_a_payload_the_deciding_validator_refuses_is_never_accepted(catalogue: Catalogue) -> None:
+    lenient = catalogue.contracts[FORMAL_NOTICE].latest
+    strict = jsonschema_rs.Draft202012Validator({"type": "object", "required": ["absent"]})
+    version = dataclasses.replace(lenient, validator=Draft202012Validator({}), fast=strict)
+    with pytest.raises(Refusal) as refused:
+        _check_schema(version, LIMOGES)
+    assert [r.code for r in refused.value.reasons] == ["schema.invalid"]
