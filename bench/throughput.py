@@ -10,6 +10,9 @@ One run, one embedded broker (Tansu, memory only), the same notices for both sid
 The hub's rate counts the notices delivered after its first delivery was read (the first batch's
 processing time is not in the window). Tansu holds a fetch for its full max wait even when data
 arrives, so the bench's own reader polls every READER_WAIT_MS to add nothing to the latency.
+The machine is small and shared with the broker, so figures move from run to run: the bench
+repeats (a) and (b) in --rounds independent rounds, each on a fresh broker, and reports the
+medians (and every round) for throughput; latency and memory come from the last round.
 A short table goes to stdout, then, as the last line, one JSON object for machines.
 """
 
@@ -18,7 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import ctypes
 import json
 import os
 import platform
@@ -38,7 +40,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 from hub.contracts import load_catalogue
 from hub.demo import examples, notice
 from hub.directory import load_directory
-from hub.embedded import EmbeddedBroker
+from hub.embedded import EmbeddedBroker, die_with_parent
 from hub.service import ensure_topics
 from hub.settings import PROJECT_ROOT, Settings
 from hub.topics import all_topics, inbound, outbound
@@ -48,7 +50,7 @@ SENDER = "academie/dsden"
 DELIVERIES_PER_NOTICE = 2  # SDAS and one MDD
 RAW_IN, RAW_OUT = "bench.raw.in", "bench.raw.out"
 PARTITIONS = 3  # as the hub's default topic_partitions
-BATCH = 500  # as the hub's default batch_max_records
+BATCH = Settings().batch_max_records  # the hub's batch size, for a like-for-like baseline
 CHUNK = 1000  # send() futures gathered at once when pre-loading
 IDLE_S = 60.0  # give up when nothing moves for this long
 STOP_S = 15.0  # grace given to the hub on SIGTERM before SIGKILL
@@ -146,11 +148,6 @@ async def open_reader(bootstrap: str, topics: Sequence[str]) -> AIOKafkaConsumer
     return reader
 
 
-def _die_with_parent() -> None:
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-
-
 @contextlib.asynccontextmanager
 async def hub_process(bootstrap: str, workdir: Path) -> AsyncIterator[asyncio.subprocess.Process]:
     """`hub serve` as a subprocess; always stopped (SIGTERM, then SIGKILL) on exit."""
@@ -168,7 +165,7 @@ async def hub_process(bootstrap: str, workdir: Path) -> AsyncIterator[asyncio.su
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
-            preexec_fn=_die_with_parent,
+            preexec_fn=die_with_parent,
         )
     try:
         yield process
@@ -260,6 +257,7 @@ def peak_rss_mib(pid: int) -> float:
 
 
 async def bench(args: argparse.Namespace, bootstrap: str, workdir: Path) -> dict[str, Any]:
+    """One round on one broker: raw, hub, then latency and memory."""
     task = asyncio.current_task()
     if task is not None:  # SIGTERM unwinds like Ctrl-C: the hub is stopped on the way out
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
@@ -301,7 +299,7 @@ TABLE = (
     ("notices", "notices", ""),
     ("raw passthrough", "raw_per_s", " notices/s"),
     ("hub", "hub_per_s", " notices/s"),
-    ("hub / raw", "ratio", ""),
+    ("hub / raw (median)", "ratio", ""),
     ("latency p50", "latency_p50_ms", " ms"),
     ("latency p99", "latency_p99_ms", " ms"),
     ("offered load (actual)", "offered_rate_per_s", " notices/s"),
@@ -314,30 +312,54 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--notices", type=int, default=20000, help="N (default 20000)")
     parser.add_argument("--rate", type=float, default=200.0, help="offered notices/s (200)")
     parser.add_argument("--latency-seconds", type=float, default=10.0, help="latency run (10)")
+    parser.add_argument("--rounds", type=int, default=3, help="independent rounds (3)")
     parser.add_argument("--json-only", action="store_true", help="print only the JSON line")
     args = parser.parse_args(argv)
-    if args.notices < 1 or args.rate <= 0 or args.latency_seconds <= 0:
-        parser.error("--notices, --rate and --latency-seconds must be positive")
+    if args.notices < 1 or args.rate <= 0 or args.latency_seconds <= 0 or args.rounds < 1:
+        parser.error("--notices, --rate, --latency-seconds and --rounds must be positive")
+    rounds = []
+    for number in range(1, args.rounds + 1):
+        say(args.json_only, f"round {number} of {args.rounds}")
+        result = one_round(args)
+        if result is None:
+            return 143
+        rounds.append(result)
+    result = summary(rounds)
+    if not args.json_only:
+        print("\n".join(f"{name:<24} {result[key]}{unit}" for name, key, unit in TABLE))
+    print(json.dumps(result))
+    return 0
+
+
+def summary(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """Medians of the throughput figures over the rounds; the last round for the rest."""
+    result = dict(rounds[-1])
+    for key in ("raw_per_s", "hub_per_s", "ratio"):
+        values = [r[key] for r in rounds]
+        result[key] = round(statistics.median(values), 3 if key == "ratio" else 1)
+        result[f"{key}_rounds"] = values
+    result["rounds"] = len(rounds)
+    return result
+
+
+def one_round(args: argparse.Namespace) -> dict[str, Any] | None:
+    """A round on its own broker; None when interrupted."""
     with tempfile.TemporaryDirectory(prefix="hub-bench-") as tmp:
         workdir = Path(tmp)
         try:
             with EmbeddedBroker(log_path=workdir / "broker.log") as bootstrap:
                 say(args.json_only, f"embedded broker on {bootstrap}")
                 budget = 600 + args.notices / 20 + 2 * args.latency_seconds  # a hard ceiling
-                result = asyncio.run(asyncio.wait_for(bench(args, bootstrap, workdir), budget))
+                return asyncio.run(asyncio.wait_for(bench(args, bootstrap, workdir), budget))
         except asyncio.CancelledError:
             print("bench: interrupted", file=sys.stderr)
-            return 143
+            return None
         except Exception:
             hub_log = workdir / "hub.log"
             if hub_log.exists():
                 tail = hub_log.read_text(encoding="utf-8", errors="replace").splitlines()[-20:]
                 print("bench: last lines of the hub's log:", *tail, sep="\n", file=sys.stderr)
             raise
-    if not args.json_only:
-        print("\n".join(f"{name:<24} {result[key]}{unit}" for name, key, unit in TABLE))
-    print(json.dumps(result))
-    return 0
 
 
 if __name__ == "__main__":

@@ -31,7 +31,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
+    """In a child process before exec: ask Linux to SIGKILL it when its parent dies."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
@@ -64,7 +65,7 @@ class EmbeddedBroker:
                 [binary, "broker", "--listener-url", url, "--advertised-listener-url", url],
                 stdout=log or subprocess.DEVNULL,
                 stderr=log or subprocess.DEVNULL,
-                preexec_fn=_die_with_parent,  # noqa: PLW1509 - only prctl, safe before exec
+                preexec_fn=die_with_parent,  # noqa: PLW1509 - only prctl, safe before exec
                 # Its own session: a Ctrl-C meant for the hub must not stop the broker under it.
                 start_new_session=True,
             )

@@ -38,24 +38,45 @@ def parse_path(text: str) -> FieldPath:
     return tuple(steps)
 
 
-@dataclass(frozen=True, slots=True)
+Split = tuple[tuple[str, ...], tuple[str, ...]]
+SPLIT_CACHE_SIZE = 1024
+
+
 class Projection:
     """A compiled list of field paths, applied to payloads by `apply`."""
 
-    tree: Tree
-    paths: tuple[str, ...]
+    def __init__(self, paths: tuple[str, ...]) -> None:
+        """Compile a projection from its field paths."""
+        self.paths = paths
+        self.tree: Tree = {}
+        for text in paths:
+            _merge(self.tree, parse_path(text))
+        self._prefixes = tuple(p + "." for p in paths) + tuple(p + "[" for p in paths)
+        self._splits: dict[frozenset[str], Split] = {}
 
     @classmethod
     def of(cls, paths: tuple[str, ...]) -> Projection:
         """Compile a projection from its field paths."""
-        tree: Tree = {}
-        for text in paths:
-            _merge(tree, parse_path(text))
-        return cls(tree, paths)
+        return cls(paths)
 
     def apply(self, payload: dict[str, Any]) -> dict[str, Any]:
         """The payload reduced to the named fields (the input is not modified)."""
         return _apply(payload, self.tree)
+
+    def split(self, leaves: frozenset[str]) -> Split:
+        """Of a payload's leaf fields, those this projection sends and those it withholds.
+
+        Notices of one contract come in few shapes, so the answer is remembered per shape.
+        """
+        known = self._splits.get(leaves)
+        if known is None:
+            sent = {
+                leaf for leaf in leaves if leaf in self.paths or leaf.startswith(self._prefixes)
+            }
+            known = (tuple(sorted(sent)), tuple(sorted(leaves - sent)))
+            if len(self._splits) < SPLIT_CACHE_SIZE:
+                self._splits[leaves] = known
+        return known
 
 
 def _merge(tree: Tree, path: FieldPath) -> None:
@@ -85,16 +106,17 @@ def _apply(value: dict[str, Any], tree: Tree) -> dict[str, Any]:
     return out
 
 
-def leaf_paths(value: Any, prefix: str = "") -> set[str]:
+def leaf_paths(value: Any) -> set[str]:
     """Every leaf field of a JSON value, as paths in the projection syntax."""
-    if isinstance(value, dict):
-        found: set[str] = set()
-        for name, item in value.items():
-            found |= leaf_paths(item, f"{prefix}.{name}" if prefix else name)
-        return found
-    if isinstance(value, list) and any(isinstance(x, dict | list) for x in value):
-        found = set()
-        for item in value:
-            found |= leaf_paths(item, f"{prefix}[]")
-        return found
-    return {prefix}
+    found: set[str] = set()
+    pending: list[tuple[str, Any]] = [("", value)]
+    while pending:
+        prefix, node = pending.pop()
+        if isinstance(node, dict):
+            dot = prefix + "." if prefix else ""
+            pending.extend((dot + name, item) for name, item in node.items())
+        elif isinstance(node, list) and any(isinstance(x, dict | list) for x in node):
+            pending.extend((prefix + "[]", item) for item in node)
+        else:
+            found.add(prefix)
+    return found

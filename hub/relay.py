@@ -2,15 +2,16 @@
 
 Order, for at-least-once with a truthful ledger:
 1. examine every record and deduplicate against the ledger (and within the batch);
-2. record the decisions (accepted, rejected) in one transaction;
-3. publish the deliveries and rejection notices and wait for the broker to hold them;
-4. record the deliveries in one transaction.
-Only then does the caller commit the consumer offsets. If the hub stops between 2 and 4, the
-records come back: accepted notices are recognised and only their missing deliveries are made.
+2. record the decisions (accepted, rejected) in one transaction, and meanwhile publish the
+   deliveries and rejection notices and wait for the broker to hold them;
+3. record the deliveries in one transaction.
+Only then does the caller commit the consumer offsets. If the hub stops before 3, the records
+come back: accepted notices are recognised and only their missing deliveries are made.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from hub.contracts import schema_id_for
-from hub.envelope import RECIPIENT_HEADER, Outgoing, Record, write_record
+from hub.envelope import RECIPIENT_HEADER, Outgoing, Record, forwarded, write_record
 from hub.ledger import Entry, Ledger
 from hub.pipeline import Admitted, Intake, Rejected, Seen, reconcile
 from hub.projection import leaf_paths
@@ -81,13 +82,14 @@ class Relay:
             else:
                 rejections.append(decided)
 
-        await self._ledger.append(
-            [_accepted(n) for n in notices if not n.resumed] + [_rejected(r) for r in rejections]
-        )
+        decisions = [_accepted(n) for n in notices if not n.resumed]
+        decisions += [_rejected(r) for r in rejections]
         now = self._clock().isoformat(timespec="milliseconds")
         outgoing = [out for n in notices for out in _deliveries(n)]
         outgoing += [_rejection_notice(r, now) for r in rejections]
-        await self._publish(outgoing)
+        # Two independent waits (disk, broker) overlap; deliveries are recorded only once both
+        # are done, so a failure of either leaves the batch to be read again.
+        await asyncio.gather(self._ledger.append(decisions), self._publish(outgoing))
         await self._ledger.append([e for n in notices for e in _delivered(n)])
         return BatchReport(
             accepted=sum(1 for n in notices if not n.resumed),
@@ -138,13 +140,13 @@ def _rejected(rejection: Rejected) -> Entry:
 
 def _delivered(notice: Admitted) -> list[Entry]:
     env = notice.envelope
-    full = leaf_paths(notice.payload)
+    full = frozenset(leaf_paths(notice.payload))
     entries = []
     for delivery in notice.deliveries:
-        sent = leaf_paths(delivery.payload)
+        sent, withheld = delivery.recipient.projection.split(full)
         detail = {
-            "fields_sent": sorted(sent),
-            "fields_withheld": sorted(full - sent),
+            "fields_sent": list(sent),
+            "fields_withheld": list(withheld),
             "topic": outbound(delivery.recipient.partner),
         }
         entries.append(
@@ -164,21 +166,14 @@ def _delivered(notice: Admitted) -> list[Entry]:
 
 
 def _deliveries(notice: Admitted) -> list[Outgoing]:
-    env = notice.envelope
-    extra = {
-        k: v for k, v in (("traceparent", env.traceparent), ("tracestate", env.tracestate)) if v
-    }
     return [
-        write_record(
+        forwarded(
+            notice.envelope,
             topic=outbound(d.recipient.partner),
             key=notice.case_id,
-            event_id=env.id,
-            source=env.source,
-            event_type=env.type,
-            time=env.time,
             dataschema=notice.version.schema_id,
             data=json.dumps(d.payload, ensure_ascii=False, separators=(",", ":")).encode(),
-            extra={RECIPIENT_HEADER: d.recipient.address, **extra},
+            recipient=d.recipient.address,
         )
         for d in notice.deliveries
     ]

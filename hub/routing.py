@@ -11,7 +11,7 @@ from typing import Any
 
 from hub.contracts import Consumer, Contract
 from hub.directory import PartnerDirectory
-from hub.projection import Projection, parse_path
+from hub.projection import FieldPath, Projection, parse_path
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +43,7 @@ class Router:
         """Route through `directory`."""
         self._directory = directory
         self._projections: dict[tuple[str, str], Projection] = {}
+        self._paths: dict[str, FieldPath] = {}
 
     def recipients(
         self, contract: Contract, payload: dict[str, Any]
@@ -55,7 +56,7 @@ class Router:
             if consumer.route is None:
                 found.append(Recipient(consumer.partner, consumer.office_name, projection))
                 continue
-            commune = _value_at(payload, consumer.route.commune)
+            commune = _value_at(payload, self._route_path(consumer.route.commune))
             office = (
                 self._directory.office_for_commune(consumer.partner, consumer.office_name, commune)
                 if isinstance(commune, str)
@@ -67,6 +68,12 @@ class Router:
                 found.append(Recipient(consumer.partner, office, projection))
         return found, unrouted
 
+    def _route_path(self, text: str) -> FieldPath:
+        path = self._paths.get(text)
+        if path is None:
+            path = self._paths[text] = parse_path(text)
+        return path
+
     def _projection(self, contract: Contract, consumer: Consumer) -> Projection:
         key = (contract.id, consumer.office)
         if key not in self._projections:
@@ -74,9 +81,9 @@ class Router:
         return self._projections[key]
 
 
-def _value_at(payload: dict[str, Any], path: str) -> Any:
+def _value_at(payload: dict[str, Any], path: FieldPath) -> Any:
     node: Any = payload
-    for step in parse_path(path):
+    for step in path:
         if not isinstance(node, dict):
             return None
         node = node.get(step.name)

@@ -11,6 +11,8 @@ import asyncio
 import dataclasses
 import inspect
 import logging
+import random
+import zlib
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -54,6 +56,22 @@ async def ensure_topics(
         await admin.close()
 
 
+class Crc32Partitioner:
+    """Key to partition as librdkafka's `consistent` partitioner does: CRC32 of the key.
+
+    aiokafka's default (murmur2) is pure Python and cost more than any other step of a
+    delivery; only the hub writes the `hub.out` topics, so no other client has to agree.
+    Records without a key go to a random available partition.
+    """
+
+    def __call__(self, key: bytes | None, all_partitions: list[int], available: list[int]) -> int:
+        """The partition for `key`."""
+        if key is None:
+            return random.choice(available or all_partitions)  # noqa: S311 - not for secrets
+        # aiokafka builds the list from a set: sort it so a key always lands on one partition.
+        return sorted(all_partitions)[zlib.crc32(key) % len(all_partitions)]
+
+
 def build_broker(settings: Settings, bootstrap: str, *, embedded: bool) -> KafkaBroker:
     """A FastStream Kafka broker writing with acks=all, idempotent where the broker allows."""
     return KafkaBroker(
@@ -61,6 +79,7 @@ def build_broker(settings: Settings, bootstrap: str, *, embedded: bool) -> Kafka
         client_id="partner-hub",
         acks="all",
         enable_idempotence=settings.idempotence(embedded=embedded),
+        partitioner=Crc32Partitioner(),
         log_level=logging.DEBUG,
     )
 
@@ -70,7 +89,14 @@ def kafka_publisher(broker: KafkaBroker) -> Callable[[Sequence[Outgoing]], Await
 
     async def publish(outgoing: Sequence[Outgoing]) -> None:
         sent = [
-            await broker.publish(o.value, o.topic, key=o.key, headers=o.headers, no_confirm=True)
+            await broker.publish(
+                o.value,
+                o.topic,
+                key=o.key,
+                headers=o.headers,
+                correlation_id=o.headers["ce_id"],
+                no_confirm=True,
+            )
             for o in outgoing
         ]
         # A real producer returns futures; the in-memory test broker has confirmed already.

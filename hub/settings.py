@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     ledger_path: Path = Path(".hub/ledger.sqlite")
     directory_path: Path = PROJECT_ROOT / "directory" / "haute-vienne.yaml"
     contracts_path: Path = PROJECT_ROOT / "contracts"
-    batch_max_records: int = Field(default=500, ge=1)
+    batch_max_records: int = Field(default=2000, ge=1)
     fetch_max_wait_ms: int = Field(
         default=20,
         ge=1,

@@ -52,3 +52,16 @@ def test_leaf_paths_name_every_field_in_projection_syntax() -> None:
         "guardians[].phone",
         "reference",
     }
+
+
+@pytest.mark.parametrize(
+    "paths",
+    [("child",), ("guardians[].last_name", "reference"), ("guardians",), ("child.birth_date",)],
+)
+def test_split_agrees_with_what_apply_delivers(paths: tuple[str, ...]) -> None:
+    projection = Projection.of(paths)
+    leaves = frozenset(leaf_paths(PAYLOAD))
+    sent, withheld = projection.split(leaves)
+    assert set(sent) == leaf_paths(projection.apply(PAYLOAD))
+    assert set(withheld) == leaves - set(sent)
+    assert projection.split(leaves) == (sent, withheld)

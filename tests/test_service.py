@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import zlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -19,7 +20,13 @@ from hub.directory import PartnerDirectory
 from hub.ledger.sqlite import SqliteLedger
 from hub.pipeline import Intake
 from hub.relay import Relay
-from hub.service import Backoff, kafka_publisher, subscribe_intake, tolerant_parser
+from hub.service import (
+    Backoff,
+    Crc32Partitioner,
+    kafka_publisher,
+    subscribe_intake,
+    tolerant_parser,
+)
 from hub.settings import Settings
 from tests.conftest import FORMAL_NOTICE, example
 from tests.notices import ce_headers
@@ -104,3 +111,14 @@ async def test_backoff_doubles_up_to_its_ceiling_and_resets(
     backoff.reset()
     await backoff.wait()
     assert waits == [1.0, 2.0, 3.0, 3.0, 1.0]
+
+
+def test_the_partitioner_keeps_a_case_on_one_partition_whatever_the_list_order() -> None:
+    partitioner = Crc32Partitioner()
+    key = b"3f0c8a52-6a43-4c1e-9a53-2c0f2b7d6e10"
+    chosen = partitioner(key, [0, 1, 2], [0, 1, 2])
+    assert partitioner(key, [2, 0, 1], [1]) == chosen
+    assert chosen == zlib.crc32(key) % 3  # librdkafka's consistent partitioner
+    spread = {partitioner(str(i).encode(), [0, 1, 2], [0, 1, 2]) for i in range(50)}
+    assert spread == {0, 1, 2}
+    assert partitioner(None, [0, 1, 2], [1]) == 1

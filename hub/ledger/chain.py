@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 GENESIS = "0" * 64
@@ -36,6 +36,7 @@ class Stored:
     entry: Entry
     prev_hash: str
     hash: str
+    detail_json: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,11 +53,27 @@ class Verification:
         return self.problem is None
 
 
-def entry_hash(prev_hash: str, seq: int, recorded_at: str, entry: Entry) -> str:
+def canonical_detail(entry: Entry) -> str:
+    """The entry's detail as stored and hashed: sorted keys, no spaces."""
+    return json.dumps(entry.detail, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def entry_hash(prev_hash: str, seq: int, recorded_at: str, entry: Entry, detail: str) -> str:
     """The hash of an entry, covering its position, its time, its content and its predecessor."""
-    body = json.dumps(
-        [seq, recorded_at, asdict(entry)], sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    )
+    fields = [
+        seq,
+        recorded_at,
+        entry.kind,
+        entry.sender,
+        entry.notice_id,
+        entry.case_id,
+        entry.contract,
+        entry.version,
+        entry.office,
+        entry.digest,
+        detail,
+    ]
+    body = json.dumps(fields, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
 
 
@@ -66,8 +83,9 @@ def chain(
     """Number and hash new entries after `prev_hash`."""
     stored = []
     for seq, entry in enumerate(entries, start=first_seq):
-        digest = entry_hash(prev_hash, seq, recorded_at, entry)
-        stored.append(Stored(seq, recorded_at, entry, prev_hash, digest))
+        detail = canonical_detail(entry)
+        digest = entry_hash(prev_hash, seq, recorded_at, entry, detail)
+        stored.append(Stored(seq, recorded_at, entry, prev_hash, digest, detail))
         prev_hash = digest
     return stored
 
@@ -86,7 +104,7 @@ def verify(rows: Iterable[Stored], head: tuple[int, str] | None) -> Verification
             return Verification(
                 row.seq - 1, prev, f"entry #{row.seq} does not follow #{row.seq - 1}"
             )
-        if entry_hash(prev, row.seq, row.recorded_at, row.entry) != row.hash:
+        if entry_hash(prev, row.seq, row.recorded_at, row.entry, row.detail_json) != row.hash:
             return Verification(row.seq - 1, prev, f"entry #{row.seq} was altered")
         expected_seq, prev = row.seq + 1, row.hash
     count = expected_seq - 1

@@ -16,7 +16,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from hub.ledger.chain import GENESIS, Entry, Stored, Verification, chain, verify
+from hub.ledger.chain import (
+    GENESIS,
+    Entry,
+    Stored,
+    Verification,
+    chain,
+    verify,
+)
 from hub.pipeline import NoticeKey, Seen
 
 SCHEMA = """
@@ -152,7 +159,7 @@ class SqliteLedger:
 
 def _row(stored: Stored) -> tuple[Any, ...]:
     e = stored.entry
-    detail = json.dumps(e.detail, sort_keys=True, ensure_ascii=False)
+    detail = stored.detail_json
     return (
         stored.seq,
         stored.recorded_at,
@@ -176,4 +183,4 @@ def _stored(row: tuple[Any, ...]) -> Stored:
     entry = Entry(
         kind, sender, notice_id, case_id, contract, version, office, digest, json.loads(detail)
     )
-    return Stored(seq, recorded_at, entry, prev_hash, digest_hash)
+    return Stored(seq, recorded_at, entry, prev_hash, digest_hash, detail)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from hub.embedded import die_with_parent
 from tests.integration.plain import PlainKafka
 
 
@@ -39,7 +40,11 @@ class HubProcess:
         }
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "hub", "serve"], env=env, stdout=log, stderr=log
+                [sys.executable, "-m", "hub", "serve"],
+                env=env,
+                stdout=log,
+                stderr=log,
+                preexec_fn=die_with_parent,  # noqa: PLW1509 - only prctl
             )
 
     def wait_ready(self, timeout: float = 60.0) -> None:
