@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from hub.contracts import schema_id_for
 from hub.envelope import RECIPIENT_HEADER, Outgoing, Record, forwarded, write_record
 from hub.ledger import Entry, Ledger
-from hub.pipeline import Admitted, Intake, Rejected, Seen, reconcile
+from hub.pipeline import Admitted, Intake, NoticeKey, Rejected, Seen, reconcile
 from hub.projection import leaf_paths
 from hub.topics import outbound
 
@@ -62,26 +62,8 @@ class Relay:
     async def process(self, records: Sequence[Record]) -> BatchReport:
         """Handle one batch; returns once everything is delivered and recorded."""
         examined = [self._intake.examine(record) for record in records]
-        keys = {o.key for o in examined if isinstance(o, Admitted)}
-        known = await self._ledger.seen(keys)
-        notices: list[Admitted] = []
-        rejections: list[Rejected] = []
-        duplicates = 0
-        for outcome in examined:
-            decided: Admitted | Rejected | None = outcome
-            if isinstance(outcome, Admitted):
-                decided = reconcile(outcome, known.get(outcome.key))
-                if isinstance(decided, Admitted):
-                    # A later copy in the same batch is a duplicate of this one.
-                    planned = {d.recipient.address for d in outcome.deliveries}
-                    known[outcome.key] = Seen(outcome.digest, frozenset(planned))
-            if decided is None:
-                duplicates += 1
-            elif isinstance(decided, Admitted):
-                notices.append(decided)
-            else:
-                rejections.append(decided)
-
+        known = await self._ledger.seen({o.key for o in examined if isinstance(o, Admitted)})
+        notices, rejections, duplicates = _deduplicate(examined, known)
         decisions = [_accepted(n) for n in notices if not n.resumed]
         decisions += [_rejected(r) for r in rejections]
         now = self._clock().isoformat(timespec="milliseconds")
@@ -98,6 +80,30 @@ class Relay:
             resumed=sum(1 for n in notices if n.resumed),
             delivered=sum(len(n.deliveries) for n in notices),
         )
+
+
+def _deduplicate(
+    examined: Sequence[Admitted | Rejected], known: dict[NoticeKey, Seen]
+) -> tuple[list[Admitted], list[Rejected], int]:
+    """Notices to deliver, records to refuse, and how many duplicates were dropped."""
+    notices: list[Admitted] = []
+    rejections: list[Rejected] = []
+    duplicates = 0
+    for outcome in examined:
+        decided: Admitted | Rejected | None = outcome
+        if isinstance(outcome, Admitted):
+            decided = reconcile(outcome, known.get(outcome.key))
+            if isinstance(decided, Admitted):
+                # A later copy in the same batch is a duplicate of this one.
+                planned = frozenset(d.recipient.address for d in outcome.deliveries)
+                known[outcome.key] = Seen(outcome.digest, planned)
+        if decided is None:
+            duplicates += 1
+        elif isinstance(decided, Admitted):
+            notices.append(decided)
+        else:
+            rejections.append(decided)
+    return notices, rejections, duplicates
 
 
 def _accepted(notice: Admitted) -> Entry:
