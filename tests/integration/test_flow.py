@@ -122,6 +122,8 @@ def test_refused_records_come_back_to_the_sender_and_reach_nobody(plain: PlainKa
     records = _delivered_after(plain, "hub.out.departement", sentinel)
     for refused in (invalid, spoofed, garbage, oversize):
         assert by_id(records, refused) == []
+    # Not even a rejection: the spoofed partner is never told about a record it did not send.
+    assert [r for r in records if r.headers["ce_type"] == "hub.rejection"] == []
     assert len(by_id(records, accepted)) == 2  # the first, accepted content only
     assert {r.json()["address"]["commune_insee"] for r in by_id(records, accepted)} == {"87085"}
 
