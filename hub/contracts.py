@@ -49,13 +49,29 @@ class Route(BaseModel):
     )
 
 
+class Condition(BaseModel):
+    """A consumer that receives a notice only when a payload field has one of some values."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    field: str
+    values: tuple[str | bool | int, ...] = Field(alias="in", min_length=1)
+
+
+# Consumer offices that are not named in advance: the sender of a refused record, and the
+# office that sent the notice this one answers.
+SENDER = "sender"
+ANSWERED = "answered"
+
+
 class Consumer(BaseModel):
     """An office (an office kind, when routed) that receives a contract's notices, and its view."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    office: str = Field(pattern=r"^(sender|[a-z][a-z0-9-]*/[a-z][a-z0-9:-]*)$")
+    office: str = Field(pattern=r"^(sender|answered|[a-z][a-z0-9-]*/[a-z][a-z0-9:-]*)$")
     route: Route | None = None
+    when: Condition | None = None
     fields: tuple[str, ...] = Field(min_length=1)
 
     @property
@@ -70,14 +86,20 @@ class Consumer(BaseModel):
 
 
 class Deadline(BaseModel):
-    """A legal deadline that a notice opens."""
+    """A legal deadline that a notice opens, and what closes it."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str
-    opens_on: str
-    fallback: str | None = None
-    days: int = Field(gt=0)
+    opens_on: str = Field(description="Payload date field the period runs from.")
+    fallback: str | None = Field(default=None, description="Used when `opens_on` is absent.")
+    period: str = Field(pattern=r"^P(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+D)?$")
+    closed_by: tuple[str, ...] = Field(
+        min_length=1, description="Contracts whose notice, answering this one, closes it."
+    )
+    alert: tuple[str, ...] = Field(
+        min_length=1, description="Offices alerted when it is overdue; `sender` is allowed."
+    )
     description: str
 
 
@@ -95,7 +117,17 @@ class ContractMeta(BaseModel):
     retention: str = Field(pattern=r"^P(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+D)?$")
     producers: tuple[str, ...] = Field(min_length=1)
     consumers: tuple[Consumer, ...] = Field(min_length=1)
+    answers: tuple[str, ...] = Field(
+        default=(), description="Contracts a notice of this one may answer (ce_causationid)."
+    )
     deadlines: tuple[Deadline, ...] = ()
+
+    def produced_by(self, partner: str, office: str) -> bool:
+        """Whether `partner/office` may send this contract (`partner/kind` covers a kind)."""
+        return (
+            f"{partner}/{office}" in self.producers
+            or f"{partner}/{office.split(':', 1)[0]}" in self.producers
+        )
 
 
 @dataclass(frozen=True, slots=True)
