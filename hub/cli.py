@@ -11,7 +11,10 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
+from hub.checks import consistency, example_problems
+from hub.contracts import ContractError, load_catalogue
 from hub.demo import play, where_to_look
+from hub.directory import DirectoryError, load_directory
 from hub.ledger.sqlite import SqliteLedger
 from hub.runtime import kafka_bootstrap, running_hub, until_signalled
 from hub.settings import Settings
@@ -52,6 +55,19 @@ def _parser() -> argparse.ArgumentParser:
         "the embedded broker when it is unset.",
     )
     serve.set_defaults(run=_serve)
+
+    contracts = commands.add_parser(
+        "contracts", help="work on the contract catalogue", description="The contract catalogue."
+    )
+    contract_commands = contracts.add_subparsers(required=True, metavar="COMMAND")
+    check = contract_commands.add_parser(
+        "check",
+        help="check every contract, example, migration and the directory",
+        description="Load every contract (schemas, $ids, projections, migrations), check them "
+        "against the partner directory, and check every example passes or fails as labelled "
+        "and every migration keeps valid examples valid. Exit 1 listing the faults.",
+    )
+    check.set_defaults(run=_check_contracts)
 
     ledger = commands.add_parser(
         "ledger", help="inspect the ledger", description="Inspect the ledger."
@@ -100,6 +116,25 @@ async def _run(settings: Settings, *, demo: bool, exit_after_demo: bool) -> int:
             return 0 if ok else 1
         print("hub: running; Ctrl-C to stop", flush=True)
         await until_signalled()
+    return 0
+
+
+def _check_contracts(_: argparse.Namespace) -> int:
+    settings = Settings()
+    try:
+        catalogue = load_catalogue(settings.contracts_path)
+        directory = load_directory(settings.directory_path)
+    except (ContractError, DirectoryError) as error:
+        print(f"contracts BROKEN: {error}")
+        return 1
+    problems = consistency(catalogue, directory) + example_problems(catalogue)
+    for problem in problems:
+        print(f"contracts: {problem}")
+    if problems:
+        print(f"contracts BROKEN: {len(problems)} faults")
+        return 1
+    versions = sum(len(c.versions) for c in catalogue.contracts.values())
+    print(f"contracts ok: {len(catalogue.contracts)} contracts, {versions} live versions")
     return 0
 
 

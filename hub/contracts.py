@@ -6,6 +6,7 @@ pipeline's questions (which contract and version is this record, is its payload 
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 
 from hub.projection import FieldPath, parse_path
+from hub.versions import Step, convert, load_steps
 
 VERSION_DIR = re.compile(r"^v([1-9][0-9]*)$")
 DEFINITIONS_PREFIX = "_"
@@ -152,11 +154,16 @@ class ContractVersion:
 
 @dataclass(frozen=True, slots=True)
 class Contract:
-    """A contract: its metadata and its live major versions."""
+    """A contract: its metadata, its live major versions and the migrations between them."""
 
     meta: ContractMeta
     versions: dict[int, ContractVersion]
     folder: Path
+    migrations: tuple[Step, ...] = ()
+
+    def convert(self, payload: dict[str, Any], source: int, target: int) -> dict[str, Any]:
+        """A payload of major `source` as major `target`."""
+        return payload if source == target else convert(payload, source, target, self.migrations)
 
     @property
     def id(self) -> str:
@@ -224,7 +231,9 @@ def load_catalogue(root: Path) -> Catalogue:
         }
         if not versions:
             raise ContractError(f"contract {name} has no version folder (v1, v2, ...)")
-        contract = Contract(meta=meta, versions=versions, folder=root / name)
+        migrations = load_steps(root / name / "migrations.yaml")
+        contract = Contract(meta, versions, root / name, migrations)
+        _check_migrations(contract)
         _check_projections(contract, registry)
         contracts[name] = contract
     return Catalogue(contracts, registry)
@@ -280,18 +289,31 @@ def _compile(
     return ContractVersion(name, major, schema["$id"], schema, validator, fast)
 
 
+def _check_migrations(contract: Contract) -> None:
+    declared = {(s.source, s.target) for s in contract.migrations}
+    majors = sorted(contract.versions)
+    for older, newer in itertools.pairwise(majors):
+        for pair in ((older, newer), (newer, older)):
+            if pair not in declared:
+                raise ContractError(f"{contract.id}: no migration from v{pair[0]} to v{pair[1]}")
+
+
 def _check_projections(contract: Contract, registry: Registry[Any]) -> None:
-    for version in contract.versions.values():
-        for consumer in contract.meta.consumers:
-            paths = list(consumer.fields)
-            if consumer.route:
-                paths.append(consumer.route.commune)
-            for field in paths:
-                if not schema_has_path(version.schema, parse_path(field), registry):
-                    raise ContractError(
-                        f"{contract.id} v{version.major}: consumer {consumer.office} names "
-                        f"{field}, which the schema does not define"
-                    )
+    # A path may name a field that only some majors have (a recipient pinned to an older
+    # major simply does not receive it); it must exist in at least one.
+    for consumer in contract.meta.consumers:
+        paths = list(consumer.fields)
+        paths += [consumer.route.commune] if consumer.route else []
+        paths += [consumer.when.field] if consumer.when else []
+        for field in paths:
+            if not any(
+                schema_has_path(v.schema, parse_path(field), registry)
+                for v in contract.versions.values()
+            ):
+                raise ContractError(
+                    f"{contract.id}: consumer {consumer.office} names {field}, "
+                    "which no version of the schema defines"
+                )
 
 
 def schema_has_path(schema: dict[str, Any], path: FieldPath, registry: Registry[Any]) -> bool:

@@ -21,8 +21,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from hub.contracts import Catalogue, Contract
 from hub.directory import PartnerDirectory
-from hub.envelope import RECIPIENT_HEADER, Outgoing, write_record
-from hub.routing import Router
+from hub.envelope import CAUSATION_HEADER, RECIPIENT_HEADER, Outgoing, write_record
+from hub.routing import Origin, Router
 from hub.topics import inbound, outbound
 
 WAIT_S = 60.0
@@ -59,57 +59,112 @@ def examples(contract: Contract, kind: str) -> list[dict[str, Any]]:
     return [{k: v for k, v in payload.items() if k != "$comment"} for payload in loaded]
 
 
-def notice(
-    contract: Contract, sender: str, payload: dict[str, Any], notice_id: str | None = None
+def notice(  # noqa: PLR0913 - keyword-only, each optional
+    contract: Contract,
+    sender: str,
+    payload: dict[str, Any],
+    notice_id: str | None = None,
+    *,
+    case_id: str | None = None,
+    answers: str | None = None,
 ) -> Outgoing:
     """A notice from `sender` (`partner/office`) as a partner's system would publish it."""
     partner = sender.split("/", 1)[0]
     return write_record(
         topic=inbound(partner),
-        key=str(uuid.uuid4()),
+        key=case_id or str(uuid.uuid4()),
         event_id=notice_id or str(uuid.uuid4()),
         source=f"/{sender}",
         event_type=contract.id,
         time=datetime.now(UTC).isoformat(timespec="seconds"),
         dataschema=contract.latest.schema_id,
         data=json.dumps(payload, ensure_ascii=False).encode(),
+        extra={CAUSATION_HEADER: answers} if answers else None,
     )
 
 
-def scenario(
-    catalogue: Catalogue, directory: PartnerDirectory
-) -> tuple[list[Outgoing], Expectation]:
-    """The records the demo sends, and what should come back."""
+@dataclass
+class Scenario:
+    """Two waves (answers go once what they answer is through) and what should come back."""
+
+    notices: list[Outgoing]
+    answers: list[Outgoing]
+    expect: Expectation
+
+
+def scenario(catalogue: Catalogue, directory: PartnerDirectory) -> Scenario:
+    """Every contract's valid examples, the faults the hub must refuse, then the answers."""
     router = Router(directory)
-    sent: list[Outgoing] = []
-    expect = Expectation()
-    for contract in catalogue.contracts.values():
-        if contract.meta.kind != "notice":
-            continue
-        sender = contract.meta.producers[0]
-        valid = examples(contract, "valid")
-        for payload in valid:
+    played = Scenario([], [], Expectation())
+    origins: dict[str, Origin] = {}
+    notices = [c for c in catalogue.contracts.values() if c.meta.kind == "notice"]
+    for contract in (c for c in notices if not c.meta.answers):
+        sender = _office(directory, contract.meta.producers[0])
+        for payload in examples(contract, "valid"):
             record = notice(contract, sender, payload)
-            sent.append(record)
+            played.notices.append(record)
             recipients, _ = router.recipients(contract, payload)
-            notice_id = record.headers["ce_id"]
-            expect.deliveries |= {(notice_id, r.address) for r in recipients}
-        first = sent[-len(valid)]
-        sent.append(first)  # the same notice twice: delivered once
-        faulty = []
-        if len(valid) > 1:  # same id, other content
-            clash = notice(contract, sender, valid[-1], notice_id=first.headers["ce_id"])
-            faulty.append(Outgoing(clash.topic, first.key, clash.value, clash.headers))
-        faulty += [notice(contract, sender, p) for p in examples(contract, "invalid")[:1]]
-        other = next(p for p in directory.partners if p != sender.split("/", 1)[0])
-        spoofed = notice(contract, f"{other}/{directory.offices(other)[0]}", valid[0])
-        faulty.append(_on_topic(spoofed, first.topic))
-        faulty.append(
-            Outgoing(first.topic, None, b"\xff\xfe not json", {"ce_id": str(uuid.uuid4())})
+            _expect(played.expect, record, {r.address for r in recipients})
+            origins.setdefault(
+                contract.id,
+                Origin(
+                    record.headers["ce_id"],
+                    f"/{sender}",
+                    contract.id,
+                    (record.key or b"").decode(),
+                    frozenset(r.address for r in recipients),
+                ),
+            )
+    played.notices += _faults(notices[0], directory, played)
+    for contract in (c for c in notices if c.meta.answers):
+        origin = next((origins[a] for a in contract.meta.answers if a in origins), None)
+        answering = _answering_office(contract, origin)
+        if origin is None or answering is None:
+            continue
+        payload = examples(contract, "valid")[0]
+        record = notice(
+            contract, answering, payload, case_id=origin.case_id, answers=origin.notice_id
         )
-        sent += faulty
-        expect.rejections |= {o.headers["ce_id"] for o in faulty}
-    return sent, expect
+        played.answers.append(record)
+        recipients, _ = router.recipients(contract, payload, origin)
+        _expect(played.expect, record, {r.address for r in recipients})
+    return played
+
+
+def _answering_office(contract: Contract, origin: Origin | None) -> str | None:
+    """An office that received `origin` and may send `contract`, to answer it."""
+    offices = sorted(origin.recipients) if origin else []
+    return next((o for o in offices if contract.meta.produced_by(*o.split("/", 1))), None)
+
+
+def _expect(expect: Expectation, record: Outgoing, offices: set[str]) -> None:
+    expect.deliveries |= {(record.headers["ce_id"], office) for office in offices}
+
+
+def _faults(contract: Contract, directory: PartnerDirectory, played: Scenario) -> list[Outgoing]:
+    """A duplicate, a conflicting duplicate, an invalid notice, a spoofed sender, garbage."""
+    sender = _office(directory, contract.meta.producers[0])
+    valid = examples(contract, "valid")
+    first = next(r for r in played.notices if r.headers["ce_type"] == contract.id)
+    faulty = []
+    if len(valid) > 1:  # same id, other content
+        clash = notice(contract, sender, valid[-1], notice_id=first.headers["ce_id"])
+        faulty.append(Outgoing(clash.topic, first.key, clash.value, clash.headers))
+    faulty += [notice(contract, sender, p) for p in examples(contract, "invalid")[:1]]
+    other = next(p for p in directory.partners if p != sender.split("/", 1)[0])
+    spoofed = notice(contract, f"{other}/{directory.offices(other)[0]}", valid[0])
+    faulty.append(_on_topic(spoofed, first.topic))
+    faulty.append(Outgoing(first.topic, None, b"\xff\xfe not json", {"ce_id": str(uuid.uuid4())}))
+    played.expect.rejections |= {o.headers["ce_id"] for o in faulty}
+    return [first, *faulty]  # the first notice again: delivered once
+
+
+def _office(directory: PartnerDirectory, producer: str) -> str:
+    """A concrete office for a producer that may name an office kind (`departement/mdd`)."""
+    partner, office = producer.split("/", 1)
+    if directory.has_office(partner, office):
+        return producer
+    return f"{partner}/{next(o for o in directory.offices(partner) if o.startswith(office + ':'))}"
 
 
 def _on_topic(record: Outgoing, topic: str) -> Outgoing:
@@ -120,22 +175,26 @@ async def play(
     bootstrap: str, catalogue: Catalogue, directory: PartnerDirectory, out: TextIO
 ) -> DemoResult:
     """Send the scenario, collect what the hub writes back, and print a summary."""
-    records, expect = scenario(catalogue, directory)
+    played = scenario(catalogue, directory)
     reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await reader.start()
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
     try:
         await _assign_at_end(reader, [outbound(p) for p in directory.partners])
-        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
-        await producer.start()
-        try:
-            for r in records:
-                headers = [(k, v.encode()) for k, v in r.headers.items()]
-                await producer.send_and_wait(r.topic, r.value, key=r.key, headers=headers)
-        finally:
-            await producer.stop()
-        print(f"demo: sent {len(records)} records to the hub", file=out)
-        result = await _collect(reader, expect, len(records))
+        seen = Observed()
+        await _send(producer, played.notices)
+        first_ids = {r.headers["ce_id"] for r in played.notices}
+        first_wave = Expectation(
+            {d for d in played.expect.deliveries if d[0] in first_ids}, played.expect.rejections
+        )
+        await _collect(reader, first_wave, seen)
+        await _send(producer, played.answers)
+        sent = len(played.notices) + len(played.answers)
+        print(f"demo: sent {sent} records to the hub, answers after what they answer", file=out)
+        result = _result(await _collect(reader, played.expect, seen), played.expect, sent)
     finally:
+        await producer.stop()
         await reader.stop()
     _print(result, out)
     return result
@@ -157,37 +216,54 @@ async def _partitions(reader: AIOKafkaConsumer, topic: str) -> set[int]:
     return reader.partitions_for_topic(topic) or set()
 
 
-async def _collect(reader: AIOKafkaConsumer, expect: Expectation, sent: int) -> DemoResult:
-    delivered: set[tuple[str, str]] = set()
-    refused: set[str] = set()
-    unexpected: list[str] = []
-    by_office: Counter[str] = Counter()
-    by_reason: Counter[str] = Counter()
+@dataclass
+class Observed:
+    """What the demo has read back so far."""
+
+    delivered: set[tuple[str, str]] = field(default_factory=set)
+    refused: set[str] = field(default_factory=set)
+    by_office: Counter[str] = field(default_factory=Counter)
+    by_reason: Counter[str] = field(default_factory=Counter)
+    unexpected: list[str] = field(default_factory=list)
+
+    def satisfies(self, expect: Expectation) -> bool:
+        """Everything expected has arrived."""
+        return expect.deliveries <= self.delivered and expect.rejections <= self.refused
+
+
+async def _collect(reader: AIOKafkaConsumer, expect: Expectation, seen: Observed) -> Observed:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + WAIT_S
-    while loop.time() < deadline and not (
-        expect.deliveries <= delivered and expect.rejections <= refused
-    ):
+    while loop.time() < deadline and not seen.satisfies(expect):
         batches = await reader.getmany(timeout_ms=500)
         for record in (r for batch in batches.values() for r in batch):
             headers = {k: v.decode() for k, v in record.headers}
-            office = headers.get(RECIPIENT_HEADER, "?")
             if headers.get("ce_type") == "hub.rejection":
                 body = json.loads(record.value)
                 refused_id = body["refused"]["id"]
-                refused.add(refused_id)
-                by_reason.update(r["code"] for r in body["reasons"])
+                seen.refused.add(refused_id)
+                seen.by_reason.update(r["code"] for r in body["reasons"])
                 if refused_id not in expect.rejections:
-                    unexpected.append(f"rejection of {refused_id}")
+                    seen.unexpected.append(f"rejection of {refused_id}: {body['reasons']}")
                 continue
-            key = (headers["ce_id"], office)
-            if key in delivered or key not in expect.deliveries:
-                unexpected.append(f"delivery of {key[0]} to {office}")
-            delivered.add(key)
-            by_office[office] += 1
-    missing = [f"delivery of {i} to {o}" for i, o in sorted(expect.deliveries - delivered)]
-    missing += [f"rejection of {i}" for i in sorted(expect.rejections - refused)]
-    return DemoResult(sent, by_office, by_reason, missing, unexpected)
+            key = (headers["ce_id"], headers.get(RECIPIENT_HEADER, "?"))
+            if key in seen.delivered or key not in expect.deliveries:
+                seen.unexpected.append(f"delivery of {key[0]} to {key[1]}")
+            seen.delivered.add(key)
+            seen.by_office[key[1]] += 1
+    return seen
+
+
+def _result(seen: Observed, expect: Expectation, sent: int) -> DemoResult:
+    missing = [f"delivery of {i} to {o}" for i, o in sorted(expect.deliveries - seen.delivered)]
+    missing += [f"rejection of {i}" for i in sorted(expect.rejections - seen.refused)]
+    return DemoResult(sent, seen.by_office, seen.by_reason, missing, seen.unexpected)
+
+
+async def _send(producer: AIOKafkaProducer, records: list[Outgoing]) -> None:
+    for r in records:
+        headers = [(k, v.encode()) for k, v in r.headers.items()]
+        await producer.send_and_wait(r.topic, r.value, key=r.key, headers=headers)
 
 
 def _print(result: DemoResult, out: TextIO) -> None:

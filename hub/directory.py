@@ -44,6 +44,10 @@ class PartnerEntry(BaseModel):
 
     name: str
     offices: dict[str, OfficeEntry] = Field(min_length=1)
+    consumes: dict[str, int] = Field(
+        default_factory=dict,
+        description="Contract id -> the major version this partner's systems read.",
+    )
 
     @field_validator("offices")
     @classmethod
@@ -123,6 +127,15 @@ class PartnerDirectory:
         """Whether `partner` has an office called `office`."""
         entry = self._partners.get(partner)
         return entry is not None and office in entry.offices
+
+    def consumed_major(self, partner: str, contract: str) -> int | None:
+        """The major version of `contract` that `partner` declared it reads, if any."""
+        entry = self._partners.get(partner)
+        return entry.consumes.get(contract) if entry else None
+
+    def declared_versions(self) -> dict[str, dict[str, int]]:
+        """Every partner's declared versions (partner -> contract -> major)."""
+        return {p: dict(e.consumes) for p, e in self._partners.items() if e.consumes}
 
     def office_for_commune(self, partner: str, kind: str, commune: str) -> str | None:
         """The office of `kind` (e.g. `mdd`) at `partner` that serves `commune`, if any."""

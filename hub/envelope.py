@@ -20,6 +20,7 @@ from hub.reasons import Reason, Refusal
 SPECVERSION = "1.0"
 JSON = "application/json"
 RECIPIENT_HEADER = "ce_recipient"
+CAUSATION_HEADER = "ce_causationid"
 TRACE_HEADERS = ("traceparent", "tracestate")
 REQUIRED = ("ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "ce_dataschema")
 SAFE_HEADER_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
@@ -57,6 +58,7 @@ class Envelope:
     office: str
     traceparent: str | None = None
     tracestate: str | None = None
+    causation_id: str | None = None
 
     @property
     def sender(self) -> str:
@@ -106,6 +108,7 @@ def read_envelope(headers: dict[str, str]) -> Envelope:
         ("ce_time", _is_rfc3339, "must be an RFC 3339 timestamp with an offset"),
         ("ce_dataschema", DATASCHEMA.match, "must be the contract version's schema URI"),
         ("traceparent", TRACEPARENT.match, "must be a W3C traceparent"),
+        (CAUSATION_HEADER, EVENT_ID.match, "must be the id of the notice this one answers"),
     )
     for name, is_valid, rule in checks:
         if name in headers and not is_valid(headers[name]):
@@ -124,6 +127,7 @@ def read_envelope(headers: dict[str, str]) -> Envelope:
         office=source.group(2),
         traceparent=headers.get("traceparent"),
         tracestate=headers.get("tracestate"),
+        causation_id=headers.get(CAUSATION_HEADER),
     )
 
 
@@ -153,6 +157,8 @@ def forwarded(  # noqa: PLR0913 - keyword-only, one per attribute
         "content-type": JSON,
         RECIPIENT_HEADER: recipient,
     }
+    if envelope.causation_id:
+        headers[CAUSATION_HEADER] = envelope.causation_id
     if envelope.traceparent:
         headers["traceparent"] = envelope.traceparent
     if envelope.tracestate:

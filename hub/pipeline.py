@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -17,7 +18,7 @@ from hub.contracts import Catalogue, Contract, ContractVersion
 from hub.directory import PartnerDirectory
 from hub.envelope import CONTRACT_TYPE, EVENT_ID, Envelope, Record, header_map, read_envelope
 from hub.reasons import Reason, Refusal
-from hub.routing import Recipient, Router, Unrouted
+from hub.routing import Origin, Recipient, Router, Unrouted
 from hub.topics import partner_of
 from hub.validation import schema_reasons
 
@@ -27,10 +28,11 @@ DEFAULT_MAX_RECORD_BYTES = 256 * 1024
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """One office's copy of an accepted notice."""
+    """One office's copy of an accepted notice, in the major version its partner reads."""
 
     recipient: Recipient
     payload: dict[str, Any]
+    version: ContractVersion
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +49,7 @@ class Admitted:
     deliveries: tuple[Delivery, ...]
     unrouted: tuple[Unrouted, ...] = ()
     resumed: bool = False
+    answered: Origin | None = None
 
     @property
     def key(self) -> NoticeKey:
@@ -130,8 +133,14 @@ class Intake:
         self._router = Router(directory)
         self._max_record_bytes = max_record_bytes
 
-    def examine(self, record: Record) -> Admitted | Rejected:
-        """Decide on one record: admitted with its deliveries, or rejected with reasons."""
+    def examine(
+        self, record: Record, origins: Mapping[str, Sequence[Origin]] | None = None
+    ) -> Admitted | Rejected:
+        """Decide on one record: admitted with its deliveries, or rejected with reasons.
+
+        `origins` are the accepted notices that records of this batch name as the one they
+        answer (`ce_causationid`), looked up beforehand by the relay.
+        """
         partner = partner_of(record.topic) or ""
         headers: dict[str, str] = {}
         envelope: Envelope | None = None
@@ -143,11 +152,11 @@ class Intake:
             contract, version = self._contract(envelope)
             payload = _parse_json(record.value or b"")
             _check_schema(version, payload)
-            case_id = _case_id(record.key, envelope)
+            answered = _answered(contract, envelope, record.key, origins or {})
+            case_id = answered.case_id if answered else _case_id(record.key, envelope)
         except Refusal as refusal:
             return self._rejected(record, refusal, partner, headers, envelope)
-        recipients, unrouted = self._router.recipients(contract, payload)
-        deliveries = tuple(Delivery(r, r.projection.apply(payload)) for r in recipients)
+        recipients, unrouted = self._router.recipients(contract, payload, answered)
         return Admitted(
             record,
             envelope,
@@ -156,9 +165,27 @@ class Intake:
             payload,
             case_id,
             _digest(envelope, payload),
-            deliveries,
+            self._deliveries(contract, version, payload, recipients),
             tuple(unrouted),
+            answered=answered,
         )
+
+    def _deliveries(
+        self,
+        contract: Contract,
+        version: ContractVersion,
+        payload: dict[str, Any],
+        recipients: list[Recipient],
+    ) -> tuple[Delivery, ...]:
+        converted = {version.major: payload}
+        deliveries = []
+        for recipient in recipients:
+            major = self._directory.consumed_major(recipient.partner, contract.id) or version.major
+            if major not in converted:
+                converted[major] = contract.convert(payload, version.major, major)
+            view = recipient.projection.apply(converted[major])
+            deliveries.append(Delivery(recipient, view, contract.versions[major]))
+        return tuple(deliveries)
 
     def _check_size(self, record: Record) -> None:
         if record.value is None:
@@ -180,7 +207,7 @@ class Intake:
         contract = self._catalogue.get(envelope.type)
         if contract is None:
             raise Refusal(Reason("contract.unknown", "no contract has this id", "ce_type"))
-        if envelope.sender not in contract.meta.producers:
+        if not contract.meta.produced_by(envelope.partner, envelope.office):
             detail = "this office is not a declared producer of the contract"
             raise Refusal(Reason("sender.not-producer", detail, "ce_source"))
         version = self._catalogue.version_for(envelope.dataschema)
@@ -217,6 +244,35 @@ class Intake:
             contract if contract and CONTRACT_TYPE.match(contract) else None,
             _valid_key(record.key),
         )
+
+
+def _answered(
+    contract: Contract,
+    envelope: Envelope,
+    key: bytes | None,
+    origins: Mapping[str, Sequence[Origin]],
+) -> Origin | None:
+    """The accepted notice this one answers, checked; None for a notice that answers nothing."""
+    if not contract.meta.answers:
+        return None
+    if envelope.causation_id is None:
+        detail = "this contract answers a notice: name it in ce_causationid"
+        raise Refusal(Reason("answer.missing", detail, "ce_causationid"))
+    case_id = _valid_key(key)
+    candidates = [
+        o
+        for o in origins.get(envelope.causation_id, ())
+        if o.contract in contract.meta.answers and (case_id is None or o.case_id == case_id)
+    ]
+    if not candidates:
+        detail = "no accepted notice of a contract this one answers has this id in this case"
+        raise Refusal(Reason("answer.unknown-notice", detail, "ce_causationid"))
+    # Only an office that received a notice may answer it.
+    for origin in candidates:
+        if envelope.sender in origin.recipients:
+            return origin
+    detail = "this office did not receive the notice it answers"
+    raise Refusal(Reason("answer.not-recipient", detail, "ce_source"))
 
 
 def _readable_headers(record: Record) -> dict[str, str]:

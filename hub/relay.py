@@ -19,10 +19,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from hub.contracts import schema_id_for
-from hub.envelope import RECIPIENT_HEADER, Outgoing, Record, forwarded, write_record
+from hub.envelope import (
+    CAUSATION_HEADER,
+    RECIPIENT_HEADER,
+    Outgoing,
+    Record,
+    forwarded,
+    write_record,
+)
 from hub.ledger import Entry, Ledger
 from hub.pipeline import Admitted, Intake, NoticeKey, Rejected, Seen, reconcile
 from hub.projection import leaf_paths
+from hub.routing import Origin
 from hub.topics import outbound
 
 REJECTION = "hub.rejection"
@@ -61,7 +69,7 @@ class Relay:
 
     async def process(self, records: Sequence[Record]) -> BatchReport:
         """Handle one batch; returns once everything is delivered and recorded."""
-        examined = [self._intake.examine(record) for record in records]
+        examined = await self._examine(records)
         known = await self._ledger.seen({o.key for o in examined if isinstance(o, Admitted)})
         notices, rejections, duplicates = _deduplicate(examined, known)
         decisions = [_accepted(n) for n in notices if not n.resumed]
@@ -80,6 +88,43 @@ class Relay:
             resumed=sum(1 for n in notices if n.resumed),
             delivered=sum(len(n.deliveries) for n in notices),
         )
+
+    async def _examine(self, records: Sequence[Record]) -> list[Admitted | Rejected]:
+        """Examine a batch, with the notices its answers name looked up in the ledger.
+
+        A notice answered in the same batch is not in the ledger yet: records refused for that
+        alone are examined again with the batch's own notices as possible origins.
+        """
+        causes = {_causation(r) for r in records} - {None}
+        origins = await self._ledger.origins({c for c in causes if c})
+        examined = [self._intake.examine(r, origins) for r in records]
+        if not causes:
+            return examined
+        in_batch: dict[str, list[Origin]] = {}
+        for o in examined:
+            if isinstance(o, Admitted):
+                recipients = frozenset(d.recipient.address for d in o.deliveries)
+                origin = Origin(
+                    o.envelope.id, o.envelope.source, o.contract.id, o.case_id, recipients
+                )
+                in_batch.setdefault(o.envelope.id, []).append(origin)
+        return [
+            self._intake.examine(r, {**origins, **in_batch}) if _unknown_answer(o) else o
+            for r, o in zip(records, examined, strict=True)
+        ]
+
+
+def _causation(record: Record) -> str | None:
+    for name, value in record.headers:
+        if name.lower() == CAUSATION_HEADER:
+            return value.decode("utf-8", "replace")
+    return None
+
+
+def _unknown_answer(outcome: Admitted | Rejected) -> bool:
+    return isinstance(outcome, Rejected) and [r.code for r in outcome.reasons] == [
+        "answer.unknown-notice"
+    ]
 
 
 def _deduplicate(
@@ -112,6 +157,7 @@ def _accepted(notice: Admitted) -> Entry:
         "position": _position(notice.record),
         "time": env.time,
         "recipients": [d.recipient.address for d in notice.deliveries],
+        "answers": notice.answered.notice_id if notice.answered else None,
         "unrouted": [{"consumer": u.consumer, "cause": u.cause} for u in notice.unrouted],
     }
     return Entry(
@@ -149,7 +195,11 @@ def _delivered(notice: Admitted) -> list[Entry]:
     full = frozenset(leaf_paths(notice.payload))
     entries = []
     for delivery in notice.deliveries:
-        sent, withheld = delivery.recipient.projection.split(full)
+        if delivery.version.major == notice.version.major:
+            sent, withheld = delivery.recipient.projection.split(full)
+        else:  # converted to another major: what the office got, against what was sent
+            got = leaf_paths(delivery.payload)
+            sent, withheld = tuple(sorted(got)), tuple(sorted(full - got))
         detail = {
             "fields_sent": list(sent),
             "fields_withheld": list(withheld),
@@ -162,7 +212,7 @@ def _delivered(notice: Admitted) -> list[Entry]:
                 env.id,
                 notice.case_id,
                 notice.contract.id,
-                notice.version.major,
+                delivery.version.major,
                 delivery.recipient.address,
                 notice.digest,
                 detail,
@@ -177,7 +227,7 @@ def _deliveries(notice: Admitted) -> list[Outgoing]:
             notice.envelope,
             topic=outbound(d.recipient.partner),
             key=notice.case_id,
-            dataschema=notice.version.schema_id,
+            dataschema=d.version.schema_id,
             data=json.dumps(d.payload, ensure_ascii=False, separators=(",", ":")).encode(),
             recipient=d.recipient.address,
         )

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from faststream.kafka import KafkaBroker
 
-from hub.contracts import Catalogue, load_catalogue
+from hub.checks import consistency
+from hub.contracts import Catalogue, ContractError, load_catalogue
 from hub.directory import PartnerDirectory, load_directory
 from hub.embedded import EmbeddedBroker
 from hub.ledger.sqlite import SqliteLedger
@@ -60,6 +61,9 @@ async def running_hub(
     """Start the hub's intake on `bootstrap`; stops it (committing what is done) on exit."""
     catalogue = load_catalogue(settings.contracts_path)
     directory = load_directory(settings.directory_path)
+    problems = consistency(catalogue, directory)
+    if problems:
+        raise ContractError("the catalogue does not fit the directory: " + "; ".join(problems))
     topics = all_topics(directory.partners)
     await ensure_topics(bootstrap, topics, settings.topic_partitions, settings.topic_replication)
     ledger = SqliteLedger(settings.ledger_path)

@@ -7,6 +7,7 @@ from typing import Protocol
 
 from hub.ledger.chain import Entry, Stored, Verification
 from hub.pipeline import NoticeKey, Seen
+from hub.routing import Origin
 
 
 class Ledger(Protocol):
@@ -17,6 +18,10 @@ class Ledger(Protocol):
 
     async def seen(self, keys: Collection[NoticeKey]) -> dict[NoticeKey, Seen]:
         """For each already accepted notice among `keys`: its digest and the offices served."""
+        ...
+
+    async def origins(self, notice_ids: Collection[str]) -> dict[str, list[Origin]]:
+        """The accepted notices with these ids (several sources may use one id)."""
         ...
 
     async def entries(self) -> list[Stored]:

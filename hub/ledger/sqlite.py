@@ -25,6 +25,7 @@ from hub.ledger.chain import (
     verify,
 )
 from hub.pipeline import NoticeKey, Seen
+from hub.routing import Origin
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
@@ -86,6 +87,12 @@ class SqliteLedger:
             return {}
         return await asyncio.to_thread(self._seen, keys)
 
+    async def origins(self, notice_ids: Collection[str]) -> dict[str, list[Origin]]:
+        """The accepted notices with these ids."""
+        if not notice_ids:
+            return {}
+        return await asyncio.to_thread(self._origins, notice_ids)
+
     async def entries(self) -> list[Stored]:
         """Every entry, in chain order."""
         return await asyncio.to_thread(self._entries)
@@ -144,6 +151,25 @@ class SqliteLedger:
                     else:
                         delivered.setdefault(key, set()).add(office)
         return {key: Seen(d, frozenset(delivered.get(key, ()))) for key, d in digests.items()}
+
+    def _origins(self, notice_ids: Collection[str]) -> dict[str, list[Origin]]:
+        ids = sorted(notice_ids)
+        found: dict[str, list[Origin]] = {}
+        with self._lock:
+            for start in range(0, len(ids), LOOKUP_CHUNK):
+                chunk = ids[start : start + LOOKUP_CHUNK]
+                marks = ", ".join("?" * len(chunk))
+                rows = self._db.execute(
+                    "SELECT notice_id, sender, contract, case_id, detail FROM entries "  # noqa: S608
+                    f"WHERE kind = 'accepted' AND notice_id IN ({marks})",
+                    chunk,
+                ).fetchall()
+                for notice_id, sender, contract, case_id, detail in rows:
+                    recipients = frozenset(json.loads(detail).get("recipients", ()))
+                    found.setdefault(notice_id, []).append(
+                        Origin(notice_id, sender, contract, case_id, recipients)
+                    )
+        return found
 
     def _entries(self) -> list[Stored]:
         with self._lock:

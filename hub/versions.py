@@ -1,0 +1,70 @@
+"""Converting a payload between major versions of a contract, with declared migrations.
+
+Migrations are data (`contracts/<id>/migrations.yaml`): each step goes from one major to an
+adjacent one by removing top-level fields and adding fields with a default. A recipient pinned
+to an older major receives the payload converted step by step.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+
+class MigrationError(ValueError):
+    """A migrations file is malformed, or no chain of steps joins two versions."""
+
+
+class Step(BaseModel):
+    """One declared conversion between two adjacent majors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    source: int = Field(alias="from", ge=1)
+    target: int = Field(alias="to", ge=1)
+    remove: tuple[str, ...] = ()
+    add: dict[str, Any] = Field(default_factory=dict)
+
+    def apply(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """The payload after this step (the input is not modified)."""
+        out = {k: v for k, v in payload.items() if k not in self.remove}
+        for name, default in self.add.items():
+            out.setdefault(name, copy.deepcopy(default))
+        return out
+
+
+STEPS = TypeAdapter(tuple[Step, ...])
+
+
+def load_steps(path: Path) -> tuple[Step, ...]:
+    """The steps declared in a migrations file (none when the file does not exist)."""
+    if not path.exists():
+        return ()
+    try:
+        steps = STEPS.validate_python(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except (OSError, yaml.YAMLError, ValidationError) as error:
+        raise MigrationError(f"{path}: {error}") from error
+    for step in steps:
+        if abs(step.source - step.target) != 1:
+            raise MigrationError(
+                f"{path}: a step joins adjacent majors, not {step.source}->{step.target}"
+            )
+    return steps
+
+
+def convert(
+    payload: dict[str, Any], source: int, target: int, steps: tuple[Step, ...]
+) -> dict[str, Any]:
+    """`payload` of major `source` as major `target`, one declared step at a time."""
+    by_pair = {(s.source, s.target): s for s in steps}
+    direction = 1 if target > source else -1
+    for major in range(source, target, direction):
+        step = by_pair.get((major, major + direction))
+        if step is None:
+            raise MigrationError(f"no migration from v{major} to v{major + direction}")
+        payload = step.apply(payload)
+    return payload
