@@ -1,4 +1,5 @@
 import json
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,7 +16,7 @@ from hub.pipeline import Intake
 from hub.relay import Relay
 from hub.validation import schema_reasons
 from tests.conftest import FORMAL_NOTICE, example
-from tests.notices import record
+from tests.notices import ce_headers, record
 
 LIMOGES = example(FORMAL_NOTICE, "limoges-no-known-school")
 SAINT_JUNIEN = example(FORMAL_NOTICE, "saint-junien-minimal")
@@ -153,3 +154,47 @@ async def test_deliveries_record_fields_sent_and_withheld(
     assert "child.birth_date" in mdd["fields_sent"]
     assert delivered["departement/sdas"]["fields_withheld"] == []
     assert "Martin" not in json.dumps(delivered)
+
+
+@pytest.mark.asyncio
+async def test_an_answer_in_the_same_batch_as_its_notice_reaches_the_sender(
+    relay: Relay, outbox: Outbox, ledger: SqliteLedger
+) -> None:
+    case = str(uuid.uuid4()).encode()
+    ip = example("ip.transmission", "school-social-worker-serious-danger", major=2)
+    ip_headers = ce_headers(
+        notice_id="ip-7", source="/academie/service-social", contract="ip.transmission", major=2
+    )
+    retour_headers = ce_headers(
+        notice_id="retour-7",
+        source="/departement/crip",
+        contract="ip.retour",
+        ce_causationid="ip-7",
+    )
+    await relay.process(
+        [
+            Record(
+                "hub.in.departement",
+                0,
+                0,
+                case,
+                _json(example("ip.retour", "classement-college")),
+                tuple(retour_headers),
+            ),
+            Record("hub.in.academie", 0, 0, case, _json(ip), tuple(ip_headers)),
+        ]
+    )
+    assert sorted(outbox.deliveries()) == [
+        ("ip-7", "departement/crip"),
+        ("retour-7", "academie/service-social"),
+    ]
+    [answer] = [
+        s.entry
+        for s in await ledger.entries()
+        if s.entry.notice_id == "retour-7" and s.entry.kind == "accepted"
+    ]
+    assert answer.detail["answers"] == "ip-7"
+
+
+def _json(payload: dict[str, object]) -> bytes:
+    return json.dumps(payload).encode()

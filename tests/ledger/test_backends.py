@@ -10,6 +10,7 @@ import pytest_asyncio
 from hub.ledger import Entry, Ledger
 from hub.ledger.sqlite import SqliteLedger
 from hub.pipeline import NoticeKey, Seen
+from hub.routing import Origin
 
 Tamper = Callable[[str, tuple[object, ...]], None]
 
@@ -101,3 +102,14 @@ async def test_seen_handles_more_ids_than_one_query_takes(ledger: Ledger) -> Non
     await ledger.append([_accepted(f"n-{i}") for i in range(1200)])
     keys = [NoticeKey("/academie/dsden", f"n-{i}") for i in range(0, 1300, 7)]
     assert len(await ledger.seen(keys)) == len([i for i in range(0, 1300, 7) if i < 1200])
+
+
+@pytest.mark.asyncio
+async def test_origins_name_sender_contract_case_and_recipients(ledger: Ledger) -> None:
+    accepted = Entry(
+        "accepted", "/academie/dsden", "n-1", "case-1", "c", 1, detail={"recipients": ["x/y"]}
+    )
+    await ledger.append([accepted, _accepted("n-2")])
+    assert await ledger.origins(["n-1", "n-9"]) == {
+        "n-1": [Origin("n-1", "/academie/dsden", "c", "case-1", frozenset({"x/y"}))]
+    }
