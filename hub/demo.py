@@ -133,7 +133,7 @@ def scenario(catalogue: Catalogue, directory: PartnerDirectory) -> Scenario:
 
 def _answering_office(contract: Contract, origin: Origin | None) -> str | None:
     """An office that received `origin` and may send `contract`, to answer it."""
-    offices = sorted(origin.recipients) if origin else []
+    offices = origin.parties if origin else []
     return next((o for o in offices if contract.meta.produced_by(*o.split("/", 1))), None)
 
 

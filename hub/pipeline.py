@@ -267,11 +267,11 @@ def _answered(
     if not candidates:
         detail = "no accepted notice of a contract this one answers has this id in this case"
         raise Refusal(Reason("answer.unknown-notice", detail, "ce_causationid"))
-    # Only an office that received a notice may answer it.
+    # Only an office that received a notice, or the one that sent it, may answer it.
     for origin in candidates:
-        if envelope.sender in origin.recipients:
+        if envelope.sender in origin.recipients or envelope.source == origin.source:
             return origin
-    detail = "this office did not receive the notice it answers"
+    detail = "this office neither sent nor received the notice it answers"
     raise Refusal(Reason("answer.not-recipient", detail, "ce_source"))
 
 

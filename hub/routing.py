@@ -32,6 +32,11 @@ class Origin:
         partner, office = self.source.strip("/").split("/", 1)
         return partner, office
 
+    @property
+    def parties(self) -> list[str]:
+        """The offices that may answer it: its recipients, then its sender."""
+        return [*sorted(self.recipients), "/".join(self.address)]
+
 
 @dataclass(frozen=True, slots=True)
 class Recipient:

@@ -11,7 +11,7 @@ from hub.directory import PartnerDirectory
 from hub.envelope import Record
 from hub.pipeline import Admitted, Intake, Rejected
 from hub.routing import Origin
-from tests.conftest import example
+from tests.conftest import CONTRACTS, example
 from tests.notices import ce_headers
 
 CASE = str(uuid.uuid4())
@@ -126,3 +126,30 @@ def test_a_partner_pinned_to_an_older_major_receives_it_converted(
     assert "other_minors" in IP_V2
     assert "other_minors" not in crip.payload
     assert catalogue.contracts["ip.transmission"].versions[1].accepts(crip.payload)
+
+
+def test_the_sender_of_a_notice_may_follow_it_up(intake: Intake) -> None:
+    formal_notice = Origin(
+        "mise-1",
+        "/academie/dsden",
+        "instruction.mise-en-demeure",
+        CASE,
+        frozenset({"departement/sdas"}),
+    )
+    payload = example(
+        "instruction.regularisation",
+        min(
+            p.stem
+            for p in (CONTRACTS / "instruction.regularisation/v1/examples/valid").glob("*.json")
+        ),
+    )
+    record = _record(
+        payload,
+        "hub.in.academie",
+        "/academie/dsden",
+        "instruction.regularisation",
+        1,
+        ce_causationid="mise-1",
+    )
+    outcome = intake.examine(record, {"mise-1": [formal_notice]})
+    assert isinstance(outcome, Admitted), outcome

@@ -21,7 +21,7 @@ from confluent_kafka import (
     TopicPartition,
 )
 
-SCHEMA = "https://partner-hub.example/contracts/{}/v1/schema.json"
+SCHEMA = "https://partner-hub.example/contracts/{}/v{}/schema.json"
 Headers = list[tuple[str, str | bytes | None]]
 
 
@@ -41,18 +41,25 @@ class Received:
 
 
 def notice_headers(
-    notice_id: str, source: str = "/academie/dsden", contract: str = "instruction.mise-en-demeure"
+    notice_id: str,
+    source: str = "/academie/dsden",
+    contract: str = "instruction.mise-en-demeure",
+    major: int = 1,
+    answers: str | None = None,
 ) -> Headers:
-    """CloudEvents binary-mode headers for a notice."""
-    return [
+    """CloudEvents binary-mode headers for a notice (`answers`: the id it answers)."""
+    headers: Headers = [
         ("ce_specversion", b"1.0"),
         ("ce_id", notice_id.encode()),
         ("ce_source", source.encode()),
         ("ce_type", contract.encode()),
         ("ce_time", b"2026-11-23T09:00:00+01:00"),
-        ("ce_dataschema", SCHEMA.format(contract).encode()),
+        ("ce_dataschema", SCHEMA.format(contract, major).encode()),
         ("content-type", b"application/json"),
     ]
+    if answers:
+        headers.append(("ce_causationid", answers.encode()))
+    return headers
 
 
 class PlainKafka:

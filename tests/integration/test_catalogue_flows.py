@@ -1,0 +1,180 @@
+"""Every contract's valid examples through the running hub: each recipient gets its projection.
+
+One run sends everything, the answers once what they answer is through, and each contract is
+then checked on its own. Expected deliveries come from the contract metadata through the
+hub's routing and projection (tested on their own in tests/test_pipeline.py and
+tests/test_projection.py); here what is checked is what actually arrives over the broker.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from hub.checks import examples
+from hub.contracts import Catalogue, Contract
+from hub.directory import PartnerDirectory
+from hub.envelope import Record
+from hub.pipeline import Admitted, Intake
+from hub.routing import Origin
+from hub.topics import outbound
+from tests.conftest import CONTRACTS
+from tests.integration.plain import PlainKafka, Received, notice_headers
+
+pytestmark = pytest.mark.kafka
+
+NOTICE_CONTRACTS = [
+    *sorted(
+        p.name
+        for p in CONTRACTS.iterdir()
+        if (p / "contract.yaml").exists() and not p.name.startswith("hub.")
+    ),
+    "hub.receipt",
+]
+
+
+@dataclass
+class Sent:
+    """A notice sent, and what each office should receive: payload and schema."""
+
+    contract: str
+    notice_id: str
+    expected: dict[str, tuple[dict[str, Any], str]]
+
+
+@dataclass
+class Run:
+    sent: list[Sent] = field(default_factory=list)
+    received: dict[tuple[str, str], Received] = field(default_factory=dict)
+
+
+def _office(directory: PartnerDirectory, producer: str) -> str:
+    partner, office = producer.split("/", 1)
+    if directory.has_office(partner, office):
+        return producer
+    return f"{partner}/{next(o for o in directory.offices(partner) if o.startswith(office + ':'))}"
+
+
+@dataclass
+class Partners:
+    """Partners' systems writing notices, and the intake that says what should come of them."""
+
+    plain: PlainKafka
+    intake: Intake
+
+    def send(
+        self,
+        contract: Contract,
+        sender: str,
+        payload: dict[str, Any],
+        major: int,
+        origin: Origin | None = None,
+    ) -> Admitted:
+        notice_id = str(uuid.uuid4())
+        case = origin.case_id if origin else str(uuid.uuid4())
+        answers = origin.notice_id if origin else None
+        headers = notice_headers(notice_id, f"/{sender}", contract.id, major, answers)
+        value = json.dumps(payload).encode()
+        topic = f"hub.in.{sender.split('/', 1)[0]}"
+        raw = tuple((k, v) for k, v in headers if isinstance(v, bytes))
+        record = Record(topic, 0, 0, case.encode(), value, raw)
+        expected = self.intake.examine(record, {origin.notice_id: [origin]} if origin else {})
+        assert isinstance(expected, Admitted), expected
+        self.plain.send(topic, value, headers, key=case.encode())
+        return expected
+
+
+@pytest.fixture(scope="module")
+def run(
+    running_hub: object,  # noqa: ARG001 - started for what it does
+    plain: PlainKafka,
+    catalogue: Catalogue,
+    directory: PartnerDirectory,
+) -> Run:
+    partners = Partners(plain, Intake(catalogue, directory))
+    result = Run()
+    origins: dict[str, Origin] = {}
+    answering = [
+        catalogue.contracts[c] for c in NOTICE_CONTRACTS if catalogue.contracts[c].meta.answers
+    ]
+    for contract in (
+        catalogue.contracts[c] for c in NOTICE_CONTRACTS if not catalogue.contracts[c].meta.answers
+    ):
+        sender = _office(directory, contract.meta.producers[0])
+        for example in (e for e in examples(contract) if e.valid):
+            sent = partners.send(contract, sender, example.payload, example.major)
+            result.sent.append(_expectation(sent))
+            origins.setdefault(contract.id, _origin(sent))
+    _wait(plain, result, directory)
+    for contract in answering:
+        origin = next(origins[a] for a in contract.meta.answers if a in origins)
+        sender = next(o for o in origin.parties if contract.meta.produced_by(*o.split("/", 1)))
+        for example in (e for e in examples(contract) if e.valid):
+            sent = partners.send(contract, sender, example.payload, example.major, origin)
+            result.sent.append(_expectation(sent))
+    _wait(plain, result, directory)
+    return result
+
+
+def _expectation(notice: Admitted) -> Sent:
+    expected = {d.recipient.address: (d.payload, d.version.schema_id) for d in notice.deliveries}
+    return Sent(notice.contract.id, notice.envelope.id, expected)
+
+
+def _origin(notice: Admitted) -> Origin:
+    recipients = frozenset(d.recipient.address for d in notice.deliveries)
+    env = notice.envelope
+    return Origin(env.id, env.source, notice.contract.id, notice.case_id, recipients)
+
+
+def _wait(plain: PlainKafka, run: Run, directory: PartnerDirectory) -> None:
+    wanted = {(s.notice_id, office) for s in run.sent for office in s.expected}
+    for partner in directory.partners:
+        mine = {w for w in wanted if w[1].split("/", 1)[0] == partner}
+        if mine:
+            for r in plain.read(outbound(partner), _holds(mine)):
+                run.received[r.headers["ce_id"], r.headers.get("ce_recipient", "")] = r
+
+
+def _holds(wanted: set[tuple[str, str]]) -> Callable[[list[Received]], bool]:
+    def done(got: list[Received]) -> bool:
+        return wanted <= {
+            (r.headers.get("ce_id", ""), r.headers.get("ce_recipient", "")) for r in got
+        }
+
+    return done
+
+
+@pytest.mark.parametrize("contract", NOTICE_CONTRACTS)
+def test_each_recipient_receives_exactly_its_projection(run: Run, contract: str) -> None:
+    mine = [s for s in run.sent if s.contract == contract]
+    assert mine, f"{contract}: no valid example was sent"
+    for sent in mine:
+        assert sent.expected, f"{contract}: an example reaches no office"
+        for office, (payload, schema) in sent.expected.items():
+            record = run.received[sent.notice_id, office]
+            assert record.json() == payload
+            assert record.headers["ce_dataschema"] == schema
+        others = {o for (i, o) in run.received if i == sent.notice_id} - set(sent.expected)
+        assert others == set(), f"{contract}: delivered to offices it does not name"
+
+
+def test_a_recipient_pinned_to_an_older_major_receives_it_valid(
+    run: Run, catalogue: Catalogue
+) -> None:
+    v1 = catalogue.contracts["ip.transmission"].versions[1]
+    crip = [
+        run.received[s.notice_id, "departement/crip"]
+        for s in run.sent
+        if s.contract == "ip.transmission"
+    ]
+    assert len(crip) >= 4  # the v1 and the v2 examples
+    for record in crip:
+        assert record.headers["ce_dataschema"] == v1.schema_id
+        assert v1.accepts(record.json())
+        assert "other_minors" not in record.json()
