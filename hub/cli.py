@@ -12,6 +12,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from hub.checks import consistency, example_problems
+from hub.compat import compatibility_problems, freeze
 from hub.contracts import ContractError, load_catalogue
 from hub.demo import play, where_to_look
 from hub.directory import DirectoryError, load_directory
@@ -68,6 +69,16 @@ def _parser() -> argparse.ArgumentParser:
         "and every migration keeps valid examples valid. Exit 1 listing the faults.",
     )
     check.set_defaults(run=_check_contracts)
+    freeze = contract_commands.add_parser(
+        "freeze",
+        help="keep a major's live minor as history before changing it",
+        description="Write the live schema of a major, self-contained, to "
+        "contracts/<id>/v<major>/history/<major>.<minor>.json. Every later minor must stay "
+        "FULL compatible with it (hub contracts check).",
+    )
+    freeze.add_argument("contract", help="contract id, e.g. ip.transmission")
+    freeze.add_argument("--major", type=int, required=True, help="the major version to freeze")
+    freeze.set_defaults(run=_freeze_contract)
 
     ledger = commands.add_parser(
         "ledger", help="inspect the ledger", description="Inspect the ledger."
@@ -128,6 +139,7 @@ def _check_contracts(_: argparse.Namespace) -> int:
         print(f"contracts BROKEN: {error}")
         return 1
     problems = consistency(catalogue, directory) + example_problems(catalogue)
+    problems += compatibility_problems(catalogue)
     for problem in problems:
         print(f"contracts: {problem}")
     if problems:
@@ -135,6 +147,16 @@ def _check_contracts(_: argparse.Namespace) -> int:
         return 1
     versions = sum(len(c.versions) for c in catalogue.contracts.values())
     print(f"contracts ok: {len(catalogue.contracts)} contracts, {versions} live versions")
+    return 0
+
+
+def _freeze_contract(args: argparse.Namespace) -> int:
+    catalogue = load_catalogue(Settings().contracts_path)
+    contract = catalogue.get(args.contract)
+    if contract is None or args.major not in contract.versions:
+        print(f"contracts: no live {args.contract} v{args.major}")
+        return 1
+    print(f"contracts: froze {freeze(catalogue, args.contract, args.major)}")
     return 0
 
 

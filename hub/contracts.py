@@ -183,10 +183,16 @@ class Contract:
 class Catalogue:
     """Every contract under a folder, indexed by id and by schema `$id`."""
 
-    def __init__(self, contracts: dict[str, Contract], registry: Registry[Any]) -> None:
+    def __init__(
+        self,
+        contracts: dict[str, Contract],
+        registry: Registry[Any],
+        fast_registry: jsonschema_rs.Registry,
+    ) -> None:
         """Index loaded contracts; use `load_catalogue` to build one from files."""
         self.contracts = contracts
         self.registry = registry
+        self.fast_registry = fast_registry
         self._by_schema = {
             version.schema_id: version
             for contract in contracts.values()
@@ -236,7 +242,7 @@ def load_catalogue(root: Path) -> Catalogue:
         _check_migrations(contract)
         _check_projections(contract, registry)
         contracts[name] = contract
-    return Catalogue(contracts, registry)
+    return Catalogue(contracts, registry, fast_registry)
 
 
 def _read_versions(folder: Path) -> list[tuple[int, dict[str, Any]]]:
