@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
+from hub.catalogue_docs import asyncapi, markdown
 from hub.checks import consistency, example_problems
 from hub.compat import compatibility_problems, freeze
 from hub.contracts import ContractError, load_catalogue
@@ -18,7 +19,9 @@ from hub.demo import play, where_to_look
 from hub.directory import DirectoryError, load_directory
 from hub.ledger.sqlite import SqliteLedger
 from hub.runtime import kafka_bootstrap, running_hub, until_signalled
-from hub.settings import Settings
+from hub.settings import PROJECT_ROOT, Settings
+
+DOCS = PROJECT_ROOT / "docs"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -69,6 +72,14 @@ def _parser() -> argparse.ArgumentParser:
         "and every migration keeps valid examples valid. Exit 1 listing the faults.",
     )
     check.set_defaults(run=_check_contracts)
+    docs = contract_commands.add_parser(
+        "docs",
+        help="write docs/contracts.md and docs/asyncapi.yaml",
+        description="Generate the human catalogue and the AsyncAPI 3.0 document from the "
+        "contracts and the directory. With --check, write nothing and exit 1 if they are stale.",
+    )
+    docs.add_argument("--check", action="store_true", help="only check they are up to date")
+    docs.set_defaults(run=_contract_docs)
     freeze = contract_commands.add_parser(
         "freeze",
         help="keep a major's live minor as history before changing it",
@@ -147,6 +158,25 @@ def _check_contracts(_: argparse.Namespace) -> int:
         return 1
     versions = sum(len(c.versions) for c in catalogue.contracts.values())
     print(f"contracts ok: {len(catalogue.contracts)} contracts, {versions} live versions")
+    return 0
+
+
+def _contract_docs(args: argparse.Namespace) -> int:
+    settings = Settings()
+    catalogue = load_catalogue(settings.contracts_path)
+    directory = load_directory(settings.directory_path)
+    generated = {
+        DOCS / "contracts.md": markdown(catalogue, directory),
+        DOCS / "asyncapi.yaml": asyncapi(catalogue, directory),
+    }
+    stale = [p for p, text in generated.items() if not p.exists() or p.read_text("utf-8") != text]
+    if args.check:
+        for path in stale:
+            print(f"contracts: {path} is stale; run hub contracts docs")
+        return 1 if stale else 0
+    for path in stale:
+        path.write_text(generated[path], encoding="utf-8")
+        print(f"contracts: wrote {path}")
     return 0
 
 
