@@ -24,6 +24,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check hub adapters tests bench
 	$(BIN)/ruff format --check hub adapters tests bench
 	$(BIN)/mypy
+	$(BIN)/hub contracts check
+	$(BIN)/hub contracts docs --check
 
 ## Throughput, latency and memory of the hub against a raw passthrough.
 bench: $(STAMP)
