@@ -128,47 +128,50 @@ class SqliteLedger:
                 raise
             self._db.execute("COMMIT")
 
-    def _seen(self, keys: Collection[NoticeKey]) -> dict[NoticeKey, Seen]:
-        wanted = {(k.id, k.source) for k in keys}
-        ids = sorted({k.id for k in keys})
-        digests: dict[NoticeKey, str] = {}
-        delivered: dict[NoticeKey, set[str]] = {}
+    def _by_notice(self, columns: str, kinds: str, ids: Collection[str]) -> list[tuple[Any, ...]]:
+        """Rows of `kinds` about these notice ids, `columns` first the notice id."""
+        ordered = sorted(ids)
+        rows: list[tuple[Any, ...]] = []
         with self._lock:
-            for start in range(0, len(ids), LOOKUP_CHUNK):
-                chunk = ids[start : start + LOOKUP_CHUNK]
+            for start in range(0, len(ordered), LOOKUP_CHUNK):
+                chunk = ordered[start : start + LOOKUP_CHUNK]
                 marks = ", ".join("?" * len(chunk))
-                rows = self._db.execute(
-                    "SELECT notice_id, sender, kind, digest, office FROM entries "  # noqa: S608
-                    f"WHERE kind IN ('accepted', 'delivered') AND notice_id IN ({marks})",
+                rows += self._db.execute(
+                    f"SELECT {columns} FROM entries "  # noqa: S608 - constants, ids bound
+                    f"WHERE kind IN ({kinds}) AND notice_id IN ({marks})",
                     chunk,
                 ).fetchall()
-                for notice_id, sender, kind, digest, office in rows:
-                    if (notice_id, sender) not in wanted:
-                        continue
-                    key = NoticeKey(sender, notice_id)
-                    if kind == "accepted":
-                        digests[key] = digest
-                    else:
-                        delivered.setdefault(key, set()).add(office)
+        return rows
+
+    def _seen(self, keys: Collection[NoticeKey]) -> dict[NoticeKey, Seen]:
+        wanted = {(k.id, k.source) for k in keys}
+        digests: dict[NoticeKey, str] = {}
+        delivered: dict[NoticeKey, set[str]] = {}
+        rows = self._by_notice(
+            "notice_id, sender, kind, digest, office",
+            "'accepted', 'delivered'",
+            {k.id for k in keys},
+        )
+        for notice_id, sender, kind, digest, office in rows:
+            if (notice_id, sender) not in wanted:
+                continue
+            key = NoticeKey(sender, notice_id)
+            if kind == "accepted":
+                digests[key] = digest
+            else:
+                delivered.setdefault(key, set()).add(office)
         return {key: Seen(d, frozenset(delivered.get(key, ()))) for key, d in digests.items()}
 
     def _origins(self, notice_ids: Collection[str]) -> dict[str, list[Origin]]:
-        ids = sorted(notice_ids)
         found: dict[str, list[Origin]] = {}
-        with self._lock:
-            for start in range(0, len(ids), LOOKUP_CHUNK):
-                chunk = ids[start : start + LOOKUP_CHUNK]
-                marks = ", ".join("?" * len(chunk))
-                rows = self._db.execute(
-                    "SELECT notice_id, sender, contract, case_id, detail FROM entries "  # noqa: S608
-                    f"WHERE kind = 'accepted' AND notice_id IN ({marks})",
-                    chunk,
-                ).fetchall()
-                for notice_id, sender, contract, case_id, detail in rows:
-                    recipients = frozenset(json.loads(detail).get("recipients", ()))
-                    found.setdefault(notice_id, []).append(
-                        Origin(notice_id, sender, contract, case_id, recipients)
-                    )
+        rows = self._by_notice(
+            "notice_id, sender, contract, case_id, detail", "'accepted'", notice_ids
+        )
+        for notice_id, sender, contract, case_id, detail in rows:
+            recipients = frozenset(json.loads(detail).get("recipients", ()))
+            found.setdefault(notice_id, []).append(
+                Origin(notice_id, sender, contract, case_id, recipients)
+            )
         return found
 
     def _entries(self) -> list[Stored]:
