@@ -1,8 +1,9 @@
 """Throughput, latency and memory of the hub, against a raw aiokafka passthrough.
 
 One run, one embedded broker (Tansu, memory only), the same notices for both sides:
-  (a) raw: N records read by one consumer and written twice each (the hub's fan-out: SDAS and
-      one MDD) by one producer, committing after each batch;
+  (a) raw: N records read by one consumer and written three times each (what the hub writes:
+      the SDAS's and one MDD's copies, the sender's acceptance) by one producer, committing
+      after each batch;
   (b) hub: N valid notices pre-loaded on hub.in.academie, read back as 2N deliveries;
   (c) the ratio hub / raw;
   (d) end-to-end latency p50/p99 at a fixed offered load, through the running hub;
@@ -48,6 +49,7 @@ from hub.topics import all_topics, inbound, outbound
 CONTRACT = "instruction.mise-en-demeure"
 SENDER = "academie/dsden"
 DELIVERIES_PER_NOTICE = 2  # SDAS and one MDD
+RECORDS_PER_NOTICE = 3  # what the hub writes: the two deliveries and the sender's acceptance
 RAW_IN, RAW_OUT = "bench.raw.in", "bench.raw.out"
 PARTITIONS = 3  # as the hub's default topic_partitions
 BATCH = Settings().batch_max_records  # the hub's batch size, for a like-for-like baseline
@@ -119,8 +121,8 @@ async def raw_passthrough(bootstrap: str, records: Sequence[Wire]) -> float:
             if not batch:
                 continue
             first = first or time.perf_counter()
-            # The same fan-out as the hub: each record in becomes two records out.
-            out = [(r.key, r.value, r.headers) for r in batch for _ in range(DELIVERIES_PER_NOTICE)]
+            # The same traffic as the hub: each record in becomes three records out.
+            out = [(r.key, r.value, r.headers) for r in batch for _ in range(RECORDS_PER_NOTICE)]
             await send_all(producer, RAW_OUT, out)
             await consumer.commit()
             forwarded += len(batch)

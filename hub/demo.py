@@ -34,6 +34,7 @@ class Expectation:
 
     deliveries: set[tuple[str, str]] = field(default_factory=set)
     rejections: set[str] = field(default_factory=set)
+    acceptances: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -45,6 +46,7 @@ class DemoResult:
     rejected: Counter[str]
     missing: list[str]
     unexpected: list[str]
+    accepted: int = 0
 
     @property
     def ok(self) -> bool:
@@ -139,6 +141,7 @@ def _answering_office(contract: Contract, origin: Origin | None) -> str | None:
 
 def _expect(expect: Expectation, record: Outgoing, offices: set[str]) -> None:
     expect.deliveries |= {(record.headers["ce_id"], office) for office in offices}
+    expect.acceptances.add(record.headers["ce_id"])
 
 
 def _faults(contract: Contract, directory: PartnerDirectory, played: Scenario) -> list[Outgoing]:
@@ -186,7 +189,9 @@ async def play(
         await _send(producer, played.notices)
         first_ids = {r.headers["ce_id"] for r in played.notices}
         first_wave = Expectation(
-            {d for d in played.expect.deliveries if d[0] in first_ids}, played.expect.rejections
+            {d for d in played.expect.deliveries if d[0] in first_ids},
+            played.expect.rejections,
+            played.expect.acceptances & first_ids,
         )
         await _collect(reader, first_wave, seen)
         await _send(producer, played.answers)
@@ -222,13 +227,18 @@ class Observed:
 
     delivered: set[tuple[str, str]] = field(default_factory=set)
     refused: set[str] = field(default_factory=set)
+    accepted: set[str] = field(default_factory=set)
     by_office: Counter[str] = field(default_factory=Counter)
     by_reason: Counter[str] = field(default_factory=Counter)
     unexpected: list[str] = field(default_factory=list)
 
     def satisfies(self, expect: Expectation) -> bool:
         """Everything expected has arrived."""
-        return expect.deliveries <= self.delivered and expect.rejections <= self.refused
+        return (
+            expect.deliveries <= self.delivered
+            and expect.rejections <= self.refused
+            and expect.acceptances <= self.accepted
+        )
 
 
 async def _collect(reader: AIOKafkaConsumer, expect: Expectation, seen: Observed) -> Observed:
@@ -238,6 +248,9 @@ async def _collect(reader: AIOKafkaConsumer, expect: Expectation, seen: Observed
         batches = await reader.getmany(timeout_ms=500)
         for record in (r for batch in batches.values() for r in batch):
             headers = {k: v.decode() for k, v in record.headers}
+            if headers.get("ce_type") == "hub.acceptance":
+                seen.accepted.add(json.loads(record.value)["accepted"]["id"])
+                continue
             if headers.get("ce_type") == "hub.rejection":
                 body = json.loads(record.value)
                 refused_id = body["refused"]["id"]
@@ -257,7 +270,10 @@ async def _collect(reader: AIOKafkaConsumer, expect: Expectation, seen: Observed
 def _result(seen: Observed, expect: Expectation, sent: int) -> DemoResult:
     missing = [f"delivery of {i} to {o}" for i, o in sorted(expect.deliveries - seen.delivered)]
     missing += [f"rejection of {i}" for i in sorted(expect.rejections - seen.refused)]
-    return DemoResult(sent, seen.by_office, seen.by_reason, missing, seen.unexpected)
+    missing += [f"acceptance of {i}" for i in sorted(expect.acceptances - seen.accepted)]
+    return DemoResult(
+        sent, seen.by_office, seen.by_reason, missing, seen.unexpected, len(seen.accepted)
+    )
 
 
 async def _send(producer: AIOKafkaProducer, records: list[Outgoing]) -> None:
@@ -270,6 +286,7 @@ def _print(result: DemoResult, out: TextIO) -> None:
     print("demo: deliveries by office", file=out)
     for office, count in sorted(result.delivered.items()):
         print(f"  {office:<40} {count}", file=out)
+    print(f"demo: acceptances returned to their senders: {result.accepted}", file=out)
     print("demo: rejections by reason", file=out)
     for code, count in sorted(result.rejected.items()):
         print(f"  {code:<40} {count}", file=out)

@@ -34,8 +34,10 @@ from hub.routing import Origin
 from hub.topics import outbound
 
 REJECTION = "hub.rejection"
+ACCEPTANCE = "hub.acceptance"
 HUB_SOURCE = "/hub"
 REJECTION_NAMESPACE = uuid.UUID("8d7a1f0e-54b1-4c52-b0a4-6a1f7c0c2d91")
+ACCEPTANCE_NAMESPACE = uuid.UUID("c7e2b6a4-1d0f-4f3e-8b9a-5e6d7c8b9a01")
 
 Publish = Callable[[Sequence[Outgoing]], Awaitable[None]]
 
@@ -71,12 +73,13 @@ class Relay:
         """Handle one batch; returns once everything is delivered and recorded."""
         examined = await self._examine(records)
         known = await self._ledger.seen({o.key for o in examined if isinstance(o, Admitted)})
-        notices, rejections, duplicates = _deduplicate(examined, known)
+        notices, rejections, accepted = _deduplicate(examined, known)
         decisions = [_accepted(n) for n in notices if not n.resumed]
         decisions += [_rejected(r) for r in rejections]
         now = self._clock().isoformat(timespec="milliseconds")
         outgoing = [out for n in notices for out in _deliveries(n)]
         outgoing += [_rejection_notice(r, now) for r in rejections]
+        outgoing += [_acceptance_notice(a, now) for a in accepted]
         # Two independent waits (disk, broker) overlap; deliveries are recorded only once both
         # are done, so a failure of either leaves the batch to be read again.
         await asyncio.gather(self._ledger.append(decisions), self._publish(outgoing))
@@ -84,7 +87,7 @@ class Relay:
         return BatchReport(
             accepted=sum(1 for n in notices if not n.resumed),
             rejected=len(rejections),
-            duplicates=duplicates,
+            duplicates=len(accepted) - len(notices),
             resumed=sum(1 for n in notices if n.resumed),
             delivered=sum(len(n.deliveries) for n in notices),
         )
@@ -129,26 +132,30 @@ def _unknown_answer(outcome: Admitted | Rejected) -> bool:
 
 def _deduplicate(
     examined: Sequence[Admitted | Rejected], known: dict[NoticeKey, Seen]
-) -> tuple[list[Admitted], list[Rejected], int]:
-    """Notices to deliver, records to refuse, and how many duplicates were dropped."""
+) -> tuple[list[Admitted], list[Rejected], list[Admitted]]:
+    """Notices to deliver, records to refuse, and every notice to acknowledge to its sender.
+
+    The last list holds new, resumed and duplicate notices alike, each with all its
+    deliveries: a sender that sends a notice again gets the same acceptance.
+    """
     notices: list[Admitted] = []
     rejections: list[Rejected] = []
-    duplicates = 0
+    accepted: list[Admitted] = []
     for outcome in examined:
         decided: Admitted | Rejected | None = outcome
         if isinstance(outcome, Admitted):
             decided = reconcile(outcome, known.get(outcome.key))
+            if not isinstance(decided, Rejected):
+                accepted.append(outcome)
             if isinstance(decided, Admitted):
                 # A later copy in the same batch is a duplicate of this one.
                 planned = frozenset(d.recipient.address for d in outcome.deliveries)
                 known[outcome.key] = Seen(outcome.digest, planned)
-        if decided is None:
-            duplicates += 1
-        elif isinstance(decided, Admitted):
+        if isinstance(decided, Admitted):
             notices.append(decided)
-        else:
+        elif isinstance(decided, Rejected):
             rejections.append(decided)
-    return notices, rejections, duplicates
+    return notices, rejections, accepted
 
 
 def _accepted(notice: Admitted) -> Entry:
@@ -258,6 +265,28 @@ def _rejection_notice(rejection: Rejected, now: str) -> Outgoing:
         dataschema=schema_id_for(REJECTION, 1),
         data=json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(),
         extra={RECIPIENT_HEADER: rejection.recipient},
+    )
+
+
+def _acceptance_notice(notice: Admitted, now: str) -> Outgoing:
+    env = notice.envelope
+    body = {
+        "accepted": {"id": env.id, "type": env.type},
+        "case_id": notice.case_id,
+        "delivered_to": sorted(d.recipient.address for d in notice.deliveries),
+        "unrouted": [u.consumer for u in notice.unrouted],
+        "accepted_at": now,
+    }
+    return write_record(
+        topic=outbound(env.partner),
+        key=notice.case_id,
+        event_id=str(uuid.uuid5(ACCEPTANCE_NAMESPACE, f"{env.source}/{env.id}")),
+        source=HUB_SOURCE,
+        event_type=ACCEPTANCE,
+        time=now,
+        dataschema=schema_id_for(ACCEPTANCE, 1),
+        data=json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(),
+        extra={RECIPIENT_HEADER: env.sender, CAUSATION_HEADER: env.id},
     )
 
 

@@ -21,6 +21,7 @@ from tests.notices import ce_headers, record
 LIMOGES = example(FORMAL_NOTICE, "limoges-no-known-school")
 SAINT_JUNIEN = example(FORMAL_NOTICE, "saint-junien-minimal")
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+CASE = b"51e36384-2d67-48c7-8e6b-77c6363188a0"
 
 
 class Outbox:
@@ -39,11 +40,14 @@ class Outbox:
         return [
             (o.headers["ce_id"], o.headers["ce_recipient"])
             for o in self.sent
-            if o.headers["ce_type"] != "hub.rejection"
+            if not o.headers["ce_type"].startswith("hub.")
         ]
 
     def rejections(self) -> list[dict[str, object]]:
         return [json.loads(o.value) for o in self.sent if o.headers["ce_type"] == "hub.rejection"]
+
+    def acceptances(self) -> list[Outgoing]:
+        return [o for o in self.sent if o.headers["ce_type"] == "hub.acceptance"]
 
 
 @pytest_asyncio.fixture
@@ -103,8 +107,9 @@ async def test_rejections_go_to_the_sender_valid_and_without_values(
     canary = "Canary-Ginette-Lagarde"
     bad = {**LIMOGES, "child": {**LIMOGES["child"], "birth_date": canary}}
     await relay.process([record(bad, notice_id="n-2"), Record("hub.in.isg", 1, 5, None, b"x", ())])
-    assert [o.topic for o in outbox.sent] == ["hub.out.academie", "hub.out.isg"]
-    assert [o.headers["ce_recipient"] for o in outbox.sent] == ["academie/dsden", "isg"]
+    rejections = [o for o in outbox.sent if o.headers["ce_type"] == "hub.rejection"]
+    assert [o.topic for o in rejections] == ["hub.out.academie", "hub.out.isg"]
+    assert [o.headers["ce_recipient"] for o in rejections] == ["academie/dsden", "isg"]
     validator = catalogue.contracts["hub.rejection"].latest.validator
     for body in outbox.rejections():
         assert schema_reasons(validator, body) == []
@@ -198,3 +203,31 @@ async def test_an_answer_in_the_same_batch_as_its_notice_reaches_the_sender(
 
 def _json(payload: dict[str, object]) -> bytes:
     return json.dumps(payload).encode()
+
+
+@pytest.mark.asyncio
+async def test_the_sender_gets_one_acceptance_per_notice_even_for_a_duplicate(
+    relay: Relay, outbox: Outbox, catalogue: Catalogue
+) -> None:
+    await relay.process([record(LIMOGES, notice_id="n-8", key=CASE)])
+    await relay.process([record(LIMOGES, notice_id="n-8", key=CASE, offset=1)])
+    first, again = outbox.acceptances()
+    assert first.headers == again.headers
+    assert first.value == again.value
+    assert first.topic == "hub.out.academie"
+    assert first.headers["ce_recipient"] == "academie/dsden"
+    assert first.headers["ce_causationid"] == "n-8"
+    body = json.loads(first.value)
+    assert body["accepted"] == {"id": "n-8", "type": FORMAL_NOTICE}
+    assert body["case_id"] == CASE.decode()
+    assert body["delivered_to"] == ["departement/mdd:87-limoges-nord", "departement/sdas"]
+    validator = catalogue.contracts["hub.acceptance"].latest.validator
+    assert schema_reasons(validator, body) == []
+    assert len(outbox.deliveries()) == 2  # the duplicate is acknowledged, not delivered again
+
+
+@pytest.mark.asyncio
+async def test_a_refused_notice_gets_no_acceptance(relay: Relay, outbox: Outbox) -> None:
+    await relay.process([record(LIMOGES, notice_id="n-9", source="/academie/service-social")])
+    assert outbox.acceptances() == []
+    assert len(outbox.rejections()) == 1

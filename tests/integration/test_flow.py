@@ -77,6 +77,17 @@ def test_sdas_gets_the_full_notice_and_only_the_family_mdd_its_projection(
     assert sdas.headers["ce_source"] == "/academie/dsden"
     assert sdas.headers["ce_type"] == FORMAL_NOTICE
     assert sdas.headers["content-type"] == "application/json"
+    acceptances = plain.read(
+        "hub.out.academie", lambda got: any(r.headers.get("ce_causationid") == notice for r in got)
+    )
+    [acceptance] = [r for r in acceptances if r.headers.get("ce_causationid") == notice]
+    assert acceptance.headers["ce_type"] == "hub.acceptance"
+    assert acceptance.headers["ce_recipient"] == "academie/dsden"
+    assert acceptance.key == CASE
+    assert acceptance.json()["delivered_to"] == [
+        "departement/mdd:87-limoges-nord",
+        "departement/sdas",
+    ]
 
 
 @pytest.mark.usefixtures("running_hub")
