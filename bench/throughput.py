@@ -198,8 +198,11 @@ async def read_until(
         batches = await reader.getmany(timeout_ms=200)
         now = time.perf_counter()
         for record in (r for part in batches.values() for r in part):
-            if header(record.headers, "ce_type") == "hub.rejection":
+            kind = header(record.headers, "ce_type")
+            if kind == "hub.rejection":
                 raise RuntimeError(f"the hub rejected a notice: {record.value!r}")
+            if kind == "hub.acceptance":  # the sender's copy, not a delivery
+                continue
             on_record(record, now)
             idle_until = loop.time() + IDLE_S
 
