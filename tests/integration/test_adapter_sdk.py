@@ -1,0 +1,146 @@
+"""The adapter SDK against the real broker and the hub running as a process."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from adapters.sdk import Adapter, Handling, Incoming, InvalidNotice
+from adapters.sdk.runtime import RECEIPT_NAMESPACE
+from hub.contracts import Catalogue
+from hub.embedded import EmbeddedBroker
+from tests.conftest import FORMAL_NOTICE, example
+from tests.integration.conftest import HubProcess, hub_process
+
+pytestmark = [pytest.mark.kafka, pytest.mark.asyncio(loop_scope="module")]
+LIMOGES = example(FORMAL_NOTICE, "limoges-no-known-school")
+WAIT_S = 60.0
+MDD = "departement/mdd:87-limoges-nord"
+
+
+class Recorder:
+    """An institution side that keeps what it is handed (the adapters' own use real HTTP)."""
+
+    def __init__(self, refuse: str | None = None) -> None:
+        self.received: list[Incoming] = []
+        self._refuse = refuse
+        self._changed = asyncio.Condition()
+
+    async def receive(self, notice: Incoming) -> Handling:
+        async with self._changed:
+            self.received.append(notice)
+            self._changed.notify_all()
+        return Handling("refused", self._refuse) if self._refuse else Handling("processed")
+
+    async def wait_for(self, count: int) -> list[Incoming]:
+        async with asyncio.timeout(WAIT_S), self._changed:
+            await self._changed.wait_for(lambda: len(self.received) >= count)
+        return self.received
+
+
+def _adapter(
+    partner: str, bootstrap: str, state: Path, side: Recorder, catalogue: Catalogue
+) -> Adapter:
+    group = f"adapter-{partner}-{uuid.uuid4().hex[:6]}"
+    return Adapter(partner, bootstrap, state, side, catalogue, resend_after=2, group_id=group)
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def pair(
+    running_hub: HubProcess, catalogue: Catalogue, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[tuple[Adapter, Recorder, Adapter, Recorder]]:
+    tmp_path = tmp_path_factory.mktemp("adapters")
+    academie, departement = Recorder(), Recorder()
+    school = _adapter("academie", running_hub.bootstrap, tmp_path / "a", academie, catalogue)
+    social = _adapter("departement", running_hub.bootstrap, tmp_path / "d", departement, catalogue)
+    await school.start()
+    await social.start()
+    yield school, academie, social, departement
+    await school.stop()
+    await social.stop()
+
+
+async def test_a_notice_is_accepted_delivered_once_and_acknowledged_back(
+    pair: tuple[Adapter, Recorder, Adapter, Recorder],
+) -> None:
+    school, academie, _, departement = pair
+    notice_id = await school.send(FORMAL_NOTICE, "dsden", LIMOGES)
+    settlement = await school.settled(notice_id, WAIT_S)
+    assert settlement.state == "accepted"
+    assert settlement.outcome["delivered_to"] == [
+        "departement/mdd:87-limoges-nord",
+        "departement/sdas",
+    ]
+    received = await departement.wait_for(2)
+    assert sorted(n.recipient for n in received if n.notice_id == notice_id) == [
+        "departement/mdd:87-limoges-nord",
+        "departement/sdas",
+    ]
+    receipts = await academie.wait_for(2)
+    assert {(r.contract, r.answers, r.payload["status"]) for r in receipts} == {
+        ("hub.receipt", notice_id, "processed")
+    }
+    assert {r.recipient for r in receipts} == {"academie/dsden"}
+    assert school.outbox.unsettled() == 0
+
+
+async def test_an_invalid_payload_is_refused_before_it_is_queued(
+    pair: tuple[Adapter, Recorder, Adapter, Recorder],
+) -> None:
+    school = pair[0]
+    with pytest.raises(InvalidNotice, match="/child/birth_date: not a valid date"):
+        await school.send(
+            FORMAL_NOTICE,
+            "dsden",
+            {**LIMOGES, "child": {**LIMOGES["child"], "birth_date": "2015-02-30"}},
+        )
+    assert school.outbox.unsettled() == 0
+
+
+async def test_a_rejection_settles_the_notice(
+    pair: tuple[Adapter, Recorder, Adapter, Recorder],
+) -> None:
+    school = pair[0]
+    # The school social service is not a producer of formal notices: the hub refuses it.
+    notice_id = await school.send(FORMAL_NOTICE, "service-social", LIMOGES)
+    settlement = await school.settled(notice_id, WAIT_S)
+    assert settlement.state == "rejected"
+    assert [r["code"] for r in settlement.outcome["reasons"]] == ["sender.not-producer"]
+
+
+@pytest.mark.timeout(240)
+async def test_notices_queued_while_the_hub_is_down_arrive_once_it_is_back(
+    catalogue: Catalogue, tmp_path: Path
+) -> None:
+    with EmbeddedBroker(log_path=tmp_path / "broker.log") as bootstrap:
+        hub = hub_process(bootstrap, tmp_path)
+        hub.start()
+        await asyncio.to_thread(hub.wait_ready)
+        academie, departement = Recorder(), Recorder()
+        school = _adapter("academie", bootstrap, tmp_path / "a", academie, catalogue)
+        social = _adapter("departement", bootstrap, tmp_path / "d", departement, catalogue)
+        await school.start()
+        await social.start()
+        try:
+            await asyncio.to_thread(hub.stop)
+            ids = [await school.send(FORMAL_NOTICE, "dsden", LIMOGES) for _ in range(5)]
+            assert school.outbox.unsettled() == 5
+            hub.start()
+            for notice_id in ids:
+                assert (await school.settled(notice_id, WAIT_S)).state == "accepted"
+            deliveries = [(i, o) for i in ids for o in ("departement/sdas", MDD)]
+            # Every receipt settled at the hub: every delivery reached the département's side.
+            for notice_id, office in deliveries:
+                receipt = str(uuid.uuid5(RECEIPT_NAMESPACE, f"{notice_id}/{office}"))
+                assert (await social.settled(receipt, WAIT_S)).state == "accepted"
+            handed = sorted((n.notice_id, n.recipient) for n in departement.received)
+            assert handed == sorted(deliveries)  # each once, though resent while the hub was away
+        finally:
+            await school.stop()
+            await social.stop()
+            await asyncio.to_thread(hub.stop)
