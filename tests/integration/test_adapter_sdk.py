@@ -144,3 +144,43 @@ async def test_notices_queued_while_the_hub_is_down_arrive_once_it_is_back(
             await school.stop()
             await social.stop()
             await asyncio.to_thread(hub.stop)
+
+
+@pytest.mark.timeout(300)
+async def test_notices_queued_while_the_broker_is_down_arrive_once_it_is_back(
+    catalogue: Catalogue, tmp_path: Path
+) -> None:
+    """The embedded broker keeps nothing across a restart: the outboxes make up for it."""
+    broker = EmbeddedBroker(log_path=tmp_path / "broker.log")
+    bootstrap = await asyncio.to_thread(broker.start)
+    hub = hub_process(bootstrap, tmp_path)
+    hub.start()
+    await asyncio.to_thread(hub.wait_ready)
+    academie, departement = Recorder(), Recorder()
+    school = _adapter("academie", bootstrap, tmp_path / "a", academie, catalogue)
+    social = _adapter("departement", bootstrap, tmp_path / "d", departement, catalogue)
+    await school.start()
+    await social.start()
+    try:
+        before = await school.send(FORMAL_NOTICE, "dsden", LIMOGES)
+        assert (await school.settled(before, WAIT_S)).state == "accepted"
+        await departement.wait_for(2)
+        broker.stop()  # every topic, record and offset is gone
+        after = [await school.send(FORMAL_NOTICE, "dsden", LIMOGES) for _ in range(3)]
+        await asyncio.to_thread(hub.stop)
+        broker = EmbeddedBroker(port=broker.port, log_path=tmp_path / "broker-again.log")
+        await asyncio.to_thread(broker.start)
+        hub.start()  # it creates the topics again; its ledger remembers what it accepted
+        for notice_id in after:
+            assert (await school.settled(notice_id, 120)).state == "accepted"
+        deliveries = [(i, o) for i in [before, *after] for o in ("departement/sdas", MDD)]
+        for notice_id, office in deliveries:
+            receipt = str(uuid.uuid5(RECEIPT_NAMESPACE, f"{notice_id}/{office}"))
+            assert (await social.settled(receipt, 120)).state == "accepted"
+        handed = sorted((n.notice_id, n.recipient) for n in departement.received)
+        assert handed == sorted(deliveries)
+    finally:
+        await school.stop()
+        await social.stop()
+        await asyncio.to_thread(hub.stop)
+        broker.stop()
