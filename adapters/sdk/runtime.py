@@ -153,9 +153,14 @@ class Adapter:
     ) -> str:
         """Queue a notice durably and wake the sender; returns its id (`ce_id`)."""
         record = self.notice(contract_id, office, payload, **options)
-        self.outbox.put(record)
-        self._wake.set()
+        self.queue(record)
         return record.headers["ce_id"]
+
+    def queue(self, record: Outgoing) -> bool:
+        """Queue a built record durably; False when its notice id was already queued."""
+        queued = self.outbox.put(record)
+        self._wake.set()
+        return queued
 
     async def settled(self, notice_id: str, within: float) -> Settlement:
         """Wait for the hub's answer about a notice, at most `within` seconds."""

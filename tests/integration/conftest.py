@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.embedded import die_with_parent
+from hub.embedded import EmbeddedBroker, die_with_parent
 from tests.integration.plain import PlainKafka
 
 
@@ -87,6 +87,22 @@ def running_hub(
     hub.wait_ready()
     yield hub
     assert hub.stop() == 0, hub.log.read_text()
+
+
+@pytest.fixture(scope="module")
+def own_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubProcess]:
+    """A broker and a hub for one module: partners' adapters there see only their records.
+
+    On the session's broker, adapters of one partner started by different tests would each read
+    every delivery; in production a partner runs one adapter, with one state.
+    """
+    folder = tmp_path_factory.mktemp("own-hub")
+    with EmbeddedBroker(log_path=folder / "broker.log") as bootstrap:
+        hub = hub_process(bootstrap, folder)
+        hub.start()
+        hub.wait_ready()
+        yield hub
+        assert hub.stop() == 0, hub.log.read_text()
 
 
 @pytest.fixture(scope="session")

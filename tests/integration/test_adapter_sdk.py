@@ -37,10 +37,15 @@ class Recorder:
             self._changed.notify_all()
         return Handling("refused", self._refuse) if self._refuse else Handling("processed")
 
-    async def wait_for(self, count: int) -> list[Incoming]:
+    async def wait_for(self, count: int, notice_id: str | None = None) -> list[Incoming]:
+        """Wait for `count` notices (about `notice_id`, answering it or being it, if given)."""
+
+        def mine() -> list[Incoming]:
+            return [n for n in self.received if notice_id in (None, n.notice_id, n.answers)]
+
         async with asyncio.timeout(WAIT_S), self._changed:
-            await self._changed.wait_for(lambda: len(self.received) >= count)
-        return self.received
+            await self._changed.wait_for(lambda: len(mine()) >= count)
+        return mine()
 
 
 def _adapter(
@@ -52,12 +57,12 @@ def _adapter(
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def pair(
-    running_hub: HubProcess, catalogue: Catalogue, tmp_path_factory: pytest.TempPathFactory
+    own_hub: HubProcess, catalogue: Catalogue, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[tuple[Adapter, Recorder, Adapter, Recorder]]:
     tmp_path = tmp_path_factory.mktemp("adapters")
     academie, departement = Recorder(), Recorder()
-    school = _adapter("academie", running_hub.bootstrap, tmp_path / "a", academie, catalogue)
-    social = _adapter("departement", running_hub.bootstrap, tmp_path / "d", departement, catalogue)
+    school = _adapter("academie", own_hub.bootstrap, tmp_path / "a", academie, catalogue)
+    social = _adapter("departement", own_hub.bootstrap, tmp_path / "d", departement, catalogue)
     await school.start()
     await social.start()
     yield school, academie, social, departement
@@ -76,12 +81,12 @@ async def test_a_notice_is_accepted_delivered_once_and_acknowledged_back(
         "departement/mdd:87-limoges-nord",
         "departement/sdas",
     ]
-    received = await departement.wait_for(2)
-    assert sorted(n.recipient for n in received if n.notice_id == notice_id) == [
+    received = await departement.wait_for(2, notice_id)
+    assert sorted(n.recipient for n in received) == [
         "departement/mdd:87-limoges-nord",
         "departement/sdas",
     ]
-    receipts = await academie.wait_for(2)
+    receipts = await academie.wait_for(2, notice_id)
     assert {(r.contract, r.answers, r.payload["status"]) for r in receipts} == {
         ("hub.receipt", notice_id, "processed")
     }

@@ -1,0 +1,175 @@
+"""File exchange with an institution: a drop folder of exports, a folder of received notices.
+
+Exporters write a file under a temporary name (a leading dot or `.tmp`) and rename it when it
+is complete; the drop folder only reads complete files. A file is known by the SHA-256 of its
+content: it is never processed twice, even dropped again under another name. Its notices get
+ids derived from that hash and their line, so a file interrupted half-way and read again
+queues the same notices, which the outbox and the hub recognise. A file with any fault goes,
+whole, to the quarantine folder beside an `.error.txt` that says where and why; nothing of it
+is sent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+import sqlite3
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from adapters.sdk.inbox import Handling
+from adapters.sdk.runtime import Adapter, Incoming, InvalidNotice
+
+log = logging.getLogger("adapter.files")
+FILE_NAMESPACE = uuid.UUID("5f1d2c3b-8e7a-4b6c-9d0e-1a2b3c4d5e6f")
+
+
+class ExportError(ValueError):
+    """An export that cannot be turned into notices; `problems` go to the error file."""
+
+    def __init__(self, problems: list[str]) -> None:
+        """Keep every problem found."""
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True, slots=True)
+class Exported:
+    """One notice read from an export: its line, contract, sending office and payload."""
+
+    line: int
+    contract: str
+    office: str
+    payload: dict[str, Any]
+
+
+# Reads one export (its path and bytes) into notices, or raises ExportError.
+Reader = Callable[[Path, bytes], list[Exported]]
+
+
+class DropFolder:
+    """Turns complete files of a folder into queued notices, once each."""
+
+    def __init__(self, folder: Path, adapter: Adapter, read: Reader) -> None:
+        """Watch `folder` (with `quarantaine/` and `traites/` beside the files)."""
+        self.folder = folder
+        self.quarantine = folder / "quarantaine"
+        self.archive = folder / "traites"
+        for place in (self.folder, self.quarantine, self.archive):
+            place.mkdir(parents=True, exist_ok=True)
+        self._adapter = adapter
+        self._read = read
+        self._db = sqlite3.connect(folder / ".fichiers.sqlite", isolation_level=None)
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS files (digest TEXT PRIMARY KEY, name TEXT, "
+            "processed_at TEXT, notices INTEGER)"
+        )
+
+    def complete_files(self) -> list[Path]:
+        """The files ready to read, oldest first."""
+        ready = [
+            p
+            for p in self.folder.iterdir()
+            if p.is_file() and not p.name.startswith(".") and not p.name.endswith(".tmp")
+        ]
+        return sorted(ready, key=lambda p: p.stat().st_mtime)
+
+    def scan(self) -> int:
+        """Process every complete file; returns how many notices were queued."""
+        return sum(self.process(path) for path in self.complete_files())
+
+    def process(self, path: Path) -> int:
+        """Queue the notices of one file, or quarantine it; returns how many were queued."""
+        raw = path.read_bytes()
+        digest = hashlib.sha256(raw).hexdigest()
+        if self._db.execute("SELECT 1 FROM files WHERE digest = ?", (digest,)).fetchone():
+            log.info("%s was already processed; archived again", path.name)
+            self._move(path, self.archive)
+            return 0
+        try:
+            records = [
+                self._adapter.notice(
+                    n.contract,
+                    n.office,
+                    n.payload,
+                    notice_id=str(uuid.uuid5(FILE_NAMESPACE, f"{digest}/{n.line}")),
+                )
+                for n in self._read(path, raw)
+            ]
+        except ExportError as error:
+            self._reject(path, error.problems)
+            return 0
+        except InvalidNotice as error:
+            self._reject(path, [str(error)])
+            return 0
+        except KeyError as error:
+            self._reject(path, [f"unknown contract {error}"])
+            return 0
+        queued = sum(self._adapter.queue(record) for record in records)
+        self._db.execute(
+            "INSERT INTO files VALUES (?, ?, ?, ?)",
+            (digest, path.name, datetime.now(UTC).isoformat(), len(records)),
+        )
+        self._move(path, self.archive)
+        return queued
+
+    def _reject(self, path: Path, problems: list[str]) -> None:
+        moved = self._move(path, self.quarantine)
+        text = f"{path.name} was not processed; nothing of it was sent.\n\n" + "\n".join(
+            f"- {p}" for p in problems
+        )
+        moved.with_name(moved.name + ".error.txt").write_text(text + "\n", encoding="utf-8")
+        log.warning("%s quarantined: %d problems", path.name, len(problems))
+
+    @staticmethod
+    def _move(path: Path, folder: Path) -> Path:
+        target = folder / path.name
+        if target.exists():  # keep both: the older one gets a time suffix
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+            target = folder / f"{path.stem}.{stamp}{path.suffix}"
+        shutil.move(path, target)
+        return target
+
+    def close(self) -> None:
+        """Close the file registry."""
+        self._db.close()
+
+
+class ReceivedFolder:
+    """The institution side as a folder: each delivered notice becomes one JSON file.
+
+    Files are written under a temporary name and renamed, so the institution's application
+    never reads half a file; the name is the notice id and the office, so a notice handed over
+    again overwrites its own file with the same content.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        """Write into `folder`, one sub-folder per contract."""
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+
+    async def receive(self, notice: Incoming) -> Handling:
+        """Write the notice as `<contract>/<notice id>__<office>.json`."""
+        office = notice.recipient.replace("/", "_").replace(":", "-")
+        target = self.folder / notice.contract / f"{notice.notice_id}__{office}.json"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        document = {
+            "notice_id": notice.notice_id,
+            "contract": notice.contract,
+            "from": notice.source,
+            "to": notice.recipient,
+            "case_id": notice.case_id,
+            "answers": notice.answers,
+            "schema": notice.dataschema,
+            "payload": notice.payload,
+        }
+        temporary = target.with_name("." + target.name + ".tmp")
+        temporary.write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
+        temporary.replace(target)
+        return Handling("processed")
