@@ -121,6 +121,14 @@ class Outbox:
             )
         return cursor.rowcount == 1
 
+    def state(self, notice_id: str) -> State | None:
+        """Where a notice stands (`pending`, `accepted`, `rejected`), None if never queued."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT state FROM outbox WHERE notice_id = ?", (notice_id,)
+            ).fetchone()
+        return row[0] if row else None
+
     def settlement(self, notice_id: str) -> Settlement | None:
         """The hub's answer about a notice, if it came."""
         with self._lock:

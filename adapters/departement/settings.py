@@ -1,0 +1,35 @@
+"""The département adapter's settings (`DEPARTEMENT_*` environment variables).
+
+The département's case-management application receives notices on a webhook and sends its
+replies (IP outcomes, diagnosis answers, convocation outcomes) to the adapter's API: HTTP,
+because a case-management application exposes and calls web services, not folders.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from hub.settings import PROJECT_ROOT
+
+PARTNER = "departement"
+
+
+class DepartementSettings(BaseSettings):
+    """Where the broker, the application's webhook and the adapter's API are."""
+
+    model_config = SettingsConfigDict(env_prefix="DEPARTEMENT_", frozen=True)
+
+    kafka_bootstrap: str
+    webhook_url: str
+    webhook_secret: SecretStr
+    api_token: SecretStr
+    api_host: str = "127.0.0.1"
+    api_port: int = 8087
+    root: Path = Path(".adapters/departement")
+    contracts_path: Path = PROJECT_ROOT / "contracts"
+    webhook_timeout_seconds: float = 10.0
+    resend_after_seconds: float = 30.0
+    kafka_idempotence: bool = False

@@ -1,0 +1,59 @@
+import hashlib
+import hmac
+import json
+
+import pytest
+
+from adapters.departement.mapping import (
+    ReplyError,
+    idempotency_key,
+    reply_from,
+    signature,
+    webhook_body,
+)
+from adapters.sdk import Incoming
+
+NOTICE = Incoming(
+    "n-1",
+    "ip.transmission",
+    "/isg/isg",
+    "departement/crip",
+    "c-1",
+    "s",
+    None,
+    {"urgency": "normal"},
+)
+
+
+def test_the_webhook_body_is_signed_over_its_exact_bytes() -> None:
+    body = webhook_body(NOTICE)
+    assert json.loads(body)["payload"] == {"urgency": "normal"}
+    expected = hmac.new(b"secret", body, hashlib.sha256).hexdigest()
+    assert signature(b"secret", body) == f"sha256={expected}"
+    assert signature(b"other", body) != signature(b"secret", body)
+    assert idempotency_key(NOTICE) == "n-1/departement/crip"
+
+
+def test_a_reply_names_contract_office_and_payload() -> None:
+    reply = reply_from({"contract": "ip.retour", "office": "crip", "payload": {}, "answers": "n-1"})
+    assert (reply.contract, reply.office, reply.answers, reply.case_id) == (
+        "ip.retour",
+        "crip",
+        "n-1",
+        None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ([], "expected a JSON object"),
+        ({"contract": "ip.retour"}, "missing: office, payload"),
+        ({"contract": "c", "office": "o", "payload": []}, "payload must be an object"),
+        ({"contract": "c", "office": "o", "payload": {}, "child": "x"}, "unknown fields: child"),
+        ({"contract": "c", "office": 3, "payload": {}}, "are strings"),
+    ],
+)
+def test_a_malformed_reply_says_what_is_wrong(document: object, message: str) -> None:
+    with pytest.raises(ReplyError, match=message):
+        reply_from(document)
