@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from datetime import datetime
 from typing import Any
 
-from adapters.sdk.files import Exported, ExportError
+from adapters.sdk.files import Exported, ExportError, decode
 
 FORMAL_NOTICE = "instruction.mise-en-demeure"
 DATE = re.compile(r"^\d{2}/\d{2}/\d{4}$")
@@ -39,14 +38,6 @@ REQUIRED_COLUMNS = (
     "Commune",
     "Code INSEE",
 )
-
-
-def decode(raw: bytes) -> str:
-    """The export's text: UTF-8 (with or without BOM), else Windows-1252."""
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252")
 
 
 def formal_notices_csv(raw: bytes) -> list[Exported]:
@@ -130,20 +121,3 @@ def _choice(value: dict[str, str], column: str, known: dict[str, str], problems:
         problems.append(f"column '{column}' must be one of: {', '.join(known)}")
         return ""
     return found
-
-
-def notices_json(raw: bytes) -> list[Exported]:
-    """A JSON export: `{"contract": id, "office": office, "notices": [payload, ...]}`."""
-    try:
-        export = json.loads(decode(raw))
-    except ValueError as error:
-        raise ExportError([f"not JSON: {error.__class__.__name__}"]) from None
-    if not isinstance(export, dict) or not isinstance(export.get("notices"), list):
-        raise ExportError(["expected an object with contract, office and a list of notices"])
-    contract, office = export.get("contract"), export.get("office")
-    if not isinstance(contract, str) or not isinstance(office, str):
-        raise ExportError(["contract and office must be given"])
-    notices = export["notices"]
-    if not notices or not all(isinstance(n, dict) for n in notices):
-        raise ExportError(["notices must be a non-empty list of objects"])
-    return [Exported(i, contract, office, n) for i, n in enumerate(notices, start=1)]

@@ -9,38 +9,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-from hub.settings import PROJECT_ROOT
+from adapters.sdk.process import FileExchangeSettings
 
 PARTNER = "academie"
-# The office that sends what the DSDEN exports; JSON exports may name another.
-EXPORTING_OFFICE = "dsden"
 
 
-class AcademieSettings(BaseSettings):
+class AcademieSettings(FileExchangeSettings):
     """Where the broker is and where the académie's files are."""
 
     model_config = SettingsConfigDict(env_prefix="ACADEMIE_", frozen=True)
 
-    kafka_bootstrap: str
     root: Path = Path(".adapters/academie")
-    contracts_path: Path = PROJECT_ROOT / "contracts"
-    poll_seconds: float = 2.0
-    resend_after_seconds: float = 30.0
-    kafka_idempotence: bool = False
-
-    @property
-    def drop(self) -> Path:
-        """Where exports arrive."""
-        return self.root / "depot"
-
-    @property
-    def received(self) -> Path:
-        """Where delivered notices are written for the DSDEN's application."""
-        return self.root / "recus"
-
-    @property
-    def state(self) -> Path:
-        """The adapter's own outbox and inbox."""
-        return self.root / "etat"

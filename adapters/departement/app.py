@@ -6,7 +6,6 @@ import asyncio
 import hmac
 import json
 import logging
-import signal
 from typing import Any
 
 import aiohttp
@@ -23,6 +22,7 @@ from adapters.departement.mapping import (
 )
 from adapters.departement.settings import PARTNER, DepartementSettings
 from adapters.sdk import Adapter, Handling, Incoming, InvalidNotice
+from adapters.sdk.process import serve
 from hub.contracts import load_catalogue
 
 log = logging.getLogger("adapter.departement")
@@ -161,15 +161,4 @@ async def run(settings: DepartementSettings, stop: asyncio.Event) -> None:
 
 def main() -> None:
     """`python -m adapters.departement`: run until SIGTERM or Ctrl-C."""
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("aiokafka").setLevel(logging.WARNING)
-
-    async def serve() -> None:
-        stop = asyncio.Event()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            asyncio.get_running_loop().add_signal_handler(sig, stop.set)
-        await run(DepartementSettings(), stop)
-
-    asyncio.run(serve())
+    serve(lambda stop: run(DepartementSettings(), stop))

@@ -53,6 +53,38 @@ class Exported:
 Reader = Callable[[Path, bytes], list[Exported]]
 
 
+def decode(raw: bytes) -> str:
+    """An export's text: UTF-8 (with or without BOM), else Windows-1252."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252")
+
+
+def notices_json(raw: bytes) -> list[Exported]:
+    """A JSON export, the form every adapter reads: `{"contract", "office", "notices": [...]}`."""
+    try:
+        export = json.loads(decode(raw))
+    except ValueError as error:
+        raise ExportError([f"not JSON: {error.__class__.__name__}"]) from None
+    if not isinstance(export, dict) or not isinstance(export.get("notices"), list):
+        raise ExportError(["expected an object with contract, office and a list of notices"])
+    contract, office = export.get("contract"), export.get("office")
+    if not isinstance(contract, str) or not isinstance(office, str):
+        raise ExportError(["contract and office must be given"])
+    notices = export["notices"]
+    if not notices or not all(isinstance(n, dict) for n in notices):
+        raise ExportError(["notices must be a non-empty list of objects"])
+    return [Exported(i, contract, office, n) for i, n in enumerate(notices, start=1)]
+
+
+def json_exports(path: Path, raw: bytes) -> list[Exported]:
+    """A `Reader` for folders that receive JSON exports only."""
+    if path.suffix.lower() != ".json":
+        raise ExportError([f"unknown kind of export {path.suffix!r}: .json"])
+    return notices_json(raw)
+
+
 class DropFolder:
     """Turns complete files of a folder into queued notices, once each."""
 

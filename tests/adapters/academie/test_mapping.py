@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from adapters.academie.mapping import formal_notices_csv, notices_json
-from adapters.sdk.files import ExportError
+from adapters.academie.mapping import formal_notices_csv
+from adapters.sdk.files import ExportError, notices_json
 from hub.contracts import Catalogue
 
 EXPORT = Path(__file__).parent / "mises-en-demeure-2026-11.csv"

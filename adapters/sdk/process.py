@@ -1,0 +1,90 @@
+"""Running an adapter as its own process: settings from the environment, file exchange, signals."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from pydantic_settings import BaseSettings
+
+from adapters.sdk.files import DropFolder, Reader, ReceivedFolder
+from adapters.sdk.runtime import Adapter
+from hub.contracts import load_catalogue
+from hub.settings import PROJECT_ROOT
+
+log = logging.getLogger("adapter")
+
+
+class FileExchangeSettings(BaseSettings):
+    """An adapter exchanging files: exports arrive in `depot/`, deliveries go to `recus/`.
+
+    Each adapter subclasses it with its own environment prefix (`CAF_`, `CCAPEX_`, ...).
+    """
+
+    kafka_bootstrap: str
+    root: Path
+    contracts_path: Path = PROJECT_ROOT / "contracts"
+    poll_seconds: float = 2.0
+    resend_after_seconds: float = 30.0
+    kafka_idempotence: bool = False
+
+    @property
+    def drop(self) -> Path:
+        """Where exports arrive."""
+        return self.root / "depot"
+
+    @property
+    def received(self) -> Path:
+        """Where delivered notices are written for the institution's application."""
+        return self.root / "recus"
+
+    @property
+    def state(self) -> Path:
+        """The adapter's own outbox and inbox."""
+        return self.root / "etat"
+
+
+async def exchange_files(
+    partner: str, settings: FileExchangeSettings, read: Reader, stop: asyncio.Event
+) -> None:
+    """Run a file-exchange adapter until `stop` is set."""
+    adapter = Adapter(
+        partner,
+        settings.kafka_bootstrap,
+        settings.state,
+        ReceivedFolder(settings.received),
+        load_catalogue(settings.contracts_path),
+        resend_after=settings.resend_after_seconds,
+        idempotence=settings.kafka_idempotence,
+    )
+    drop = DropFolder(settings.drop, adapter, read)
+    await adapter.start()
+    try:
+        while not stop.is_set():
+            if queued := drop.scan():
+                log.info("%s: queued %d notices", partner, queued)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), settings.poll_seconds)
+    finally:
+        drop.close()
+        await adapter.stop()
+
+
+def serve(run: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+    """Run an adapter until SIGTERM or Ctrl-C, logging as the hub does."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("aiokafka").setLevel(logging.WARNING)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+        await run(stop)
+
+    asyncio.run(main())
