@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import hmac
-import json
 import logging
-from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -14,14 +11,13 @@ from aiohttp import web
 from adapters.departement.mapping import (
     IDEMPOTENCY_HEADER,
     SIGNATURE_HEADER,
-    ReplyError,
     idempotency_key,
-    reply_from,
     signature,
     webhook_body,
 )
 from adapters.departement.settings import PARTNER, DepartementSettings
-from adapters.sdk import Adapter, Handling, Incoming, InvalidNotice
+from adapters.sdk import Adapter, Handling, Incoming
+from adapters.sdk.http import api
 from adapters.sdk.process import serve
 from hub.contracts import load_catalogue
 
@@ -75,60 +71,6 @@ async def _reason(response: aiohttp.ClientResponse) -> str:
     return code if code in REASONS else "other"
 
 
-def api(adapter: Adapter, token: str) -> web.Application:
-    """The reply API: `POST /notices` queues a notice, `GET /notices/{id}` tells its fate."""
-    routes = web.RouteTableDef()
-
-    @routes.post("/notices")
-    async def post_notice(request: web.Request) -> web.Response:
-        _authorise(request, token)
-        try:
-            reply = reply_from(await request.json())
-            notice_id = await adapter.send(
-                reply.contract,
-                reply.office,
-                reply.payload,
-                case_id=reply.case_id,
-                answers=reply.answers,
-            )
-        except (ReplyError, json.JSONDecodeError) as error:
-            return _problem(400, str(error))
-        except InvalidNotice as error:
-            return _problem(422, str(error))
-        except KeyError as error:
-            return _problem(404, f"unknown contract {error}")
-        return web.json_response({"notice_id": notice_id, "state": "pending"}, status=202)
-
-    @routes.get("/notices/{notice_id}")
-    async def get_notice(request: web.Request) -> web.Response:
-        _authorise(request, token)
-        notice_id = request.match_info["notice_id"]
-        state = adapter.outbox.state(notice_id)
-        if state is None:
-            return _problem(404, "no notice with this id was sent through this adapter")
-        settlement = adapter.outbox.settlement(notice_id)
-        outcome: dict[str, Any] = settlement.outcome if settlement else {}
-        return web.json_response({"notice_id": notice_id, "state": state, "outcome": outcome})
-
-    @routes.get("/healthz")
-    async def health(_: web.Request) -> web.Response:
-        return web.json_response({"status": "ok", "unsettled": adapter.outbox.unsettled()})
-
-    app = web.Application()
-    app.add_routes(routes)
-    return app
-
-
-def _authorise(request: web.Request, token: str) -> None:
-    given = request.headers.get("Authorization", "").removeprefix("Bearer ")
-    if not hmac.compare_digest(given.encode(), token.encode()):
-        raise web.HTTPUnauthorized(text='{"error": "missing or wrong bearer token"}')
-
-
-def _problem(status: int, message: str) -> web.Response:
-    return web.json_response({"error": message}, status=status)
-
-
 async def run(settings: DepartementSettings, stop: asyncio.Event) -> None:
     """Run until `stop` is set: deliver to the webhook, serve the reply API."""
     async with aiohttp.ClientSession() as session:
@@ -149,9 +91,10 @@ async def run(settings: DepartementSettings, stop: asyncio.Event) -> None:
         )
         runner = web.AppRunner(api(adapter, settings.api_token.get_secret_value()))
         await runner.setup()
+        # Listen first: notices posted before the broker is reachable wait in the outbox.
+        await web.TCPSite(runner, settings.api_host, settings.api_port).start()
         await adapter.start()
         try:
-            await web.TCPSite(runner, settings.api_host, settings.api_port).start()
             log.info("reply API on http://%s:%d", settings.api_host, settings.api_port)
             await stop.wait()
         finally:

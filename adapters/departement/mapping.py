@@ -5,8 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass
-from typing import Any
 
 from adapters.sdk import Incoming
 
@@ -37,42 +35,3 @@ def signature(secret: bytes, body: bytes) -> str:
 def idempotency_key(notice: Incoming) -> str:
     """One key per delivery: the application ignores a delivery it has already taken."""
     return f"{notice.notice_id}/{notice.recipient}"
-
-
-class ReplyError(ValueError):
-    """A reply the API cannot accept; the message is returned to the application."""
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """A notice the application sends: contract, office, payload, and what it answers."""
-
-    contract: str
-    office: str
-    payload: dict[str, Any]
-    case_id: str | None = None
-    answers: str | None = None
-
-
-def reply_from(document: Any) -> Reply:
-    """Read a reply posted to the API; raise `ReplyError` saying what is wrong."""
-    if not isinstance(document, dict):
-        raise ReplyError("expected a JSON object")
-    missing = [k for k in ("contract", "office", "payload") if k not in document]
-    if missing:
-        raise ReplyError(f"missing: {', '.join(missing)}")
-    if not isinstance(document["payload"], dict):
-        raise ReplyError("payload must be an object")
-    extra = set(document) - {"contract", "office", "payload", "case_id", "answers"}
-    if extra:
-        raise ReplyError(f"unknown fields: {', '.join(sorted(extra))}")
-    texts = {k: document.get(k) for k in ("contract", "office", "case_id", "answers")}
-    if any(v is not None and not isinstance(v, str) for v in texts.values()):
-        raise ReplyError("contract, office, case_id and answers are strings")
-    return Reply(
-        document["contract"],
-        document["office"],
-        document["payload"],
-        document.get("case_id"),
-        document.get("answers"),
-    )

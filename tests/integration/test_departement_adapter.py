@@ -66,6 +66,17 @@ class CaseManagement:
                 await self.arrived.wait()
 
 
+async def until_listening(port: int) -> None:
+    """Wait until an adapter's API answers its health check."""
+    async with asyncio.timeout(WAIT_S), aiohttp.ClientSession() as http:
+        while True:
+            with contextlib.suppress(aiohttp.ClientConnectionError):
+                async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+                    if response.status == 200:
+                        return
+            await asyncio.sleep(0.05)
+
+
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def application() -> AsyncIterator[CaseManagement]:
     app = CaseManagement()
@@ -96,6 +107,7 @@ async def departement(
     )
     stop = asyncio.Event()
     task = asyncio.create_task(run(settings, stop))
+    await until_listening(port)
     yield f"http://127.0.0.1:{port}"
     stop.set()
     with contextlib.suppress(asyncio.CancelledError):

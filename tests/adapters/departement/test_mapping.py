@@ -4,14 +4,9 @@ import json
 
 import pytest
 
-from adapters.departement.mapping import (
-    ReplyError,
-    idempotency_key,
-    reply_from,
-    signature,
-    webhook_body,
-)
+from adapters.departement.mapping import idempotency_key, signature, webhook_body
 from adapters.sdk import Incoming
+from adapters.sdk.http import ReplyError, reply_from
 
 NOTICE = Incoming(
     "n-1",

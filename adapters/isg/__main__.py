@@ -1,0 +1,5 @@
+"""`python -m adapters.isg` runs the ISG adapter."""
+
+from adapters.isg.app import main
+
+main()

@@ -1,0 +1,144 @@
+"""The HTTP API an institution's application (or a social worker's tool) uses to send notices.
+
+`POST /notices` checks a notice against its contract and queues it; `GET /notices/{id}` tells
+whether the hub accepted or rejected it; with a received folder, `GET /received` lists what the
+hub delivered and `GET /received/{contract}/{name}` returns one. Every call but `/healthz`
+needs the bearer token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from adapters.sdk.files import ReceivedFolder
+from adapters.sdk.runtime import Adapter, InvalidNotice
+
+
+class ReplyError(ValueError):
+    """A reply the API cannot accept; the message is returned to the application."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A notice the application sends: contract, office, payload, and what it answers."""
+
+    contract: str
+    office: str
+    payload: dict[str, Any]
+    case_id: str | None = None
+    answers: str | None = None
+
+
+def reply_from(document: Any) -> Reply:
+    """Read a reply posted to the API; raise `ReplyError` saying what is wrong."""
+    if not isinstance(document, dict):
+        raise ReplyError("expected a JSON object")
+    missing = [k for k in ("contract", "office", "payload") if k not in document]
+    if missing:
+        raise ReplyError(f"missing: {', '.join(missing)}")
+    if not isinstance(document["payload"], dict):
+        raise ReplyError("payload must be an object")
+    extra = set(document) - {"contract", "office", "payload", "case_id", "answers"}
+    if extra:
+        raise ReplyError(f"unknown fields: {', '.join(sorted(extra))}")
+    texts = {k: document.get(k) for k in ("contract", "office", "case_id", "answers")}
+    if any(v is not None and not isinstance(v, str) for v in texts.values()):
+        raise ReplyError("contract, office, case_id and answers are strings")
+    return Reply(
+        document["contract"],
+        document["office"],
+        document["payload"],
+        document.get("case_id"),
+        document.get("answers"),
+    )
+
+
+def api(adapter: Adapter, token: str, received: ReceivedFolder | None = None) -> web.Application:
+    """The API: `POST /notices`, `GET /notices/{id}`, and `GET /received` with a folder."""
+    routes = web.RouteTableDef()
+
+    @routes.post("/notices")
+    async def post_notice(request: web.Request) -> web.Response:
+        _authorise(request, token)
+        try:
+            reply = reply_from(await request.json())
+            notice_id = await adapter.send(
+                reply.contract,
+                reply.office,
+                reply.payload,
+                case_id=reply.case_id,
+                answers=reply.answers,
+            )
+        except (ReplyError, json.JSONDecodeError) as error:
+            return _problem(400, str(error))
+        except InvalidNotice as error:
+            return _problem(422, str(error))
+        except KeyError as error:
+            return _problem(404, f"unknown contract {error}")
+        return web.json_response({"notice_id": notice_id, "state": "pending"}, status=202)
+
+    @routes.get("/notices/{notice_id}")
+    async def get_notice(request: web.Request) -> web.Response:
+        _authorise(request, token)
+        notice_id = request.match_info["notice_id"]
+        state = adapter.outbox.state(notice_id)
+        if state is None:
+            return _problem(404, "no notice with this id was sent through this adapter")
+        settlement = adapter.outbox.settlement(notice_id)
+        outcome: dict[str, Any] = settlement.outcome if settlement else {}
+        return web.json_response({"notice_id": notice_id, "state": state, "outcome": outcome})
+
+    @routes.get("/healthz")
+    async def health(_: web.Request) -> web.Response:
+        return web.json_response({"status": "ok", "unsettled": adapter.outbox.unsettled()})
+
+    app = web.Application()
+    app.add_routes(routes)
+    if received is not None:
+        app.add_routes(_received_routes(received.folder, token))
+    return app
+
+
+def _received_routes(folder: Path, token: str) -> list[web.RouteDef]:
+    async def listing(request: web.Request) -> web.Response:
+        _authorise(request, token)
+        return web.json_response({"received": await asyncio.to_thread(_names, folder)})
+
+    async def one(request: web.Request) -> web.Response:
+        _authorise(request, token)
+        contract, name = request.match_info["contract"], request.match_info["name"]
+        document = await asyncio.to_thread(_read, folder, contract, name)
+        if document is None:
+            return _problem(404, "nothing received under this name")
+        return web.json_response(document)
+
+    return [web.get("/received", listing), web.get("/received/{contract}/{name}", one)]
+
+
+def _names(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.glob("*/*.json"))
+
+
+def _read(folder: Path, contract: str, name: str) -> Any:
+    # Names come from the URL: only a file directly under a contract's folder is served.
+    if "/" in contract + name or ".." in contract + name:
+        return None
+    path = folder / contract / name
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def _authorise(request: web.Request, token: str) -> None:
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ")
+    if not hmac.compare_digest(given.encode(), token.encode()):
+        raise web.HTTPUnauthorized(text='{"error": "missing or wrong bearer token"}')
+
+
+def _problem(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
