@@ -14,17 +14,7 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 def webhook_body(notice: Incoming) -> bytes:
     """The JSON the application receives for one delivered notice."""
-    document = {
-        "notice_id": notice.notice_id,
-        "contract": notice.contract,
-        "from": notice.source,
-        "to": notice.recipient,
-        "case_id": notice.case_id,
-        "answers": notice.answers,
-        "schema": notice.dataschema,
-        "payload": notice.payload,
-    }
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+    return json.dumps(notice.as_document(), ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def signature(secret: bytes, body: bytes) -> str:

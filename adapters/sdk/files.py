@@ -191,17 +191,8 @@ class ReceivedFolder:
         office = notice.recipient.replace("/", "_").replace(":", "-")
         target = self.folder / notice.contract / f"{notice.notice_id}__{office}.json"
         target.parent.mkdir(parents=True, exist_ok=True)
-        document = {
-            "notice_id": notice.notice_id,
-            "contract": notice.contract,
-            "from": notice.source,
-            "to": notice.recipient,
-            "case_id": notice.case_id,
-            "answers": notice.answers,
-            "schema": notice.dataschema,
-            "payload": notice.payload,
-        }
         temporary = target.with_name("." + target.name + ".tmp")
-        temporary.write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
+        text = json.dumps(notice.as_document(), ensure_ascii=False, indent=2)
+        temporary.write_text(text, encoding="utf-8")
         temporary.replace(target)
         return Handling("processed")

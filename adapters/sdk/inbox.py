@@ -7,12 +7,13 @@ the record, so a redelivery is recognised and only its receipt is sent again.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
+
+from adapters.sdk.store import open_store
 
 Status = Literal["processed", "refused"]
 SCHEMA = """
@@ -41,11 +42,7 @@ class Inbox:
 
     def __init__(self, path: Path) -> None:
         """Open the inbox at `path`."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(SCHEMA)
+        self._db = open_store(path, SCHEMA)
         self._lock = threading.Lock()
 
     def handled(self, notice_id: str, recipient: str) -> Handling | None:

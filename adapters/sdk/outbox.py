@@ -9,7 +9,6 @@ minute; the calls are plain SQLite transactions (WAL, synchronous=FULL) of well 
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from adapters.sdk.store import open_store
 from hub.envelope import Outgoing
 
 State = Literal["pending", "accepted", "rejected"]
@@ -62,11 +62,7 @@ class Outbox:
         An unsettled notice is sent again `resend_after` seconds after it was last sent, the
         wait doubling each time up to `resend_max` seconds.
         """
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(SCHEMA)
+        self._db = open_store(path, SCHEMA)
         self._lock = threading.Lock()
         self._resend_after, self._resend_max = resend_after, resend_max
         self._clock = clock or (lambda: datetime.now(UTC).timestamp())

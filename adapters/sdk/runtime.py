@@ -54,6 +54,19 @@ class Incoming:
     answers: str | None
     payload: dict[str, Any]
 
+    def as_document(self) -> dict[str, Any]:
+        """The notice as institutions' applications receive it (webhook body, file)."""
+        return {
+            "notice_id": self.notice_id,
+            "contract": self.contract,
+            "from": self.source,
+            "to": self.recipient,
+            "case_id": self.case_id,
+            "answers": self.answers,
+            "schema": self.dataschema,
+            "payload": self.payload,
+        }
+
 
 class Institution(Protocol):
     """The institution's side: receives each delivered notice and says how it was handled."""
