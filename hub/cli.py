@@ -19,6 +19,7 @@ from hub.demo import play, where_to_look
 from hub.directory import DirectoryError, load_directory
 from hub.ledger.sqlite import SqliteLedger
 from hub.runtime import kafka_bootstrap, running_hub, until_signalled
+from hub.scaffold import ScaffoldError, scaffold
 from hub.settings import PROJECT_ROOT, Settings
 
 DOCS = PROJECT_ROOT / "docs"
@@ -90,6 +91,20 @@ def _parser() -> argparse.ArgumentParser:
     freeze.add_argument("contract", help="contract id, e.g. ip.transmission")
     freeze.add_argument("--major", type=int, required=True, help="the major version to freeze")
     freeze.set_defaults(run=_freeze_contract)
+
+    adapter = commands.add_parser(
+        "adapter", help="work on partner adapters", description="Partner adapters."
+    )
+    adapter_commands = adapter.add_subparsers(required=True, metavar="COMMAND")
+    new = adapter_commands.add_parser(
+        "new",
+        help="write a new adapter on the SDK, with its tests",
+        description="Write adapters/<partner>/ (settings, mapping, app; a file-exchange adapter "
+        "on the SDK) and tests/adapters/<partner>/ for a partner of the directory.",
+    )
+    new.add_argument("partner", help="the partner id, as in the directory")
+    new.add_argument("--root", type=Path, default=PROJECT_ROOT, help="the project folder")
+    new.set_defaults(run=_new_adapter)
 
     ledger = commands.add_parser(
         "ledger", help="inspect the ledger", description="Inspect the ledger."
@@ -187,6 +202,17 @@ def _freeze_contract(args: argparse.Namespace) -> int:
         print(f"contracts: no live {args.contract} v{args.major}")
         return 1
     print(f"contracts: froze {freeze(catalogue, args.contract, args.major)}")
+    return 0
+
+
+def _new_adapter(args: argparse.Namespace) -> int:
+    try:
+        written = scaffold(args.partner, args.root, load_directory(Settings().directory_path))
+    except ScaffoldError as error:
+        print(f"adapter: {error}")
+        return 1
+    for path in written:
+        print(f"adapter: wrote {path}")
     return 0
 
 

@@ -11,7 +11,20 @@ import pytest
 
 from hub.settings import PROJECT_ROOT
 
-COMMANDS = [[], ["up"], ["serve"], ["ledger"], ["ledger", "verify"], ["ledger", "show"]]
+COMMANDS = [
+    [],
+    ["up"],
+    ["serve"],
+    ["ledger"],
+    ["ledger", "verify"],
+    ["ledger", "show"],
+    ["contracts"],
+    ["contracts", "check"],
+    ["contracts", "docs"],
+    ["contracts", "freeze"],
+    ["adapter"],
+    ["adapter", "new"],
+]
 
 
 def _hub(
