@@ -10,26 +10,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from pydantic import SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-from hub.settings import PROJECT_ROOT
+from adapters.sdk.process import ApiSettings
 
 PARTNER = "departement"
 
 
-class DepartementSettings(BaseSettings):
+class DepartementSettings(ApiSettings):
     """Where the broker, the application's webhook and the adapter's API are."""
 
     model_config = SettingsConfigDict(env_prefix="DEPARTEMENT_", frozen=True)
 
-    kafka_bootstrap: str
     webhook_url: str
     webhook_secret: SecretStr
-    api_token: SecretStr
-    api_host: str = "127.0.0.1"
+    webhook_timeout_seconds: float = 10.0
     api_port: int = 8087
     root: Path = Path(".adapters/departement")
-    contracts_path: Path = PROJECT_ROOT / "contracts"
-    webhook_timeout_seconds: float = 10.0
-    resend_after_seconds: float = 30.0
-    kafka_idempotence: bool = False

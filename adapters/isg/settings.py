@@ -9,24 +9,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-from hub.settings import PROJECT_ROOT
+from adapters.sdk.process import ApiSettings
 
 PARTNER = "isg"
 
 
-class IsgSettings(BaseSettings):
+class IsgSettings(ApiSettings):
     """Where the broker and the API are, and where the adapter keeps what it receives."""
 
     model_config = SettingsConfigDict(env_prefix="ISG_", frozen=True)
 
-    kafka_bootstrap: str
-    api_token: SecretStr
-    api_host: str = "127.0.0.1"
     api_port: int = 8088
     root: Path = Path(".adapters/isg")
-    contracts_path: Path = PROJECT_ROOT / "contracts"
-    resend_after_seconds: float = 30.0
-    kafka_idempotence: bool = False

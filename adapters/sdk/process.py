@@ -9,6 +9,7 @@ import signal
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings
 
 from adapters.sdk.files import DropFolder, Reader, ReceivedFolder
@@ -19,18 +20,28 @@ from hub.settings import PROJECT_ROOT
 log = logging.getLogger("adapter")
 
 
-class FileExchangeSettings(BaseSettings):
-    """An adapter exchanging files: exports arrive in `depot/`, deliveries go to `recus/`.
-
-    Each adapter subclasses it with its own environment prefix (`CAF_`, `CCAPEX_`, ...).
-    """
+class AdapterSettings(BaseSettings):
+    """What every adapter needs; each subclasses it with its own prefix (`CAF_`, `ISG_`...)."""
 
     kafka_bootstrap: str
     root: Path
     contracts_path: Path = PROJECT_ROOT / "contracts"
-    poll_seconds: float = 2.0
     resend_after_seconds: float = 30.0
     kafka_idempotence: bool = False
+
+
+class ApiSettings(AdapterSettings):
+    """An adapter whose institution side calls its HTTP API (`adapters.sdk.http`)."""
+
+    api_token: SecretStr
+    api_host: str = "127.0.0.1"
+    api_port: int = 8080
+
+
+class FileExchangeSettings(AdapterSettings):
+    """An adapter exchanging files: exports arrive in `depot/`, deliveries go to `recus/`."""
+
+    poll_seconds: float = 2.0
 
     @property
     def drop(self) -> Path:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import aiohttp
 import pytest
 
 from hub.embedded import EmbeddedBroker, die_with_parent
@@ -103,6 +107,32 @@ def own_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubProcess]:
         hub.wait_ready()
         yield hub
         assert hub.stop() == 0, hub.log.read_text()
+
+
+@contextlib.asynccontextmanager
+async def running(
+    run: Callable[[Any, asyncio.Event], Coroutine[Any, Any, None]], settings: Any
+) -> AsyncIterator[None]:
+    """An adapter's `run(settings, stop)` as a task for the block, then stopped."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(run(settings, stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def until_listening(port: int) -> None:
+    """Wait until an adapter's API answers its health check."""
+    async with asyncio.timeout(60), aiohttp.ClientSession() as http:
+        while True:
+            with contextlib.suppress(aiohttp.ClientConnectionError):
+                async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+                    if response.status == 200:
+                        return
+            await asyncio.sleep(0.05)
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import shutil
 import uuid
 from collections.abc import AsyncIterator
@@ -15,7 +14,7 @@ import pytest_asyncio
 from adapters.academie.app import run
 from adapters.academie.settings import AcademieSettings
 from hub.contracts import Catalogue
-from tests.integration.conftest import HubProcess
+from tests.integration.conftest import HubProcess, running
 from tests.integration.test_adapter_sdk import Recorder, _adapter
 
 pytestmark = [pytest.mark.kafka, pytest.mark.asyncio(loop_scope="module")]
@@ -32,12 +31,8 @@ async def academie(
         poll_seconds=0.2,
         resend_after_seconds=2,
     )
-    stop = asyncio.Event()
-    task = asyncio.create_task(run(settings, stop))
-    yield settings
-    stop.set()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    async with running(run, settings):
+        yield settings
 
 
 def _json_files(folder: Path) -> list[Path]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -55,19 +56,43 @@ def _adapter(
     return Adapter(partner, bootstrap, state, side, catalogue, resend_after=2, group_id=group)
 
 
+Pair = tuple[Adapter, Recorder, Adapter, Recorder]
+
+
+@contextlib.asynccontextmanager
+async def started_pair(bootstrap: str, state: Path, catalogue: Catalogue) -> AsyncIterator[Pair]:
+    """An académie and a département adapter, each with its institution side, for the block."""
+    academie, departement = Recorder(), Recorder()
+    school = _adapter("academie", bootstrap, state / "a", academie, catalogue)
+    social = _adapter("departement", bootstrap, state / "d", departement, catalogue)
+    await school.start()
+    await social.start()
+    try:
+        yield school, academie, social, departement
+    finally:
+        await school.stop()
+        await social.stop()
+
+
+async def handed_over_once(
+    social: Adapter, side: Recorder, deliveries: list[tuple[str, str]]
+) -> None:
+    """Every receipt settled at the hub, and each delivery reached the institution once."""
+    for notice_id, office in deliveries:
+        receipt = str(uuid.uuid5(RECEIPT_NAMESPACE, f"{notice_id}/{office}"))
+        assert (await social.settled(receipt, 120)).state == "accepted"
+    handed = sorted((n.notice_id, n.recipient) for n in side.received)
+    assert handed == sorted(deliveries)
+
+
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def pair(
     own_hub: HubProcess, catalogue: Catalogue, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[tuple[Adapter, Recorder, Adapter, Recorder]]:
-    tmp_path = tmp_path_factory.mktemp("adapters")
-    academie, departement = Recorder(), Recorder()
-    school = _adapter("academie", own_hub.bootstrap, tmp_path / "a", academie, catalogue)
-    social = _adapter("departement", own_hub.bootstrap, tmp_path / "d", departement, catalogue)
-    await school.start()
-    await social.start()
-    yield school, academie, social, departement
-    await school.stop()
-    await social.stop()
+) -> AsyncIterator[Pair]:
+    async with started_pair(
+        own_hub.bootstrap, tmp_path_factory.mktemp("adapters"), catalogue
+    ) as started:
+        yield started
 
 
 async def test_a_notice_is_accepted_delivered_once_and_acknowledged_back(
@@ -126,28 +151,18 @@ async def test_notices_queued_while_the_hub_is_down_arrive_once_it_is_back(
         hub = hub_process(bootstrap, tmp_path)
         hub.start()
         await asyncio.to_thread(hub.wait_ready)
-        academie, departement = Recorder(), Recorder()
-        school = _adapter("academie", bootstrap, tmp_path / "a", academie, catalogue)
-        social = _adapter("departement", bootstrap, tmp_path / "d", departement, catalogue)
-        await school.start()
-        await social.start()
         try:
-            await asyncio.to_thread(hub.stop)
-            ids = [await school.send(FORMAL_NOTICE, "dsden", LIMOGES) for _ in range(5)]
-            assert school.outbox.unsettled() == 5
-            hub.start()
-            for notice_id in ids:
-                assert (await school.settled(notice_id, WAIT_S)).state == "accepted"
-            deliveries = [(i, o) for i in ids for o in ("departement/sdas", MDD)]
-            # Every receipt settled at the hub: every delivery reached the département's side.
-            for notice_id, office in deliveries:
-                receipt = str(uuid.uuid5(RECEIPT_NAMESPACE, f"{notice_id}/{office}"))
-                assert (await social.settled(receipt, WAIT_S)).state == "accepted"
-            handed = sorted((n.notice_id, n.recipient) for n in departement.received)
-            assert handed == sorted(deliveries)  # each once, though resent while the hub was away
+            async with started_pair(bootstrap, tmp_path, catalogue) as (school, _, social, side):
+                await asyncio.to_thread(hub.stop)
+                ids = [await school.send(FORMAL_NOTICE, "dsden", LIMOGES) for _ in range(5)]
+                assert school.outbox.unsettled() == 5
+                hub.start()
+                for notice_id in ids:
+                    assert (await school.settled(notice_id, WAIT_S)).state == "accepted"
+                # Each once, though resent while the hub was away.
+                deliveries = [(i, o) for i in ids for o in ("departement/sdas", MDD)]
+                await handed_over_once(social, side, deliveries)
         finally:
-            await school.stop()
-            await social.stop()
             await asyncio.to_thread(hub.stop)
 
 
@@ -161,31 +176,21 @@ async def test_notices_queued_while_the_broker_is_down_arrive_once_it_is_back(
     hub = hub_process(bootstrap, tmp_path)
     hub.start()
     await asyncio.to_thread(hub.wait_ready)
-    academie, departement = Recorder(), Recorder()
-    school = _adapter("academie", bootstrap, tmp_path / "a", academie, catalogue)
-    social = _adapter("departement", bootstrap, tmp_path / "d", departement, catalogue)
-    await school.start()
-    await social.start()
     try:
-        before = await school.send(FORMAL_NOTICE, "dsden", LIMOGES)
-        assert (await school.settled(before, WAIT_S)).state == "accepted"
-        await departement.wait_for(2)
-        broker.stop()  # every topic, record and offset is gone
-        after = [await school.send(FORMAL_NOTICE, "dsden", LIMOGES) for _ in range(3)]
-        await asyncio.to_thread(hub.stop)
-        broker = EmbeddedBroker(port=broker.port, log_path=tmp_path / "broker-again.log")
-        await asyncio.to_thread(broker.start)
-        hub.start()  # it creates the topics again; its ledger remembers what it accepted
-        for notice_id in after:
-            assert (await school.settled(notice_id, 120)).state == "accepted"
-        deliveries = [(i, o) for i in [before, *after] for o in ("departement/sdas", MDD)]
-        for notice_id, office in deliveries:
-            receipt = str(uuid.uuid5(RECEIPT_NAMESPACE, f"{notice_id}/{office}"))
-            assert (await social.settled(receipt, 120)).state == "accepted"
-        handed = sorted((n.notice_id, n.recipient) for n in departement.received)
-        assert handed == sorted(deliveries)
+        async with started_pair(bootstrap, tmp_path, catalogue) as (school, _, social, side):
+            before = await school.send(FORMAL_NOTICE, "dsden", LIMOGES)
+            assert (await school.settled(before, WAIT_S)).state == "accepted"
+            await side.wait_for(2)
+            broker.stop()  # every topic, record and offset is gone
+            after = [await school.send(FORMAL_NOTICE, "dsden", LIMOGES) for _ in range(3)]
+            await asyncio.to_thread(hub.stop)
+            broker = EmbeddedBroker(port=broker.port, log_path=tmp_path / "broker-again.log")
+            await asyncio.to_thread(broker.start)
+            hub.start()  # it creates the topics again; its ledger remembers what it accepted
+            for notice_id in after:
+                assert (await school.settled(notice_id, 120)).state == "accepted"
+            deliveries = [(i, o) for i in [before, *after] for o in ("departement/sdas", MDD)]
+            await handed_over_once(social, side, deliveries)
     finally:
-        await school.stop()
-        await social.stop()
         await asyncio.to_thread(hub.stop)
         broker.stop()

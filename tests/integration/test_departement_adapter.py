@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import uuid
 from collections import Counter
@@ -23,7 +22,7 @@ from adapters.sdk import Adapter
 from hub.contracts import Catalogue
 from hub.embedded import free_port
 from tests.conftest import FORMAL_NOTICE, example
-from tests.integration.conftest import HubProcess
+from tests.integration.conftest import HubProcess, running, until_listening
 from tests.integration.test_adapter_sdk import WAIT_S, Recorder, _adapter
 
 pytestmark = [pytest.mark.kafka, pytest.mark.asyncio(loop_scope="module")]
@@ -66,17 +65,6 @@ class CaseManagement:
                 await self.arrived.wait()
 
 
-async def until_listening(port: int) -> None:
-    """Wait until an adapter's API answers its health check."""
-    async with asyncio.timeout(WAIT_S), aiohttp.ClientSession() as http:
-        while True:
-            with contextlib.suppress(aiohttp.ClientConnectionError):
-                async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
-                    if response.status == 200:
-                        return
-            await asyncio.sleep(0.05)
-
-
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def application() -> AsyncIterator[CaseManagement]:
     app = CaseManagement()
@@ -105,13 +93,9 @@ async def departement(
         root=tmp_path_factory.mktemp("departement"),
         resend_after_seconds=2,
     )
-    stop = asyncio.Event()
-    task = asyncio.create_task(run(settings, stop))
-    await until_listening(port)
-    yield f"http://127.0.0.1:{port}"
-    stop.set()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    async with running(run, settings):
+        await until_listening(port)
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -17,7 +16,7 @@ from adapters.ccapex.app import run as run_ccapex
 from adapters.ccapex.settings import CcapexSettings
 from adapters.sdk.outbox import Outbox
 from tests.conftest import example
-from tests.integration.conftest import HubProcess
+from tests.integration.conftest import HubProcess, running
 from tests.integration.test_academie_adapter import _files
 
 pytestmark = [pytest.mark.kafka, pytest.mark.asyncio(loop_scope="module")]
@@ -40,13 +39,8 @@ async def housing(
         poll_seconds=0.2,
         resend_after_seconds=2,
     )
-    stop = asyncio.Event()
-    tasks = [asyncio.create_task(run_caf(caf, stop)), asyncio.create_task(run_ccapex(ccapex, stop))]
-    yield caf, ccapex
-    stop.set()
-    for task in tasks:
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    async with running(run_caf, caf), running(run_ccapex, ccapex):
+        yield caf, ccapex
 
 
 def _export(

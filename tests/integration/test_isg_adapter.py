@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -17,9 +16,8 @@ from adapters.sdk import Adapter
 from hub.contracts import Catalogue
 from hub.embedded import free_port
 from tests.conftest import example
-from tests.integration.conftest import HubProcess
+from tests.integration.conftest import HubProcess, running, until_listening
 from tests.integration.test_adapter_sdk import WAIT_S, Recorder, _adapter
-from tests.integration.test_departement_adapter import until_listening
 
 pytestmark = [pytest.mark.kafka, pytest.mark.asyncio(loop_scope="module")]
 TOKEN = "isg-token"  # noqa: S105 - a test's own API token
@@ -35,13 +33,9 @@ async def isg(own_hub: HubProcess, tmp_path_factory: pytest.TempPathFactory) -> 
         root=tmp_path_factory.mktemp("isg"),
         resend_after_seconds=2,
     )
-    stop = asyncio.Event()
-    task = asyncio.create_task(run(settings, stop))
-    await until_listening(port)
-    yield f"http://127.0.0.1:{port}"
-    stop.set()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    async with running(run, settings):
+        await until_listening(port)
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
