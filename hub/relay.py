@@ -77,9 +77,9 @@ class Relay:
         decisions = [_accepted(n) for n in notices if not n.resumed]
         decisions += [_rejected(r) for r in rejections]
         now = self._clock().isoformat(timespec="milliseconds")
-        outgoing = [out for n in notices for out in _deliveries(n)]
-        outgoing += [_rejection_notice(r, now) for r in rejections]
-        outgoing += [_acceptance_notice(a, now) for a in accepted]
+        outgoing = [out for n in notices for out in delivery_records(n)]
+        outgoing += [rejection_notice(r, now) for r in rejections]
+        outgoing += [acceptance_notice(a, now) for a in accepted]
         # Two independent waits (disk, broker) overlap; deliveries are recorded only once both
         # are done, so a failure of either leaves the batch to be read again.
         await asyncio.gather(self._ledger.append(decisions), self._publish(outgoing))
@@ -228,7 +228,8 @@ def _delivered(notice: Admitted) -> list[Entry]:
     return entries
 
 
-def _deliveries(notice: Admitted) -> list[Outgoing]:
+def delivery_records(notice: Admitted) -> list[Outgoing]:
+    """The records that carry an accepted notice to each of its offices."""
     return [
         forwarded(
             notice.envelope,
@@ -242,7 +243,8 @@ def _deliveries(notice: Admitted) -> list[Outgoing]:
     ]
 
 
-def _rejection_notice(rejection: Rejected, now: str) -> Outgoing:
+def rejection_notice(rejection: Rejected, now: str) -> Outgoing:
+    """The `hub.rejection` that tells the sending office why its record was refused."""
     record = rejection.record
     body = {
         "refused": {
@@ -268,7 +270,8 @@ def _rejection_notice(rejection: Rejected, now: str) -> Outgoing:
     )
 
 
-def _acceptance_notice(notice: Admitted, now: str) -> Outgoing:
+def acceptance_notice(notice: Admitted, now: str) -> Outgoing:
+    """The `hub.acceptance` that tells the sending office where its notice went."""
     env = notice.envelope
     body = {
         "accepted": {"id": env.id, "type": env.type},

@@ -20,6 +20,13 @@ class ScaffoldError(ValueError):
     """The adapter cannot be written (unknown partner, files already there)."""
 
 
+KIT_IMPORT = "from adapters.conformance import ConformanceSuite, Driver, FileExchangeDriver, Wiring"
+
+
+def _class(module: str) -> str:
+    return "".join(part.capitalize() for part in module.split("_"))
+
+
 def _names(partner: str) -> dict[str, str]:
     module = partner.replace("-", "_")
     if not MODULE.match(module):
@@ -27,8 +34,18 @@ def _names(partner: str) -> dict[str, str]:
     return {
         "partner": partner,
         "module": module,
-        "Class": "".join(part.capitalize() for part in module.split("_")),
+        "Class": _class(module),
         "PREFIX": module.upper(),
+        # In the order ruff sorts them, which depends on the module's name.
+        "conformance_imports": "\n".join(
+            sorted(
+                [
+                    KIT_IMPORT,
+                    f"from adapters.{module}.app import run",
+                    f"from adapters.{module}.settings import {_class(module)}Settings",
+                ]
+            )
+        ),
     }
 
 
@@ -116,6 +133,25 @@ def test_another_kind_of_file_is_refused() -> None:
     with pytest.raises(ExportError, match="unknown kind of export"):
         read_export(Path("export.xlsx"), b"PK")
 """,
+    "tests/adapters/{module}/test_conformance.py": '''"""The {partner} adapter against the conformance kit: a real broker, the hub's own checks."""
+
+{conformance_imports}
+
+
+def _settings(wiring: Wiring) -> {Class}Settings:
+    return {Class}Settings(
+        kafka_bootstrap=wiring.bootstrap,
+        root=wiring.root,
+        poll_seconds=0.2,
+        resend_after_seconds=wiring.resend_after,
+    )
+
+
+class TestConformance(ConformanceSuite):
+    @staticmethod
+    def driver() -> Driver:
+        return FileExchangeDriver("{partner}", run, _settings)
+''',
 }
 
 

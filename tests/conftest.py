@@ -15,6 +15,7 @@ from hub.directory import PartnerDirectory, load_directory
 from hub.embedded import EmbeddedBroker
 from hub.settings import PROJECT_ROOT
 
+pytest_plugins = ["pytester"]
 CONTRACTS = PROJECT_ROOT / "contracts"
 DIRECTORY = PROJECT_ROOT / "directory" / "haute-vienne.yaml"
 FORMAL_NOTICE = "instruction.mise-en-demeure"

@@ -43,7 +43,7 @@ def test_the_written_adapter_passes_lint_types_and_its_tests(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/adapters/caf"],
     ):
         result = subprocess.run(
-            command, cwd=project, env=env, capture_output=True, text=True, check=False, timeout=120
+            command, cwd=project, env=env, capture_output=True, text=True, check=False, timeout=300
         )
         assert result.returncode == 0, result.stdout + result.stderr
 

@@ -184,9 +184,14 @@ class Adapter:
         return settlement
 
     async def start(self) -> None:
-        """Connect, start reading deliveries and sending what is due."""
-        await self.broker.start()
+        """Connect, start sending what is due, then start reading deliveries.
+
+        Sending does not wait for the consumer group to form: an adapter restarted during a
+        rebalance flushes its outbox at once.
+        """
+        await self.broker.connect()
         self._sender = asyncio.create_task(self._send_due())
+        await self.broker.start()
 
     async def stop(self) -> None:
         """Stop sending and reading; what is not settled stays in the outbox."""
@@ -204,7 +209,11 @@ class Adapter:
             try:
                 for record in self.outbox.due():
                     await self.broker.publish(
-                        record.value, record.topic, key=record.key, headers=record.headers
+                        record.value,
+                        record.topic,
+                        key=record.key,
+                        headers=record.headers,
+                        correlation_id=record.headers["ce_id"],  # logs name the notice
                     )
                     self.outbox.attempted(record.headers["ce_id"])
             except Exception as error:  # noqa: BLE001 - any broker fault: keep it, try later

@@ -1,0 +1,188 @@
+"""The hub's side of a conformance run: a real broker, and the hub's own decisions in-process.
+
+The kit does not start the hub: it reads the adapter's topic itself and judges every record
+with the hub's intake, so a fault is reported with the hub's reason codes; it answers with the
+records the hub writes (acceptance, rejection, deliveries), built by the hub's own code. Unlike
+the hub, it can stay silent, which is how it tells whether an adapter sends again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from hub.contracts import Catalogue
+from hub.directory import PartnerDirectory
+from hub.envelope import CAUSATION_HEADER, Outgoing, Record
+from hub.pipeline import Admitted, Intake, Rejected
+from hub.reasons import Reason
+from hub.relay import acceptance_notice, delivery_records, rejection_notice
+from hub.routing import Origin
+from hub.service import ensure_topics
+from hub.topics import inbound, outbound
+
+PARTITIONS = 3
+Answer = Literal["accept", "reject", "silent"]
+REFUSAL = Reason("notice.conflict", "refused by the conformance kit to test settlement", "ce_id")
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    """A record the adapter wrote, as the hub would judge it, and when it was read."""
+
+    record: Record
+    verdict: Admitted | Rejected
+    seen_at: float
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The headers, decoded leniently (a record the hub refuses may have bad bytes)."""
+        return {k: v.decode("utf-8", "replace") for k, v in self.record.headers}
+
+    @property
+    def notice_id(self) -> str | None:
+        """Its `ce_id`, if any."""
+        return self.headers.get("ce_id")
+
+    @property
+    def payload(self) -> object:
+        """Its value as JSON, or None when it is not JSON."""
+        try:
+            return json.loads(self.record.value or b"")
+        except ValueError:
+            return None
+
+
+class HubSide:
+    """Reads `hub.in.<partner>`, judges each record as the hub would, and answers as told."""
+
+    def __init__(
+        self, bootstrap: str, partner: str, catalogue: Catalogue, directory: PartnerDirectory
+    ) -> None:
+        """Play the hub for `partner` on the broker at `bootstrap`."""
+        self.bootstrap, self.partner = bootstrap, partner
+        self.intake = Intake(catalogue, directory)
+        self.answer: Answer = "accept"
+        self.published: list[Published] = []
+        self.origins: dict[str, list[Origin]] = {}
+        self._changed = asyncio.Condition()
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap,
+            enable_auto_commit=False,
+            fetch_max_wait_ms=20,
+            client_id="conformance-kit",
+        )
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=bootstrap, acks="all", client_id="conformance-kit"
+        )
+        self._reader: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Create the partner's topics, then read its inbound topic from the start."""
+        topics = [inbound(self.partner), outbound(self.partner)]
+        await ensure_topics(self.bootstrap, topics, PARTITIONS, 1)
+        await self._producer.start()
+        await self._consumer.start()
+        self._consumer.assign([TopicPartition(topics[0], p) for p in range(PARTITIONS)])
+        await self._consumer.seek_to_beginning()
+        self._reader = asyncio.create_task(self._read())
+
+    async def stop(self) -> None:
+        """Stop reading and writing."""
+        if self._reader:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reader
+        await self._consumer.stop()
+        await self._producer.stop()
+
+    async def wait_for(
+        self, found: Callable[[list[Published]], bool], within: float, what: str
+    ) -> None:
+        """Wait until `found(published)` holds; fail saying `what` was awaited."""
+        try:
+            async with asyncio.timeout(within), self._changed:
+                await self._changed.wait_for(lambda: found(self.published))
+        except TimeoutError:
+            raise AssertionError(f"after {within:.0f} s, still waiting for {what}") from None
+
+    def of(self, notice_id: str) -> list[Published]:
+        """Every record the adapter wrote under this `ce_id`."""
+        return [p for p in self.published if p.notice_id == notice_id]
+
+    async def deliver(self, notice: Admitted) -> None:
+        """Publish a notice's deliveries to this partner as the hub does; answers may name it."""
+        origin = Origin(
+            notice.envelope.id,
+            notice.envelope.source,
+            notice.contract.id,
+            notice.case_id,
+            frozenset(d.recipient.address for d in notice.deliveries),
+        )
+        self.origins[origin.notice_id] = [origin]
+        mine = outbound(self.partner)
+        await self.publish([r for r in delivery_records(notice) if r.topic == mine])
+
+    async def publish(self, records: Sequence[Outgoing]) -> None:
+        """Write records and wait until the broker holds them."""
+        sent = [
+            await self._producer.send(
+                r.topic, r.value, key=r.key, headers=[(k, v.encode()) for k, v in r.headers.items()]
+            )
+            for r in records
+        ]
+        await asyncio.gather(*sent)
+
+    async def _read(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            batches = await self._consumer.getmany(timeout_ms=200)
+            for raw in (r for batch in batches.values() for r in batch):
+                record = Record(
+                    raw.topic,
+                    raw.partition,
+                    raw.offset,
+                    raw.key,
+                    raw.value,
+                    tuple(raw.headers or ()),
+                )
+                verdict = self.intake.examine(record, self._origins_for(record))
+                await self._respond(verdict)
+                async with self._changed:
+                    self.published.append(Published(record, verdict, loop.time()))
+                    self._changed.notify_all()
+
+    def _origins_for(self, record: Record) -> Mapping[str, Sequence[Origin]]:
+        causation = dict(record.headers).get(CAUSATION_HEADER)
+        if causation is None:
+            return {}
+        notice_id = causation.decode("utf-8", "replace")
+        return {notice_id: self.origins.get(notice_id, [])}
+
+    async def _respond(self, verdict: Admitted | Rejected) -> None:
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        if self.answer == "silent":
+            return
+        if isinstance(verdict, Rejected):
+            await self.publish([rejection_notice(verdict, now)])
+        elif self.answer == "accept":
+            await self.publish([acceptance_notice(verdict, now)])
+        else:
+            env = verdict.envelope
+            refusal = Rejected(
+                verdict.record, (REFUSAL,), env.partner, env.office, env.id, env.type
+            )
+            await self.publish([rejection_notice(refusal, now)])
+
+
+def new_case() -> str:
+    """A fresh case id, as a sending partner would choose it."""
+    return str(uuid.uuid4())

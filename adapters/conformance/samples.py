@@ -1,0 +1,153 @@
+"""What the kit plays: notices a partner sends, and notices the hub delivers to it.
+
+Both come from the catalogue's own valid examples, so a new contract is covered without
+touching the kit. Sent samples are the contracts the partner may produce that answer nothing
+(an answer needs a notice the partner received, which the delivery checks cover); deliveries
+are built by the hub's intake from another office's notice, so their routing and projection
+are the hub's.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from hub.contracts import Catalogue, Contract
+from hub.directory import PartnerDirectory
+from hub.envelope import CAUSATION_HEADER, Record
+from hub.pipeline import Admitted, Intake
+from hub.routing import Origin
+from hub.topics import inbound
+
+RECEIPT = "hub.receipt"
+KIT_NAMESPACE = uuid.UUID("9a3c5e71-2b4d-4f60-8e1a-7c9b0d2e4f13")
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """A notice the institution side is asked to send: contract, sending office, payload."""
+
+    contract: str
+    office: str
+    payload: dict[str, Any]
+
+
+def examples(contract: Contract) -> list[dict[str, Any]]:
+    """The valid examples of a contract's latest version, without their `$comment`."""
+    folder = contract.folder / f"v{contract.latest.major}" / "examples" / "valid"
+    found = []
+    for path in sorted(folder.glob("*.json")):
+        payload = json.loads(path.read_text(encoding="utf-8"))
+        payload.pop("$comment", None)
+        found.append(payload)
+    return found
+
+
+def offices_for(directory: PartnerDirectory, producer: str) -> list[tuple[str, str]]:
+    """The (partner, office) pairs a producer entry (`partner/office` or a kind) names."""
+    partner, _, office = producer.partition("/")
+    if partner not in directory.partners:
+        return []
+    return [(partner, o) for o in directory.offices(partner) if office in (o, o.split(":", 1)[0])]
+
+
+def sent_samples(catalogue: Catalogue, directory: PartnerDirectory, partner: str) -> list[Sample]:
+    """One sample per contract the partner may send on its own initiative."""
+    samples = []
+    for contract in sorted(catalogue.contracts.values(), key=lambda c: c.id):
+        if contract.meta.kind != "notice" or contract.meta.answers:
+            continue
+        offices = [o for p in contract.meta.producers for o in offices_for(directory, p)]
+        mine = [office for owner, office in offices if owner == partner]
+        if mine and (payloads := examples(contract)):
+            samples.append(Sample(contract.id, mine[0], payloads[0]))
+    return samples
+
+
+def deliveries_to(
+    catalogue: Catalogue, directory: PartnerDirectory, partner: str
+) -> list[Admitted]:
+    """One accepted notice per contract the partner receives, as the hub would deliver it."""
+    intake = Intake(catalogue, directory)
+    found = []
+    for contract in sorted(catalogue.contracts.values(), key=lambda c: c.id):
+        if contract.meta.kind != "notice" or contract.id == RECEIPT:
+            continue
+        notice = _first_delivered(intake, catalogue, directory, contract, partner)
+        if notice is not None:
+            found.append(notice)
+    return found
+
+
+def _first_delivered(
+    intake: Intake,
+    catalogue: Catalogue,
+    directory: PartnerDirectory,
+    contract: Contract,
+    partner: str,
+) -> Admitted | None:
+    senders = [o for p in contract.meta.producers for o in offices_for(directory, p)]
+    for sender in senders:
+        for origin in _origins(catalogue, directory, contract, sender):
+            for payload in examples(contract):
+                verdict = intake.examine(_record(contract, sender, payload, origin), _index(origin))
+                if isinstance(verdict, Admitted) and any(
+                    d.recipient.partner == partner for d in verdict.deliveries
+                ):
+                    return verdict
+    return None
+
+
+def _origins(
+    catalogue: Catalogue,
+    directory: PartnerDirectory,
+    contract: Contract,
+    sender: tuple[str, str],
+) -> list[Origin | None]:
+    """For an answer, a notice it may answer (one the sender received); else nothing."""
+    if not contract.meta.answers:
+        return [None]
+    found: list[Origin | None] = []
+    for answered in contract.meta.answers:
+        for producer in catalogue.contracts[answered].meta.producers:
+            for owner, office in offices_for(directory, producer):
+                notice_id = str(uuid.uuid5(KIT_NAMESPACE, f"{answered}/{owner}/{office}"))
+                case_id = str(uuid.uuid5(KIT_NAMESPACE, notice_id))
+                source, recipients = f"/{owner}/{office}", frozenset({"/".join(sender)})
+                found.append(Origin(notice_id, source, answered, case_id, recipients))
+    return found
+
+
+def _index(origin: Origin | None) -> dict[str, list[Origin]]:
+    return {origin.notice_id: [origin]} if origin else {}
+
+
+def _record(
+    contract: Contract, sender: tuple[str, str], payload: dict[str, Any], origin: Origin | None
+) -> Record:
+    partner, office = sender
+    headers = {
+        "ce_specversion": "1.0",
+        "ce_id": str(uuid.uuid4()),
+        "ce_source": f"/{partner}/{office}",
+        "ce_type": contract.id,
+        "ce_time": datetime.now(UTC).isoformat(timespec="seconds"),
+        "ce_dataschema": contract.latest.schema_id,
+        "content-type": "application/json",
+        "traceparent": f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-01",
+    }
+    if origin:
+        headers[CAUSATION_HEADER] = origin.notice_id
+    key = origin.case_id if origin else str(uuid.uuid4())
+    return Record(
+        inbound(partner),
+        0,
+        0,
+        key.encode(),
+        json.dumps(payload, ensure_ascii=False).encode(),
+        tuple((k, v.encode()) for k, v in headers.items()),
+    )

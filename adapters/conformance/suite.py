@@ -1,0 +1,328 @@
+"""The conformance suite: subclass it, give it a driver, and pytest runs every check.
+
+    class TestMyAdapter(ConformanceSuite):
+        @pytest.fixture(scope="class")
+        def driver(self) -> Driver:
+            return FileExchangeDriver("caf", run, lambda w: CafSettings(...))
+
+Each check plays the hub (see `hubside`) on a real broker and works the adapter through its
+institution side only. A failure says which rule was broken and, where the hub would have
+refused a record, with the hub's reason codes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+
+from adapters.conformance.drivers import Driver, HandOver, Wiring
+from adapters.conformance.hubside import HubSide, Published
+from adapters.conformance.samples import RECEIPT, Sample, deliveries_to, sent_samples
+from hub.contracts import load_catalogue
+from hub.directory import load_directory
+from hub.embedded import free_port
+from hub.envelope import CAUSATION_HEADER
+from hub.pipeline import Admitted, Rejected
+from hub.settings import Settings
+
+WAIT_S = 60.0
+STATUSES = ("received", "processed", "refused")
+
+
+@dataclass
+class Kit:
+    """The adapter under test, the hub's side, and what the catalogue makes them play."""
+
+    hub: HubSide
+    driver: Driver
+    wiring: Wiring
+    samples: list[Sample]
+    deliveries: list[Admitted]
+
+    async def until(self, found: Callable[[], bool], what: str, within: float = WAIT_S) -> None:
+        """Wait until `found()` holds, failing early if the adapter stopped on its own."""
+        async with asyncio.timeout(within):
+            while not found():
+                if (failure := self.driver.failure()) is not None:
+                    message = f"the adapter stopped while waiting for {what}: {failure!r}"
+                    raise AssertionError(message) from failure
+                await asyncio.sleep(0.05)
+
+    async def waiting(self, found: Callable[[], bool], what: str, within: float = WAIT_S) -> None:
+        """`until`, with a failure that says what never happened."""
+        try:
+            await self.until(found, what, within)
+        except TimeoutError:
+            raise AssertionError(f"after {within:.0f} s, still waiting for {what}") from None
+
+    @property
+    def resend_limit(self) -> float:
+        """How long an unanswered notice may wait to be sent again."""
+        return 10.0 + 5 * self.wiring.resend_after
+
+    async def quiet(self, notice_id: str, what: str) -> None:
+        """Wait until the adapter has stopped sending `notice_id` (no record for a while)."""
+        window = 3 * self.wiring.resend_after + 1.5
+        loop = asyncio.get_running_loop()
+
+        def settled() -> bool:
+            last = max((p.seen_at for p in self.hub.of(notice_id)), default=0.0)
+            return loop.time() - last > window
+
+        await self.waiting(settled, what)
+
+    async def emitted(self, sample: Sample) -> Published:
+        """Have the institution side send `sample`; the first record of it the hub reads."""
+        known = {p.notice_id for p in self.hub.published}
+        await self.driver.emit(sample)
+
+        def new() -> list[Published]:
+            return [
+                p
+                for p in self.hub.published
+                if p.notice_id not in known
+                and p.headers.get("ce_type") == sample.contract
+                and p.payload == sample.payload
+            ]
+
+        await self.waiting(lambda: bool(new()), f"a {sample.contract} notice from the adapter")
+        return new()[0]
+
+    async def receipt_for(self, notice_id: str, recipient: str) -> Published:
+        """Wait for the `hub.receipt` that `recipient` sends about `notice_id`."""
+
+        def found() -> list[Published]:
+            return [
+                p
+                for p in self.hub.published
+                if p.headers.get("ce_type") == RECEIPT
+                and p.headers.get(CAUSATION_HEADER) == notice_id
+                and p.headers.get("ce_source") == f"/{recipient}"
+            ]
+
+        await self.waiting(lambda: bool(found()), f"{recipient}'s receipt for {notice_id}")
+        return found()[0]
+
+
+class ConformanceSuite:
+    """Every rule an adapter must keep; subclass it as `Test...` and override `driver`."""
+
+    pytestmark: ClassVar[list[pytest.MarkDecorator]] = [
+        pytest.mark.conformance,
+        pytest.mark.asyncio(loop_scope="class"),
+    ]
+    resend_after: ClassVar[float] = 1.0
+
+    @staticmethod
+    def driver() -> Driver:
+        """The adapter under test, freshly made; every suite overrides this."""
+        raise NotImplementedError("override `driver` with your adapter's driver")
+
+    @pytest.fixture
+    def kit(self, conformance_kit: Kit) -> Kit:
+        """The suite's kit (`conformance_kit`, started once for the class)."""
+        return conformance_kit
+
+    async def test_every_notice_it_sends_is_one_the_hub_accepts(self, kit: Kit) -> None:
+        """Each notice passes the hub's checks, carries a trace context and its payload unchanged.
+
+        The hub's checks: envelope, sender, contract, version and schema.
+        """
+        kit.hub.answer = "accept"
+        assert kit.samples, f"{kit.driver.partner} may send no contract: nothing to check"
+        problems: list[str] = []
+        ids: set[str] = set()
+        for sample in kit.samples:
+            published = await kit.emitted(sample)
+            problems += _envelope_problems(sample, published)
+            ids.add(published.notice_id or "")
+        if len(ids) != len(kit.samples):
+            problems.append("two different notices were sent under one ce_id")
+        assert not problems, "\n".join(problems)
+
+    async def test_it_sends_a_notice_again_under_its_id_until_the_hub_answers(
+        self, kit: Kit
+    ) -> None:
+        """The broker may lose a record: an unanswered notice is sent again, unchanged."""
+        kit.hub.answer = "silent"
+        first = await kit.emitted(kit.samples[0])
+        notice_id = first.notice_id or ""
+        await kit.waiting(
+            lambda: len(kit.hub.of(notice_id)) >= 2,  # noqa: PLR2004 - the first send and one more
+            f"{notice_id} sent again while the hub is silent "
+            f"(resend_after={kit.wiring.resend_after} s)",
+            within=kit.resend_limit,
+        )
+        changed = _differences(first, kit.hub.of(notice_id)[1])
+        assert not changed, f"{notice_id} was sent again with another {', '.join(changed)}"
+        kit.hub.answer = "accept"
+        await kit.quiet(notice_id, f"the adapter to stop sending {notice_id} once accepted")
+
+    async def test_it_stops_sending_a_notice_the_hub_rejected(self, kit: Kit) -> None:
+        """A rejection settles a notice as an acceptance does: it is not sent again."""
+        kit.hub.answer = "reject"
+        first = await kit.emitted(kit.samples[-1])
+        notice_id = first.notice_id or ""
+        await kit.quiet(notice_id, f"the adapter to stop sending {notice_id} once rejected")
+        kit.hub.answer = "accept"
+
+    async def test_each_delivery_reaches_the_institution_once_and_is_receipted(
+        self, kit: Kit
+    ) -> None:
+        """Every contract the partner receives: handed over, then a valid `hub.receipt`."""
+        kit.hub.answer = "accept"
+        assert kit.deliveries, f"{kit.driver.partner} receives no contract: nothing to check"
+        problems: list[str] = []
+        for notice in kit.deliveries:
+            await kit.hub.deliver(notice)
+        for notice, recipient in _addressed(kit, kit.deliveries):
+            receipt = await kit.receipt_for(notice.envelope.id, recipient)
+            handed = await kit.driver.handed_over()
+            problems += _receipt_problems(notice, recipient, receipt, handed)
+        assert not problems, "\n".join(problems)
+
+    async def test_a_notice_delivered_again_is_not_handed_over_again(self, kit: Kit) -> None:
+        """The hub delivers at least once: a redelivery must not reach the institution twice."""
+        kit.hub.answer = "accept"
+        notice = _renamed(kit.deliveries[0])
+        later = _renamed(notice)  # same case, so same partition: read after the redelivery
+        await kit.hub.deliver(notice)
+        for _, recipient in _addressed(kit, [notice]):
+            await kit.receipt_for(notice.envelope.id, recipient)
+        await kit.hub.deliver(notice)
+        await kit.hub.deliver(later)
+        for _, recipient in _addressed(kit, [later]):
+            await kit.receipt_for(later.envelope.id, recipient)
+        handed = await kit.driver.handed_over()
+        twice = [
+            recipient
+            for _, recipient in _addressed(kit, [notice])
+            if handed.count((notice.envelope.id, recipient)) != 1
+        ]
+        assert not twice, f"{notice.envelope.id} was handed over more than once to {twice}"
+
+    async def test_a_notice_not_yet_answered_is_sent_again_after_a_restart(self, kit: Kit) -> None:
+        """The outbox is durable: stopping the adapter loses nothing it had to send.
+
+        Last of the suite: it ends without waiting for the restarted adapter to rejoin its
+        consumer group, which some brokers make slow.
+        """
+        kit.hub.answer = "silent"
+        first = await kit.emitted(kit.samples[0])
+        notice_id = first.notice_id or ""
+        await kit.driver.stop()
+        before = len(kit.hub.of(notice_id))
+        await kit.driver.start(kit.wiring)
+        await kit.waiting(
+            lambda: len(kit.hub.of(notice_id)) > before,
+            f"{notice_id} sent again after the adapter restarted",
+            within=kit.resend_limit,
+        )
+        kit.hub.answer = "accept"
+
+
+def _addressed(kit: Kit, notices: list[Admitted]) -> list[tuple[Admitted, str]]:
+    return [
+        (notice, d.recipient.address)
+        for notice in notices
+        for d in notice.deliveries
+        if d.recipient.partner == kit.driver.partner
+    ]
+
+
+def _renamed(notice: Admitted) -> Admitted:
+    """The same notice in the same case under a new id, as a fresh delivery."""
+    envelope = dataclasses.replace(notice.envelope, id=str(uuid.uuid4()))
+    return dataclasses.replace(notice, envelope=envelope)
+
+
+def _differences(first: Published, again: Published) -> list[str]:
+    """What changed between two sends of one notice: key, value, header names."""
+    changed = [
+        part
+        for part, a, b in (
+            ("key", first.record.key, again.record.key),
+            ("value", first.record.value, again.record.value),
+        )
+        if a != b
+    ]
+    names = {n for n in set(first.headers) | set(again.headers) if _carries_the_notice(n)}
+    changed += sorted(f"header {n}" for n in names if first.headers.get(n) != again.headers.get(n))
+    return changed
+
+
+def _carries_the_notice(header: str) -> bool:
+    """CloudEvents attributes and trace context; a client's own headers may vary by send."""
+    return header.startswith("ce_") or header in ("content-type", "traceparent", "tracestate")
+
+
+def _envelope_problems(sample: Sample, published: Published) -> list[str]:
+    name = f"{sample.contract} ({published.notice_id})"
+    verdict = published.verdict
+    if isinstance(verdict, Rejected):
+        codes = ", ".join(f"{r.code} at {r.pointer or '/'}" for r in verdict.reasons)
+        return [f"{name}: the hub would refuse it: {codes}"]
+    problems = []
+    if verdict.envelope.office != sample.office:
+        problems.append(f"{name}: sent as office {verdict.envelope.office}, not {sample.office}")
+    if verdict.envelope.traceparent is None:
+        problems.append(f"{name}: no traceparent, so no trace can follow it")
+    return problems
+
+
+def _receipt_problems(
+    notice: Admitted, recipient: str, receipt: Published, handed: list[HandOver]
+) -> list[str]:
+    name = f"{notice.contract.id} {notice.envelope.id} to {recipient}"
+    problems = []
+    count = handed.count((notice.envelope.id, recipient))
+    if count == 0:
+        problems.append(f"{name}: receipted, but the institution side has not got it")
+    elif count > 1:
+        problems.append(f"{name}: handed over {count} times")
+    verdict = receipt.verdict
+    if isinstance(verdict, Rejected):
+        codes = ", ".join(r.code for r in verdict.reasons)
+        return [*problems, f"{name}: the hub would refuse its receipt: {codes}"]
+    body: dict[str, Any] = verdict.payload
+    if body.get("notice_id") != notice.envelope.id:
+        problems.append(f"{name}: the receipt names another notice")
+    if body.get("status") not in STATUSES:
+        problems.append(f"{name}: the receipt's status is not one of {STATUSES}")
+    return problems
+
+
+@contextlib.asynccontextmanager
+async def started_kit(
+    driver: Driver, bootstrap: str, root: Path, resend_after: float
+) -> AsyncIterator[Kit]:
+    """The adapter started against the kit's hub side for the block, then stopped."""
+    settings = Settings()
+    catalogue = load_catalogue(settings.contracts_path)
+    directory = load_directory(settings.directory_path)
+    wiring = Wiring(bootstrap, root, resend_after, free_port())
+    hub = HubSide(bootstrap, driver.partner, catalogue, directory)
+    await hub.start()
+    try:
+        await driver.start(wiring)
+        try:
+            yield Kit(
+                hub,
+                driver,
+                wiring,
+                sent_samples(catalogue, directory, driver.partner),
+                deliveries_to(catalogue, directory, driver.partner),
+            )
+        finally:
+            await driver.stop()
+    finally:
+        await driver.close()
+        await hub.stop()

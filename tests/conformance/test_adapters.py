@@ -1,0 +1,134 @@
+"""The conformance kit on the five adapters, each through its real institution side."""
+
+from __future__ import annotations
+
+import json
+
+from aiohttp import web
+
+from adapters.academie.app import run as run_academie
+from adapters.academie.settings import AcademieSettings
+from adapters.caf.app import run as run_caf
+from adapters.caf.settings import CafSettings
+from adapters.ccapex.app import run as run_ccapex
+from adapters.ccapex.settings import CcapexSettings
+from adapters.conformance import ApiDriver, ConformanceSuite, Driver, FileExchangeDriver, Wiring
+from adapters.conformance.drivers import HandOver
+from adapters.departement.app import run as run_departement
+from adapters.departement.mapping import SIGNATURE_HEADER, signature
+from adapters.departement.settings import DepartementSettings
+from adapters.isg.app import run as run_isg
+from adapters.isg.settings import IsgSettings
+from hub.embedded import free_port
+
+TOKEN, SECRET = "conformance-token", "conformance-secret"
+
+
+class TestAcademie(ConformanceSuite):
+    @staticmethod
+    def driver() -> Driver:
+        def configure(w: Wiring) -> AcademieSettings:
+            return AcademieSettings(
+                kafka_bootstrap=w.bootstrap,
+                root=w.root,
+                poll_seconds=0.2,
+                resend_after_seconds=w.resend_after,
+            )
+
+        return FileExchangeDriver("academie", run_academie, configure)
+
+
+class TestCaf(ConformanceSuite):
+    @staticmethod
+    def driver() -> Driver:
+        def configure(w: Wiring) -> CafSettings:
+            return CafSettings(
+                kafka_bootstrap=w.bootstrap,
+                root=w.root,
+                poll_seconds=0.2,
+                resend_after_seconds=w.resend_after,
+            )
+
+        return FileExchangeDriver("caf", run_caf, configure)
+
+
+class TestCcapex(ConformanceSuite):
+    @staticmethod
+    def driver() -> Driver:
+        def configure(w: Wiring) -> CcapexSettings:
+            return CcapexSettings(
+                kafka_bootstrap=w.bootstrap,
+                root=w.root,
+                poll_seconds=0.2,
+                resend_after_seconds=w.resend_after,
+            )
+
+        return FileExchangeDriver("ccapex", run_ccapex, configure)
+
+
+class TestIsg(ConformanceSuite):
+    @staticmethod
+    def driver() -> Driver:
+        def configure(w: Wiring) -> IsgSettings:
+            return IsgSettings(
+                kafka_bootstrap=w.bootstrap,
+                root=w.root,
+                api_token=TOKEN,
+                api_port=w.port,
+                resend_after_seconds=w.resend_after,
+            )
+
+        return ApiDriver("isg", run_isg, configure, TOKEN)
+
+
+class CaseManagementDriver(ApiDriver):
+    """The département's side: its application's webhook (real HTTP) and the reply API."""
+
+    def __init__(self) -> None:
+        super().__init__("departement", run_departement, self._configure, TOKEN)
+        self.calls: list[HandOver] = []
+        self._runner: web.AppRunner | None = None
+        self._webhook = ""
+
+    def _configure(self, w: Wiring) -> DepartementSettings:
+        return DepartementSettings(
+            kafka_bootstrap=w.bootstrap,
+            root=w.root,
+            api_token=TOKEN,
+            api_port=w.port,
+            webhook_url=self._webhook,
+            webhook_secret=SECRET,
+            resend_after_seconds=w.resend_after,
+        )
+
+    async def start(self, wiring: Wiring) -> None:
+        if self._runner is None:
+            app = web.Application()
+            app.router.add_post("/webhook", self._take)
+            self._runner = web.AppRunner(app)
+            await self._runner.setup()
+            port = free_port()
+            await web.TCPSite(self._runner, "127.0.0.1", port).start()
+            self._webhook = f"http://127.0.0.1:{port}/webhook"
+        await super().start(wiring)
+
+    async def close(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _take(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        if request.headers.get(SIGNATURE_HEADER) != signature(SECRET.encode(), body):
+            return web.json_response({"error": "bad signature"}, status=401)
+        document = json.loads(body)
+        self.calls.append((document["notice_id"], document["to"]))
+        return web.json_response({"ok": True})
+
+    async def handed_over(self) -> list[HandOver]:
+        return list(self.calls)
+
+
+class TestDepartement(ConformanceSuite):
+    @staticmethod
+    def driver() -> Driver:
+        return CaseManagementDriver()
