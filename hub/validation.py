@@ -32,12 +32,12 @@ LIMITS = {
 
 def schema_reasons(validator: Draft202012Validator, payload: Any) -> list[Reason]:
     """Every rule of the schema the payload breaks (at most `MAX_REASONS`), as safe reasons."""
-    reasons: list[Reason] = []
+    reasons: dict[Reason, None] = {}  # ordered, and once each: branches repeat their rules
     for error in validator.iter_errors(payload):
-        reasons.extend(_reasons(error))
+        reasons.update(dict.fromkeys(_reasons(error)))
         if len(reasons) >= MAX_REASONS:
             break
-    return reasons[:MAX_REASONS]
+    return list(reasons)[:MAX_REASONS]
 
 
 def pointer(path: Any) -> str:

@@ -55,8 +55,8 @@ def test_verify_on_a_missing_ledger_says_so(tmp_path: Path) -> None:
 
 @pytest.mark.kafka
 @pytest.mark.timeout(180)
-def test_make_run_plays_the_demo_on_the_embedded_broker(tmp_path: Path) -> None:
-    """`make run` is `hub up`; with --exit-after-demo it stops once the demo is judged."""
+def test_hub_up_plays_its_demo_on_the_embedded_broker(tmp_path: Path) -> None:
+    """`hub up` (the hub with a Kafka-level demo); --exit-after-demo stops once it is judged."""
     env = {"HUB_LEDGER_PATH": str(tmp_path / "ledger.sqlite")}
     env_without_cluster = {k: v for k, v in os.environ.items() if k != "HUB_KAFKA_BOOTSTRAP"}
     result = subprocess.run(
@@ -81,6 +81,6 @@ def test_the_readme_shows_the_two_commands_and_the_makefile_backs_them() -> None
     run = subprocess.run(
         ["make", "-n", "run", "test"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
     )
-    assert "bin/hub up" in run.stdout
+    assert "bin/python -m scenario" in run.stdout
     assert "bin/pytest" in run.stdout
     assert "make test" in (PROJECT_ROOT / ".ci" / "run").read_text(encoding="utf-8")

@@ -98,3 +98,11 @@ def test_the_deciding_and_the_explaining_validators_agree(catalogue: Catalogue, 
     contract, major = _version_of(catalogue, path)
     version = catalogue.contracts[contract].versions[major]
     assert version.accepts(payload) == (schema_reasons(version.validator, payload) == [])
+
+
+def test_a_rule_broken_in_several_branches_is_reported_once(catalogue: Catalogue) -> None:
+    # isg.orientation repeats its required fields in conditional branches.
+    validator = catalogue.contracts["isg.orientation"].latest.validator
+    reasons = schema_reasons(validator, {})
+    assert reasons
+    assert len(reasons) == len(set(reasons))

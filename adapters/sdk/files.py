@@ -27,6 +27,7 @@ from adapters.sdk.inbox import Handling
 from adapters.sdk.runtime import Adapter, Incoming, InvalidNotice
 
 log = logging.getLogger("adapter.files")
+REFERENCED = {"payload", "case_id", "answers"}  # the keys of a notice given with its references
 FILE_NAMESPACE = uuid.UUID("5f1d2c3b-8e7a-4b6c-9d0e-1a2b3c4d5e6f")
 
 
@@ -41,12 +42,17 @@ class ExportError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Exported:
-    """One notice read from an export: its line, contract, sending office and payload."""
+    """One notice read from an export: its line, contract, sending office and payload.
+
+    `case_id` puts it in an existing case; `answers` names the notice it answers.
+    """
 
     line: int
     contract: str
     office: str
     payload: dict[str, Any]
+    case_id: str | None = None
+    answers: str | None = None
 
 
 # Reads one export (its path and bytes) into notices, or raises ExportError.
@@ -62,7 +68,11 @@ def decode(raw: bytes) -> str:
 
 
 def notices_json(raw: bytes) -> list[Exported]:
-    """A JSON export, the form every adapter reads: `{"contract", "office", "notices": [...]}`."""
+    """A JSON export, the form every adapter reads: `{"contract", "office", "notices": [...]}`.
+
+    Each notice is its payload, or `{"payload": {...}, "case_id": ..., "answers": ...}` for a
+    notice in an existing case or answering another (the ids come from the received folder).
+    """
     try:
         export = json.loads(decode(raw))
     except ValueError as error:
@@ -75,7 +85,27 @@ def notices_json(raw: bytes) -> list[Exported]:
     notices = export["notices"]
     if not notices or not all(isinstance(n, dict) for n in notices):
         raise ExportError(["notices must be a non-empty list of objects"])
-    return [Exported(i, contract, office, n) for i, n in enumerate(notices, start=1)]
+    found, problems = [], []
+    for line, notice in enumerate(notices, start=1):
+        try:
+            found.append(_exported(line, contract, office, notice))
+        except ExportError as error:
+            problems += [f"notice {line}: {p}" for p in error.problems]
+    if problems:
+        raise ExportError(problems)
+    return found
+
+
+def _exported(line: int, contract: str, office: str, notice: dict[str, Any]) -> Exported:
+    if not (set(notice) <= REFERENCED and isinstance(notice.get("payload"), dict)):
+        return Exported(line, contract, office, notice)
+    references = {k: notice.get(k) for k in ("case_id", "answers")}
+    wrong = [k for k, v in references.items() if v is not None and not isinstance(v, str)]
+    if wrong:
+        raise ExportError([f"{', '.join(wrong)} must be a string"])
+    return Exported(
+        line, contract, office, notice["payload"], references["case_id"], references["answers"]
+    )
 
 
 def json_exports(path: Path, raw: bytes) -> list[Exported]:
@@ -102,6 +132,16 @@ class DropFolder:
             "CREATE TABLE IF NOT EXISTS files (digest TEXT PRIMARY KEY, name TEXT, "
             "processed_at TEXT, notices INTEGER)"
         )
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS lines (notice_id TEXT PRIMARY KEY, name TEXT, line INTEGER)"
+        )
+
+    def origin(self, notice_id: str) -> tuple[str, int] | None:
+        """The export file and line a notice came from, if it came from this folder."""
+        row = self._db.execute(
+            "SELECT name, line FROM lines WHERE notice_id = ?", (notice_id,)
+        ).fetchone()
+        return (row[0], row[1]) if row else None
 
     def complete_files(self) -> list[Path]:
         """The files ready to read, oldest first."""
@@ -125,14 +165,17 @@ class DropFolder:
             self._move(path, self.archive)
             return 0
         try:
+            exported = self._read(path, raw)
             records = [
                 self._adapter.notice(
                     n.contract,
                     n.office,
                     n.payload,
                     notice_id=str(uuid.uuid5(FILE_NAMESPACE, f"{digest}/{n.line}")),
+                    case_id=n.case_id,
+                    answers=n.answers,
                 )
-                for n in self._read(path, raw)
+                for n in exported
             ]
         except ExportError as error:
             self._reject(path, error.problems)
@@ -143,6 +186,13 @@ class DropFolder:
         except KeyError as error:
             self._reject(path, [f"unknown contract {error}"])
             return 0
+        self._db.executemany(  # before queueing: the hub's answer may come at once
+            "INSERT OR IGNORE INTO lines VALUES (?, ?, ?)",
+            [
+                (r.headers["ce_id"], path.name, n.line)
+                for r, n in zip(records, exported, strict=True)
+            ],
+        )
         queued = sum(self._adapter.queue(record) for record in records)
         self._db.execute(
             "INSERT INTO files VALUES (?, ?, ?, ?)",
@@ -189,10 +239,31 @@ class ReceivedFolder:
     async def receive(self, notice: Incoming) -> Handling:
         """Write the notice as `<contract>/<notice id>__<office>.json`."""
         office = notice.recipient.replace("/", "_").replace(":", "-")
-        target = self.folder / notice.contract / f"{notice.notice_id}__{office}.json"
+        self.write(notice.contract, f"{notice.notice_id}__{office}", notice.as_document())
+        return Handling("processed")
+
+    def settled(self, notice_id: str, state: str, origin: tuple[str, int], outcome: Any) -> None:
+        """What the hub answered about a line of an export, as `hub.<state>/<notice id>.json`.
+
+        The institution learns there which notice (and case) each line became, or why the hub
+        refused it; a later export answers or follows a notice by these ids.
+        """
+        kind = "hub.acceptance" if state == "accepted" else "hub.rejection"
+        document = {
+            "notice_id": notice_id,
+            "state": state,
+            "export": origin[0],
+            "line": origin[1],
+            "case_id": outcome.get("case_id"),
+            "hub": outcome,
+        }
+        self.write(kind, notice_id, document)
+
+    def write(self, kind: str, name: str, document: dict[str, Any]) -> None:
+        """Write `<kind>/<name>.json` whole (temporary name, then renamed)."""
+        target = self.folder / kind / f"{name}.json"
         target.parent.mkdir(parents=True, exist_ok=True)
         temporary = target.with_name("." + target.name + ".tmp")
-        text = json.dumps(notice.as_document(), ensure_ascii=False, indent=2)
+        text = json.dumps(document, ensure_ascii=False, indent=2)
         temporary.write_text(text, encoding="utf-8")
         temporary.replace(target)
-        return Handling("processed")

@@ -8,6 +8,7 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings
@@ -39,7 +40,11 @@ class ApiSettings(AdapterSettings):
 
 
 class FileExchangeSettings(AdapterSettings):
-    """An adapter exchanging files: exports arrive in `depot/`, deliveries go to `recus/`."""
+    """An adapter exchanging files: exports arrive in `depot/`, deliveries go to `recus/`.
+
+    The hub's answer about each line of an export goes to `recus/hub.acceptance/` or
+    `recus/hub.rejection/`, with the export's name and the line.
+    """
 
     poll_seconds: float = 2.0
 
@@ -63,14 +68,22 @@ async def exchange_files(
     partner: str, settings: FileExchangeSettings, read: Reader, stop: asyncio.Event
 ) -> None:
     """Run a file-exchange adapter until `stop` is set."""
+    received = ReceivedFolder(settings.received)
+
+    async def settled(notice_id: str, state: str, answer: dict[str, Any]) -> None:
+        origin = drop.origin(notice_id)
+        if origin is not None:  # a line of an export (receipts are the adapter's own)
+            await asyncio.to_thread(received.settled, notice_id, state, origin, answer)
+
     adapter = Adapter(
         partner,
         settings.kafka_bootstrap,
         settings.state,
-        ReceivedFolder(settings.received),
+        received,
         load_catalogue(settings.contracts_path),
         resend_after=settings.resend_after_seconds,
         idempotence=settings.kafka_idempotence,
+        on_settled=settled,
     )
     drop = DropFolder(settings.drop, adapter, read)
     await adapter.start()

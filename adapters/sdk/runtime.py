@@ -16,6 +16,7 @@ import json
 import logging
 import secrets
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +39,8 @@ log = logging.getLogger("adapter")
 RECEIPT = "hub.receipt"
 ACCEPTANCE = "hub.acceptance"
 REJECTION = "hub.rejection"
+# Told when the hub settles a notice: its id, "accepted" or "rejected", and the hub's answer.
+OnSettled = Callable[[str, str, dict[str, Any]], Awaitable[None]]
 RECEIPT_NAMESPACE = uuid.UUID("0b8f3e1c-7a52-4d0e-9c61-3f2a8d4b5e70")
 
 
@@ -101,14 +104,20 @@ class Adapter:
         idempotence: bool = False,
         poll_interval: float = 1.0,
         group_id: str | None = None,
+        on_settled: OnSettled | None = None,
     ) -> None:
-        """Connect `institution` (partner `partner`) to the hub's broker at `bootstrap`."""
+        """Connect `institution` (partner `partner`) to the hub's broker at `bootstrap`.
+
+        `on_settled(notice_id, "accepted" | "rejected", hub_answer)` is awaited when the hub
+        settles a notice, before the answer is acknowledged (so it runs at least once).
+        """
         self.partner = partner
         self.outbox = Outbox(state_dir / "outbox.sqlite", resend_after=resend_after)
         self.inbox = Inbox(state_dir / "inbox.sqlite")
         self._institution = institution
         self._catalogue = catalogue
         self._poll = poll_interval
+        self._on_settled = on_settled
         self._wake = asyncio.Event()
         self._settled = asyncio.Condition()
         self._sender: asyncio.Task[None] | None = None
@@ -251,6 +260,8 @@ class Adapter:
 
     async def _settle(self, notice_id: str, state: str, body: dict[str, Any]) -> None:
         self.outbox.settle(notice_id, "accepted" if state == "accepted" else "rejected", body)
+        if self._on_settled is not None:
+            await self._on_settled(notice_id, state, body)
         async with self._settled:
             self._settled.notify_all()
 

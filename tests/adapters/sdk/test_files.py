@@ -11,6 +11,7 @@ from adapters.sdk.files import DropFolder, ReceivedFolder
 from hub.contracts import Catalogue
 
 EXPORT = Path(__file__).parents[1] / "academie" / "mises-en-demeure-2026-11.csv"
+EXAMPLES = Path(__file__).parents[3] / "contracts"
 
 
 @pytest.fixture
@@ -102,3 +103,53 @@ def test_a_received_notice_is_written_whole_once_per_notice_and_office(tmp_path:
         "ip-1",
         {"outcome": "mesure_administrative"},
     )
+
+
+def test_each_queued_line_is_traced_to_its_export_and_line(drop: DropFolder) -> None:
+    shutil.copy(EXPORT, drop.folder / EXPORT.name)
+    drop.scan()
+    assert sorted(drop.origin(notice_id) or () for notice_id in _queued(drop)) == [
+        (EXPORT.name, 2),
+        (EXPORT.name, 3),
+    ]
+    assert drop.origin("not-from-here") is None
+
+
+def test_a_json_notice_may_name_its_case_and_the_notice_it_answers(drop: DropFolder) -> None:
+    case, answered = "8f0d1c52-1f5e-4a7e-9d61-1c8b9e2f3a40", "an-earlier-notice"
+    payload = json.loads(
+        (
+            EXAMPLES / "instruction.regularisation/v1/examples/valid/limoges-enrolled.json"
+        ).read_text()
+    )
+    payload.pop("$comment", None)
+    export = {
+        "contract": "instruction.regularisation",
+        "office": "dsden",
+        "notices": [{"payload": payload, "case_id": case, "answers": answered}],
+    }
+    (drop.folder / "regularisations.json").write_text(json.dumps(export), encoding="utf-8")
+    assert drop.scan() == 1
+    [record] = drop._adapter.outbox.due()  # noqa: SLF001
+    assert record.key == case.encode()
+    assert record.headers["ce_causationid"] == answered
+    assert json.loads(record.value) == payload
+
+
+def test_a_reference_that_is_not_a_string_quarantines_the_export(drop: DropFolder) -> None:
+    export = {"contract": "c.d", "office": "dsden", "notices": [{"payload": {}, "case_id": 7}]}
+    (drop.folder / "faute.json").write_text(json.dumps(export), encoding="utf-8")
+    assert drop.scan() == 0
+    error = (drop.quarantine / "faute.json.error.txt").read_text(encoding="utf-8")
+    assert "notice 1: case_id must be a string" in error
+
+
+def test_the_hubs_answer_about_a_line_is_written_for_the_institution(tmp_path: Path) -> None:
+    folder = ReceivedFolder(tmp_path / "recus")
+    answer = {"accepted": {"id": "n-1"}, "case_id": "c-1", "delivered_to": ["departement/sdas"]}
+    folder.settled("n-1", "accepted", ("export.csv", 2), answer)
+    folder.settled("n-2", "rejected", ("export.csv", 3), {"reasons": []})
+    accepted = json.loads((tmp_path / "recus/hub.acceptance/n-1.json").read_text())
+    assert (accepted["export"], accepted["line"], accepted["case_id"]) == ("export.csv", 2, "c-1")
+    assert accepted["hub"] == answer
+    assert (tmp_path / "recus/hub.rejection/n-2.json").is_file()

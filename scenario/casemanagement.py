@@ -1,0 +1,100 @@
+"""The département's case-management application, as the scenario plays it, over real HTTP.
+
+It takes the adapter's signed webhooks (checking the signature, once per idempotency key) and
+answers what a caseworker would answer, through the adapter's reply API: the CRIP's outcome
+for each IP, the SDAS's outcome for a convocation, the MDD's diagnosis for a CCAPEX request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+log = logging.getLogger("scenario.departement")
+SIGNATURE_HEADER, IDEMPOTENCY_HEADER = "X-Hub-Signature-256", "Idempotency-Key"
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What a caseworker sends back about a notice of `contract` received by `office`."""
+
+    contract: str
+    office: str
+    sample: str
+
+
+def answer_for(document: dict[str, Any]) -> Answer | None:
+    """The reply a delivered notice calls for, if any."""
+    contract, office = document["contract"], document["to"].split("/", 1)[1]
+    if contract == "ip.transmission" and office == "crip":
+        sender = document["from"].strip("/").split("/")[0]
+        return Answer("ip.retour", "crip", f"ip-retour-{sender}.json")
+    if contract == "absenteisme.convocation" and office == "sdas":
+        return Answer("absenteisme.issue-convocation", "sdas", "issue-convocation.json")
+    if contract == "logement.demande-diagnostic" and office.startswith("mdd:"):
+        return Answer("logement.diagnostic", office, "diagnostic.json")
+    return None
+
+
+@dataclass
+class CaseManagement:
+    """The application: a webhook in, replies out through the adapter's API."""
+
+    secret: bytes
+    samples: Path
+    api: str = ""
+    token: str = ""
+    received: dict[str, dict[str, Any]] = field(default_factory=dict)
+    replies: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+
+    def application(self) -> web.Application:
+        """The webhook endpoint, `POST /webhook`."""
+        app = web.Application()
+        app.router.add_post("/webhook", self._webhook)
+        return app
+
+    async def _webhook(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        expected = "sha256=" + hmac.new(self.secret, body, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(request.headers.get(SIGNATURE_HEADER, ""), expected):
+            return web.json_response({"error": "bad signature"}, status=401)
+        key = request.headers.get(IDEMPOTENCY_HEADER, "")
+        if key not in self.received:
+            document = json.loads(body)
+            self.received[key] = document
+            if (answer := answer_for(document)) is not None:
+                task = asyncio.create_task(self._reply(document, answer))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+        return web.json_response({"ok": True})
+
+    async def _reply(self, document: dict[str, Any], answer: Answer) -> None:
+        payload = json.loads((self.samples / answer.sample).read_text(encoding="utf-8"))
+        body = {
+            "contract": answer.contract,
+            "office": answer.office,
+            "payload": payload,
+            "case_id": document["case_id"],
+            "answers": document["notice_id"],
+        }
+        headers = {"Authorization": f"Bearer {self.token}"}
+        async with (
+            aiohttp.ClientSession(headers=headers) as http,
+            http.post(f"{self.api}/notices", json=body) as response,
+        ):
+            if response.status == 202:  # noqa: PLR2004 - HTTP Accepted
+                self.replies.append(answer.contract)
+            else:
+                self.failures.append(f"{answer.contract}: HTTP {response.status}")
+                log.warning("reply %s refused: %s", answer.contract, await response.text())

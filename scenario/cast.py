@@ -1,0 +1,140 @@
+"""Who plays the month: the broker, the hub and the five adapters, each its own process.
+
+Everything lives under one folder (`.demo/` by default), emptied at the start: the embedded
+broker keeps nothing across runs, so neither do the adapters' outboxes and inboxes. Each
+process writes its log to `logs/`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hub.embedded import die_with_parent, free_port
+
+FILE_PARTNERS = ("academie", "caf", "ccapex")
+API_PARTNERS = ("isg", "departement")
+START_WAIT_S = 60.0
+
+
+@dataclass
+class Cast:
+    """The processes of one run and where each keeps its files."""
+
+    folder: Path
+    bootstrap: str
+    external: bool
+    webhook_url: str = ""
+    token: str = field(default_factory=lambda: secrets.token_urlsafe(16))
+    webhook_secret: str = field(default_factory=lambda: secrets.token_urlsafe(16))
+    ports: dict[str, int] = field(default_factory=dict)
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    @property
+    def logs(self) -> Path:
+        """Where every process writes its log."""
+        return self.folder / "logs"
+
+    @property
+    def ledger(self) -> Path:
+        """The hub's ledger."""
+        return self.folder / "hub" / "ledger.sqlite"
+
+    def root(self, partner: str) -> Path:
+        """A partner adapter's folder (drop folder, received notices, state)."""
+        return self.folder / partner
+
+    def api(self, partner: str) -> str:
+        """The base address of an API partner's adapter."""
+        return f"http://127.0.0.1:{self.ports[partner]}"
+
+    def start_hub(self) -> None:
+        """Start `hub serve` and wait until it runs."""
+        env = {
+            "HUB_KAFKA_BOOTSTRAP": self.bootstrap,
+            "HUB_KAFKA_IDEMPOTENCE": str(self.external).lower(),
+            "HUB_LEDGER_PATH": str(self.ledger),
+        }
+        self._spawn("hub", ["-m", "hub", "serve"], env)
+        self._wait_for_log("hub", b"hub: running")
+
+    def start_adapters(self) -> None:
+        """Start the five adapters; the API ones are up when this returns."""
+        for partner in FILE_PARTNERS:
+            prefix = partner.upper()
+            env = self._common(partner)
+            env[f"{prefix}_POLL_SECONDS"] = "0.5"
+            self._spawn(partner, ["-m", f"adapters.{partner}"], env)
+        for partner in API_PARTNERS:
+            prefix = partner.upper()
+            self.ports[partner] = free_port()
+            env = self._common(partner)
+            env[f"{prefix}_API_TOKEN"] = self.token
+            env[f"{prefix}_API_PORT"] = str(self.ports[partner])
+            if partner == "departement":
+                env["DEPARTEMENT_WEBHOOK_URL"] = self.webhook_url
+                env["DEPARTEMENT_WEBHOOK_SECRET"] = self.webhook_secret
+            self._spawn(partner, ["-m", f"adapters.{partner}"], env)
+        for partner in API_PARTNERS:
+            self._wait_for_log(partner, b"API on http://")
+
+    def _common(self, partner: str) -> dict[str, str]:
+        prefix = partner.upper()
+        return {
+            f"{prefix}_KAFKA_BOOTSTRAP": self.bootstrap,
+            f"{prefix}_KAFKA_IDEMPOTENCE": str(self.external).lower(),
+            f"{prefix}_ROOT": str(self.root(partner)),
+            f"{prefix}_RESEND_AFTER_SECONDS": "10",
+        }
+
+    def _spawn(self, name: str, arguments: list[str], env: dict[str, str]) -> None:
+        self.logs.mkdir(parents=True, exist_ok=True)
+        with (self.logs / f"{name}.log").open("ab") as log:
+            self.processes[name] = subprocess.Popen(  # noqa: S603 - this interpreter, fixed args
+                [sys.executable, *arguments],
+                env={**os.environ, **env},
+                stdout=log,
+                stderr=log,
+                start_new_session=True,  # Ctrl-C reaches the scenario, which stops them in order
+                preexec_fn=die_with_parent,  # noqa: PLW1509 - only prctl
+            )
+
+    def _wait_for_log(self, name: str, line: bytes) -> None:
+        log, process = self.logs / f"{name}.log", self.processes[name]
+        deadline = time.monotonic() + START_WAIT_S
+        while line not in log.read_bytes():
+            if process.poll() is not None or time.monotonic() > deadline:
+                tail = log.read_text(encoding="utf-8", errors="replace")[-2000:]
+                raise RuntimeError(f"{name} did not start; the end of its log:\n{tail}")
+            time.sleep(0.1)
+
+    def stop(self) -> dict[str, int]:
+        """Stop the adapters, then the hub (SIGTERM, as an operator would); their exit codes."""
+        codes = {}
+        for name in [*FILE_PARTNERS, *API_PARTNERS, "hub"]:
+            process = self.processes.get(name)
+            if process is None:
+                continue
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+            try:
+                codes[name] = process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                codes[name] = process.wait()
+        return codes
+
+
+def fresh(folder: Path) -> Path:
+    """Empty the run's folder (its broker is new: old adapter state would only confuse)."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    return folder

@@ -1,0 +1,65 @@
+"""`make run`'s month: five adapters and the hub as processes, every flow, and the summary."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hub.settings import PROJECT_ROOT
+
+pytestmark = [pytest.mark.kafka, pytest.mark.timeout(300)]
+
+
+def test_the_month_is_played_through_every_adapter_and_summarised(tmp_path: Path) -> None:
+    folder = tmp_path / "demo"
+    env = {k: v for k, v in os.environ.items() if k != "HUB_KAFKA_BOOTSTRAP"}
+    result = subprocess.run(
+        [sys.executable, "-m", "scenario", "--folder", str(folder), "--exit-after"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=280,
+        env=env,
+    )
+    out = result.stdout
+    assert result.returncode == 0, out + result.stderr
+    assert "The month is complete." in out
+    assert "did not stop cleanly" not in out
+    # Each partner's summary, from its own adapter's state.
+    assert "instruction.mise-en-demeure 2, instruction.regularisation 1, ip.transmission 1" in out
+    assert "received  logement.decision-aide 1" in out
+    assert "received  logement.diagnostic 1, logement.saisine-impayes 1" in out
+    assert "hub: 7 accepted, 0 rejected, 0 waiting" in out
+    assert "quarantined: export-abime.csv.error.txt" in out
+    assert "ISG API, HTTP 422" in out
+    assert "avertissements-bis.json: the content of an earlier export; archived, not sent" in out
+    # The institutions' sides hold what the summary says: the CAF's decision file, the
+    # DSDEN's acceptance of each CSV line, the regularisation answering the first one.
+    [decision] = (folder / "caf/recus/logement.decision-aide").glob("*.json")
+    assert json.loads(decision.read_text())["from"] == "/ccapex/ccapex"
+    acceptances = [
+        json.loads(p.read_text()) for p in (folder / "academie/recus/hub.acceptance").glob("*")
+    ]
+    lines = {(a["export"], a["line"]) for a in acceptances}
+    assert {("mises-en-demeure-2026-11.csv", 2), ("mises-en-demeure-2026-11.csv", 3)} <= lines
+    verify = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "hub",
+            "ledger",
+            "verify",
+            "--path",
+            str(folder / "hub/ledger.sqlite"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert verify.returncode == 0, verify.stdout + verify.stderr
