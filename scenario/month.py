@@ -76,7 +76,7 @@ class Month:
         """The month, week by week."""
         self.say("\nWeek 1: the DSDEN exports absenteeism warnings and a joint convocation;")
         self.say("        the CAF refers a family's rent arrears to the CCAPEX.")
-        self.drop("academie", "avertissements-absenteisme-2026-11.json")
+        self.drop("academie", "avertissements-absenteisme-2026-11.csv")
         self.drop("academie", "convocations-2026-11.json")
         self.drop("caf", "saisines-impayes-2026-11.json")
 
@@ -178,7 +178,7 @@ class Month:
         (self.cast.root("academie") / "depot" / "export-abime.csv").write_bytes(
             b"R\xe9f\xe9rence DASEN;Motif\nDSDEN87-MED-2026-0199;inconnu\n"
         )
-        self.drop("academie", "avertissements-absenteisme-2026-11.json", "avertissements-bis.json")
+        self.drop("academie", "avertissements-absenteisme-2026-11.csv", "avertissements-bis.csv")
         invalid = {"contract": "isg.orientation", "office": "isg", "payload": {"urgency": "?"}}
         headers = {"Authorization": f"Bearer {self.cast.token}"}
         async with (
@@ -254,7 +254,7 @@ def summary(month: Month, out: TextIO) -> None:
         print(f"  quarantined: {name}", file=out)
     for refusal in month.refusals:
         print(f"  {refusal}", file=out)
-    again = cast.root("academie") / "depot" / "traites" / "avertissements-bis.json"
+    again = cast.root("academie") / "depot" / "traites" / "avertissements-bis.csv"
     if again.exists():
         print(f"  {again.name}: the content of an earlier export; archived, not sent", file=out)
     print("\nWhere to look:", file=out)

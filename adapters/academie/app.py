@@ -5,16 +5,16 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from adapters.academie.mapping import formal_notices_csv
+from adapters.academie.mapping import academie_csv
 from adapters.academie.settings import PARTNER, AcademieSettings
 from adapters.sdk.files import Exported, ExportError, notices_json
 from adapters.sdk.process import exchange_files, serve
 
 
 def read_export(path: Path, raw: bytes) -> list[Exported]:
-    """An export by its extension: `.csv` formal notices, `.json` any contract."""
+    """An export by its extension: `.csv` formal notices or warnings, `.json` any contract."""
     if path.suffix.lower() == ".csv":
-        return formal_notices_csv(raw)
+        return academie_csv(raw)
     if path.suffix.lower() == ".json":
         return notices_json(raw)
     raise ExportError([f"unknown kind of export {path.suffix!r}: .csv or .json"])

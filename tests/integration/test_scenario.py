@@ -32,13 +32,16 @@ def test_the_month_is_played_through_every_adapter_and_summarised(tmp_path: Path
     assert "The month is complete." in out
     assert "did not stop cleanly" not in out
     # Each partner's summary, from its own adapter's state.
-    assert "instruction.mise-en-demeure 2, instruction.regularisation 1, ip.transmission 1" in out
+    assert (
+        "sent      absenteisme.avertissement 2, absenteisme.convocation 1, "
+        "instruction.mise-en-demeure 2, instruction.regularisation 1, ip.transmission 1"
+    ) in out  # the warnings and the formal notices from the DSDEN's CSV exports
     assert "received  logement.decision-aide 1" in out
     assert "received  logement.diagnostic 1, logement.saisine-impayes 1" in out
     assert "hub: 7 accepted, 0 rejected, 0 waiting" in out
     assert "quarantined: export-abime.csv.error.txt" in out
     assert "ISG API, HTTP 422" in out
-    assert "avertissements-bis.json: the content of an earlier export; archived, not sent" in out
+    assert "avertissements-bis.csv: the content of an earlier export; archived, not sent" in out
     # The institutions' sides hold what the summary says: the CAF's decision file, the
     # DSDEN's acceptance of each CSV line, the regularisation answering the first one.
     [decision] = (folder / "caf/recus/logement.decision-aide").glob("*.json")

@@ -2,11 +2,12 @@ from pathlib import Path
 
 import pytest
 
-from adapters.academie.mapping import formal_notices_csv
+from adapters.academie.mapping import MEASURES, academie_csv, formal_notices_csv
 from adapters.sdk.files import ExportError, notices_json
 from hub.contracts import Catalogue
 
 EXPORT = Path(__file__).parent / "mises-en-demeure-2026-11.csv"
+WARNINGS = Path(__file__).parent / "avertissements-absenteisme-2026-11.csv"
 
 
 def test_a_dsden_csv_export_becomes_valid_formal_notices(catalogue: Catalogue) -> None:
@@ -59,3 +60,37 @@ def test_a_csv_without_the_expected_columns_is_refused_whole() -> None:
 def test_a_malformed_json_export_says_why(raw: bytes, problem: str) -> None:
     with pytest.raises(ExportError, match=problem):
         notices_json(raw)
+
+
+def test_a_dsden_csv_of_absenteeism_warnings_becomes_valid_warnings(catalogue: Catalogue) -> None:
+    rows = academie_csv(WARNINGS.read_bytes())  # told from formal notices by its columns
+    assert [(r.line, r.contract) for r in rows] == [
+        (2, "absenteisme.avertissement"),
+        (3, "absenteisme.avertissement"),
+    ]
+    first, second = (r.payload for r in rows)
+    assert (first["class_level"], second["class_level"]) == ("quatrieme", "ce2")
+    assert first["unjustified_half_days"] == 6
+    assert first["period"] == {"from": "2026-10-05", "to": "2026-10-31"}
+    assert first["measures_taken"] == ["family_contacted", "attendance_referent_appointed"]
+    assert first["pupil"]["first_names"] == "Hugo"
+    assert "measures_taken" not in second
+    assert [g["relationship"] for g in first["guardians"]] == ["mother", "father"]
+    version = catalogue.contracts["absenteisme.avertissement"].latest
+    assert all(version.accepts(r.payload) for r in rows)
+
+
+def test_a_warning_line_with_faults_names_each_one() -> None:
+    text = WARNINGS.read_bytes().decode("cp1252")
+    text = text.replace(";6;", ";six;").replace("Famille contactée", "Lettre envoyée")
+    with pytest.raises(ExportError) as error:
+        academie_csv(text.encode("utf-8"))
+    assert error.value.problems == [
+        "line 2: column 'Demi-journées non justifiées' is not a whole number",
+        "line 2: column 'Mesures prises' must be one of: " + ", ".join(MEASURES),
+    ]
+
+
+def test_a_csv_of_another_kind_is_refused_saying_which_kinds_are_known() -> None:
+    with pytest.raises(ExportError, match="unknown CSV export: expected the columns of formal"):
+        academie_csv("Nom;Prénom\nMartin;Léa\n".encode())
