@@ -21,6 +21,7 @@ from hub.ledger.sqlite import SqliteLedger
 from hub.runtime import kafka_bootstrap, running_hub, until_signalled
 from hub.scaffold import ScaffoldError, scaffold
 from hub.settings import PROJECT_ROOT, Settings
+from hub.trace import render, trace
 
 DOCS = PROJECT_ROOT / "docs"
 
@@ -127,6 +128,18 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--notice", help="only entries about this notice id (ce_id)")
     show.add_argument("--case", help="only entries about this case id")
     show.set_defaults(run=_show)
+
+    trace_command = commands.add_parser(
+        "trace",
+        help="the timeline of a notice or a case",
+        description="Print every step the ledger holds about a notice (its deliveries, the "
+        "fields each office got and did not get, the receipts, the answers) or a case; "
+        "exit 1 if the ledger knows neither. The same as GET /trace/{id} on the hub's port.",
+    )
+    trace_command.add_argument("id", help="a notice id (ce_id) or a case id")
+    trace_command.add_argument("--path", type=Path, help="ledger file (default: HUB_LEDGER_PATH)")
+    trace_command.add_argument("--json", action="store_true", help="print it as JSON")
+    trace_command.set_defaults(run=_trace)
     return parser
 
 
@@ -257,3 +270,22 @@ def _show(args: argparse.Namespace) -> int:
         return 0
 
     return asyncio.run(dump())
+
+
+def _trace(args: argparse.Namespace) -> int:
+    async def find() -> int:
+        ledger = SqliteLedger(_ledger_path(args))
+        try:
+            found = await trace(ledger, args.id)
+        finally:
+            await ledger.close()
+        if found is None:
+            print(f"the ledger holds nothing about {args.id}", file=sys.stderr)
+            return 1
+        if args.json:
+            print(json.dumps(found.as_json(), ensure_ascii=False, indent=2))
+        else:
+            print(render(found))
+        return 0
+
+    return asyncio.run(find())

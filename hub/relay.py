@@ -34,6 +34,7 @@ from hub.routing import Origin
 from hub.topics import outbound
 
 REJECTION = "hub.rejection"
+RECEIPT = "hub.receipt"
 ACCEPTANCE = "hub.acceptance"
 HUB_SOURCE = "/hub"
 REJECTION_NAMESPACE = uuid.UUID("8d7a1f0e-54b1-4c52-b0a4-6a1f7c0c2d91")
@@ -75,6 +76,7 @@ class Relay:
         known = await self._ledger.seen({o.key for o in examined if isinstance(o, Admitted)})
         notices, rejections, accepted = _deduplicate(examined, known)
         decisions = [_accepted(n) for n in notices if not n.resumed]
+        decisions += [_receipted(n) for n in notices if not n.resumed and _is_receipt(n)]
         decisions += [_rejected(r) for r in rejections]
         now = self._clock().isoformat(timespec="milliseconds")
         outgoing = [out for n in notices for out in delivery_records(n)]
@@ -176,6 +178,36 @@ def _accepted(notice: Admitted) -> Entry:
         notice.version.major,
         None,
         notice.digest,
+        detail,
+    )
+
+
+def _is_receipt(notice: Admitted) -> bool:
+    return notice.contract.id == RECEIPT and notice.answered is not None
+
+
+def _receipted(receipt: Admitted) -> Entry:
+    """A recipient office's receipt, recorded against the notice it acknowledges.
+
+    A receipt holds a notice id, a status, a code and a time: no personal data.
+    """
+    answered = receipt.answered
+    assert answered is not None  # noqa: S101 - `_is_receipt` checked it
+    detail = {
+        "status": receipt.payload["status"],
+        "reason_code": receipt.payload.get("reason_code"),
+        "at": receipt.payload["at"],
+        "receipt_id": receipt.envelope.id,
+    }
+    return Entry(
+        "receipted",
+        answered.source,
+        answered.notice_id,
+        answered.case_id,
+        answered.contract,
+        None,
+        receipt.envelope.sender,
+        None,
         detail,
     )
 

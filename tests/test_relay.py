@@ -231,3 +231,38 @@ async def test_a_refused_notice_gets_no_acceptance(relay: Relay, outbox: Outbox)
     await relay.process([record(LIMOGES, notice_id="n-9", source="/academie/service-social")])
     assert outbox.acceptances() == []
     assert len(outbox.rejections()) == 1
+
+
+@pytest.mark.asyncio
+async def test_a_receipt_is_recorded_against_the_notice_it_acknowledges(
+    relay: Relay, ledger: SqliteLedger
+) -> None:
+    await relay.process([record(LIMOGES, notice_id="n-9", key=CASE)])
+    at = "2026-11-23T10:00:00+01:00"
+    receipt: dict[str, object] = {
+        "notice_id": "n-9",
+        "status": "refused",
+        "reason_code": "wrong_office",
+        "at": at,
+    }
+    headers = ce_headers(
+        notice_id="r-9",
+        source="/departement/sdas",
+        contract="hub.receipt",
+        ce_causationid="n-9",
+    )
+    await relay.process([Record("hub.in.departement", 0, 1, CASE, _json(receipt), tuple(headers))])
+    [entry] = [s.entry for s in await ledger.entries() if s.entry.kind == "receipted"]
+    assert (entry.notice_id, entry.sender, entry.office, entry.contract) == (
+        "n-9",
+        "/academie/dsden",
+        "departement/sdas",
+        FORMAL_NOTICE,
+    )
+    assert entry.case_id == CASE.decode()
+    assert entry.detail == {
+        "status": "refused",
+        "reason_code": "wrong_office",
+        "at": "2026-11-23T10:00:00+01:00",
+        "receipt_id": "r-9",
+    }

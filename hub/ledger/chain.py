@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 GENESIS = "0" * 64
-Kind = Literal["accepted", "rejected", "delivered"]
+Kind = Literal["accepted", "rejected", "delivered", "receipted"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,10 @@ class Ledger(Protocol):
         """The accepted notices with these ids (several sources may use one id)."""
         ...
 
+    async def about(self, ids: Collection[str]) -> list[Stored]:
+        """The entries whose notice id or case id is one of `ids`, in chain order."""
+        ...
+
     async def entries(self) -> list[Stored]:
         """Every entry, in chain order."""
         ...

@@ -97,6 +97,12 @@ class SqliteLedger:
         """Every entry, in chain order."""
         return await asyncio.to_thread(self._entries)
 
+    async def about(self, ids: Collection[str]) -> list[Stored]:
+        """The entries whose notice id or case id is one of `ids`, in chain order."""
+        if not ids:
+            return []
+        return await asyncio.to_thread(self._about, ids)
+
     async def verify(self) -> Verification:
         """Check the whole chain."""
         return await asyncio.to_thread(self._verify)
@@ -178,6 +184,21 @@ class SqliteLedger:
         with self._lock:
             rows = self._db.execute(f"SELECT {COLUMNS} FROM entries ORDER BY seq").fetchall()  # noqa: S608
         return [_stored(row) for row in rows]
+
+    def _about(self, ids: Collection[str]) -> list[Stored]:
+        ordered = sorted(ids)
+        found: dict[int, Stored] = {}
+        with self._lock:
+            for start in range(0, len(ordered), LOOKUP_CHUNK):
+                chunk = ordered[start : start + LOOKUP_CHUNK]
+                marks = ", ".join("?" * len(chunk))
+                rows = self._db.execute(
+                    f"SELECT {COLUMNS} FROM entries "  # noqa: S608 - constants, ids bound
+                    f"WHERE notice_id IN ({marks}) OR case_id IN ({marks})",
+                    [*chunk, *chunk],
+                ).fetchall()
+                found.update((row[0], _stored(row)) for row in rows)
+        return [found[seq] for seq in sorted(found)]
 
     def _verify(self) -> Verification:
         with self._lock:

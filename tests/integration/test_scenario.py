@@ -51,6 +51,26 @@ def test_the_month_is_played_through_every_adapter_and_summarised(tmp_path: Path
     ]
     lines = {(a["export"], a["line"]) for a in acceptances}
     assert {("mises-en-demeure-2026-11.csv", 2), ("mises-en-demeure-2026-11.csv", 3)} <= lines
+    # The rent-arrears case, traced: every partner's step, withheld fields, receipts.
+    case = json.loads(decision.read_text())["case_id"]
+    traced = _hub("trace", case, "--path", str(folder / "hub/ledger.sqlite"))
+    assert traced.returncode == 0, traced.stderr
+    timeline = traced.stdout
+    for step in (
+        "logement.saisine-impayes v1",
+        "to ccapex/ccapex",
+        "logement.demande-diagnostic v1",
+        "to departement/mdd:87-limoges-nord",
+        "logement.diagnostic v1",
+        "logement.decision-aide v1",
+        "to caf/caf",
+        "to departement/fsl",
+        "withheld: ",
+        "by caf/caf: processed",
+        "by ccapex/ccapex: processed",
+        "by departement/fsl: processed",
+    ):
+        assert step in timeline, step
     verify = subprocess.run(
         [
             sys.executable,
@@ -66,3 +86,9 @@ def test_the_month_is_played_through_every_adapter_and_summarised(tmp_path: Path
         check=False,
     )
     assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+def _hub(*arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "hub", *arguments], capture_output=True, text=True, check=False
+    )
