@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -25,7 +25,7 @@ CASE = "6c1f3e2a-0b4d-4e8f-9a7c-2d5e8f1a3b60"
 OTHER_CASE = "0a9b8c7d-6e5f-4a3b-8c2d-1e0f9a8b7c6d"
 
 
-def _record(payload: dict[str, object], headers: list[tuple[str, bytes]], topic: str) -> Record:
+def _record(payload: Mapping[str, object], headers: list[tuple[str, bytes]], topic: str) -> Record:
     return Record(topic, 0, 0, CASE.encode(), json.dumps(payload).encode(), tuple(headers))
 
 
