@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint tools bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,16 @@ run: $(STAMP)
 	$(BIN)/python -m scenario
 
 ## Lint, type-check and run the whole suite (real broker included).
-test: lint
+test: lint tools
 	$(BIN)/pytest
+
+## promtool (Debian's prometheus package) for the metrics exposition check, where apt allows.
+tools:
+	@command -v promtool >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& { apt-get install -y --no-install-recommends prometheus >/dev/null 2>&1 \
+		|| { apt-get update >/dev/null 2>&1 \
+		&& apt-get install -y --no-install-recommends prometheus >/dev/null 2>&1; }; }; } \
+		|| echo "promtool not installed: its check will be reported as skipped"
 
 lint: $(STAMP)
 	$(BIN)/ruff check hub adapters scenario tests bench

@@ -159,6 +159,7 @@ async def hub_process(bootstrap: str, workdir: Path) -> AsyncIterator[asyncio.su
         "HUB_KAFKA_IDEMPOTENCE": "false",
         "HUB_LEDGER_PATH": str(workdir / "ledger.sqlite"),
         "HUB_GROUP_ID": f"bench-hub-{uuid.uuid4()}",
+        "HUB_HTTP_PORT": "0",
     }
     with (workdir / "hub.log").open("wb") as log:
         process = await asyncio.create_subprocess_exec(

@@ -158,7 +158,7 @@ async def _run(settings: Settings, *, demo: bool, exit_after_demo: bool) -> int:
         kafka_bootstrap(settings, settings.ledger_path.parent) as (bootstrap, embedded),
         running_hub(settings, bootstrap, embedded=embedded) as hub,
     ):
-        where_to_look(hub.bootstrap, hub.ledger_path, hub.topics, sys.stdout)
+        where_to_look(hub.bootstrap, hub.ledger_path, hub.topics, hub.http_url, sys.stdout)
         ok = True
         if demo:
             ok = (await play(hub.bootstrap, hub.catalogue, hub.directory, sys.stdout)).ok

@@ -299,9 +299,12 @@ def _print(result: DemoResult, out: TextIO) -> None:
     )
 
 
-def where_to_look(bootstrap: str, ledger: Path, topics: tuple[str, ...], out: TextIO) -> None:
+def where_to_look(
+    bootstrap: str, ledger: Path, topics: tuple[str, ...], http_url: str, out: TextIO
+) -> None:
     """Tell the operator where the hub's state can be seen."""
     print(f"hub: broker    {bootstrap}", file=out)
     print(f"hub: topics    {', '.join(topics)}", file=out)
     print(f"hub: ledger    {ledger}  (check it: hub ledger verify --path {ledger})", file=out)
-    print(f"hub: trace     hub ledger show --path {ledger} --notice <ce_id>", file=out)
+    print(f"hub: trace     hub trace --path {ledger} <notice or case id>", file=out)
+    print(f"hub: HTTP      {http_url}/metrics, /healthz, /readyz, /trace/<id>", file=out)

@@ -43,6 +43,7 @@ class Record:
     key: bytes | None
     value: bytes | None
     headers: tuple[tuple[str, bytes], ...]
+    timestamp_ms: int | None = None  # the broker's timestamp, when read from a broker
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from hub.envelope import (
     write_record,
 )
 from hub.ledger import Entry, Ledger
+from hub.metrics import HubMetrics
 from hub.pipeline import Admitted, Intake, NoticeKey, Rejected, Seen, reconcile
 from hub.projection import leaf_paths
 from hub.routing import Origin
@@ -63,12 +65,14 @@ class Relay:
         ledger: Ledger,
         publish: Publish,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        metrics: HubMetrics | None = None,
     ) -> None:
         """Relay with these checks, this ledger and this way to publish."""
         self._intake = intake
         self._ledger = ledger
         self._publish = publish
         self._clock = clock
+        self._metrics = metrics
 
     async def process(self, records: Sequence[Record]) -> BatchReport:
         """Handle one batch; returns once everything is delivered and recorded."""
@@ -84,8 +88,13 @@ class Relay:
         outgoing += [acceptance_notice(a, now) for a in accepted]
         # Two independent waits (disk, broker) overlap; deliveries are recorded only once both
         # are done, so a failure of either leaves the batch to be read again.
-        await asyncio.gather(self._ledger.append(decisions), self._publish(outgoing))
-        await self._ledger.append([e for n in notices for e in _delivered(n)])
+        await asyncio.gather(self._append(decisions), self._publish(outgoing))
+        await self._append([e for n in notices for e in _delivered(n)])
+        if self._metrics is not None:
+            new = [n for n in notices if not n.resumed]
+            duplicates = [a for a in accepted if all(a is not n for n in notices)]
+            self._metrics.decided(new, duplicates, rejections)
+            self._metrics.delivered(notices)
         return BatchReport(
             accepted=sum(1 for n in notices if not n.resumed),
             rejected=len(rejections),
@@ -93,6 +102,12 @@ class Relay:
             resumed=sum(1 for n in notices if n.resumed),
             delivered=sum(len(n.deliveries) for n in notices),
         )
+
+    async def _append(self, entries: Sequence[Entry]) -> None:
+        started = time.perf_counter()
+        await self._ledger.append(entries)
+        if self._metrics is not None and entries:
+            self._metrics.ledger_append.observe(time.perf_counter() - started)
 
     async def _examine(self, records: Sequence[Record]) -> list[Admitted | Rejected]:
         """Examine a batch, with the notices its answers name looked up in the ledger.

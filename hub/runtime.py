@@ -8,18 +8,30 @@ import logging
 import signal
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+from aiohttp import web
 from faststream.kafka import KafkaBroker
+from prometheus_client import CollectorRegistry
 
 from hub.checks import consistency
 from hub.contracts import Catalogue, ContractError, load_catalogue
 from hub.directory import PartnerDirectory, load_directory
 from hub.embedded import EmbeddedBroker
+from hub.http import application
 from hub.ledger.sqlite import SqliteLedger
+from hub.metrics import HubMetrics
 from hub.pipeline import Intake
 from hub.relay import Relay
-from hub.service import build_broker, ensure_topics, kafka_publisher, subscribe_intake
+from hub.service import (
+    build_broker,
+    consumer_lag,
+    ensure_topics,
+    kafka_publisher,
+    subscribe_intake,
+)
 from hub.settings import Settings
 from hub.topics import all_topics
 
@@ -37,6 +49,7 @@ class RunningHub:
     directory: PartnerDirectory
     ledger_path: Path
     topics: tuple[str, ...]
+    http_url: str
 
 
 @contextlib.asynccontextmanager
@@ -58,7 +71,7 @@ async def kafka_bootstrap(settings: Settings, log_dir: Path) -> AsyncIterator[tu
 async def running_hub(
     settings: Settings, bootstrap: str, *, embedded: bool
 ) -> AsyncIterator[RunningHub]:
-    """Start the hub's intake on `bootstrap`; stops it (committing what is done) on exit."""
+    """Start the hub's intake and its HTTP port; stops both (committing what is done) on exit."""
     catalogue = load_catalogue(settings.contracts_path)
     directory = load_directory(settings.directory_path)
     problems = consistency(catalogue, directory)
@@ -67,18 +80,65 @@ async def running_hub(
     topics = all_topics(directory.partners)
     await ensure_topics(bootstrap, topics, settings.topic_partitions, settings.topic_replication)
     ledger = SqliteLedger(settings.ledger_path)
-    broker = build_broker(settings, bootstrap, embedded=embedded)
+    registry = CollectorRegistry()
+    offices = [f"{p}/{o}" for p in directory.partners for o in directory.offices(p)]
+    metrics = HubMetrics(registry, catalogue.contracts, offices)
+    broker = build_broker(settings, bootstrap, embedded=embedded, registry=registry)
     intake = Intake(catalogue, directory, settings.max_record_bytes)
-    relay = Relay(intake, ledger, kafka_publisher(broker))
-    subscribe_intake(broker, relay, directory.partners, settings)
+    relay = Relay(intake, ledger, kafka_publisher(broker), metrics=metrics)
+    subscriber = subscribe_intake(broker, relay, directory.partners, settings)
+
+    async def not_ready() -> list[str]:
+        problems = [] if broker.running else ["the intake is not consuming"]
+        try:
+            await ledger.awaiting_receipts()
+        except Exception as error:  # noqa: BLE001 - any failure means not ready
+            problems.append(f"the ledger does not answer ({type(error).__name__})")
+        return problems
+
+    runner = web.AppRunner(application(registry, ledger, not_ready), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.http_host, settings.http_port)
+    await site.start()
+    port = runner.addresses[0][1]
+    http_url = f"http://{settings.http_host}:{port}"
     await broker.start()
+    refresher = asyncio.create_task(_refresh(metrics, ledger, subscriber, settings.refresh_s))
+    log.info("hub: HTTP on %s (/metrics, /healthz, /readyz, /trace/{id})", http_url)
     try:
         yield RunningHub(
-            bootstrap, embedded, broker, catalogue, directory, settings.ledger_path, tuple(topics)
+            bootstrap,
+            embedded,
+            broker,
+            catalogue,
+            directory,
+            settings.ledger_path,
+            tuple(topics),
+            http_url,
         )
     finally:
+        refresher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await refresher
         await broker.stop()
+        await runner.cleanup()
         await ledger.close()
+
+
+async def _refresh(
+    metrics: HubMetrics, ledger: SqliteLedger, subscriber: Any, every: float
+) -> None:
+    """Keep the gauges that need the ledger or the broker current."""
+    while True:
+        try:
+            count, oldest = await ledger.awaiting_receipts()
+            since = datetime.fromisoformat(oldest) if oldest else None
+            metrics.awaiting(count, since, datetime.now(UTC))
+            for topic, lag in (await consumer_lag(subscriber)).items():
+                metrics.consumer_lag.labels(topic).set(lag)
+        except Exception as error:  # noqa: BLE001 - a gauge may lag; the hub must not stop
+            log.warning("metrics refresh failed (%s)", type(error).__name__)
+        await asyncio.sleep(every)
 
 
 async def until_signalled() -> None:

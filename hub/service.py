@@ -22,7 +22,9 @@ from aiokafka.errors import TopicAlreadyExistsError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from faststream.message import StreamMessage
+from prometheus_client import CollectorRegistry
 
 from hub.envelope import Outgoing, Record
 from hub.relay import Relay
@@ -72,8 +74,20 @@ class Crc32Partitioner:
         return sorted(all_partitions)[zlib.crc32(key) % len(all_partitions)]
 
 
-def build_broker(settings: Settings, bootstrap: str, *, embedded: bool) -> KafkaBroker:
-    """A FastStream Kafka broker writing with acks=all, idempotent where the broker allows."""
+def build_broker(
+    settings: Settings,
+    bootstrap: str,
+    *,
+    embedded: bool,
+    registry: CollectorRegistry | None = None,
+) -> KafkaBroker:
+    """A FastStream Kafka broker writing with acks=all, idempotent where the broker allows.
+
+    With FastStream's Prometheus middleware on `registry` when one is given.
+    """
+    middlewares = (
+        [KafkaPrometheusMiddleware(registry=registry, app_name="partner-hub")] if registry else []
+    )
     return KafkaBroker(
         bootstrap,
         client_id="partner-hub",
@@ -81,6 +95,7 @@ def build_broker(settings: Settings, bootstrap: str, *, embedded: bool) -> Kafka
         enable_idempotence=settings.idempotence(embedded=embedded),
         partitioner=Crc32Partitioner(),
         log_level=logging.DEBUG,
+        middlewares=middlewares,
     )
 
 
@@ -154,11 +169,10 @@ class Backoff:
 
 def subscribe_intake(
     broker: KafkaBroker, relay: Relay, partners: Sequence[str], settings: Settings
-) -> None:
-    """Register the intake subscriber on every partner's inbound topic."""
+) -> Any:
+    """Register the intake subscriber on every partner's inbound topic; returns it."""
     backoff = Backoff(settings.retry_backoff_max_s)
-
-    @broker.subscriber(
+    subscriber = broker.subscriber(
         *(inbound(p) for p in partners),
         group_id=settings.group_id,
         batch=True,
@@ -170,6 +184,7 @@ def subscribe_intake(
         decoder=raw_decoder,
         title="hub-intake",
     )
+
     async def intake(message: KafkaMessage) -> None:
         records = [_record(r) for r in message.raw_message]
         try:
@@ -182,8 +197,32 @@ def subscribe_intake(
         backoff.reset()
         log.info("batch done: %s", report)
 
+    subscriber(intake)
+    return subscriber
+
+
+async def consumer_lag(subscriber: Any) -> dict[str, int]:
+    """Records not yet read on each assigned topic (empty before the group has formed)."""
+    consumer = getattr(subscriber, "consumer", None)
+    lag: dict[str, int] = {}
+    if consumer is None:
+        return lag
+    for partition in consumer.assignment():
+        high = consumer.highwater(partition)
+        if high is None:  # nothing fetched from it yet
+            continue
+        position = await consumer.position(partition)
+        lag[partition.topic] = lag.get(partition.topic, 0) + max(0, high - position)
+    return lag
+
 
 def _record(raw: ConsumerRecord[bytes, bytes]) -> Record:
     return Record(
-        raw.topic, raw.partition, raw.offset, raw.key, raw.value, tuple(raw.headers or ())
+        raw.topic,
+        raw.partition,
+        raw.offset,
+        raw.key,
+        raw.value,
+        tuple(raw.headers or ()),
+        raw.timestamp,
     )

@@ -38,6 +38,13 @@ class Settings(BaseSettings):
     )
     max_record_bytes: int = Field(default=256 * 1024, ge=1024)
     retry_backoff_max_s: float = Field(default=30.0, gt=0)
+    http_host: str = Field(
+        default="127.0.0.1", description="Address of /metrics, /healthz, /readyz and /trace."
+    )
+    http_port: int = Field(default=8000, ge=0, le=65535, description="0 picks a free port.")
+    refresh_s: float = Field(
+        default=15.0, gt=0, description="How often the ledger and lag gauges are refreshed."
+    )
 
     def idempotence(self, *, embedded: bool) -> bool:
         """Whether the producer should be idempotent on this broker."""

@@ -52,7 +52,7 @@ class Cast:
         return self.folder / partner
 
     def api(self, partner: str) -> str:
-        """The base address of an API partner's adapter."""
+        """The base address of a process's HTTP port (the hub, or an API adapter)."""
         return f"http://127.0.0.1:{self.ports[partner]}"
 
     def start_hub(self) -> None:
@@ -61,6 +61,7 @@ class Cast:
             "HUB_KAFKA_BOOTSTRAP": self.bootstrap,
             "HUB_KAFKA_IDEMPOTENCE": str(self.external).lower(),
             "HUB_LEDGER_PATH": str(self.ledger),
+            "HUB_HTTP_PORT": str(self.ports.setdefault("hub", free_port())),
         }
         self._spawn("hub", ["-m", "hub", "serve"], env)
         self._wait_for_log("hub", b"hub: running")

@@ -260,7 +260,8 @@ def summary(month: Month, out: TextIO) -> None:
     print("\nWhere to look:", file=out)
     print(f"  files       {cast.folder}/<partner>/ (depot, recus, etat)", file=out)
     print(f"  logs        {cast.logs}/", file=out)
-    print(f"  ledger      .venv/bin/hub ledger show --path {cast.ledger}", file=out)
+    print(f"  trace       .venv/bin/hub trace --path {cast.ledger} <notice or case id>", file=out)
+    print(f"  hub HTTP    {cast.api('hub')}/metrics, /readyz, /trace/<id>", file=out)
     print(
         f"  ISG API     {cast.api('isg')}/received  (Authorization: Bearer {cast.token})", file=out
     )

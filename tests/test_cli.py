@@ -57,7 +57,7 @@ def test_verify_on_a_missing_ledger_says_so(tmp_path: Path) -> None:
 @pytest.mark.timeout(180)
 def test_hub_up_plays_its_demo_on_the_embedded_broker(tmp_path: Path) -> None:
     """`hub up` (the hub with a Kafka-level demo); --exit-after-demo stops once it is judged."""
-    env = {"HUB_LEDGER_PATH": str(tmp_path / "ledger.sqlite")}
+    env = {"HUB_LEDGER_PATH": str(tmp_path / "ledger.sqlite"), "HUB_HTTP_PORT": "0"}
     env_without_cluster = {k: v for k, v in os.environ.items() if k != "HUB_KAFKA_BOOTSTRAP"}
     result = subprocess.run(
         [sys.executable, "-m", "hub", "up", "--exit-after-demo"],

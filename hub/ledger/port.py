@@ -28,6 +28,10 @@ class Ledger(Protocol):
         """The entries whose notice id or case id is one of `ids`, in chain order."""
         ...
 
+    async def awaiting_receipts(self) -> tuple[int, str | None]:
+        """How many deliveries wait for their office's receipt, and the oldest one's time."""
+        ...
+
     async def entries(self) -> list[Stored]:
         """Every entry, in chain order."""
         ...

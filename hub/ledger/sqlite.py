@@ -103,6 +103,13 @@ class SqliteLedger:
             return []
         return await asyncio.to_thread(self._about, ids)
 
+    async def awaiting_receipts(self) -> tuple[int, str | None]:
+        """Deliveries of notices (not the hub's own) still without their office's receipt.
+
+        How many, and when the oldest was recorded.
+        """
+        return await asyncio.to_thread(self._awaiting_receipts)
+
     async def verify(self) -> Verification:
         """Check the whole chain."""
         return await asyncio.to_thread(self._verify)
@@ -199,6 +206,16 @@ class SqliteLedger:
                 ).fetchall()
                 found.update((row[0], _stored(row)) for row in rows)
         return [found[seq] for seq in sorted(found)]
+
+    def _awaiting_receipts(self) -> tuple[int, str | None]:
+        with self._lock:
+            count, oldest = self._db.execute(
+                "SELECT COUNT(*), MIN(d.recorded_at) FROM entries d "
+                "WHERE d.kind = 'delivered' AND d.contract NOT LIKE 'hub.%' AND NOT EXISTS ("
+                "SELECT 1 FROM entries r WHERE r.kind = 'receipted' AND r.notice_id = d.notice_id "
+                "AND r.sender = d.sender AND r.office = d.office)"
+            ).fetchone()
+        return int(count), oldest
 
     def _verify(self) -> Verification:
         with self._lock:

@@ -41,6 +41,8 @@ class HubProcess:
             "HUB_KAFKA_IDEMPOTENCE": "false",
             "HUB_LEDGER_PATH": str(self.ledger),
             "HUB_GROUP_ID": self.group,
+            "HUB_HTTP_PORT": "0",  # a free port, named in the log
+            "HUB_REFRESH_S": "0.5",
         }
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
@@ -63,6 +65,13 @@ class HubProcess:
             assert self.process.poll() is None, self.log.read_text()
             assert time.monotonic() < deadline, self.log.read_text()
             time.sleep(0.1)
+
+    @property
+    def http_url(self) -> str:
+        """The HTTP port of this life of the hub, as its log names it."""
+        lines = [line for line in self.log.read_text().splitlines() if "hub: HTTP on " in line]
+        assert lines, "the hub has not said where its HTTP port is"
+        return lines[-1].split("hub: HTTP on ", 1)[1].split(" ", 1)[0]
 
     def kill(self) -> None:
         assert self.process is not None
