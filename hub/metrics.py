@@ -73,6 +73,20 @@ class HubMetrics:
             "Age of the oldest delivery still waiting for its receipt (0 when none waits).",
             registry=registry,
         )
+        self.deadlines_open = Gauge(
+            "hub_deadlines_open", "Legal deadlines opened and not closed yet.", registry=registry
+        )
+        self.deadlines_overdue = Gauge(
+            "hub_deadlines_overdue",
+            "Legal deadlines past due and not closed (alerted or about to be).",
+            registry=registry,
+        )
+        self.deadline_alerts = Counter(
+            "hub_deadline_alerts",
+            "Deadline alerts sent, by the contract that opened the deadline and its name.",
+            ["contract", "deadline"],
+            registry=registry,
+        )
         self.consumer_lag = Gauge(
             "hub_consumer_lag",
             "Records on the partners' inbound topics not yet read by the hub, by topic.",

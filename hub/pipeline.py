@@ -133,6 +133,11 @@ class Intake:
         self._router = Router(directory)
         self._max_record_bytes = max_record_bytes
 
+    @property
+    def catalogue(self) -> Catalogue:
+        """The contracts it checks against."""
+        return self._catalogue
+
     def examine(
         self, record: Record, origins: Mapping[str, Sequence[Origin]] | None = None
     ) -> Admitted | Rejected:

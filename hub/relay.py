@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from hub.contracts import schema_id_for
+from hub.deadlines import closed, opened
 from hub.envelope import (
     CAUSATION_HEADER,
     RECIPIENT_HEADER,
@@ -81,6 +82,12 @@ class Relay:
         notices, rejections, accepted = _deduplicate(examined, known)
         decisions = [_accepted(n) for n in notices if not n.resumed]
         decisions += [_receipted(n) for n in notices if not n.resumed and _is_receipt(n)]
+        decisions += [
+            entry
+            for n in notices
+            if not n.resumed
+            for entry in [*opened(n), *closed(n, self._intake.catalogue)]
+        ]
         decisions += [_rejected(r) for r in rejections]
         now = self._clock().isoformat(timespec="milliseconds")
         outgoing = [out for n in notices for out in delivery_records(n)]

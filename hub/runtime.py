@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +18,7 @@ from prometheus_client import CollectorRegistry
 
 from hub.checks import consistency
 from hub.contracts import Catalogue, ContractError, load_catalogue
+from hub.deadlines import DeadlineWatch
 from hub.directory import PartnerDirectory, load_directory
 from hub.embedded import EmbeddedBroker
 from hub.http import application
@@ -85,7 +86,8 @@ async def running_hub(
     metrics = HubMetrics(registry, catalogue.contracts, offices)
     broker = build_broker(settings, bootstrap, embedded=embedded, registry=registry)
     intake = Intake(catalogue, directory, settings.max_record_bytes)
-    relay = Relay(intake, ledger, kafka_publisher(broker), metrics=metrics)
+    publish = kafka_publisher(broker)
+    relay = Relay(intake, ledger, publish, metrics=metrics)
     subscriber = subscribe_intake(broker, relay, directory.partners, settings)
 
     async def not_ready() -> list[str]:
@@ -103,7 +105,15 @@ async def running_hub(
     port = runner.addresses[0][1]
     http_url = f"http://{settings.http_host}:{port}"
     await broker.start()
-    refresher = asyncio.create_task(_refresh(metrics, ledger, subscriber, settings.refresh_s))
+
+    def clock() -> datetime:
+        return settings.deadlines_as_of or datetime.now(UTC)
+
+    watch = DeadlineWatch(catalogue, directory, ledger, publish, clock)
+    refresher = asyncio.create_task(
+        _refresh(metrics, ledger, subscriber, settings.refresh_s, clock)
+    )
+    watcher = asyncio.create_task(_watch(watch, metrics, settings.deadline_check_s))
     log.info("hub: HTTP on %s (/metrics, /healthz, /readyz, /trace/{id})", http_url)
     try:
         yield RunningHub(
@@ -117,16 +127,32 @@ async def running_hub(
             http_url,
         )
     finally:
-        refresher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await refresher
+        for task in (refresher, watcher):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await broker.stop()
         await runner.cleanup()
         await ledger.close()
 
 
+async def _watch(watch: DeadlineWatch, metrics: HubMetrics, every: float) -> None:
+    """Alert past-due deadlines, on a schedule; a failure is retried at the next round."""
+    while True:
+        try:
+            for late in await watch.check():
+                metrics.deadline_alerts.labels(late.contract, late.deadline).inc()
+        except Exception as error:  # noqa: BLE001 - nothing is lost: the next round sees it
+            log.warning("deadline check failed (%s)", type(error).__name__)
+        await asyncio.sleep(every)
+
+
 async def _refresh(
-    metrics: HubMetrics, ledger: SqliteLedger, subscriber: Any, every: float
+    metrics: HubMetrics,
+    ledger: SqliteLedger,
+    subscriber: Any,
+    every: float,
+    clock: Callable[[], datetime],
 ) -> None:
     """Keep the gauges that need the ledger or the broker current."""
     while True:
@@ -134,6 +160,9 @@ async def _refresh(
             count, oldest = await ledger.awaiting_receipts()
             since = datetime.fromisoformat(oldest) if oldest else None
             metrics.awaiting(count, since, datetime.now(UTC))
+            opened, overdue = await ledger.deadlines(clock().date())
+            metrics.deadlines_open.set(opened)
+            metrics.deadlines_overdue.set(overdue)
             for topic, lag in (await consumer_lag(subscriber)).items():
                 metrics.consumer_lag.labels(topic).set(lag)
         except Exception as error:  # noqa: BLE001 - a gauge may lag; the hub must not stop

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from pydantic import Field
@@ -42,6 +43,13 @@ class Settings(BaseSettings):
         default="127.0.0.1", description="Address of /metrics, /healthz, /readyz and /trace."
     )
     http_port: int = Field(default=8000, ge=0, le=65535, description="0 picks a free port.")
+    deadline_check_s: float = Field(
+        default=60.0, gt=0, description="How often past-due legal deadlines are looked for."
+    )
+    deadlines_as_of: datetime | None = Field(
+        default=None,
+        description="Check deadlines as if it were this time (drills and tests); unset: now.",
+    )
     refresh_s: float = Field(
         default=15.0, gt=0, description="How often the ledger and lag gauges are refreshed."
     )

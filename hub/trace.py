@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from hub.ledger import Ledger
-from hub.ledger.chain import Stored
+from hub.ledger.chain import Entry, Stored
 
 RECEIPT = "hub.receipt"
 INDENT = " " * 35
@@ -92,27 +92,77 @@ def render(found: Trace) -> str:
 
 
 def _lines(stored: Stored) -> list[str]:
-    e, d = stored.entry, stored.entry.detail
+    e = stored.entry
     at = stored.recorded_at.replace("T", " ")[:23]
     head = f"{at}  {e.kind:<10}"
-    sender = e.sender.strip("/")
-    version = f" v{e.version}" if e.version else ""
-    if e.kind == "accepted":
-        out = [f"{head}{e.contract}{version} {e.notice_id} from {sender}"]
-        if d.get("answers"):
-            out.append(f"{INDENT}answers {d['answers']}")
-        if d.get("recipients"):
-            out.append(f"{INDENT}to {', '.join(d['recipients'])}")
-        out += [f"{INDENT}unrouted {u['consumer']}: {u['cause']}" for u in d.get("unrouted", [])]
-        return out
-    if e.kind == "delivered":
-        sent, withheld = d.get("fields_sent", []), d.get("fields_withheld", [])
-        out = [f"{head}{e.contract}{version} {e.notice_id} to {e.office}: {len(sent)} fields sent"]
-        if withheld:
-            out.append(f"{INDENT}withheld: {', '.join(withheld)}")
-        return out
-    if e.kind == "receipted":
-        code = f" ({d['reason_code']})" if d.get("reason_code") else ""
-        return [f"{head}{e.notice_id} by {e.office}: {d.get('status')}{code} at {d.get('at')}"]
-    reasons = ", ".join(f"{r['code']} {r.get('pointer') or ''}".strip() for r in d["reasons"])
-    return [f"{head}{e.contract or '?'} {e.notice_id or '?'} from {sender}: {reasons}"]
+    return [head + (LINES.get(e.kind) or _rejected)(e)[0], *LINES_BELOW.get(e.kind, _none)(e)]
+
+
+def _accepted(e: Entry) -> list[str]:
+    return [f"{e.contract}{_version(e)} {e.notice_id} from {e.sender.strip('/')}"]
+
+
+def _accepted_below(e: Entry) -> list[str]:
+    d = e.detail
+    out = [f"{INDENT}answers {d['answers']}"] if d.get("answers") else []
+    if d.get("recipients"):
+        out.append(f"{INDENT}to {', '.join(d['recipients'])}")
+    return out + [f"{INDENT}unrouted {u['consumer']}: {u['cause']}" for u in d.get("unrouted", [])]
+
+
+def _delivered(e: Entry) -> list[str]:
+    sent = len(e.detail.get("fields_sent", []))
+    return [f"{e.contract}{_version(e)} {e.notice_id} to {e.office}: {sent} fields sent"]
+
+
+def _delivered_below(e: Entry) -> list[str]:
+    withheld = e.detail.get("fields_withheld", [])
+    return [f"{INDENT}withheld: {', '.join(withheld)}"] if withheld else []
+
+
+def _receipted(e: Entry) -> list[str]:
+    d = e.detail
+    code = f" ({d['reason_code']})" if d.get("reason_code") else ""
+    return [f"{e.notice_id} by {e.office}: {d.get('status')}{code} at {d.get('at')}"]
+
+
+def _opened(e: Entry) -> list[str]:
+    d = e.detail
+    return [f"{d['deadline']} of {e.notice_id}: from {d['opened_on']}, due {d['due_on']}"]
+
+
+def _closed(e: Entry) -> list[str]:
+    d = e.detail
+    return [f"{d['deadline']} of {e.notice_id} by {d['closed_by']} {d['closing_notice']}"]
+
+
+def _alerted(e: Entry) -> list[str]:
+    d = e.detail
+    offices = ", ".join(d["offices"])
+    return [f"{d['deadline']} of {e.notice_id}, due {d['due_on']}: alerted {offices}"]
+
+
+def _rejected(e: Entry) -> list[str]:
+    reasons = ", ".join(
+        f"{r['code']} {r.get('pointer') or ''}".strip() for r in e.detail.get("reasons", [])
+    )
+    return [f"{e.contract or '?'} {e.notice_id or '?'} from {e.sender.strip('/')}: {reasons}"]
+
+
+def _none(_: Entry) -> list[str]:
+    return []
+
+
+def _version(e: Entry) -> str:
+    return f" v{e.version}" if e.version else ""
+
+
+LINES = {
+    "accepted": _accepted,
+    "delivered": _delivered,
+    "receipted": _receipted,
+    "deadline-opened": _opened,
+    "deadline-closed": _closed,
+    "deadline-alerted": _alerted,
+}
+LINES_BELOW = {"accepted": _accepted_below, "delivered": _delivered_below}

@@ -9,7 +9,15 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 GENESIS = "0" * 64
-Kind = Literal["accepted", "rejected", "delivered", "receipted"]
+Kind = Literal[
+    "accepted",
+    "rejected",
+    "delivered",
+    "receipted",
+    "deadline-opened",
+    "deadline-closed",
+    "deadline-alerted",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +45,19 @@ class Stored:
     prev_hash: str
     hash: str
     detail_json: str
+
+
+@dataclass(frozen=True, slots=True)
+class Open:
+    """An open deadline past due, as the ledger holds it."""
+
+    sender: str
+    notice_id: str
+    case_id: str
+    contract: str
+    deadline: str
+    opened_on: str
+    due_on: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from datetime import date
 from typing import Protocol
 
-from hub.ledger.chain import Entry, Stored, Verification
+from hub.ledger.chain import Entry, Open, Stored, Verification
 from hub.pipeline import NoticeKey, Seen
 from hub.routing import Origin
 
@@ -30,6 +31,14 @@ class Ledger(Protocol):
 
     async def awaiting_receipts(self) -> tuple[int, str | None]:
         """How many deliveries wait for their office's receipt, and the oldest one's time."""
+        ...
+
+    async def overdue(self, today: date) -> list[Open]:
+        """Open deadlines due before `today` that were neither closed nor alerted."""
+        ...
+
+    async def deadlines(self, today: date) -> tuple[int, int]:
+        """Deadlines not closed: how many, and how many of them are past due."""
         ...
 
     async def entries(self) -> list[Stored]:

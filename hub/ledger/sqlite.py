@@ -12,13 +12,14 @@ import json
 import sqlite3
 import threading
 from collections.abc import Callable, Collection, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from hub.ledger.chain import (
     GENESIS,
     Entry,
+    Open,
     Stored,
     Verification,
     chain,
@@ -109,6 +110,14 @@ class SqliteLedger:
         How many, and when the oldest was recorded.
         """
         return await asyncio.to_thread(self._awaiting_receipts)
+
+    async def overdue(self, today: date) -> list[Open]:
+        """Open deadlines due before `today` that were neither closed nor alerted."""
+        return await asyncio.to_thread(self._overdue, today)
+
+    async def deadlines(self, today: date) -> tuple[int, int]:
+        """Deadlines not closed: how many, and how many of them are past due."""
+        return await asyncio.to_thread(self._deadlines, today)
 
     async def verify(self) -> Verification:
         """Check the whole chain."""
@@ -217,11 +226,40 @@ class SqliteLedger:
             ).fetchone()
         return int(count), oldest
 
+    def _overdue(self, today: date) -> list[Open]:
+        with self._lock:
+            rows = self._db.execute(
+                f"{OPEN_DEADLINES} AND o.due_on < ? AND NOT EXISTS ({ENDED} 'deadline-alerted'))",
+                (today.isoformat(),),
+            ).fetchall()
+        return [Open(*row) for row in rows]
+
+    def _deadlines(self, today: date) -> tuple[int, int]:
+        with self._lock:
+            rows = self._db.execute(f"{OPEN_DEADLINES}").fetchall()
+        return len(rows), sum(1 for row in rows if row[6] < today.isoformat())
+
     def _verify(self) -> Verification:
         with self._lock:
             head = self._db.execute("SELECT seq, hash FROM head WHERE id = 1").fetchone()
             rows = self._db.execute(f"SELECT {COLUMNS} FROM entries ORDER BY seq").fetchall()  # noqa: S608
         return verify((_stored(row) for row in rows), tuple(head) if head else None)
+
+
+# Deadlines as the ledger holds them: opened by one entry, ended by a closing (or alerting) one.
+OPEN_DEADLINES = (
+    "SELECT o.sender, o.notice_id, o.case_id, o.contract, o.deadline, o.opened_on, o.due_on "
+    "FROM (SELECT *, json_extract(detail, '$.deadline') AS deadline, "
+    "json_extract(detail, '$.opened_on') AS opened_on, json_extract(detail, '$.due_on') AS due_on "
+    "FROM entries WHERE kind = 'deadline-opened') o "
+    "WHERE NOT EXISTS (SELECT 1 FROM entries c WHERE c.kind = 'deadline-closed' "
+    "AND c.notice_id = o.notice_id AND c.sender = o.sender "
+    "AND json_extract(c.detail, '$.deadline') = o.deadline)"
+)
+ENDED = (
+    "SELECT 1 FROM entries a WHERE a.notice_id = o.notice_id AND a.sender = o.sender "
+    "AND json_extract(a.detail, '$.deadline') = o.deadline AND a.kind IN ("
+)
 
 
 def _row(stored: Stored) -> tuple[Any, ...]:

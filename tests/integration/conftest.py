@@ -11,7 +11,7 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ class HubProcess:
     group: str
     process: subprocess.Popen[bytes] | None = None
     lives: int = 0
+    env: dict[str, str] = field(default_factory=dict)
 
     def start(self) -> None:
         self.lives += 1
@@ -43,6 +44,7 @@ class HubProcess:
             "HUB_GROUP_ID": self.group,
             "HUB_HTTP_PORT": "0",  # a free port, named in the log
             "HUB_REFRESH_S": "0.5",
+            **self.env,
         }
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
@@ -85,9 +87,13 @@ class HubProcess:
         return self.process.wait(60)
 
 
-def hub_process(bootstrap: str, folder: Path) -> HubProcess:
+def hub_process(bootstrap: str, folder: Path, **env: str) -> HubProcess:
     return HubProcess(
-        bootstrap, folder / "ledger.sqlite", folder / "hub.log", f"hub-{uuid.uuid4().hex[:8]}"
+        bootstrap,
+        folder / "ledger.sqlite",
+        folder / "hub.log",
+        f"hub-{uuid.uuid4().hex[:8]}",
+        env=env,
     )
 
 
