@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -18,6 +17,7 @@ from hub.contracts import ContractError, load_catalogue
 from hub.demo import play, where_to_look
 from hub.directory import DirectoryError, load_directory
 from hub.ledger.sqlite import SqliteLedger
+from hub.logs import configure
 from hub.runtime import kafka_bootstrap, running_hub, until_signalled
 from hub.scaffold import ScaffoldError, scaffold
 from hub.settings import PROJECT_ROOT, Settings
@@ -30,10 +30,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the `hub` command line; returns the exit code."""
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("aiokafka").setLevel(logging.WARNING)
+    settings = Settings()
+    configure(settings.log_level, structured=settings.log_format == "json")
     code: int = args.run(args)
     return code
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -30,6 +31,7 @@ from hub.envelope import (
     write_record,
 )
 from hub.ledger import Entry, Ledger
+from hub.logs import trace_id
 from hub.metrics import HubMetrics
 from hub.pipeline import Admitted, Intake, NoticeKey, Rejected, Seen, reconcile
 from hub.projection import leaf_paths
@@ -43,6 +45,7 @@ HUB_SOURCE = "/hub"
 REJECTION_NAMESPACE = uuid.UUID("8d7a1f0e-54b1-4c52-b0a4-6a1f7c0c2d91")
 ACCEPTANCE_NAMESPACE = uuid.UUID("c7e2b6a4-1d0f-4f3e-8b9a-5e6d7c8b9a01")
 
+log = logging.getLogger("hub.relay")
 Publish = Callable[[Sequence[Outgoing]], Awaitable[None]]
 
 
@@ -97,6 +100,7 @@ class Relay:
         # are done, so a failure of either leaves the batch to be read again.
         await asyncio.gather(self._append(decisions), self._publish(outgoing))
         await self._append([e for n in notices for e in _delivered(n)])
+        _log_decisions(notices, rejections)
         if self._metrics is not None:
             new = [n for n in notices if not n.resumed]
             duplicates = [a for a in accepted if all(a is not n for n in notices)]
@@ -202,6 +206,47 @@ def _accepted(notice: Admitted) -> Entry:
         notice.digest,
         detail,
     )
+
+
+def _log_decisions(notices: Sequence[Admitted], rejections: Sequence[Rejected]) -> None:
+    """One line per decision, with ids and codes only."""
+    if not log.isEnabledFor(logging.INFO):
+        return
+    for notice in notices:
+        env = notice.envelope
+        log.info(
+            "notice %s",
+            "resumed" if notice.resumed else "accepted",
+            extra={
+                "outcome": "resumed" if notice.resumed else "accepted",
+                "notice_id": env.id,
+                "case_id": notice.case_id,
+                "contract": notice.contract.id,
+                "trace_id": trace_id(env.traceparent),
+                "sender": env.sender,
+                "offices": [d.recipient.address for d in notice.deliveries],
+            },
+        )
+    for rejection in rejections:
+        log.info(
+            "record rejected",
+            extra={
+                "outcome": "rejected",
+                "notice_id": rejection.notice_id,
+                "case_id": rejection.case_id,
+                "contract": rejection.contract,
+                "trace_id": trace_id(_traceparent(rejection.record)),
+                "sender": rejection.recipient,
+                "reasons": sorted({r.code for r in rejection.reasons}),
+            },
+        )
+
+
+def _traceparent(record: Record) -> str | None:
+    for name, value in record.headers:
+        if name == "traceparent":
+            return value.decode("ascii", "replace")
+    return None
 
 
 def _is_receipt(notice: Admitted) -> bool:

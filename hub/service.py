@@ -27,6 +27,7 @@ from faststream.message import StreamMessage
 from prometheus_client import CollectorRegistry
 
 from hub.envelope import Outgoing, Record
+from hub.logs import keep_values_out_of_logs
 from hub.relay import Relay
 from hub.settings import Settings
 from hub.topics import inbound
@@ -85,6 +86,7 @@ def build_broker(
 
     With FastStream's Prometheus middleware on `registry` when one is given.
     """
+    keep_values_out_of_logs()
     middlewares = (
         [KafkaPrometheusMiddleware(registry=registry, app_name="partner-hub")] if registry else []
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -43,6 +44,10 @@ class Settings(BaseSettings):
         default="127.0.0.1", description="Address of /metrics, /healthz, /readyz and /trace."
     )
     http_port: int = Field(default=8000, ge=0, le=65535, description="0 picks a free port.")
+    log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+    log_format: Literal["json", "text"] = Field(
+        default="json", description="One JSON object a line (notice, case, trace ids), or text."
+    )
     deadline_check_s: float = Field(
         default=60.0, gt=0, description="How often past-due legal deadlines are looked for."
     )

@@ -30,6 +30,7 @@ from adapters.sdk.inbox import Handling, Inbox
 from adapters.sdk.outbox import Outbox, Settlement
 from hub.contracts import Catalogue, schema_id_for
 from hub.envelope import CAUSATION_HEADER, RECIPIENT_HEADER, Outgoing, write_record
+from hub.logs import keep_values_out_of_logs
 from hub.reasons import Reason
 from hub.service import Backoff, raw_decoder
 from hub.topics import inbound, outbound
@@ -122,6 +123,7 @@ class Adapter:
         self._settled = asyncio.Condition()
         self._sender: asyncio.Task[None] | None = None
         self._delivery_backoff = Backoff(maximum=60.0)
+        keep_values_out_of_logs()
         self.broker = KafkaBroker(
             bootstrap,
             client_id=f"adapter-{partner}",
