@@ -8,6 +8,7 @@ import json
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 
 from hub.catalogue_docs import asyncapi, markdown
@@ -17,11 +18,13 @@ from hub.contracts import ContractError, load_catalogue
 from hub.demo import play, where_to_look
 from hub.directory import DirectoryError, load_directory
 from hub.ledger.sqlite import SqliteLedger
+from hub.lifecycle import erase_case
 from hub.logs import configure
 from hub.runtime import kafka_bootstrap, running_hub, until_signalled
 from hub.scaffold import ScaffoldError, scaffold
 from hub.settings import PROJECT_ROOT, Settings
 from hub.trace import render, trace
+from hub.vault import Vault
 
 DOCS = PROJECT_ROOT / "docs"
 
@@ -138,6 +141,18 @@ def _parser() -> argparse.ArgumentParser:
     trace_command.add_argument("--path", type=Path, help="ledger file (default: HUB_LEDGER_PATH)")
     trace_command.add_argument("--json", action="store_true", help="print it as JSON")
     trace_command.set_defaults(run=_trace)
+
+    erase = commands.add_parser(
+        "erase",
+        help="erase a case: destroy its key, so its payloads can never be read again",
+        description="Destroy the case's key in the vault and record the erasure in the ledger. "
+        "The ledger's chain and metadata stay verifiable; nothing of the case can be "
+        "redelivered. Exit 1 when the vault holds no key for the case (unknown or erased).",
+    )
+    erase.add_argument("case_id", help="the case id")
+    erase.add_argument("--path", type=Path, help="ledger file (default: HUB_LEDGER_PATH)")
+    erase.add_argument("--vault", type=Path, help="vault file (default: beside the ledger)")
+    erase.set_defaults(run=_erase)
     return parser
 
 
@@ -287,3 +302,22 @@ def _trace(args: argparse.Namespace) -> int:
         return 0
 
     return asyncio.run(find())
+
+
+def _erase(args: argparse.Namespace) -> int:
+    async def destroy() -> int:
+        ledger_path = _ledger_path(args)
+        ledger = SqliteLedger(ledger_path)
+        vault = Vault(args.vault or Settings(ledger_path=ledger_path).vault)
+        try:
+            done = await erase_case(vault, ledger, args.case_id, "request", datetime.now(UTC))
+        finally:
+            await vault.close()
+            await ledger.close()
+        if not done:
+            print(f"nothing to erase: no key for case {args.case_id}", file=sys.stderr)
+            return 1
+        print(f"case {args.case_id} erased: its key is destroyed, the ledger records it")
+        return 0
+
+    return asyncio.run(destroy())

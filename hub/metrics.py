@@ -87,6 +87,17 @@ class HubMetrics:
             ["contract", "deadline"],
             registry=registry,
         )
+        self.redeliveries = Counter(
+            "hub_redeliveries",
+            "Deliveries sent again because their office's receipt had not come.",
+            registry=registry,
+        )
+        self.erasures = Counter(
+            "hub_erasures",
+            "Cases erased (their key destroyed), by reason: request or retention.",
+            ["reason"],
+            registry=registry,
+        )
         self.consumer_lag = Gauge(
             "hub_consumer_lag",
             "Records on the partners' inbound topics not yet read by the hub, by topic.",

@@ -37,6 +37,7 @@ from hub.pipeline import Admitted, Intake, NoticeKey, Rejected, Seen, reconcile
 from hub.projection import leaf_paths
 from hub.routing import Origin
 from hub.topics import outbound
+from hub.vault import Vault
 
 REJECTION = "hub.rejection"
 RECEIPT = "hub.receipt"
@@ -63,20 +64,27 @@ class BatchReport:
 class Relay:
     """Moves batches of inbound records to their recipients, recording every step."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - three parts, then keyword-only options
         self,
         intake: Intake,
         ledger: Ledger,
         publish: Publish,
+        *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         metrics: HubMetrics | None = None,
+        vault: Vault | None = None,
     ) -> None:
-        """Relay with these checks, this ledger and this way to publish."""
+        """Relay with these checks, this ledger and this way to publish.
+
+        With a vault, each accepted record is kept there (sealed with its case's key) so that a
+        delivery whose receipt does not come can be made again.
+        """
         self._intake = intake
         self._ledger = ledger
         self._publish = publish
         self._clock = clock
         self._metrics = metrics
+        self._vault = vault
 
     async def process(self, records: Sequence[Record]) -> BatchReport:
         """Handle one batch; returns once everything is delivered and recorded."""
@@ -98,7 +106,16 @@ class Relay:
         outgoing += [acceptance_notice(a, now) for a in accepted]
         # Two independent waits (disk, broker) overlap; deliveries are recorded only once both
         # are done, so a failure of either leaves the batch to be read again.
-        await asyncio.gather(self._append(decisions), self._publish(outgoing))
+        kept = [  # what may have to be delivered again: notices, not receipts
+            (n.case_id, n.envelope.source, n.envelope.id, n.record)
+            for n in notices
+            if not n.resumed and not _is_receipt(n)
+        ]
+        await asyncio.gather(
+            self._append(decisions),
+            self._vault.keep(kept) if self._vault else asyncio.sleep(0),
+            self._publish(outgoing),
+        )
         await self._append([e for n in notices for e in _delivered(n)])
         _log_decisions(notices, rejections)
         if self._metrics is not None:

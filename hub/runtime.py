@@ -23,6 +23,7 @@ from hub.directory import PartnerDirectory, load_directory
 from hub.embedded import EmbeddedBroker
 from hub.http import application
 from hub.ledger.sqlite import SqliteLedger
+from hub.lifecycle import Redelivery, Retention
 from hub.metrics import HubMetrics
 from hub.pipeline import Intake
 from hub.relay import Relay
@@ -35,6 +36,7 @@ from hub.service import (
 )
 from hub.settings import Settings
 from hub.topics import all_topics
+from hub.vault import Vault
 
 log = logging.getLogger("hub")
 
@@ -87,7 +89,8 @@ async def running_hub(
     broker = build_broker(settings, bootstrap, embedded=embedded, registry=registry)
     intake = Intake(catalogue, directory, settings.max_record_bytes)
     publish = kafka_publisher(broker)
-    relay = Relay(intake, ledger, publish, metrics=metrics)
+    vault = Vault(settings.vault)
+    relay = Relay(intake, ledger, publish, metrics=metrics, vault=vault)
     subscriber = subscribe_intake(broker, relay, directory.partners, settings)
 
     async def not_ready() -> list[str]:
@@ -114,6 +117,17 @@ async def running_hub(
         _refresh(metrics, ledger, subscriber, settings.refresh_s, clock)
     )
     watcher = asyncio.create_task(_watch(watch, metrics, settings.deadline_check_s))
+    redelivery = Redelivery(
+        intake,
+        ledger,
+        vault,
+        publish,
+        lambda: datetime.now(UTC),
+        first=settings.redeliver_after_s,
+        longest=settings.redeliver_max_s,
+    )
+    retention = Retention(catalogue, ledger, vault, lambda: datetime.now(UTC))
+    keeper = asyncio.create_task(_keep(redelivery, retention, metrics, settings.lifecycle_check_s))
     log.info("hub: HTTP on %s (/metrics, /healthz, /readyz, /trace/{id})", http_url)
     try:
         yield RunningHub(
@@ -127,12 +141,13 @@ async def running_hub(
             http_url,
         )
     finally:
-        for task in (refresher, watcher):
+        for task in (refresher, watcher, keeper):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await broker.stop()
         await runner.cleanup()
+        await vault.close()
         await ledger.close()
 
 
@@ -144,6 +159,19 @@ async def _watch(watch: DeadlineWatch, metrics: HubMetrics, every: float) -> Non
                 metrics.deadline_alerts.labels(late.contract, late.deadline).inc()
         except Exception as error:  # noqa: BLE001 - nothing is lost: the next round sees it
             log.warning("deadline check failed (%s)", type(error).__name__)
+        await asyncio.sleep(every)
+
+
+async def _keep(
+    redelivery: Redelivery, retention: Retention, metrics: HubMetrics, every: float
+) -> None:
+    """Redeliver what waits for its receipt and erase what outlived its retention."""
+    while True:
+        try:
+            metrics.redeliveries.inc(await redelivery.check())
+            metrics.erasures.labels("retention").inc(len(await retention.check()))
+        except Exception as error:  # noqa: BLE001 - the next round tries again
+            log.warning("redelivery or retention failed (%s)", type(error).__name__)
         await asyncio.sleep(every)
 
 

@@ -44,6 +44,20 @@ class Settings(BaseSettings):
         default="127.0.0.1", description="Address of /metrics, /healthz, /readyz and /trace."
     )
     http_port: int = Field(default=8000, ge=0, le=65535, description="0 picks a free port.")
+    vault_path: Path | None = Field(
+        default=None,
+        description="Accepted records sealed per case, for redelivery; default: vault.sqlite "
+        "beside the ledger.",
+    )
+    redeliver_after_s: float = Field(
+        default=300.0, gt=0, description="First redelivery of a delivery without its receipt."
+    )
+    redeliver_max_s: float = Field(
+        default=6 * 3600.0, gt=0, description="Longest wait between two redeliveries."
+    )
+    lifecycle_check_s: float = Field(
+        default=30.0, gt=0, description="How often redeliveries and retention are looked at."
+    )
     log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
     log_format: Literal["json", "text"] = Field(
         default="json", description="One JSON object a line (notice, case, trace ids), or text."
@@ -58,6 +72,11 @@ class Settings(BaseSettings):
     refresh_s: float = Field(
         default=15.0, gt=0, description="How often the ledger and lag gauges are refreshed."
     )
+
+    @property
+    def vault(self) -> Path:
+        """Where the vault is."""
+        return self.vault_path or self.ledger_path.with_name("vault.sqlite")
 
     def idempotence(self, *, embedded: bool) -> bool:
         """Whether the producer should be idempotent on this broker."""

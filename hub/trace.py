@@ -142,6 +142,14 @@ def _alerted(e: Entry) -> list[str]:
     return [f"{d['deadline']} of {e.notice_id}, due {d['due_on']}: alerted {offices}"]
 
 
+def _redelivered(e: Entry) -> list[str]:
+    return [f"{e.notice_id} to {e.office} again (attempt {e.detail['attempt']}): no receipt yet"]
+
+
+def _erased(e: Entry) -> list[str]:
+    return [f"case {e.case_id} ({e.detail['reason']}): its payloads can no longer be read"]
+
+
 def _rejected(e: Entry) -> list[str]:
     reasons = ", ".join(
         f"{r['code']} {r.get('pointer') or ''}".strip() for r in e.detail.get("reasons", [])
@@ -164,5 +172,7 @@ LINES = {
     "deadline-opened": _opened,
     "deadline-closed": _closed,
     "deadline-alerted": _alerted,
+    "redelivered": _redelivered,
+    "erased": _erased,
 }
 LINES_BELOW = {"accepted": _accepted_below, "delivered": _delivered_below}

@@ -77,7 +77,7 @@ async def test_a_notice_is_relayed_to_each_office(
         "departement/mdd:87-limoges-nord",
         "departement/sdas",
     ]
-    assert (await ledger.verify()).entries == 3
+    assert (await ledger.verify()).entries == 4  # accepted, two deliveries, a deadline opened
 
 
 @pytest.mark.asyncio

@@ -17,6 +17,8 @@ Kind = Literal[
     "deadline-opened",
     "deadline-closed",
     "deadline-alerted",
+    "redelivered",
+    "erased",
 ]
 
 
@@ -58,6 +60,20 @@ class Open:
     deadline: str
     opened_on: str
     due_on: str
+
+
+@dataclass(frozen=True, slots=True)
+class Unreceipted:
+    """A delivery still waiting for its office's receipt, and how often it was sent again."""
+
+    sender: str
+    notice_id: str
+    case_id: str
+    contract: str
+    office: str
+    delivered_at: str
+    redeliveries: int
+    last_sent_at: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Protocol
 
-from hub.ledger.chain import Entry, Open, Stored, Verification
+from hub.ledger.chain import Entry, Open, Stored, Unreceipted, Verification
 from hub.pipeline import NoticeKey, Seen
 from hub.routing import Origin
 
@@ -39,6 +39,14 @@ class Ledger(Protocol):
 
     async def deadlines(self, today: date) -> tuple[int, int]:
         """Deadlines not closed: how many, and how many of them are past due."""
+        ...
+
+    async def unreceipted(self) -> list[Unreceipted]:
+        """Deliveries of notices still waiting for their office's receipt, cases not erased."""
+        ...
+
+    async def case_activity(self) -> list[tuple[str, str, str]]:
+        """For every case not erased: (case id, contract, last time a notice of it was accepted)."""
         ...
 
     async def entries(self) -> list[Stored]:

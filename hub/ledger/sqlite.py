@@ -21,6 +21,7 @@ from hub.ledger.chain import (
     Entry,
     Open,
     Stored,
+    Unreceipted,
     Verification,
     chain,
     verify,
@@ -118,6 +119,14 @@ class SqliteLedger:
     async def deadlines(self, today: date) -> tuple[int, int]:
         """Deadlines not closed: how many, and how many of them are past due."""
         return await asyncio.to_thread(self._deadlines, today)
+
+    async def unreceipted(self) -> list[Unreceipted]:
+        """Deliveries of notices still waiting for their office's receipt, cases not erased."""
+        return await asyncio.to_thread(self._unreceipted)
+
+    async def case_activity(self) -> list[tuple[str, str, str]]:
+        """For every case not erased: (case id, contract, last time a notice of it was accepted)."""
+        return await asyncio.to_thread(self._case_activity)
 
     async def verify(self) -> Verification:
         """Check the whole chain."""
@@ -219,10 +228,7 @@ class SqliteLedger:
     def _awaiting_receipts(self) -> tuple[int, str | None]:
         with self._lock:
             count, oldest = self._db.execute(
-                "SELECT COUNT(*), MIN(d.recorded_at) FROM entries d "
-                "WHERE d.kind = 'delivered' AND d.contract NOT LIKE 'hub.%' AND NOT EXISTS ("
-                "SELECT 1 FROM entries r WHERE r.kind = 'receipted' AND r.notice_id = d.notice_id "
-                "AND r.sender = d.sender AND r.office = d.office)"
+                f"SELECT COUNT(*), MIN(d.recorded_at) FROM entries d WHERE {UNRECEIPTED}"  # noqa: S608 - constants
             ).fetchone()
         return int(count), oldest
 
@@ -239,6 +245,34 @@ class SqliteLedger:
             rows = self._db.execute(f"{OPEN_DEADLINES}").fetchall()
         return len(rows), sum(1 for row in rows if row[6] < today.isoformat())
 
+    def _unreceipted(self) -> list[Unreceipted]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT d.sender, d.notice_id, d.case_id, d.contract, d.office, "  # noqa: S608 - constants
+                "MIN(d.recorded_at), "
+                "(SELECT COUNT(*) FROM entries x WHERE x.kind = 'redelivered' "
+                " AND x.notice_id = d.notice_id AND x.sender = d.sender AND x.office = d.office), "
+                "(SELECT MAX(x.recorded_at) FROM entries x WHERE x.kind = 'redelivered' "
+                " AND x.notice_id = d.notice_id AND x.sender = d.sender AND x.office = d.office) "
+                f"FROM entries d WHERE {UNRECEIPTED} "
+                "AND d.case_id NOT IN (SELECT case_id FROM entries WHERE kind = 'erased') "
+                "GROUP BY d.sender, d.notice_id, d.office"
+            ).fetchall()
+        return [
+            Unreceipted(sender, notice_id, case_id, contract, office, first, count, last or first)
+            for sender, notice_id, case_id, contract, office, first, count, last in rows
+        ]
+
+    def _case_activity(self) -> list[tuple[str, str, str]]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT case_id, contract, MAX(recorded_at) FROM entries "
+                "WHERE kind = 'accepted' AND case_id IS NOT NULL "
+                "AND case_id NOT IN (SELECT case_id FROM entries WHERE kind = 'erased') "
+                "GROUP BY case_id, contract"
+            ).fetchall()
+        return [(case_id, contract, last) for case_id, contract, last in rows]
+
     def _verify(self) -> Verification:
         with self._lock:
             head = self._db.execute("SELECT seq, hash FROM head WHERE id = 1").fetchone()
@@ -246,6 +280,12 @@ class SqliteLedger:
         return verify((_stored(row) for row in rows), tuple(head) if head else None)
 
 
+# A delivery of a notice (not the hub's own) whose office has not sent its receipt.
+UNRECEIPTED = (
+    "d.kind = 'delivered' AND d.contract NOT LIKE 'hub.%' AND NOT EXISTS ("
+    "SELECT 1 FROM entries r WHERE r.kind = 'receipted' AND r.notice_id = d.notice_id "
+    "AND r.sender = d.sender AND r.office = d.office)"
+)
 # Deadlines as the ledger holds them: opened by one entry, ended by a closing (or alerting) one.
 OPEN_DEADLINES = (
     "SELECT o.sender, o.notice_id, o.case_id, o.contract, o.deadline, o.opened_on, o.due_on "
