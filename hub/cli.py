@@ -10,7 +10,9 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+from hub.audit import AuditError, export
 from hub.catalogue_docs import asyncapi, markdown
 from hub.checks import consistency, example_problems
 from hub.compat import compatibility_problems, freeze
@@ -130,6 +132,12 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--case", help="only entries about this case id")
     show.set_defaults(run=_show)
 
+    _add_record_commands(commands)
+    return parser
+
+
+def _add_record_commands(commands: Any) -> None:
+    """`trace`, `erase` and `audit export`: what operators and auditors do with the record."""
     trace_command = commands.add_parser(
         "trace",
         help="the timeline of a notice or a case",
@@ -153,7 +161,24 @@ def _parser() -> argparse.ArgumentParser:
     erase.add_argument("--path", type=Path, help="ledger file (default: HUB_LEDGER_PATH)")
     erase.add_argument("--vault", type=Path, help="vault file (default: beside the ledger)")
     erase.set_defaults(run=_erase)
-    return parser
+
+    audit = commands.add_parser(
+        "audit", help="exports for auditors", description="Exports for auditors."
+    )
+    audit_commands = audit.add_subparsers(required=True, metavar="COMMAND")
+    audit_export = audit_commands.add_parser(
+        "export",
+        help="the ledger's entries of a period, as CSV and JSON, with a signed-off manifest",
+        description="Verify the chain, then write entries.csv, entries.json and manifest.json "
+        "(period, sequence numbers, the chain hashes around the entries, each file's SHA-256, "
+        "and an HMAC-SHA256 signature when HUB_AUDIT_KEY is set) to --out. Exit 1 on a broken "
+        "chain or an empty period.",
+    )
+    audit_export.add_argument("--from", dest="start", required=True, help="first day (ISO 8601)")
+    audit_export.add_argument("--to", dest="end", required=True, help="day after the last one")
+    audit_export.add_argument("--out", type=Path, required=True, help="folder to write")
+    audit_export.add_argument("--path", type=Path, help="ledger file (default: HUB_LEDGER_PATH)")
+    audit_export.set_defaults(run=_audit_export)
 
 
 def _up(args: argparse.Namespace) -> int:
@@ -321,3 +346,35 @@ def _erase(args: argparse.Namespace) -> int:
         return 0
 
     return asyncio.run(destroy())
+
+
+def _moment(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _audit_export(args: argparse.Namespace) -> int:
+    async def write() -> int:
+        ledger = SqliteLedger(_ledger_path(args))
+        try:
+            stored, verification = await ledger.entries(), await ledger.verify()
+        finally:
+            await ledger.close()
+        key = Settings().audit_key
+        try:
+            done = export(
+                stored,
+                verification,
+                _moment(args.start),
+                _moment(args.end),
+                folder=args.out,
+                key=key.get_secret_value().encode() if key else None,
+            )
+        except AuditError as error:
+            print(f"hub: {error}", file=sys.stderr)
+            return 1
+        signed = "signed" if "signature" in done.manifest else "unsigned (no HUB_AUDIT_KEY)"
+        print(f"{done.entries} entries written to {done.folder}; manifest {signed}")
+        return 0
+
+    return asyncio.run(write())

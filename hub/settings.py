@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     )
     lifecycle_check_s: float = Field(
         default=30.0, gt=0, description="How often redeliveries and retention are looked at."
+    )
+    audit_key: SecretStr | None = Field(
+        default=None, description="Signs audit exports' manifests (HMAC-SHA256) when set."
     )
     log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
     log_format: Literal["json", "text"] = Field(

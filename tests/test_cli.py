@@ -24,6 +24,10 @@ COMMANDS = [
     ["contracts", "freeze"],
     ["adapter"],
     ["adapter", "new"],
+    ["trace"],
+    ["erase"],
+    ["audit"],
+    ["audit", "export"],
 ]
 
 

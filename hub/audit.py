@@ -1,0 +1,127 @@
+"""The auditor's export: the ledger's entries of a period, as CSV and JSON, signed off.
+
+An export is made only from a chain that verifies. Beside the two files, `manifest.json`
+says what was exported (period, sequence numbers, count), anchors it in the chain (the hash
+before the first entry and the hash of the last one, which anyone can compare with the live
+ledger) and gives the SHA-256 of each file; with `HUB_AUDIT_KEY`, an HMAC-SHA256 of the
+manifest signs it. Entries hold ids, codes, offices, versions and field names: never a value.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from hub.ledger.chain import Stored, Verification
+
+COLUMNS = (
+    "seq",
+    "recorded_at",
+    "kind",
+    "sender",
+    "notice_id",
+    "case_id",
+    "contract",
+    "version",
+    "office",
+    "digest",
+    "detail",
+    "prev_hash",
+    "hash",
+)
+
+
+class AuditError(RuntimeError):
+    """The export cannot be made (a broken chain, an empty period)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Export:
+    """What was written, for the command to report."""
+
+    folder: Path
+    entries: int
+    manifest: dict[str, Any]
+
+
+def export(  # noqa: PLR0913 - the period, the chain's state, where, and the optional key
+    stored: Sequence[Stored],
+    verification: Verification,
+    start: datetime,
+    end: datetime,
+    *,
+    folder: Path,
+    key: bytes | None,
+) -> Export:
+    """Write the entries recorded in [start, end) to `folder`, with their manifest."""
+    if not verification.ok:
+        raise AuditError(f"the ledger's chain is broken ({verification.problem}): no export")
+    chosen = [s for s in stored if start <= datetime.fromisoformat(s.recorded_at) < end]
+    if not chosen:
+        raise AuditError("no entry was recorded in this period")
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = [_row(s) for s in chosen]
+    files = {
+        "entries.csv": _csv(rows),
+        "entries.json": json.dumps(rows, ensure_ascii=False, indent=1).encode(),
+    }
+    for name, content in files.items():
+        (folder / name).write_bytes(content)
+    manifest: dict[str, Any] = {
+        "period": {"from": start.isoformat(), "to": end.isoformat()},
+        "entries": len(chosen),
+        "first_seq": chosen[0].seq,
+        "last_seq": chosen[-1].seq,
+        "hash_before_first": chosen[0].prev_hash,
+        "hash_of_last": chosen[-1].hash,
+        "ledger_head": verification.head,
+        "ledger_entries": verification.entries,
+        "chain_verified": True,
+        "files": {name: hashlib.sha256(content).hexdigest() for name, content in files.items()},
+    }
+    if key:
+        manifest["signature"] = {"algorithm": "HMAC-SHA256", "value": sign(manifest, key)}
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
+    return Export(folder, len(chosen), manifest)
+
+
+def sign(manifest: dict[str, Any], key: bytes) -> str:
+    """The HMAC of the manifest without its signature, over its canonical JSON."""
+    unsigned = {k: v for k, v in manifest.items() if k != "signature"}
+    canonical = json.dumps(unsigned, sort_keys=True, separators=(",", ":")).encode()
+    return hmac.new(key, canonical, hashlib.sha256).hexdigest()
+
+
+def _row(stored: Stored) -> dict[str, Any]:
+    e = stored.entry
+    return {
+        "seq": stored.seq,
+        "recorded_at": stored.recorded_at,
+        "kind": e.kind,
+        "sender": e.sender,
+        "notice_id": e.notice_id,
+        "case_id": e.case_id,
+        "contract": e.contract,
+        "version": e.version,
+        "office": e.office,
+        "digest": e.digest,
+        "detail": stored.detail_json,
+        "prev_hash": stored.prev_hash,
+        "hash": stored.hash,
+    }
+
+
+def _csv(rows: list[dict[str, Any]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode()
