@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from hub import telemetry
 from hub.audit import AuditError, export
 from hub.catalogue_docs import asyncapi, markdown
 from hub.checks import consistency, example_problems
@@ -192,6 +193,15 @@ def _serve(_: argparse.Namespace) -> int:
 
 
 async def _run(settings: Settings, *, demo: bool, exit_after_demo: bool) -> int:
+    provider = telemetry.configure("partner-hub")
+    try:
+        return await _serve_until_stopped(settings, demo=demo, exit_after_demo=exit_after_demo)
+    finally:
+        if provider is not None:
+            provider.shutdown()  # export what is still buffered
+
+
+async def _serve_until_stopped(settings: Settings, *, demo: bool, exit_after_demo: bool) -> int:
     async with (
         kafka_bootstrap(settings, settings.ledger_path.parent) as (bootstrap, embedded),
         running_hub(settings, bootstrap, embedded=embedded) as hub,

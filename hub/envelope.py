@@ -8,6 +8,7 @@ binding.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -141,7 +142,14 @@ def _is_rfc3339(value: str) -> bool:
 
 
 def forwarded(  # noqa: PLR0913 - keyword-only, one per attribute
-    envelope: Envelope, *, topic: str, key: str, dataschema: str, data: bytes, recipient: str
+    envelope: Envelope,
+    *,
+    topic: str,
+    key: str,
+    dataschema: str,
+    data: bytes,
+    recipient: str,
+    trace: Mapping[str, str] | None = None,
 ) -> Outgoing:
     """A delivery: the sender's attributes as the intake accepted them, for one recipient.
 
@@ -160,10 +168,13 @@ def forwarded(  # noqa: PLR0913 - keyword-only, one per attribute
     }
     if envelope.causation_id:
         headers[CAUSATION_HEADER] = envelope.causation_id
-    if envelope.traceparent:
-        headers["traceparent"] = envelope.traceparent
-    if envelope.tracestate:
-        headers["tracestate"] = envelope.tracestate
+    if trace:  # the delivery's own span, child of the sender's
+        headers.update(trace)
+    else:
+        if envelope.traceparent:
+            headers["traceparent"] = envelope.traceparent
+        if envelope.tracestate:
+            headers["tracestate"] = envelope.tracestate
     return Outgoing(topic, key.encode(), data, headers)
 
 

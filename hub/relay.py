@@ -16,9 +16,11 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+
+from opentelemetry.trace import Span, SpanKind, set_span_in_context
 
 from hub.contracts import schema_id_for
 from hub.deadlines import closed, opened
@@ -36,6 +38,7 @@ from hub.metrics import HubMetrics
 from hub.pipeline import Admitted, Intake, NoticeKey, Rejected, Seen, reconcile
 from hub.projection import leaf_paths
 from hub.routing import Origin
+from hub.telemetry import headers_of, parent, tracer
 from hub.topics import outbound
 from hub.vault import Vault
 
@@ -101,7 +104,8 @@ class Relay:
         ]
         decisions += [_rejected(r) for r in rejections]
         now = self._clock().isoformat(timespec="milliseconds")
-        outgoing = [out for n in notices for out in delivery_records(n)]
+        spans = _Spans(notices, rejections)
+        outgoing = [out for n in notices for out in delivery_records(n, spans.trace_of(n))]
         outgoing += [rejection_notice(r, now) for r in rejections]
         outgoing += [acceptance_notice(a, now) for a in accepted]
         # Two independent waits (disk, broker) overlap; deliveries are recorded only once both
@@ -117,6 +121,7 @@ class Relay:
             self._publish(outgoing),
         )
         await self._append([e for n in notices for e in _delivered(n)])
+        spans.end()
         _log_decisions(notices, rejections)
         if self._metrics is not None:
             new = [n for n in notices if not n.resumed]
@@ -344,8 +349,13 @@ def _delivered(notice: Admitted) -> list[Entry]:
     return entries
 
 
-def delivery_records(notice: Admitted) -> list[Outgoing]:
-    """The records that carry an accepted notice to each of its offices."""
+def delivery_records(
+    notice: Admitted, trace: Mapping[str, Mapping[str, str]] | None = None
+) -> list[Outgoing]:
+    """The records that carry an accepted notice to each of its offices.
+
+    `trace` gives each office's delivery its own trace headers (its span's context).
+    """
     return [
         forwarded(
             notice.envelope,
@@ -354,9 +364,66 @@ def delivery_records(notice: Admitted) -> list[Outgoing]:
             dataschema=d.version.schema_id,
             data=json.dumps(d.payload, ensure_ascii=False, separators=(",", ":")).encode(),
             recipient=d.recipient.address,
+            trace=(trace or {}).get(d.recipient.address),
         )
         for d in notice.deliveries
     ]
+
+
+class _Spans:
+    """A batch's spans: accept (child of the sender's) and one per delivery, or reject."""
+
+    def __init__(self, notices: Sequence[Admitted], rejections: Sequence[Rejected]) -> None:
+        self._open: list[Span] = []
+        self._trace: dict[int, dict[str, dict[str, str]]] = {}
+        for notice in notices:
+            env = notice.envelope
+            attributes = {
+                "hub.notice_id": env.id,
+                "hub.case_id": notice.case_id,
+                "hub.contract": notice.contract.id,
+                "hub.sender": env.sender,
+            }
+            accept = tracer().start_span(
+                f"accept {notice.contract.id}",
+                context=parent(env.traceparent, env.tracestate),
+                kind=SpanKind.CONSUMER,
+                attributes={**attributes, "hub.resumed": notice.resumed},
+            )
+            within = set_span_in_context(accept)
+            offices = {}
+            for delivery in notice.deliveries:
+                span = tracer().start_span(
+                    f"deliver {notice.contract.id}",
+                    context=within,
+                    kind=SpanKind.PRODUCER,
+                    attributes={
+                        **attributes,
+                        "hub.office": delivery.recipient.address,
+                        "hub.version": delivery.version.major,
+                    },
+                )
+                offices[delivery.recipient.address] = headers_of(span)
+                self._open.append(span)
+            self._open.append(accept)
+            self._trace[id(notice)] = offices
+        for rejection in rejections:
+            span = tracer().start_span(
+                "reject",
+                context=parent(_traceparent(rejection.record)),
+                kind=SpanKind.CONSUMER,
+                attributes={"hub.reasons": sorted({r.code for r in rejection.reasons})},
+            )
+            self._open.append(span)
+
+    def trace_of(self, notice: Admitted) -> dict[str, dict[str, str]]:
+        """Each office's trace headers for this notice's deliveries (empty when not traced)."""
+        return {k: v for k, v in self._trace.get(id(notice), {}).items() if v}
+
+    def end(self) -> None:
+        """Everything is published and recorded."""
+        for span in self._open:
+            span.end()
 
 
 def rejection_notice(rejection: Rejected, now: str) -> Outgoing:

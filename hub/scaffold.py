@@ -111,7 +111,7 @@ async def run(settings: {Class}Settings, stop: asyncio.Event) -> None:
 
 def main() -> None:
     """`python -m adapters.{module}`: run until SIGTERM or Ctrl-C."""
-    serve(lambda stop: run({Class}Settings(), stop))
+    serve(lambda stop: run({Class}Settings(), stop), PARTNER)
 ''',
     "tests/adapters/{module}/__init__.py": "",
     "tests/adapters/{module}/test_mapping.py": """import json

@@ -27,4 +27,4 @@ async def run(settings: AcademieSettings, stop: asyncio.Event) -> None:
 
 def main() -> None:
     """`python -m adapters.academie`: run until SIGTERM or Ctrl-C."""
-    serve(lambda stop: run(AcademieSettings(), stop))
+    serve(lambda stop: run(AcademieSettings(), stop), PARTNER)

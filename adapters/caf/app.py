@@ -16,4 +16,4 @@ async def run(settings: CafSettings, stop: asyncio.Event) -> None:
 
 def main() -> None:
     """`python -m adapters.caf`: run until SIGTERM or Ctrl-C."""
-    serve(lambda stop: run(CafSettings(), stop))
+    serve(lambda stop: run(CafSettings(), stop), PARTNER)

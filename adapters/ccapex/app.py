@@ -16,4 +16,4 @@ async def run(settings: CcapexSettings, stop: asyncio.Event) -> None:
 
 def main() -> None:
     """`python -m adapters.ccapex`: run until SIGTERM or Ctrl-C."""
-    serve(lambda stop: run(CcapexSettings(), stop))
+    serve(lambda stop: run(CcapexSettings(), stop), PARTNER)

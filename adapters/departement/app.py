@@ -104,4 +104,4 @@ async def run(settings: DepartementSettings, stop: asyncio.Event) -> None:
 
 def main() -> None:
     """`python -m adapters.departement`: run until SIGTERM or Ctrl-C."""
-    serve(lambda stop: run(DepartementSettings(), stop))
+    serve(lambda stop: run(DepartementSettings(), stop), PARTNER)

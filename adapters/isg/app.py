@@ -44,4 +44,4 @@ async def run(settings: IsgSettings, stop: asyncio.Event) -> None:
 
 def main() -> None:
     """`python -m adapters.isg`: run until SIGTERM or Ctrl-C."""
-    serve(lambda stop: run(IsgSettings(), stop))
+    serve(lambda stop: run(IsgSettings(), stop), PARTNER)

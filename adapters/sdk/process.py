@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -15,7 +16,9 @@ from pydantic_settings import BaseSettings
 
 from adapters.sdk.files import DropFolder, Reader, ReceivedFolder
 from adapters.sdk.runtime import Adapter
+from hub import telemetry
 from hub.contracts import load_catalogue
+from hub.logs import configure as configure_logs
 from hub.settings import PROJECT_ROOT
 
 log = logging.getLogger("adapter")
@@ -98,12 +101,10 @@ async def exchange_files(
         await adapter.stop()
 
 
-def serve(run: Callable[[asyncio.Event], Awaitable[None]]) -> None:
-    """Run an adapter until SIGTERM or Ctrl-C, logging as the hub does."""
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("aiokafka").setLevel(logging.WARNING)
+def serve(run: Callable[[asyncio.Event], Awaitable[None]], partner: str) -> None:
+    """Run an adapter until SIGTERM or Ctrl-C, logging and tracing as the hub does."""
+    configure_logs(os.environ.get("ADAPTER_LOG_LEVEL", "INFO"))
+    provider = telemetry.configure(f"adapter-{partner}")
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -111,4 +112,8 @@ def serve(run: Callable[[asyncio.Event], Awaitable[None]]) -> None:
             asyncio.get_running_loop().add_signal_handler(sig, stop.set)
         await run(stop)
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    finally:
+        if provider is not None:
+            provider.shutdown()

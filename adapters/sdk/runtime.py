@@ -25,6 +25,7 @@ from typing import Any, Protocol
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from opentelemetry.trace import SpanKind
 
 from adapters.sdk.inbox import Handling, Inbox
 from adapters.sdk.outbox import Outbox, Settlement
@@ -33,6 +34,7 @@ from hub.envelope import CAUSATION_HEADER, RECIPIENT_HEADER, Outgoing, write_rec
 from hub.logs import keep_values_out_of_logs
 from hub.reasons import Reason
 from hub.service import Backoff, raw_decoder
+from hub.telemetry import headers_of, parent, tracer
 from hub.topics import inbound, outbound
 from hub.validation import schema_reasons
 
@@ -157,7 +159,7 @@ class Adapter:
         if not version.accepts(payload):
             reasons = schema_reasons(version.validator, payload)
             raise InvalidNotice(contract_id, reasons or [Reason("schema.invalid", "invalid")])
-        extra = {"traceparent": f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-01"}
+        extra = _send_trace(contract_id, office, self.partner)
         if answers:
             extra[CAUSATION_HEADER] = answers
         return write_record(
@@ -273,22 +275,33 @@ class Adapter:
         notice_id, recipient = headers["ce_id"], headers[RECIPIENT_HEADER]
         contract = headers["ce_type"]
         handling = self.inbox.handled(notice_id, recipient)
-        if handling is None:
-            incoming = Incoming(
-                notice_id,
-                contract,
-                headers["ce_source"],
-                recipient,
-                key.decode() if key else None,
-                headers["ce_dataschema"],
-                headers.get(CAUSATION_HEADER),
-                body,
-            )
-            handling = await self._institution.receive(incoming)
-            self.inbox.record(notice_id, recipient, contract, handling)
-        if not contract.startswith("hub."):  # notices are acknowledged; the hub's own are not
-            self.outbox.put(self._receipt(notice_id, recipient, key, handling))
-            self._wake.set()
+        with tracer().start_as_current_span(
+            f"receive {contract}",
+            context=parent(headers.get("traceparent"), headers.get("tracestate")),
+            kind=SpanKind.CONSUMER,
+            attributes={
+                "hub.notice_id": notice_id,
+                "hub.contract": contract,
+                "hub.office": recipient,
+                "hub.again": handling is not None,
+            },
+        ):
+            if handling is None:  # new: handed to the institution, once
+                incoming = Incoming(
+                    notice_id,
+                    contract,
+                    headers["ce_source"],
+                    recipient,
+                    key.decode() if key else None,
+                    headers["ce_dataschema"],
+                    headers.get(CAUSATION_HEADER),
+                    body,
+                )
+                handling = await self._institution.receive(incoming)
+                self.inbox.record(notice_id, recipient, contract, handling)
+            if not contract.startswith("hub."):  # notices are acknowledged; the hub's are not
+                self.outbox.put(self._receipt(notice_id, recipient, key, handling))
+                self._wake.set()
 
     def _receipt(
         self, notice_id: str, recipient: str, key: bytes | None, handling: Handling
@@ -300,6 +313,17 @@ class Adapter:
         }
         if handling.reason_code:
             payload["reason_code"] = handling.reason_code
+        extra = {CAUSATION_HEADER: notice_id}
+        with tracer().start_as_current_span(
+            "receipt",
+            kind=SpanKind.PRODUCER,
+            attributes={
+                "hub.notice_id": notice_id,
+                "hub.office": recipient,
+                "hub.status": handling.status,
+            },
+        ) as span:
+            extra.update(headers_of(span))
         return write_record(
             topic=inbound(self.partner),
             key=key.decode() if key else None,
@@ -309,5 +333,19 @@ class Adapter:
             time=payload["at"],
             dataschema=schema_id_for(RECEIPT, 1),
             data=json.dumps(payload).encode(),
-            extra={CAUSATION_HEADER: notice_id},
+            extra=extra,
         )
+
+
+def _send_trace(contract_id: str, office: str, partner: str) -> dict[str, str]:
+    """The trace headers that start a notice's trace.
+
+    The send span's; or, when the process exports no traces, a fresh trace id.
+    """
+    with tracer().start_as_current_span(
+        f"send {contract_id}",
+        kind=SpanKind.PRODUCER,
+        attributes={"hub.contract": contract_id, "hub.sender": f"{partner}/{office}"},
+    ) as span:
+        found = headers_of(span)
+    return found or {"traceparent": f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-01"}

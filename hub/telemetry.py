@@ -1,0 +1,74 @@
+"""Traces: one trace follows a notice from the sending adapter to every recipient and back.
+
+The W3C `traceparent` header carries it: the adapter's send span starts it, the hub's accept
+span continues it, each delivery gets its own child span whose context the delivery carries,
+the recipient adapter's receive span and its receipt continue from there. Span attributes are
+ids, contract names, offices and codes: never a payload value.
+
+`configure` sets the process's tracer provider: spans are exported with OTLP over HTTP when
+the standard variables ask for it (`OTEL_TRACES_EXPORTER=otlp`, or an
+`OTEL_EXPORTER_OTLP_ENDPOINT` / `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`), and only propagated
+otherwise. Libraries (the relay, the SDK) only ask for a tracer.
+"""
+
+from __future__ import annotations
+
+import os
+
+from opentelemetry import trace
+from opentelemetry.context import Context
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.trace import Span
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+PROPAGATOR = TraceContextTextMapPropagator()
+EXPORT_VARIABLES = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+
+
+def configure(service: str) -> TracerProvider | None:
+    """Install an exporting tracer provider if the `OTEL_*` variables ask for one.
+
+    Without export the default no-op provider stays: spans cost nothing, and the
+    `traceparent` a record came with is passed on unchanged. `OTEL_SERVICE_NAME` overrides
+    `service`.
+    """
+    exporter = os.environ.get("OTEL_TRACES_EXPORTER", "")
+    wanted = exporter == "otlp" or (
+        exporter != "none" and any(os.environ.get(v) for v in EXPORT_VARIABLES)
+    )
+    if not wanted:
+        return None
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import (  # noqa: PLC0415
+        OTLPSpanExporter,
+    )
+
+    resource = Resource.create({"service.name": os.environ.get("OTEL_SERVICE_NAME", service)})
+    provider = TracerProvider(resource=resource)
+    provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+    trace.set_tracer_provider(provider)
+    return provider
+
+
+def tracer() -> trace.Tracer:
+    """The project's tracer, from whatever provider the process installed."""
+    return trace.get_tracer("partner-hub")
+
+
+def parent(traceparent: str | None, tracestate: str | None = None) -> Context | None:
+    """The context a `traceparent` header names (None when absent or malformed)."""
+    if not traceparent:
+        return None
+    carrier = {"traceparent": traceparent}
+    if tracestate:
+        carrier["tracestate"] = tracestate
+    extracted = PROPAGATOR.extract(carrier)
+    return extracted if trace.get_current_span(extracted).get_span_context().is_valid else None
+
+
+def headers_of(span: Span) -> dict[str, str]:
+    """The `traceparent` (and `tracestate`) headers that make a record continue `span`."""
+    carrier: dict[str, str] = {}
+    PROPAGATOR.inject(carrier, context=trace.set_span_in_context(span))
+    return carrier

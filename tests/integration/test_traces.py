@@ -1,0 +1,244 @@
+"""One trace follows a notice: from the ISG's adapter, through the hub, to the CRIP's adapter,
+and its receipt back, across four processes exporting to an OTLP receiver over real HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+import pytest
+import pytest_asyncio
+from aiohttp import web
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+from hub.embedded import EmbeddedBroker, die_with_parent, free_port
+from tests.conftest import example
+from tests.integration.conftest import HubProcess, hub_process, until_listening
+
+pytestmark = [pytest.mark.kafka, pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(180)]
+TOKEN, SECRET = "trace-token", "trace-secret"
+
+
+@dataclass
+class Span:
+    service: str
+    trace_id: str
+    span_id: str
+    parent_id: str
+    name: str
+    attributes: dict[str, Any]
+    children: list[Span] = field(default_factory=list)
+
+
+@dataclass
+class Receiver:
+    """An OTLP/HTTP trace receiver: what a collector would be sent."""
+
+    url: str = ""
+    spans: list[Span] = field(default_factory=list)
+
+    async def traces(self, request: web.Request) -> web.Response:
+        export = ExportTraceServiceRequest.FromString(await request.read())
+        for resource in export.resource_spans:
+            service = next(
+                a.value.string_value
+                for a in resource.resource.attributes
+                if a.key == "service.name"
+            )
+            for scope in resource.scope_spans:
+                for span in scope.spans:
+                    attributes = {a.key: _value(a.value) for a in span.attributes}
+                    self.spans.append(
+                        Span(
+                            service,
+                            span.trace_id.hex(),
+                            span.span_id.hex(),
+                            span.parent_span_id.hex(),
+                            span.name,
+                            attributes,
+                        )
+                    )
+        return web.Response(body=b"", content_type="application/x-protobuf")
+
+
+def _value(value: Any) -> Any:
+    kind = value.WhichOneof("value")
+    if kind == "array_value":
+        return [_value(v) for v in value.array_value.values]
+    return getattr(value, kind) if kind else None
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def receiver() -> AsyncIterator[Receiver]:
+    found = Receiver()
+    app = web.Application()
+    app.router.add_post("/v1/traces", found.traces)
+    app.router.add_post("/webhook", _ok)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    found.url = f"http://127.0.0.1:{port}"
+    yield found
+    await runner.cleanup()
+
+
+async def _ok(_: web.Request) -> web.Response:
+    return web.json_response({"ok": True})
+
+
+def _otel(service_url: str) -> dict[str, str]:
+    return {
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": f"{service_url}/v1/traces",
+        "OTEL_BSP_SCHEDULE_DELAY": "100",
+    }
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def cast(receiver: Receiver, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    """The broker, the hub, the ISG's and the département's adapters; the ISG API's address."""
+    folder = tmp_path_factory.mktemp("traces")
+    with EmbeddedBroker(log_path=folder / "broker.log") as bootstrap:
+        hub: HubProcess = hub_process(bootstrap, folder, **_otel(receiver.url))
+        hub.start()
+        await asyncio.to_thread(hub.wait_ready)
+        isg_port, departement_port = free_port(), free_port()
+        adapters = {
+            "isg": {"ISG_API_PORT": str(isg_port)},
+            "departement": {
+                "DEPARTEMENT_API_PORT": str(departement_port),
+                "DEPARTEMENT_WEBHOOK_URL": f"{receiver.url}/webhook",
+                "DEPARTEMENT_WEBHOOK_SECRET": SECRET,
+            },
+        }
+        processes = []
+        for partner, own in adapters.items():
+            prefix = partner.upper()
+            env = {
+                **os.environ,
+                **_otel(receiver.url),
+                **own,
+                f"{prefix}_KAFKA_BOOTSTRAP": bootstrap,
+                f"{prefix}_ROOT": str(folder / partner),
+                f"{prefix}_API_TOKEN": TOKEN,
+                f"{prefix}_RESEND_AFTER_SECONDS": "5",
+            }
+            with (folder / f"{partner}.log").open("wb") as log:
+                processes.append(
+                    subprocess.Popen(  # noqa: ASYNC220 - starting it does not block
+                        [sys.executable, "-m", f"adapters.{partner}"],
+                        env=env,
+                        stdout=log,
+                        stderr=log,
+                        preexec_fn=die_with_parent,  # noqa: PLW1509 - only prctl
+                    )
+                )
+        try:
+            await until_listening(isg_port)
+            await until_listening(departement_port)
+            yield f"http://127.0.0.1:{isg_port}"
+        finally:
+            for process in processes:
+                process.terminate()
+                process.wait(30)
+            hub.stop()
+
+
+def _tree(spans: list[Span], trace_id: str) -> Span:
+    mine = {s.span_id: s for s in spans if s.trace_id == trace_id}
+    roots = [s for s in mine.values() if s.parent_id not in mine]
+    for span in mine.values():
+        if span.parent_id in mine:
+            mine[span.parent_id].children.append(span)
+    assert len(roots) == 1, [(r.service, r.name) for r in roots]
+    return roots[0]
+
+
+def _shape(span: Span) -> tuple[Any, ...]:
+    return (span.service, span.name, tuple(sorted(_shape(c) for c in span.children)))
+
+
+async def test_one_trace_spans_sender_hub_recipient_and_receipt(
+    cast: str, receiver: Receiver
+) -> None:
+    ip = {
+        **example("ip.transmission", "school-social-worker-serious-danger", major=2),
+        "sender_role": "isg_social_worker",
+        "sender_service": {"name": "Intervenante sociale, groupement de gendarmerie 87"},
+    }
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    async with aiohttp.ClientSession(headers=headers) as http:
+        body = {"contract": "ip.transmission", "office": "isg", "payload": ip}
+        async with http.post(f"{cast}/notices", json=body) as response:
+            assert response.status == 202, await response.text()
+            notice_id = (await response.json())["notice_id"]
+
+    def receive_receipt() -> list[Span]:
+        return [s for s in receiver.spans if s.name == "receive hub.receipt"]
+
+    async with asyncio.timeout(90):
+        while not receive_receipt():  # noqa: ASYNC110 - spans come from other processes
+            await asyncio.sleep(0.2)
+    [send] = [s for s in receiver.spans if s.name == "send ip.transmission"]
+    root = _tree(receiver.spans, send.trace_id)
+    assert _shape(root) == (
+        "adapter-isg",
+        "send ip.transmission",
+        (
+            (
+                "partner-hub",
+                "accept ip.transmission",
+                (
+                    (
+                        "partner-hub",
+                        "deliver ip.transmission",
+                        (
+                            (
+                                "adapter-departement",
+                                "receive ip.transmission",
+                                (
+                                    (
+                                        "adapter-departement",
+                                        "receipt",
+                                        (
+                                            (
+                                                "partner-hub",
+                                                "accept hub.receipt",
+                                                (
+                                                    (
+                                                        "partner-hub",
+                                                        "deliver hub.receipt",
+                                                        (
+                                                            (
+                                                                "adapter-isg",
+                                                                "receive hub.receipt",
+                                                                (),
+                                                            ),
+                                                        ),
+                                                    ),
+                                                ),
+                                            ),
+                                        ),
+                                    ),
+                                ),
+                            ),
+                        ),
+                    ),
+                ),
+            ),
+        ),
+    )
+    accept = root.children[0]
+    assert accept.attributes["hub.notice_id"] == notice_id
+    assert accept.children[0].attributes["hub.office"] == "departement/crip"
+    # Ids, contracts, offices and codes only: no value of the notice in any attribute.
+    values = json.dumps([s.attributes for s in receiver.spans if s.trace_id == send.trace_id])
+    for personal in (ip["child"]["last_name"], ip["address"]["line1"], ip["sender_reference"]):
+        assert personal not in values
