@@ -1,14 +1,17 @@
 """Personal data never leaks: notices full of recognisable canary values go through the hub
 and an adapter, valid and invalid, and no canary may appear anywhere but in the deliveries to
-the offices entitled to them: not in the logs, the metrics, the rejection or acceptance
-notices, the ledger's file, the traces' JSON, or any other record the hub writes."""
+the offices entitled to them: not in the logs, the metrics, the spans' attributes, the
+rejection or acceptance notices, the ledger's file, the traces' JSON, or any other record the
+hub writes. (The hub has no dead-letter topic: a refused record's answer is its rejection.)"""
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 import urllib.request
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +19,10 @@ import pytest
 
 from adapters.sdk import Adapter, InvalidNotice
 from hub.contracts import Catalogue
+from hub.embedded import EmbeddedBroker
 from tests.conftest import FORMAL_NOTICE, example
-from tests.integration.conftest import HubProcess
+from tests.integration.conftest import HubProcess, hub_process
+from tests.integration.otlp import Receiver
 from tests.integration.plain import PlainKafka, by_id, notice_headers
 from tests.integration.test_adapter_sdk import Recorder
 
@@ -50,6 +55,24 @@ def _seeded(payload: Any) -> Any:
 
 
 @pytest.fixture(scope="module")
+def spans() -> Iterator[Receiver]:
+    with Receiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture(scope="module")
+def own_hub(spans: Receiver, tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubProcess]:
+    """This module's broker and hub, exporting its spans to `spans`."""
+    folder = tmp_path_factory.mktemp("canaries")
+    with EmbeddedBroker(log_path=folder / "broker.log") as bootstrap:
+        hub = hub_process(bootstrap, folder, **spans.env())
+        hub.start()
+        hub.wait_ready()
+        yield hub
+        assert hub.stop() == 0, hub.log.read_text()
+
+
+@pytest.fixture(scope="module")
 def played(own_hub: HubProcess) -> tuple[PlainKafka, dict[str, Any]]:
     plain = PlainKafka(own_hub.bootstrap)
     formal = _seeded(example(FORMAL_NOTICE, "limoges-no-known-school"))
@@ -78,8 +101,8 @@ def test_the_deliveries_do_carry_them_so_the_search_would_find_one(
     assert _leaks(by_id(got, sent["arrears"])[0].value.decode())
 
 
-def test_no_canary_in_logs_metrics_ledger_traces_or_hub_notices(
-    played: tuple[PlainKafka, dict[str, Any]], own_hub: HubProcess
+def test_no_canary_in_logs_metrics_spans_ledger_traces_or_hub_notices(
+    played: tuple[PlainKafka, dict[str, Any]], own_hub: HubProcess, spans: Receiver
 ) -> None:
     plain, sent = played
     academie = plain.read(
@@ -105,6 +128,11 @@ def test_no_canary_in_logs_metrics_ledger_traces_or_hub_notices(
     ledger_files = [own_hub.ledger, *own_hub.ledger.parent.glob(own_hub.ledger.name + "-*")]
     for path in ledger_files:
         assert not _leaks(path.read_bytes().decode("utf-8", "replace")), path
+    deadline = time.monotonic() + 30
+    while not {"accept instruction.mise-en-demeure", "reject"} <= {s.name for s in spans.spans}:
+        assert time.monotonic() < deadline, "the hub's spans did not arrive"
+        time.sleep(0.2)
+    assert not _leaks(json.dumps([(s.name, s.attributes) for s in spans.spans]))
     log = own_hub.log.read_text(encoding="utf-8")
     assert sent["formal"] in log  # the log does follow the notices, by id
     assert not _leaks(log)

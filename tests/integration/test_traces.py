@@ -8,97 +8,26 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import aiohttp
 import pytest
 import pytest_asyncio
-from aiohttp import web
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from hub.embedded import EmbeddedBroker, die_with_parent, free_port
 from tests.conftest import example
 from tests.integration.conftest import HubProcess, hub_process, until_listening
+from tests.integration.otlp import Receiver, Span
 
 pytestmark = [pytest.mark.kafka, pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(180)]
 TOKEN, SECRET = "trace-token", "trace-secret"
 
 
-@dataclass
-class Span:
-    service: str
-    trace_id: str
-    span_id: str
-    parent_id: str
-    name: str
-    attributes: dict[str, Any]
-    children: list[Span] = field(default_factory=list)
-
-
-@dataclass
-class Receiver:
-    """An OTLP/HTTP trace receiver: what a collector would be sent."""
-
-    url: str = ""
-    spans: list[Span] = field(default_factory=list)
-
-    async def traces(self, request: web.Request) -> web.Response:
-        export = ExportTraceServiceRequest.FromString(await request.read())
-        for resource in export.resource_spans:
-            service = next(
-                a.value.string_value
-                for a in resource.resource.attributes
-                if a.key == "service.name"
-            )
-            for scope in resource.scope_spans:
-                for span in scope.spans:
-                    attributes = {a.key: _value(a.value) for a in span.attributes}
-                    self.spans.append(
-                        Span(
-                            service,
-                            span.trace_id.hex(),
-                            span.span_id.hex(),
-                            span.parent_span_id.hex(),
-                            span.name,
-                            attributes,
-                        )
-                    )
-        return web.Response(body=b"", content_type="application/x-protobuf")
-
-
-def _value(value: Any) -> Any:
-    kind = value.WhichOneof("value")
-    if kind == "array_value":
-        return [_value(v) for v in value.array_value.values]
-    return getattr(value, kind) if kind else None
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def receiver() -> AsyncIterator[Receiver]:
-    found = Receiver()
-    app = web.Application()
-    app.router.add_post("/v1/traces", found.traces)
-    app.router.add_post("/webhook", _ok)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    found.url = f"http://127.0.0.1:{port}"
-    yield found
-    await runner.cleanup()
-
-
-async def _ok(_: web.Request) -> web.Response:
-    return web.json_response({"ok": True})
-
-
-def _otel(service_url: str) -> dict[str, str]:
-    return {
-        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": f"{service_url}/v1/traces",
-        "OTEL_BSP_SCHEDULE_DELAY": "100",
-    }
+@pytest.fixture(scope="module")
+def receiver() -> Iterator[Receiver]:
+    with Receiver() as found:
+        yield found
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -106,7 +35,7 @@ async def cast(receiver: Receiver, tmp_path_factory: pytest.TempPathFactory) -> 
     """The broker, the hub, the ISG's and the département's adapters; the ISG API's address."""
     folder = tmp_path_factory.mktemp("traces")
     with EmbeddedBroker(log_path=folder / "broker.log") as bootstrap:
-        hub: HubProcess = hub_process(bootstrap, folder, **_otel(receiver.url))
+        hub: HubProcess = hub_process(bootstrap, folder, **receiver.env())
         hub.start()
         await asyncio.to_thread(hub.wait_ready)
         isg_port, departement_port = free_port(), free_port()
@@ -123,7 +52,7 @@ async def cast(receiver: Receiver, tmp_path_factory: pytest.TempPathFactory) -> 
             prefix = partner.upper()
             env = {
                 **os.environ,
-                **_otel(receiver.url),
+                **receiver.env(),
                 **own,
                 f"{prefix}_KAFKA_BOOTSTRAP": bootstrap,
                 f"{prefix}_ROOT": str(folder / partner),
