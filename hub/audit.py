@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from hub.ledger.chain import Stored, Verification
+from hub.ledger.chain import Stored, Verification, as_row
 
 COLUMNS = (
     "seq",
@@ -68,7 +68,7 @@ def export(  # noqa: PLR0913 - the period, the chain's state, where, and the opt
     if not chosen:
         raise AuditError("no entry was recorded in this period")
     folder.mkdir(parents=True, exist_ok=True)
-    rows = [_row(s) for s in chosen]
+    rows = [as_row(s, raw_detail=True) for s in chosen]
     files = {
         "entries.csv": _csv(rows),
         "entries.json": json.dumps(rows, ensure_ascii=False, indent=1).encode(),
@@ -98,25 +98,6 @@ def sign(manifest: dict[str, Any], key: bytes) -> str:
     unsigned = {k: v for k, v in manifest.items() if k != "signature"}
     canonical = json.dumps(unsigned, sort_keys=True, separators=(",", ":")).encode()
     return hmac.new(key, canonical, hashlib.sha256).hexdigest()
-
-
-def _row(stored: Stored) -> dict[str, Any]:
-    e = stored.entry
-    return {
-        "seq": stored.seq,
-        "recorded_at": stored.recorded_at,
-        "kind": e.kind,
-        "sender": e.sender,
-        "notice_id": e.notice_id,
-        "case_id": e.case_id,
-        "contract": e.contract,
-        "version": e.version,
-        "office": e.office,
-        "digest": e.digest,
-        "detail": stored.detail_json,
-        "prev_hash": stored.prev_hash,
-        "hash": stored.hash,
-    }
 
 
 def _csv(rows: list[dict[str, Any]]) -> bytes:

@@ -188,7 +188,7 @@ def subscribe_intake(
     )
 
     async def intake(message: KafkaMessage) -> None:
-        records = [_record(r) for r in message.raw_message]
+        records = [record_of(r) for r in message.raw_message]
         try:
             report = await relay.process(records)
         except Exception as error:
@@ -218,7 +218,8 @@ async def consumer_lag(subscriber: Any) -> dict[str, int]:
     return lag
 
 
-def _record(raw: ConsumerRecord[bytes, bytes]) -> Record:
+def record_of(raw: ConsumerRecord[bytes, bytes]) -> Record:
+    """A consumed record as the pipeline sees it."""
     return Record(
         raw.topic,
         raw.partition,

@@ -13,9 +13,21 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from hub.ledger import Ledger
-from hub.ledger.chain import Entry, Stored
+from hub.ledger.chain import Entry, Stored, as_row
 
 RECEIPT = "hub.receipt"
+STEP_FIELDS = (
+    "seq",
+    "recorded_at",
+    "kind",
+    "notice_id",
+    "case_id",
+    "contract",
+    "version",
+    "sender",
+    "office",
+    "detail",
+)
 INDENT = " " * 35
 
 
@@ -59,19 +71,8 @@ def _notice_steps(notice_id: str, steps: Sequence[Stored]) -> list[Stored]:
 
 
 def _step(stored: Stored) -> dict[str, Any]:
-    e = stored.entry
-    return {
-        "seq": stored.seq,
-        "recorded_at": stored.recorded_at,
-        "kind": e.kind,
-        "notice_id": e.notice_id,
-        "case_id": e.case_id,
-        "contract": e.contract,
-        "version": e.version,
-        "sender": e.sender,
-        "office": e.office,
-        "detail": e.detail,
-    }
+    row = as_row(stored)
+    return {k: row[k] for k in STEP_FIELDS}
 
 
 def render(found: Trace) -> str:

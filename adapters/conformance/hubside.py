@@ -26,7 +26,7 @@ from hub.pipeline import Admitted, Intake, Rejected
 from hub.reasons import Reason
 from hub.relay import acceptance_notice, delivery_records, rejection_notice
 from hub.routing import Origin
-from hub.service import ensure_topics
+from hub.service import ensure_topics, record_of
 from hub.topics import inbound, outbound
 
 PARTITIONS = 3
@@ -146,14 +146,7 @@ class HubSide:
         while True:
             batches = await self._consumer.getmany(timeout_ms=200)
             for raw in (r for batch in batches.values() for r in batch):
-                record = Record(
-                    raw.topic,
-                    raw.partition,
-                    raw.offset,
-                    raw.key,
-                    raw.value,
-                    tuple(raw.headers or ()),
-                )
+                record = record_of(raw)
                 verdict = self.intake.examine(record, self._origins_for(record))
                 await self._respond(verdict)
                 async with self._changed:

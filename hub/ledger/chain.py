@@ -76,6 +76,26 @@ class Unreceipted:
     last_sent_at: str
 
 
+def as_row(stored: Stored, *, raw_detail: bool = False) -> dict[str, Any]:
+    """An entry as a flat row (trace API, audit export); `raw_detail` keeps the hashed text."""
+    e = stored.entry
+    return {
+        "seq": stored.seq,
+        "recorded_at": stored.recorded_at,
+        "kind": e.kind,
+        "sender": e.sender,
+        "notice_id": e.notice_id,
+        "case_id": e.case_id,
+        "contract": e.contract,
+        "version": e.version,
+        "office": e.office,
+        "digest": e.digest,
+        "detail": stored.detail_json if raw_detail else e.detail,
+        "prev_hash": stored.prev_hash,
+        "hash": stored.hash,
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class Verification:
     """The result of checking a chain: `problem` names the first fault, if any."""

@@ -13,57 +13,48 @@ from adapters.caf.settings import CafSettings
 from adapters.ccapex.app import run as run_ccapex
 from adapters.ccapex.settings import CcapexSettings
 from adapters.conformance import ApiDriver, ConformanceSuite, Driver, FileExchangeDriver, Wiring
-from adapters.conformance.drivers import HandOver
+from adapters.conformance.drivers import HandOver, Run
 from adapters.departement.app import run as run_departement
 from adapters.departement.mapping import SIGNATURE_HEADER, signature
 from adapters.departement.settings import DepartementSettings
 from adapters.isg.app import run as run_isg
 from adapters.isg.settings import IsgSettings
+from adapters.sdk.process import FileExchangeSettings
 from hub.embedded import free_port
 
 TOKEN, SECRET = "conformance-token", "conformance-secret"
 
 
+def _files(partner: str, run: Run, settings: type[FileExchangeSettings]) -> Driver:
+    """A file-exchange adapter's driver, polling its folder quickly."""
+
+    def configure(w: Wiring) -> FileExchangeSettings:
+        return settings(
+            kafka_bootstrap=w.bootstrap,
+            root=w.root,
+            poll_seconds=0.2,
+            resend_after_seconds=w.resend_after,
+        )
+
+    return FileExchangeDriver(partner, run, configure)
+
+
 class TestAcademie(ConformanceSuite):
     @staticmethod
     def driver() -> Driver:
-        def configure(w: Wiring) -> AcademieSettings:
-            return AcademieSettings(
-                kafka_bootstrap=w.bootstrap,
-                root=w.root,
-                poll_seconds=0.2,
-                resend_after_seconds=w.resend_after,
-            )
-
-        return FileExchangeDriver("academie", run_academie, configure)
+        return _files("academie", run_academie, AcademieSettings)
 
 
 class TestCaf(ConformanceSuite):
     @staticmethod
     def driver() -> Driver:
-        def configure(w: Wiring) -> CafSettings:
-            return CafSettings(
-                kafka_bootstrap=w.bootstrap,
-                root=w.root,
-                poll_seconds=0.2,
-                resend_after_seconds=w.resend_after,
-            )
-
-        return FileExchangeDriver("caf", run_caf, configure)
+        return _files("caf", run_caf, CafSettings)
 
 
 class TestCcapex(ConformanceSuite):
     @staticmethod
     def driver() -> Driver:
-        def configure(w: Wiring) -> CcapexSettings:
-            return CcapexSettings(
-                kafka_bootstrap=w.bootstrap,
-                root=w.root,
-                poll_seconds=0.2,
-                resend_after_seconds=w.resend_after,
-            )
-
-        return FileExchangeDriver("ccapex", run_ccapex, configure)
+        return _files("ccapex", run_ccapex, CcapexSettings)
 
 
 class TestIsg(ConformanceSuite):

@@ -115,9 +115,15 @@ def own_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubProcess]:
     On the session's broker, adapters of one partner started by different tests would each read
     every delivery; in production a partner runs one adapter, with one state.
     """
-    folder = tmp_path_factory.mktemp("own-hub")
+    with hub_on_own_broker(tmp_path_factory.mktemp("own-hub")) as hub:
+        yield hub
+
+
+@contextlib.contextmanager
+def hub_on_own_broker(folder: Path, **env: str) -> Iterator[HubProcess]:
+    """A fresh embedded broker and a hub (with these `HUB_*`/`OTEL_*` variables) on it."""
     with EmbeddedBroker(log_path=folder / "broker.log") as bootstrap:
-        hub = hub_process(bootstrap, folder)
+        hub = hub_process(bootstrap, folder, **env)
         hub.start()
         hub.wait_ready()
         yield hub

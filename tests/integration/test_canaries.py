@@ -19,9 +19,8 @@ import pytest
 
 from adapters.sdk import Adapter, InvalidNotice
 from hub.contracts import Catalogue
-from hub.embedded import EmbeddedBroker
 from tests.conftest import FORMAL_NOTICE, example
-from tests.integration.conftest import HubProcess, hub_process
+from tests.integration.conftest import HubProcess, hub_on_own_broker
 from tests.integration.otlp import Receiver
 from tests.integration.plain import PlainKafka, by_id, notice_headers
 from tests.integration.test_adapter_sdk import Recorder
@@ -63,13 +62,8 @@ def spans() -> Iterator[Receiver]:
 @pytest.fixture(scope="module")
 def own_hub(spans: Receiver, tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubProcess]:
     """This module's broker and hub, exporting its spans to `spans`."""
-    folder = tmp_path_factory.mktemp("canaries")
-    with EmbeddedBroker(log_path=folder / "broker.log") as bootstrap:
-        hub = hub_process(bootstrap, folder, **spans.env())
-        hub.start()
-        hub.wait_ready()
+    with hub_on_own_broker(tmp_path_factory.mktemp("canaries"), **spans.env()) as hub:
         yield hub
-        assert hub.stop() == 0, hub.log.read_text()
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from hub.embedded import EmbeddedBroker
 from tests.conftest import FORMAL_NOTICE, example
-from tests.integration.conftest import HubProcess, hub_process
+from tests.integration.conftest import HubProcess, hub_on_own_broker
 from tests.integration.plain import PlainKafka, notice_headers
 
 pytestmark = pytest.mark.kafka
@@ -23,18 +22,12 @@ ALERT = "hub.deadline-alert"
 @pytest.fixture(scope="module")
 def late_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubProcess]:
     """A hub that believes it is February 2027: October 2026's deadlines are all past."""
-    folder = tmp_path_factory.mktemp("deadlines")
-    with EmbeddedBroker(log_path=folder / "broker.log") as bootstrap:
-        hub = hub_process(
-            bootstrap,
-            folder,
-            HUB_DEADLINES_AS_OF="2027-02-01T08:00:00+01:00",
-            HUB_DEADLINE_CHECK_S="0.5",
-        )
-        hub.start()
-        hub.wait_ready()
+    with hub_on_own_broker(
+        tmp_path_factory.mktemp("deadlines"),
+        HUB_DEADLINES_AS_OF="2027-02-01T08:00:00+01:00",
+        HUB_DEADLINE_CHECK_S="0.5",
+    ) as hub:
         yield hub
-        assert hub.stop() == 0, hub.log.read_text()
 
 
 def test_past_due_deadlines_alert_exactly_their_offices(late_hub: HubProcess) -> None:

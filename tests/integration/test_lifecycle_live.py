@@ -12,9 +12,8 @@ from collections.abc import Iterator
 import pytest
 from confluent_kafka import Consumer, TopicPartition
 
-from hub.embedded import EmbeddedBroker
 from tests.conftest import FORMAL_NOTICE, example
-from tests.integration.conftest import HubProcess, hub_process
+from tests.integration.conftest import HubProcess, hub_on_own_broker
 from tests.integration.plain import PlainKafka, Received, notice_headers
 
 pytestmark = pytest.mark.kafka
@@ -25,19 +24,13 @@ SDAS = "departement/sdas"
 @pytest.fixture(scope="module")
 def eager_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubProcess]:
     """A hub that redelivers after one second without receipt."""
-    folder = tmp_path_factory.mktemp("lifecycle")
-    with EmbeddedBroker(log_path=folder / "broker.log") as bootstrap:
-        hub = hub_process(
-            bootstrap,
-            folder,
-            HUB_REDELIVER_AFTER_S="1",
-            HUB_REDELIVER_MAX_S="2",
-            HUB_LIFECYCLE_CHECK_S="0.3",
-        )
-        hub.start()
-        hub.wait_ready()
+    with hub_on_own_broker(
+        tmp_path_factory.mktemp("lifecycle"),
+        HUB_REDELIVER_AFTER_S="1",
+        HUB_REDELIVER_MAX_S="2",
+        HUB_LIFECYCLE_CHECK_S="0.3",
+    ) as hub:
         yield hub
-        assert hub.stop() == 0, hub.log.read_text()
 
 
 def _copies(records: list[Received], notice_id: str, office: str) -> int:

@@ -107,5 +107,10 @@ def test_the_trace_api_returns_what_hub_trace_prints(running_hub: HubProcess, se
         check=True,
     )
     assert served == json.loads(printed.stdout)
-    assert [s["kind"] for s in served["steps"]] == ["accepted", "delivered", "delivered"]
+    assert [s["kind"] for s in served["steps"]] == [
+        "accepted",
+        "deadline-opened",  # a formal notice opens the enrolment deadline
+        "delivered",
+        "delivered",
+    ]
     assert _get(f"{running_hub.http_url}/trace/nobody")[0] == 404
