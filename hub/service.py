@@ -22,6 +22,7 @@ from aiokafka.errors import TopicAlreadyExistsError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from faststream.message import StreamMessage
 from prometheus_client import CollectorRegistry
@@ -30,6 +31,7 @@ from hub.envelope import Outgoing, Record
 from hub.logs import keep_values_out_of_logs
 from hub.relay import Relay
 from hub.settings import Settings
+from hub.telemetry import within
 from hub.topics import inbound
 
 log = logging.getLogger("hub")
@@ -87,9 +89,9 @@ def build_broker(
     With FastStream's Prometheus middleware on `registry` when one is given.
     """
     keep_values_out_of_logs()
-    middlewares = (
-        [KafkaPrometheusMiddleware(registry=registry, app_name="partner-hub")] if registry else []
-    )
+    middlewares: list[Any] = [KafkaTelemetryMiddleware()]
+    if registry is not None:
+        middlewares.append(KafkaPrometheusMiddleware(registry=registry, app_name="partner-hub"))
     return KafkaBroker(
         bootstrap,
         client_id="partner-hub",
@@ -105,17 +107,21 @@ def kafka_publisher(broker: KafkaBroker) -> Callable[[Sequence[Outgoing]], Await
     """Publish records concurrently and return once the broker holds all of them."""
 
     async def publish(outgoing: Sequence[Outgoing]) -> None:
-        sent = [
-            await broker.publish(
-                o.value,
-                o.topic,
-                key=o.key,
-                headers=o.headers,
-                correlation_id=o.headers["ce_id"],
-                no_confirm=True,
-            )
-            for o in outgoing
-        ]
+        sent = []
+        for o in outgoing:
+            # Within the record's own span, so that FastStream's publish spans (and the
+            # traceparent its middleware writes) continue the notice's trace.
+            with within(o.headers):
+                sent.append(
+                    await broker.publish(
+                        o.value,
+                        o.topic,
+                        key=o.key,
+                        headers=o.headers,
+                        correlation_id=o.headers["ce_id"],
+                        no_confirm=True,
+                    )
+                )
         # A real producer returns futures; the in-memory test broker has confirmed already.
         await asyncio.gather(*(s for s in sent if inspect.isawaitable(s)))
 

@@ -13,8 +13,11 @@ otherwise. Libraries (the relay, the SDK) only ask for a tracer.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator, Mapping
 
+from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
@@ -72,3 +75,28 @@ def headers_of(span: Span) -> dict[str, str]:
     carrier: dict[str, str] = {}
     PROPAGATOR.inject(carrier, context=trace.set_span_in_context(span))
     return carrier
+
+
+@contextlib.contextmanager
+def within(headers: Mapping[str, str]) -> Iterator[None]:
+    """Make the span a record's trace headers name the current one, for the block."""
+    found = parent(headers.get("traceparent"), headers.get("tracestate"))
+    if found is None:
+        yield
+        return
+    token = otel_context.attach(found)
+    try:
+        yield
+    finally:
+        otel_context.detach(token)
+
+
+def current_or(headers: Mapping[str, str]) -> Context | None:
+    """The context a consumer's span continues.
+
+    The current one when a span is active (FastStream's consume span), else the one the
+    record's headers name.
+    """
+    if trace.get_current_span().get_span_context().is_valid:
+        return None
+    return parent(headers.get("traceparent"), headers.get("tracestate"))

@@ -25,6 +25,7 @@ from typing import Any, Protocol
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from opentelemetry.trace import SpanKind
 
 from adapters.sdk.inbox import Handling, Inbox
@@ -34,7 +35,7 @@ from hub.envelope import CAUSATION_HEADER, RECIPIENT_HEADER, Outgoing, write_rec
 from hub.logs import keep_values_out_of_logs
 from hub.reasons import Reason
 from hub.service import Backoff, raw_decoder
-from hub.telemetry import headers_of, parent, tracer
+from hub.telemetry import current_or, headers_of, tracer, within
 from hub.topics import inbound, outbound
 from hub.validation import schema_reasons
 
@@ -132,6 +133,7 @@ class Adapter:
             acks="all",
             enable_idempotence=idempotence,
             log_level=logging.DEBUG,
+            middlewares=[KafkaTelemetryMiddleware()],
         )
         self.broker.subscriber(
             outbound(partner),
@@ -221,13 +223,8 @@ class Adapter:
         while True:
             try:
                 for record in self.outbox.due():
-                    await self.broker.publish(
-                        record.value,
-                        record.topic,
-                        key=record.key,
-                        headers=record.headers,
-                        correlation_id=record.headers["ce_id"],  # logs name the notice
-                    )
+                    with within(record.headers):  # FastStream's spans continue the notice's
+                        await self._publish(record)
                     self.outbox.attempted(record.headers["ce_id"])
             except Exception as error:  # noqa: BLE001 - any broker fault: keep it, try later
                 log.warning("sending failed (%s); will retry", type(error).__name__)
@@ -237,6 +234,15 @@ class Adapter:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._poll)
             self._wake.clear()
+
+    async def _publish(self, record: Outgoing) -> None:
+        await self.broker.publish(
+            record.value,
+            record.topic,
+            key=record.key,
+            headers=record.headers,
+            correlation_id=record.headers["ce_id"],  # logs name the notice
+        )
 
     async def _on_record(self, message: KafkaMessage) -> None:
         raw = message.raw_message
@@ -277,7 +283,7 @@ class Adapter:
         handling = self.inbox.handled(notice_id, recipient)
         with tracer().start_as_current_span(
             f"receive {contract}",
-            context=parent(headers.get("traceparent"), headers.get("tracestate")),
+            context=current_or(headers),  # under FastStream's consume span
             kind=SpanKind.CONSUMER,
             attributes={
                 "hub.notice_id": notice_id,

@@ -107,4 +107,6 @@ def _value(value: Any) -> Any:
     kind = value.WhichOneof("value")
     if kind == "array_value":
         return [_value(v) for v in value.array_value.values]
+    if kind == "bytes_value":
+        return value.bytes_value.decode("utf-8", "replace")
     return getattr(value, kind) if kind else None

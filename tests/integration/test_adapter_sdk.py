@@ -81,7 +81,10 @@ async def handed_over_once(
     for notice_id, office in deliveries:
         receipt = str(uuid.uuid5(RECEIPT_NAMESPACE, f"{notice_id}/{office}"))
         assert (await social.settled(receipt, 120)).state == "accepted"
-    handed = sorted((n.notice_id, n.recipient) for n in side.received)
+    # The hub's own notices (a formal notice this old also gets its deadline alert) apart.
+    handed = sorted(
+        (n.notice_id, n.recipient) for n in side.received if not n.contract.startswith("hub.")
+    )
     assert handed == sorted(deliveries)
 
 
