@@ -38,7 +38,7 @@ from hub.metrics import HubMetrics
 from hub.pipeline import Admitted, Intake, NoticeKey, Rejected, Seen, reconcile
 from hub.projection import leaf_paths
 from hub.routing import Origin
-from hub.telemetry import headers_of, parent, tracer
+from hub.telemetry import exporting, headers_of, parent, tracer
 from hub.topics import outbound
 from hub.vault import Vault
 
@@ -376,6 +376,8 @@ class _Spans:
     def __init__(self, notices: Sequence[Admitted], rejections: Sequence[Rejected]) -> None:
         self._open: list[Span] = []
         self._trace: dict[int, dict[str, dict[str, str]]] = {}
+        if not exporting():  # no span to record: each delivery passes the sender's context on
+            return
         for notice in notices:
             env = notice.envelope
             attributes = {

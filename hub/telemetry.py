@@ -27,6 +27,7 @@ from opentelemetry.trace import Span
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 PROPAGATOR = TraceContextTextMapPropagator()
+_EXPORTING: list[TracerProvider] = []
 EXPORT_VARIABLES = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
 
 
@@ -51,7 +52,13 @@ def configure(service: str) -> TracerProvider | None:
     provider = TracerProvider(resource=resource)
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)
+    _EXPORTING.append(provider)
     return provider
+
+
+def exporting() -> bool:
+    """Whether this process exports traces (FastStream's middleware is worth its cost then)."""
+    return bool(_EXPORTING)
 
 
 def tracer() -> trace.Tracer:
@@ -80,6 +87,9 @@ def headers_of(span: Span) -> dict[str, str]:
 @contextlib.contextmanager
 def within(headers: Mapping[str, str]) -> Iterator[None]:
     """Make the span a record's trace headers name the current one, for the block."""
+    if not _EXPORTING:  # nothing records spans: nothing to continue
+        yield
+        return
     found = parent(headers.get("traceparent"), headers.get("tracestate"))
     if found is None:
         yield

@@ -35,7 +35,7 @@ from hub.envelope import CAUSATION_HEADER, RECIPIENT_HEADER, Outgoing, write_rec
 from hub.logs import keep_values_out_of_logs
 from hub.reasons import Reason
 from hub.service import Backoff, raw_decoder
-from hub.telemetry import current_or, headers_of, tracer, within
+from hub.telemetry import current_or, exporting, headers_of, tracer, within
 from hub.topics import inbound, outbound
 from hub.validation import schema_reasons
 
@@ -133,7 +133,7 @@ class Adapter:
             acks="all",
             enable_idempotence=idempotence,
             log_level=logging.DEBUG,
-            middlewares=[KafkaTelemetryMiddleware()],
+            middlewares=[KafkaTelemetryMiddleware()] if exporting() else [],
         )
         self.broker.subscriber(
             outbound(partner),
