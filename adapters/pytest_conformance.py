@@ -50,7 +50,10 @@ async def conformance_kit(
     """The suite's adapter (its class's `driver()`) started against the kit's hub side."""
     from adapters.conformance.suite import started_kit  # noqa: PLC0415 - only for suites
 
-    driver = request.cls.driver()
+    make = getattr(request.cls, "driver", None)
+    if make is None:
+        pytest.fail(f"{request.cls.__name__} gives no `driver`: a callable making its Driver")
+    driver = make()
     root = tmp_path_factory.mktemp(f"conformance-{driver.partner}")
     async with started_kit(driver, conformance_bootstrap, root, request.cls.resend_after) as kit:
         yield kit

@@ -46,3 +46,18 @@ def test_the_kit_fails_a_broken_adapter_on_each_broken_rule(
             "*still waiting for * sent again after the adapter restarted*",
         ]
     )
+
+
+def test_a_suite_without_a_driver_says_what_it_lacks(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PYTHONPATH", str(PROJECT_ROOT))
+    pytester.makepyfile(
+        test_nodriver="from adapters.conformance import ConformanceSuite\n\n\n"
+        "class TestNoDriver(ConformanceSuite):\n    pass\n"
+    )
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-x", "-o", "asyncio_default_fixture_loop_scope=function"
+    )
+    result.stdout.fnmatch_lines(["*TestNoDriver gives no `driver`: a callable making its Driver*"])
+    assert result.ret != 0
