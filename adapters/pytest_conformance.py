@@ -34,7 +34,7 @@ def conformance_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     if external := os.environ.get("HUB_CONFORMANCE_BOOTSTRAP"):
         yield external
         return
-    from hub.embedded import EmbeddedBroker  # noqa: PLC0415 - only without an external one
+    from hub.edge.embedded import EmbeddedBroker  # noqa: PLC0415 - only without an external one
 
     log = tmp_path_factory.mktemp("conformance-broker") / "broker.log"
     with EmbeddedBroker(log_path=log) as bootstrap:

@@ -38,13 +38,13 @@ from typing import Any, TypeAlias
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
-from hub.contracts import load_catalogue
-from hub.demo import examples, notice
-from hub.directory import load_directory
-from hub.embedded import EmbeddedBroker, die_with_parent
-from hub.service import ensure_topics
+from hub.catalogue.contracts import load_catalogue
+from hub.catalogue.directory import load_directory
+from hub.edge.embedded import EmbeddedBroker, die_with_parent
+from hub.edge.kafka import ensure_topics
 from hub.settings import PROJECT_ROOT, Settings
-from hub.topics import all_topics, inbound, outbound
+from hub.tools.demo import examples, notice
+from hub.wire.topics import all_topics, inbound, outbound
 
 CONTRACT = "instruction.mise-en-demeure"
 SENDER = "academie/dsden"

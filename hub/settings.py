@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_STATE_FILE = Path(".hub/state.sqlite")
 
 
 class Settings(BaseSettings):
@@ -29,7 +30,16 @@ class Settings(BaseSettings):
     group_id: str = "partner-hub"
     topic_partitions: int = Field(default=3, ge=1)
     topic_replication: int = Field(default=1, ge=1)
-    ledger_path: Path = Path(".hub/ledger.sqlite")
+    state_url: str | None = Field(
+        default=None,
+        description="Where the hub keeps its state, the ledger and the vault together: "
+        "sqlite:///<file> (sqlite:////absolute/path); default sqlite:///.hub/state.sqlite.",
+    )
+    ledger_path: Path | None = Field(
+        default=None,
+        description="The state's SQLite file, as the earlier setting named it; "
+        "HUB_STATE_URL wins when both are set.",
+    )
     directory_path: Path = PROJECT_ROOT / "directory" / "haute-vienne.yaml"
     contracts_path: Path = PROJECT_ROOT / "contracts"
     batch_max_records: int = Field(default=2000, ge=1)
@@ -46,8 +56,8 @@ class Settings(BaseSettings):
     http_port: int = Field(default=8000, ge=0, le=65535, description="0 picks a free port.")
     vault_path: Path | None = Field(
         default=None,
-        description="Accepted records sealed per case, for redelivery; default: vault.sqlite "
-        "beside the ledger.",
+        description="Keep the vault (accepted records sealed per case) in a file of its own, "
+        "attached to the state's; default: inside the state's file, committed with the ledger.",
     )
     redeliver_after_s: float = Field(
         default=300.0, gt=0, description="First redelivery of a delivery without its receipt."
@@ -77,9 +87,19 @@ class Settings(BaseSettings):
     )
 
     @property
-    def vault(self) -> Path:
-        """Where the vault is."""
-        return self.vault_path or self.ledger_path.with_name("vault.sqlite")
+    def state(self) -> str:
+        """The URL of the hub's state."""
+        if self.state_url:
+            return self.state_url
+        return f"sqlite:///{self.ledger_path or DEFAULT_STATE_FILE}"
+
+    @property
+    def work_dir(self) -> Path:
+        """The folder of the hub's own files (the embedded broker's log): the state's, if a file."""
+        prefix = "sqlite:///"
+        if self.state.startswith(prefix):
+            return Path(self.state.removeprefix(prefix)).parent
+        return DEFAULT_STATE_FILE.parent
 
     def idempotence(self, *, embedded: bool) -> bool:
         """Whether the producer should be idempotent on this broker."""

@@ -11,7 +11,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from hub.runtime import kafka_bootstrap, until_signalled
+from hub.assembly import kafka_bootstrap, until_signalled
 from hub.settings import Settings
 from scenario.casemanagement import CaseManagement
 from scenario.cast import Cast, fresh

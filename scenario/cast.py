@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hub.embedded import die_with_parent, free_port
+from hub.edge.embedded import die_with_parent, free_port
 
 FILE_PARTNERS = ("academie", "caf", "ccapex")
 API_PARTNERS = ("isg", "departement")

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from hub.contracts import Catalogue, load_catalogue
-from hub.directory import PartnerDirectory, load_directory
-from hub.embedded import EmbeddedBroker
+from hub.catalogue.contracts import Catalogue, load_catalogue
+from hub.catalogue.directory import PartnerDirectory, load_directory
+from hub.edge.embedded import EmbeddedBroker
 from hub.settings import PROJECT_ROOT
 
 pytest_plugins = ["pytester"]

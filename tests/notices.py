@@ -6,7 +6,7 @@ import json
 import uuid
 from typing import Any
 
-from hub.envelope import Record
+from hub.wire.envelope import Record
 
 SCHEMA = "https://partner-hub.example/contracts/{}/v{}/schema.json"
 

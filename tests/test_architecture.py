@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from hub.directory import PartnerDirectory
+from hub.catalogue.directory import PartnerDirectory
 from hub.settings import PROJECT_ROOT
 
 HUB = PROJECT_ROOT / "hub"
@@ -69,3 +69,96 @@ def test_the_rule_itself_catches_a_partner_name(tmp_path: Path) -> None:
     module.write_text('"""Doc about academie."""\nTOPIC = "hub.in.x"\nWHO = "academie/dsden"\n')
     assert "academie/dsden" in _literals(module)
     assert "Doc about academie." not in _literals(module)
+
+
+# The hub's layers, lowest first. A module imports from its own package and from lower layers
+# only; packages of one layer do not import each other.
+LAYERS: tuple[tuple[str, ...], ...] = (
+    ("hub.settings", "hub.storage", "hub.wire"),
+    ("hub.catalogue",),
+    ("hub.core",),
+    ("hub.ledger", "hub.observability"),
+    ("hub.state",),
+    ("hub.relay", "hub.schedules"),
+    ("hub.edge",),
+    ("hub.assembly",),
+    ("hub.tools",),
+    ("hub.__main__",),
+)
+# What an adapter may use of the hub: what reads and writes records, the catalogue, the
+# core's constants, logs and traces, SQLite files. Never the hub's state, relay, edge or tools.
+SDK_MAY_IMPORT = (
+    "hub.settings",
+    "hub.storage",
+    "hub.wire",
+    "hub.catalogue",
+    "hub.core",
+    "hub.observability",
+)
+
+
+def _unit(module: str) -> str | None:
+    """The package (or top-level module) of the layer table that holds `module`."""
+    for layer in LAYERS:
+        for unit in layer:
+            if module == unit or module.startswith(unit + "."):
+                return unit
+    return None
+
+
+def _layer(unit: str) -> int:
+    return next(i for i, layer in enumerate(LAYERS) if unit in layer)
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PROJECT_ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def layer_violations(imports: dict[str, set[str]]) -> list[str]:
+    """Every import of the hub, among `module: imports`, that goes up or sideways."""
+    found = []
+    for module, imported_names in sorted(imports.items()):
+        unit = _unit(module)
+        if unit is None:
+            found.append(f"{module} is in no layer")
+            continue
+        for imported in sorted(imported_names):
+            other = _unit(imported)
+            if other is not None and other != unit and _layer(other) >= _layer(unit):
+                found.append(f"{module} imports {imported}")
+    return found
+
+
+def test_every_hub_module_is_in_a_layer_and_imports_only_downwards() -> None:
+    modules = {_module_name(path): _imports(path) for path in _modules(HUB)}
+    assert _imports(HUB / "__init__.py") == set()  # the package itself holds nothing
+    del modules["hub"]
+    assert len(modules) > 30
+    assert layer_violations(modules) == []
+
+
+def test_the_layer_rule_catches_upward_sideways_and_unplaced_modules() -> None:
+    assert layer_violations(
+        {
+            "hub.core.outgoing": {"hub.catalogue.contracts", "hub.wire.envelope", "json"},
+            "hub.core.intake": {"hub.relay", "hub.core.routing"},
+            "hub.ledger.entries": {"hub.observability.logs"},
+            "hub.stray": {"hub.wire.envelope"},
+        }
+    ) == [
+        "hub.core.intake imports hub.relay",
+        "hub.ledger.entries imports hub.observability.logs",
+        "hub.stray is in no layer",
+    ]
+
+
+def test_the_sdk_and_the_adapters_use_only_the_hubs_lower_layers() -> None:
+    offenders = {
+        _module_name(path): sorted(
+            m for m in _imports(path) if m.startswith("hub.") and not m.startswith(SDK_MAY_IMPORT)
+        )
+        for path in _modules(PROJECT_ROOT / "adapters")
+        if "conformance" not in path.parts and path.name != "pytest_conformance.py"
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}

@@ -1,4 +1,5 @@
 import json
+import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
@@ -7,14 +8,16 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from hub.contracts import Catalogue
-from hub.directory import PartnerDirectory
-from hub.envelope import Outgoing, Record
+from hub.catalogue.contracts import Catalogue
+from hub.catalogue.directory import PartnerDirectory
+from hub.catalogue.validation import schema_reasons
+from hub.core.intake import Admitted, Intake
 from hub.ledger import Entry
-from hub.ledger.sqlite import SqliteLedger
-from hub.pipeline import Intake
+from hub.ledger.entries import accepted, delivered
 from hub.relay import Relay
-from hub.validation import schema_reasons
+from hub.state.port import Kept
+from hub.state.sqlite import SqliteState
+from hub.wire.envelope import Outgoing, Record
 from tests.conftest import FORMAL_NOTICE, example
 from tests.notices import ce_headers, record
 
@@ -51,8 +54,8 @@ class Outbox:
 
 
 @pytest_asyncio.fixture
-async def ledger(tmp_path: Path) -> AsyncIterator[SqliteLedger]:
-    ledger = SqliteLedger(tmp_path / "ledger.sqlite", clock=lambda: NOW)
+async def ledger(tmp_path: Path) -> AsyncIterator[SqliteState]:
+    ledger = SqliteState(tmp_path / "ledger.sqlite", clock=lambda: NOW)
     yield ledger
     await ledger.close()
 
@@ -64,19 +67,19 @@ def outbox() -> Outbox:
 
 @pytest.fixture
 def relay(
-    catalogue: Catalogue, directory: PartnerDirectory, ledger: SqliteLedger, outbox: Outbox
+    catalogue: Catalogue, directory: PartnerDirectory, ledger: SqliteState, outbox: Outbox
 ) -> Relay:
     return Relay(Intake(catalogue, directory), ledger, outbox, clock=lambda: NOW)
 
 
-async def _kinds(ledger: SqliteLedger) -> list[str]:
+async def _kinds(ledger: SqliteState) -> list[str]:
     """The delivery steps (a formal notice also opens a deadline: tests/test_deadlines.py)."""
     return [s.entry.kind for s in await ledger.entries() if not s.entry.kind.startswith("deadline")]
 
 
 @pytest.mark.asyncio
 async def test_a_duplicate_is_delivered_once_and_a_conflict_rejected(
-    relay: Relay, outbox: Outbox, ledger: SqliteLedger
+    relay: Relay, outbox: Outbox, ledger: SqliteState
 ) -> None:
     first = record(LIMOGES, notice_id="n-1")
     report = await relay.process([first, record(LIMOGES, notice_id="n-1", offset=1)])
@@ -118,40 +121,71 @@ async def test_rejections_go_to_the_sender_valid_and_without_values(
 
 
 @pytest.mark.asyncio
-async def test_a_broker_failure_leaves_the_notice_to_be_resumed(
-    relay: Relay, outbox: Outbox, ledger: SqliteLedger
+async def test_a_broker_failure_records_nothing_and_the_batch_is_decided_again(
+    relay: Relay, outbox: Outbox, ledger: SqliteState
 ) -> None:
     outbox.down = True
     with pytest.raises(ConnectionError):
         await relay.process([record(LIMOGES, notice_id="n-3")])
-    assert await _kinds(ledger) == ["accepted"]
+    assert await _kinds(ledger) == []  # one commit, after the broker holds the records
+    assert await ledger.kept_record("/academie/dsden", "n-3") is None
     outbox.down = False
     report = await relay.process([record(LIMOGES, notice_id="n-3")])
-    assert (report.accepted, report.resumed, report.delivered) == (0, 1, 2)
+    assert (report.accepted, report.resumed, report.delivered) == (1, 0, 2)
     assert len(outbox.deliveries()) == 2
     assert await _kinds(ledger) == ["accepted", "delivered", "delivered"]
+    assert await ledger.kept_record("/academie/dsden", "n-3") is not None
+
+
+@pytest.mark.asyncio
+async def test_a_state_failure_after_publishing_leaves_the_batch_to_be_read_again(
+    catalogue: Catalogue,
+    directory: PartnerDirectory,
+    ledger: SqliteState,
+    outbox: Outbox,
+    tmp_path: Path,
+) -> None:
+    class Failing(SqliteState):
+        async def commit(self, entries: Sequence[Entry], kept: Sequence[Kept] = ()) -> None:
+            del entries, kept
+            raise sqlite3.OperationalError("disk I/O error")
+
+    failing = Failing(tmp_path / "ledger.sqlite", clock=lambda: NOW)
+    with pytest.raises(sqlite3.OperationalError):
+        await Relay(Intake(catalogue, directory), failing, outbox).process(
+            [record(LIMOGES, notice_id="n-5")]
+        )
+    await failing.close()
+    assert await _kinds(ledger) == []  # neither the decision nor the kept record
+    assert await ledger.kept_record("/academie/dsden", "n-5") is None
+    relay = Relay(Intake(catalogue, directory), ledger, outbox, clock=lambda: NOW)
+    report = await relay.process([record(LIMOGES, notice_id="n-5")])
+    assert (report.accepted, report.delivered) == (1, 2)
+    assert await ledger.kept_record("/academie/dsden", "n-5") is not None
 
 
 @pytest.mark.asyncio
 async def test_only_the_offices_not_yet_served_are_resumed(
-    relay: Relay, outbox: Outbox, ledger: SqliteLedger
+    relay: Relay,
+    outbox: Outbox,
+    ledger: SqliteState,
+    catalogue: Catalogue,
+    directory: PartnerDirectory,
 ) -> None:
-    outbox.down = True
-    with pytest.raises(ConnectionError):
-        await relay.process([record(LIMOGES, notice_id="n-4")])
-    [accepted] = [s for s in await ledger.entries() if s.entry.kind == "accepted"]
-    served = Entry(
-        "delivered", "/academie/dsden", "n-4", accepted.entry.case_id, office="departement/sdas"
-    )
-    await ledger.append([served])
-    outbox.down = False
-    await relay.process([record(LIMOGES, notice_id="n-4")])
+    # A ledger holding a notice accepted but served to one office only (as an earlier hub,
+    # which recorded decisions and deliveries in two commits, could leave it after a crash).
+    notice = Intake(catalogue, directory).examine(record(LIMOGES, notice_id="n-4"), {})
+    assert isinstance(notice, Admitted)
+    [to_sdas] = [e for e in delivered(notice) if e.office == "departement/sdas"]
+    await ledger.commit([accepted(notice), to_sdas])
+    report = await relay.process([record(LIMOGES, notice_id="n-4")])
+    assert (report.accepted, report.resumed) == (0, 1)
     assert outbox.deliveries() == [("n-4", "departement/mdd:87-limoges-nord")]
 
 
 @pytest.mark.asyncio
 async def test_deliveries_record_fields_sent_and_withheld(
-    relay: Relay, ledger: SqliteLedger
+    relay: Relay, ledger: SqliteState
 ) -> None:
     await relay.process([record(LIMOGES, notice_id="n-5")])
     delivered = {s.entry.office: s.entry.detail for s in await ledger.entries() if s.entry.office}
@@ -164,7 +198,7 @@ async def test_deliveries_record_fields_sent_and_withheld(
 
 @pytest.mark.asyncio
 async def test_an_answer_in_the_same_batch_as_its_notice_reaches_the_sender(
-    relay: Relay, outbox: Outbox, ledger: SqliteLedger
+    relay: Relay, outbox: Outbox, ledger: SqliteState
 ) -> None:
     case = str(uuid.uuid4()).encode()
     ip = example("ip.transmission", "school-social-worker-serious-danger", major=2)
@@ -236,7 +270,7 @@ async def test_a_refused_notice_gets_no_acceptance(relay: Relay, outbox: Outbox)
 
 @pytest.mark.asyncio
 async def test_a_receipt_is_recorded_against_the_notice_it_acknowledges(
-    relay: Relay, ledger: SqliteLedger
+    relay: Relay, ledger: SqliteState
 ) -> None:
     await relay.process([record(LIMOGES, notice_id="n-9", key=CASE)])
     at = "2026-11-23T10:00:00+01:00"

@@ -19,15 +19,16 @@ from typing import Literal
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from hub.contracts import Catalogue
-from hub.directory import PartnerDirectory
-from hub.envelope import CAUSATION_HEADER, Outgoing, Record
-from hub.pipeline import Admitted, Intake, Rejected
-from hub.reasons import Reason
-from hub.relay import acceptance_notice, delivery_records, rejection_notice
-from hub.routing import Origin
-from hub.service import ensure_topics, record_of
-from hub.topics import inbound, outbound
+from hub.catalogue.contracts import Catalogue
+from hub.catalogue.directory import PartnerDirectory
+from hub.core.intake import Admitted, Intake, Rejected
+from hub.core.outgoing import acceptance_notice, delivery_records, rejection_notice
+from hub.core.routing import Origin
+from hub.edge.kafka import ensure_topics
+from hub.wire.consuming import record_of
+from hub.wire.envelope import CAUSATION_HEADER, Outgoing, Record
+from hub.wire.reasons import Reason
+from hub.wire.topics import inbound, outbound
 
 PARTITIONS = 3
 Answer = Literal["accept", "reject", "silent"]

@@ -26,12 +26,12 @@ import pytest
 from adapters.conformance.drivers import Driver, HandOver, Wiring
 from adapters.conformance.hubside import HubSide, Published
 from adapters.conformance.samples import RECEIPT, Sample, deliveries_to, sent_samples
-from hub.contracts import load_catalogue
-from hub.directory import load_directory
-from hub.embedded import free_port
-from hub.envelope import CAUSATION_HEADER
-from hub.pipeline import Admitted, Rejected
+from hub.catalogue.contracts import load_catalogue
+from hub.catalogue.directory import load_directory
+from hub.core.intake import Admitted, Rejected
+from hub.edge.embedded import free_port
 from hub.settings import Settings
+from hub.wire.envelope import CAUSATION_HEADER
 
 WAIT_S = 60.0
 STATUSES = ("received", "processed", "refused")

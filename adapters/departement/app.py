@@ -19,7 +19,7 @@ from adapters.departement.settings import PARTNER, DepartementSettings
 from adapters.sdk import Adapter, Handling, Incoming
 from adapters.sdk.http import api
 from adapters.sdk.process import serve
-from hub.contracts import load_catalogue
+from hub.catalogue.contracts import load_catalogue
 
 log = logging.getLogger("adapter.departement")
 REFUSED = (409, 422)

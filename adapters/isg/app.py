@@ -12,7 +12,7 @@ from adapters.sdk import Adapter
 from adapters.sdk.files import ReceivedFolder
 from adapters.sdk.http import api
 from adapters.sdk.process import serve
-from hub.contracts import load_catalogue
+from hub.catalogue.contracts import load_catalogue
 
 log = logging.getLogger("adapter.isg")
 

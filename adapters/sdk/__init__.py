@@ -4,8 +4,8 @@
 durable outbox for what it sends and an inbox so each delivery reaches it once.
 """
 
+from adapters.sdk.adapter import Adapter, Incoming, Institution, InvalidNotice
 from adapters.sdk.inbox import Handling
 from adapters.sdk.outbox import Settlement
-from adapters.sdk.runtime import Adapter, Incoming, Institution, InvalidNotice
 
 __all__ = ["Adapter", "Handling", "Incoming", "Institution", "InvalidNotice", "Settlement"]

@@ -23,8 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from adapters.sdk.adapter import Adapter, Incoming, InvalidNotice
 from adapters.sdk.inbox import Handling
-from adapters.sdk.runtime import Adapter, Incoming, InvalidNotice
 
 log = logging.getLogger("adapter.files")
 REFERENCED = {"payload", "case_id", "answers"}  # the keys of a notice given with its references

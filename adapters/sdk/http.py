@@ -17,8 +17,8 @@ from typing import Any
 
 from aiohttp import web
 
+from adapters.sdk.adapter import Adapter, InvalidNotice
 from adapters.sdk.files import ReceivedFolder
-from adapters.sdk.runtime import Adapter, InvalidNotice
 
 
 class ReplyError(ValueError):

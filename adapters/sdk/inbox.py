@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from adapters.sdk.store import open_store
+from hub.storage import open_sqlite
 
 Status = Literal["processed", "refused"]
 SCHEMA = """
@@ -42,7 +42,7 @@ class Inbox:
 
     def __init__(self, path: Path) -> None:
         """Open the inbox at `path`."""
-        self._db = open_store(path, SCHEMA)
+        self._db = open_sqlite(path, SCHEMA)
         self._lock = threading.Lock()
 
     def handled(self, notice_id: str, recipient: str) -> Handling | None:

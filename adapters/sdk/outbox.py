@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from adapters.sdk.store import open_store
-from hub.envelope import Outgoing
+from hub.storage import open_sqlite
+from hub.wire.envelope import Outgoing
 
 State = Literal["pending", "accepted", "rejected"]
 SCHEMA = """
@@ -62,7 +62,7 @@ class Outbox:
         An unsettled notice is sent again `resend_after` seconds after it was last sent, the
         wait doubling each time up to `resend_max` seconds.
         """
-        self._db = open_store(path, SCHEMA)
+        self._db = open_sqlite(path, SCHEMA)
         self._lock = threading.Lock()
         self._resend_after, self._resend_max = resend_after, resend_max
         self._clock = clock or (lambda: datetime.now(UTC).timestamp())

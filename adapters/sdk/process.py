@@ -14,11 +14,11 @@ from typing import Any
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings
 
+from adapters.sdk.adapter import Adapter
 from adapters.sdk.files import DropFolder, Reader, ReceivedFolder
-from adapters.sdk.runtime import Adapter
-from hub import telemetry
-from hub.contracts import load_catalogue
-from hub.logs import configure as configure_logs
+from hub.catalogue.contracts import load_catalogue
+from hub.observability import telemetry
+from hub.observability.logs import configure as configure_logs
 from hub.settings import PROJECT_ROOT
 
 log = logging.getLogger("adapter")

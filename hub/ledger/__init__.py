@@ -1,9 +1,9 @@
 """The ledger: an append-only, hash-chained record of every step the hub takes.
 
-`Ledger` is the port; `hub.ledger.sqlite` implements it (PostgreSQL will implement the same).
+The chain and its verification (`chain`), every entry the hub records (`entries`) and the
+timeline of a notice or a case (`timeline`). Where the entries are kept is `hub.state`.
 """
 
 from hub.ledger.chain import Entry, Stored, Verification
-from hub.ledger.port import Ledger
 
-__all__ = ["Entry", "Ledger", "Stored", "Verification"]
+__all__ = ["Entry", "Stored", "Verification"]

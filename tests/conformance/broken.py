@@ -13,9 +13,9 @@ from typing import Any
 from adapters.conformance import Driver, HandOver, Sample, Wiring
 from adapters.sdk import Adapter, Handling, Incoming
 from adapters.sdk.inbox import Inbox
-from hub.contracts import load_catalogue
-from hub.envelope import Outgoing
+from hub.catalogue.contracts import load_catalogue
 from hub.settings import PROJECT_ROOT
+from hub.wire.envelope import Outgoing
 
 
 class ForgetfulInbox(Inbox):

@@ -20,7 +20,7 @@ from adapters.departement.settings import DepartementSettings
 from adapters.isg.app import run as run_isg
 from adapters.isg.settings import IsgSettings
 from adapters.sdk.process import FileExchangeSettings
-from hub.embedded import free_port
+from hub.edge.embedded import free_port
 
 TOKEN, SECRET = "conformance-token", "conformance-secret"
 

@@ -18,7 +18,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from hub.embedded import EmbeddedBroker, die_with_parent
+from hub.edge.embedded import EmbeddedBroker, die_with_parent
 from tests.integration.plain import PlainKafka
 
 

@@ -13,7 +13,7 @@ import pytest_asyncio
 
 from adapters.academie.app import run
 from adapters.academie.settings import AcademieSettings
-from hub.contracts import Catalogue
+from hub.catalogue.contracts import Catalogue
 from tests.integration.conftest import HubProcess, running
 from tests.integration.test_adapter_sdk import Recorder, _adapter
 

@@ -12,9 +12,9 @@ import pytest
 import pytest_asyncio
 
 from adapters.sdk import Adapter, Handling, Incoming, InvalidNotice
-from adapters.sdk.runtime import RECEIPT_NAMESPACE
-from hub.contracts import Catalogue
-from hub.embedded import EmbeddedBroker
+from adapters.sdk.adapter import RECEIPT_NAMESPACE
+from hub.catalogue.contracts import Catalogue
+from hub.edge.embedded import EmbeddedBroker
 from tests.conftest import FORMAL_NOTICE, example
 from tests.integration.conftest import HubProcess, hub_process
 

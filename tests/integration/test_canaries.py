@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from adapters.sdk import Adapter, InvalidNotice
-from hub.contracts import Catalogue
+from hub.catalogue.contracts import Catalogue
 from tests.conftest import FORMAL_NOTICE, example
 from tests.integration.conftest import HubProcess, hub_on_own_broker
 from tests.integration.otlp import Receiver

@@ -16,13 +16,13 @@ from typing import Any
 
 import pytest
 
-from hub.checks import examples
-from hub.contracts import Catalogue, Contract
-from hub.directory import PartnerDirectory
-from hub.envelope import Record
-from hub.pipeline import Admitted, Intake
-from hub.routing import Origin
-from hub.topics import outbound
+from hub.catalogue.checks import examples
+from hub.catalogue.contracts import Catalogue, Contract
+from hub.catalogue.directory import PartnerDirectory
+from hub.core.intake import Admitted, Intake
+from hub.core.routing import Origin
+from hub.wire.envelope import Record
+from hub.wire.topics import outbound
 from tests.conftest import CONTRACTS
 from tests.integration.plain import PlainKafka, Received, notice_headers
 

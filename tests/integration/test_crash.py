@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.embedded import EmbeddedBroker
+from hub.edge.embedded import EmbeddedBroker
 from tests.conftest import FORMAL_NOTICE, example
 from tests.integration.conftest import hub_process
 from tests.integration.plain import Headers, PlainKafka, Received, notice_headers

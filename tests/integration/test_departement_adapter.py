@@ -19,8 +19,8 @@ from adapters.departement.app import run
 from adapters.departement.mapping import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, signature
 from adapters.departement.settings import DepartementSettings
 from adapters.sdk import Adapter
-from hub.contracts import Catalogue
-from hub.embedded import free_port
+from hub.catalogue.contracts import Catalogue
+from hub.edge.embedded import free_port
 from tests.conftest import FORMAL_NOTICE, example
 from tests.integration.conftest import HubProcess, running, until_listening
 from tests.integration.test_adapter_sdk import WAIT_S, Recorder, _adapter

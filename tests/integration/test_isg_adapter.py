@@ -13,8 +13,8 @@ import pytest_asyncio
 from adapters.isg.app import run
 from adapters.isg.settings import IsgSettings
 from adapters.sdk import Adapter
-from hub.contracts import Catalogue
-from hub.embedded import free_port
+from hub.catalogue.contracts import Catalogue
+from hub.edge.embedded import free_port
 from tests.conftest import example
 from tests.integration.conftest import HubProcess, running, until_listening
 from tests.integration.test_adapter_sdk import WAIT_S, Recorder, _adapter

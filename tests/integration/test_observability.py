@@ -42,13 +42,18 @@ def _metrics(hub: HubProcess) -> dict[str, list[tuple[dict[str, str], float]]]:
 
 
 @pytest.fixture(scope="module")
-def sent(running_hub: HubProcess, plain: PlainKafka) -> str:  # noqa: ARG001 - it must run
+def sent(running_hub: HubProcess, plain: PlainKafka) -> str:
     """One formal notice through the hub, delivered; its id."""
     notice_id = str(uuid.uuid4())
     plain.send(
         "hub.in.academie", LIMOGES, notice_headers(notice_id), key=str(uuid.uuid4()).encode()
     )
     plain.read("hub.out.departement", lambda got: len(by_id(got, notice_id)) >= 2)
+    # The hub records a batch once the broker holds its deliveries: wait for that commit.
+    deadline = time.monotonic() + 10
+    while _get(f"{running_hub.http_url}/trace/{notice_id}")[0] != 200:
+        assert time.monotonic() < deadline, "the delivered notice was never recorded"
+        time.sleep(0.05)
     return notice_id
 
 

@@ -15,7 +15,7 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
-from hub.embedded import EmbeddedBroker, die_with_parent, free_port
+from hub.edge.embedded import EmbeddedBroker, die_with_parent, free_port
 from tests.conftest import example
 from tests.integration.conftest import HubProcess, hub_process, until_listening
 from tests.integration.otlp import Receiver, Span

@@ -4,7 +4,7 @@ import pytest
 
 from adapters.academie.mapping import MEASURES, academie_csv, formal_notices_csv
 from adapters.sdk.files import ExportError, notices_json
-from hub.contracts import Catalogue
+from hub.catalogue.contracts import Catalogue
 
 EXPORT = Path(__file__).parent / "mises-en-demeure-2026-11.csv"
 WARNINGS = Path(__file__).parent / "avertissements-absenteisme-2026-11.csv"

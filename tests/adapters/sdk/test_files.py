@@ -8,7 +8,7 @@ import pytest
 from adapters.academie.app import read_export
 from adapters.sdk import Adapter, Incoming
 from adapters.sdk.files import DropFolder, ReceivedFolder
-from hub.contracts import Catalogue
+from hub.catalogue.contracts import Catalogue
 
 EXPORT = Path(__file__).parents[1] / "academie" / "mises-en-demeure-2026-11.csv"
 EXAMPLES = Path(__file__).parents[3] / "contracts"

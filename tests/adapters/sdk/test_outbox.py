@@ -1,7 +1,7 @@
 from pathlib import Path
 
 from adapters.sdk.outbox import Outbox
-from hub.envelope import Outgoing
+from hub.wire.envelope import Outgoing
 
 
 class Clock:

@@ -3,7 +3,7 @@ from pathlib import Path
 from adapters.sdk.inbox import Handling, Inbox
 from adapters.sdk.outbox import Outbox
 from adapters.sdk.tally import tally
-from hub.envelope import Outgoing
+from hub.wire.envelope import Outgoing
 
 
 def _record(notice_id: str, contract: str) -> Outgoing:

@@ -1,0 +1,357 @@
+"""The adapter runtime: one institution's system on its two hub topics.
+
+Outgoing: `send` checks a payload against its contract, wraps it in the CloudEvents envelope
+with a trace context, and queues it in the outbox; a sender loop publishes what is due until
+the hub's acceptance or rejection settles it. Incoming: every record on `hub.out.<partner>`
+either settles an outgoing notice or is a delivery, handed to the institution once (inbox) and
+answered with a `hub.receipt`, itself sent through the outbox. Offsets are committed only
+after that (at-least-once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import secrets
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
+from opentelemetry.trace import SpanKind
+
+from adapters.sdk.inbox import Handling, Inbox
+from adapters.sdk.outbox import Outbox, Settlement
+from hub.catalogue.contracts import Catalogue, schema_id_for
+from hub.catalogue.validation import schema_reasons
+from hub.observability.logs import keep_values_out_of_logs
+from hub.observability.telemetry import current_or, exporting, headers_of, tracer, within
+from hub.wire.consuming import Backoff, raw_decoder
+from hub.wire.envelope import CAUSATION_HEADER, RECIPIENT_HEADER, Outgoing, write_record
+from hub.wire.reasons import Reason
+from hub.wire.topics import inbound, outbound
+
+log = logging.getLogger("adapter")
+RECEIPT = "hub.receipt"
+ACCEPTANCE = "hub.acceptance"
+REJECTION = "hub.rejection"
+# Told when the hub settles a notice: its id, "accepted" or "rejected", and the hub's answer.
+OnSettled = Callable[[str, str, dict[str, Any]], Awaitable[None]]
+RECEIPT_NAMESPACE = uuid.UUID("0b8f3e1c-7a52-4d0e-9c61-3f2a8d4b5e70")
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """A notice the hub delivered to one of the partner's offices."""
+
+    notice_id: str
+    contract: str
+    source: str
+    recipient: str
+    case_id: str | None
+    dataschema: str
+    answers: str | None
+    payload: dict[str, Any]
+
+    def as_document(self) -> dict[str, Any]:
+        """The notice as institutions' applications receive it (webhook body, file)."""
+        return {
+            "notice_id": self.notice_id,
+            "contract": self.contract,
+            "from": self.source,
+            "to": self.recipient,
+            "case_id": self.case_id,
+            "answers": self.answers,
+            "schema": self.dataschema,
+            "payload": self.payload,
+        }
+
+
+class Institution(Protocol):
+    """The institution's side: receives each delivered notice and says how it was handled."""
+
+    async def receive(self, notice: Incoming) -> Handling:
+        """Hand the notice over (its id is an idempotency key); processed or refused."""
+        ...
+
+
+class InvalidNotice(ValueError):  # noqa: N818 - a notice, as integrators will read it
+    """A payload that its contract refuses: it is never queued."""
+
+    def __init__(self, contract: str, reasons: list[Reason]) -> None:
+        """Name the contract and every rule broken (pointers and rules, never values)."""
+        faults = "; ".join(f"{r.pointer or '/'}: {r.detail}" for r in reasons)
+        super().__init__(f"{contract}: {faults}")
+        self.reasons = reasons
+
+
+class Adapter:
+    """A partner's connection to the hub: outbox, sender, deliveries, receipts."""
+
+    def __init__(  # noqa: PLR0913 - keyword-only tuning after the four things it joins
+        self,
+        partner: str,
+        bootstrap: str,
+        state_dir: Path,
+        institution: Institution,
+        catalogue: Catalogue,
+        *,
+        resend_after: float = 30.0,
+        idempotence: bool = False,
+        poll_interval: float = 1.0,
+        group_id: str | None = None,
+        on_settled: OnSettled | None = None,
+    ) -> None:
+        """Connect `institution` (partner `partner`) to the hub's broker at `bootstrap`.
+
+        `on_settled(notice_id, "accepted" | "rejected", hub_answer)` is awaited when the hub
+        settles a notice, before the answer is acknowledged (so it runs at least once).
+        """
+        self.partner = partner
+        self.outbox = Outbox(state_dir / "outbox.sqlite", resend_after=resend_after)
+        self.inbox = Inbox(state_dir / "inbox.sqlite")
+        self._institution = institution
+        self._catalogue = catalogue
+        self._poll = poll_interval
+        self._on_settled = on_settled
+        self._wake = asyncio.Event()
+        self._settled = asyncio.Condition()
+        self._sender: asyncio.Task[None] | None = None
+        self._delivery_backoff = Backoff(maximum=60.0)
+        keep_values_out_of_logs()
+        self.broker = KafkaBroker(
+            bootstrap,
+            client_id=f"adapter-{partner}",
+            acks="all",
+            enable_idempotence=idempotence,
+            log_level=logging.DEBUG,
+            middlewares=[KafkaTelemetryMiddleware()] if exporting() else [],
+        )
+        self.broker.subscriber(
+            outbound(partner),
+            group_id=group_id or f"adapter-{partner}",
+            auto_offset_reset="earliest",
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+            decoder=raw_decoder,
+            title=f"adapter-{partner}",
+        )(self._on_record)
+
+    def notice(  # noqa: PLR0913 - keyword-only options of a notice
+        self,
+        contract_id: str,
+        office: str,
+        payload: dict[str, Any],
+        *,
+        major: int | None = None,
+        case_id: str | None = None,
+        answers: str | None = None,
+        notice_id: str | None = None,
+    ) -> Outgoing:
+        """The record for a notice from `office`, checked against its contract."""
+        contract = self._catalogue.contracts[contract_id]
+        version = contract.versions[major or contract.latest.major]
+        if not version.accepts(payload):
+            reasons = schema_reasons(version.validator, payload)
+            raise InvalidNotice(contract_id, reasons or [Reason("schema.invalid", "invalid")])
+        extra = _send_trace(contract_id, office, self.partner)
+        if answers:
+            extra[CAUSATION_HEADER] = answers
+        return write_record(
+            topic=inbound(self.partner),
+            key=case_id or str(uuid.uuid4()),
+            event_id=notice_id or str(uuid.uuid4()),
+            source=f"/{self.partner}/{office}",
+            event_type=contract_id,
+            time=datetime.now(UTC).isoformat(timespec="seconds"),
+            dataschema=version.schema_id,
+            data=json.dumps(payload, ensure_ascii=False).encode(),
+            extra=extra,
+        )
+
+    async def send(
+        self, contract_id: str, office: str, payload: dict[str, Any], **options: Any
+    ) -> str:
+        """Queue a notice durably and wake the sender; returns its id (`ce_id`)."""
+        record = self.notice(contract_id, office, payload, **options)
+        self.queue(record)
+        return record.headers["ce_id"]
+
+    def queue(self, record: Outgoing) -> bool:
+        """Queue a built record durably; False when its notice id was already queued."""
+        queued = self.outbox.put(record)
+        self._wake.set()
+        return queued
+
+    async def settled(self, notice_id: str, within: float) -> Settlement:
+        """Wait for the hub's answer about a notice, at most `within` seconds."""
+        async with asyncio.timeout(within), self._settled:
+            await self._settled.wait_for(lambda: self.outbox.settlement(notice_id) is not None)
+        settlement = self.outbox.settlement(notice_id)
+        assert settlement is not None  # noqa: S101 - the condition above
+        return settlement
+
+    async def start(self) -> None:
+        """Connect, start sending what is due, then start reading deliveries.
+
+        Sending does not wait for the consumer group to form: an adapter restarted during a
+        rebalance flushes its outbox at once.
+        """
+        await self.broker.connect()
+        self._sender = asyncio.create_task(self._send_due())
+        await self.broker.start()
+
+    async def stop(self) -> None:
+        """Stop sending and reading; what is not settled stays in the outbox."""
+        if self._sender:
+            self._sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sender
+        await self.broker.stop()
+        self.outbox.close()
+        self.inbox.close()
+
+    async def _send_due(self) -> None:
+        backoff = Backoff(maximum=30.0)
+        while True:
+            try:
+                for record in self.outbox.due():
+                    with within(record.headers):  # FastStream's spans continue the notice's
+                        await self._publish(record)
+                    self.outbox.attempted(record.headers["ce_id"])
+            except Exception as error:  # noqa: BLE001 - any broker fault: keep it, try later
+                log.warning("sending failed (%s); will retry", type(error).__name__)
+                await backoff.wait()
+                continue
+            backoff.reset()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._poll)
+            self._wake.clear()
+
+    async def _publish(self, record: Outgoing) -> None:
+        await self.broker.publish(
+            record.value,
+            record.topic,
+            key=record.key,
+            headers=record.headers,
+            correlation_id=record.headers["ce_id"],  # logs name the notice
+        )
+
+    async def _on_record(self, message: KafkaMessage) -> None:
+        raw = message.raw_message
+        assert not isinstance(raw, tuple)  # noqa: S101 - a single-record subscriber
+        headers = {k: v.decode("utf-8", "replace") for k, v in raw.headers}
+        kind = headers.get("ce_type", "")
+        body = json.loads(raw.value or b"{}")
+        if kind == ACCEPTANCE:
+            await self._settle(body["accepted"]["id"], "accepted", body)
+        elif kind == REJECTION:
+            if body["refused"]["id"]:
+                await self._settle(body["refused"]["id"], "rejected", body)
+            else:  # a record the SDK did not write: nothing to settle
+                log.warning("the hub refused an unreadable record: %s", body["reasons"])
+        else:
+            try:
+                await self._deliver(headers, raw.key, body)
+            except Exception as error:
+                # Not acknowledged: read again after a pause, so a failing institution side
+                # is not called in a tight loop.
+                log.warning("handing over failed (%s); will retry", type(error).__name__)
+                await self._delivery_backoff.wait()
+                raise
+            self._delivery_backoff.reset()
+
+    async def _settle(self, notice_id: str, state: str, body: dict[str, Any]) -> None:
+        self.outbox.settle(notice_id, "accepted" if state == "accepted" else "rejected", body)
+        if self._on_settled is not None:
+            await self._on_settled(notice_id, state, body)
+        async with self._settled:
+            self._settled.notify_all()
+
+    async def _deliver(
+        self, headers: dict[str, str], key: bytes | None, body: dict[str, Any]
+    ) -> None:
+        notice_id, recipient = headers["ce_id"], headers[RECIPIENT_HEADER]
+        contract = headers["ce_type"]
+        handling = self.inbox.handled(notice_id, recipient)
+        with tracer().start_as_current_span(
+            f"receive {contract}",
+            context=current_or(headers),  # under FastStream's consume span
+            kind=SpanKind.CONSUMER,
+            attributes={
+                "hub.notice_id": notice_id,
+                "hub.contract": contract,
+                "hub.office": recipient,
+                "hub.again": handling is not None,
+            },
+        ):
+            if handling is None:  # new: handed to the institution, once
+                incoming = Incoming(
+                    notice_id,
+                    contract,
+                    headers["ce_source"],
+                    recipient,
+                    key.decode() if key else None,
+                    headers["ce_dataschema"],
+                    headers.get(CAUSATION_HEADER),
+                    body,
+                )
+                handling = await self._institution.receive(incoming)
+                self.inbox.record(notice_id, recipient, contract, handling)
+            if not contract.startswith("hub."):  # notices are acknowledged; the hub's are not
+                self.outbox.put(self._receipt(notice_id, recipient, key, handling))
+                self._wake.set()
+
+    def _receipt(
+        self, notice_id: str, recipient: str, key: bytes | None, handling: Handling
+    ) -> Outgoing:
+        payload: dict[str, Any] = {
+            "notice_id": notice_id,
+            "status": handling.status,
+            "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        if handling.reason_code:
+            payload["reason_code"] = handling.reason_code
+        extra = {CAUSATION_HEADER: notice_id}
+        with tracer().start_as_current_span(
+            "receipt",
+            kind=SpanKind.PRODUCER,
+            attributes={
+                "hub.notice_id": notice_id,
+                "hub.office": recipient,
+                "hub.status": handling.status,
+            },
+        ) as span:
+            extra.update(headers_of(span))
+        return write_record(
+            topic=inbound(self.partner),
+            key=key.decode() if key else None,
+            event_id=str(uuid.uuid5(RECEIPT_NAMESPACE, f"{notice_id}/{recipient}")),
+            source=f"/{recipient}",
+            event_type=RECEIPT,
+            time=payload["at"],
+            dataschema=schema_id_for(RECEIPT, 1),
+            data=json.dumps(payload).encode(),
+            extra=extra,
+        )
+
+
+def _send_trace(contract_id: str, office: str, partner: str) -> dict[str, str]:
+    """The trace headers that start a notice's trace.
+
+    The send span's; or, when the process exports no traces, a fresh trace id.
+    """
+    with tracer().start_as_current_span(
+        f"send {contract_id}",
+        kind=SpanKind.PRODUCER,
+        attributes={"hub.contract": contract_id, "hub.sender": f"{partner}/{office}"},
+    ) as span:
+        found = headers_of(span)
+    return found or {"traceparent": f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-01"}

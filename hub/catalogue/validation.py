@@ -1,0 +1,103 @@
+"""Payload validation against a contract version, reported without echoing any value.
+
+jsonschema's own messages quote the offending value; these reasons are rebuilt from the schema
+side of each error (the rule and its limit) and the instance path only.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from hub.wire.reasons import Reason
+
+MAX_REASONS = 20
+MAX_DETAIL = 200
+SAFE_PROPERTY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$")
+LIMITS = {
+    "minLength": "at least {} characters",
+    "maxLength": "at most {} characters",
+    "minimum": "at least {}",
+    "maximum": "at most {}",
+    "exclusiveMinimum": "more than {}",
+    "exclusiveMaximum": "less than {}",
+    "minItems": "at least {} items",
+    "maxItems": "at most {} items",
+}
+
+
+def schema_reasons(validator: Draft202012Validator, payload: Any) -> list[Reason]:
+    """Every rule of the schema the payload breaks (at most `MAX_REASONS`), as safe reasons."""
+    reasons: dict[Reason, None] = {}  # ordered, and once each: branches repeat their rules
+    for error in validator.iter_errors(payload):
+        reasons.update(dict.fromkeys(_reasons(error)))
+        if len(reasons) >= MAX_REASONS:
+            break
+    return list(reasons)[:MAX_REASONS]
+
+
+def pointer(path: Any) -> str:
+    """A JSON Pointer (RFC 6901) for an instance path."""
+    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
+
+
+def _code(rule: str) -> str:
+    return "schema." + re.sub(r"(?<!^)([A-Z])", r"-\1", rule).lower()
+
+
+def _reasons(error: ValidationError) -> list[Reason]:
+    rule = str(error.validator)
+    at = pointer(error.absolute_path)
+    if rule == "required":
+        return _missing(error, at)
+    if rule in {"additionalProperties", "unevaluatedProperties"}:
+        return _undeclared(error, rule, at)
+    return [Reason(_code(rule), _detail(rule, error.validator_value), at)]
+
+
+def _missing(error: ValidationError, at: str) -> list[Reason]:
+    present = error.instance if isinstance(error.instance, dict) else {}
+    required = error.validator_value if isinstance(error.validator_value, list) else []
+    return [
+        Reason("schema.required", "required property is missing", f"{at}/{name}")
+        for name in required
+        if name not in present
+    ]
+
+
+def _undeclared(error: ValidationError, rule: str, at: str) -> list[Reason]:
+    # Property names come from the sender's own payload: shown only when they look like names.
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    allowed = set(schema.get("properties", {}))
+    extra = (
+        [k for k in error.instance if k not in allowed] if isinstance(error.instance, dict) else []
+    )
+    return [
+        Reason(_code(rule), "property not defined by the contract", f"{at}/{name}")
+        if SAFE_PROPERTY.match(name)
+        else Reason(_code(rule), "a property not defined by the contract", at)
+        for name in extra
+    ] or [Reason(_code(rule), "properties not defined by the contract", at)]
+
+
+def _detail(rule: str, limit: Any) -> str:
+    if rule in LIMITS:
+        return "must be " + LIMITS[rule].format(limit)
+    described = {
+        "type": lambda: f"expected type {_listed(limit)}",
+        "format": lambda: f"not a valid {limit}",
+        "pattern": lambda: f"does not match the pattern {limit}",
+        "enum": lambda: f"not one of {_listed(limit)}",
+        "const": lambda: f"must be {_listed(limit)}",
+    }
+    return described.get(rule, lambda: f"breaks the contract's {rule} rule")()
+
+
+def _listed(value: Any) -> str:
+    values = value if isinstance(value, list) else [value]
+    text = ", ".join(json.dumps(v, ensure_ascii=False) for v in values)
+    return text if len(text) <= MAX_DETAIL else text[: MAX_DETAIL - 3] + "..."

@@ -1,0 +1,350 @@
+"""The intake: what the hub decides about one inbound record, as a pure function of the record.
+
+Order of checks: size, headers, envelope, sender (a partner cannot speak for another),
+contract and producer, version, payload, schema. The first blocking stage stops the record;
+within a stage every fault is reported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from hub.catalogue.contracts import Catalogue, Contract, ContractVersion
+from hub.catalogue.directory import PartnerDirectory
+from hub.catalogue.validation import schema_reasons
+from hub.core.routing import Origin, Recipient, Router, Unrouted
+from hub.wire.envelope import CONTRACT_TYPE, EVENT_ID, Envelope, Record, header_map, read_envelope
+from hub.wire.reasons import Reason, Refusal
+from hub.wire.topics import partner_of
+
+CASE_NAMESPACE = uuid.UUID("3f0c8a52-6a43-4c1e-9a53-2c0f2b7d6e10")
+DEFAULT_MAX_RECORD_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One office's copy of an accepted notice, in the major version its partner reads."""
+
+    recipient: Recipient
+    payload: dict[str, Any]
+    version: ContractVersion
+
+
+@dataclass(frozen=True, slots=True)
+class Admitted:
+    """A record that passed every check: the notice and where it goes."""
+
+    record: Record
+    envelope: Envelope
+    contract: Contract
+    version: ContractVersion
+    payload: dict[str, Any]
+    case_id: str
+    digest: str
+    deliveries: tuple[Delivery, ...]
+    unrouted: tuple[Unrouted, ...] = ()
+    resumed: bool = False
+    answered: Origin | None = None
+
+    @property
+    def key(self) -> NoticeKey:
+        """The notice's identity: CloudEvents `source` and `id`."""
+        return NoticeKey(self.envelope.source, self.envelope.id)
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A record the hub refuses, and who must be told."""
+
+    record: Record
+    reasons: tuple[Reason, ...]
+    partner: str
+    office: str | None = None
+    notice_id: str | None = None
+    contract: str | None = None
+    case_id: str | None = None
+
+    @property
+    def recipient(self) -> str:
+        """The sender's address for the rejection notice."""
+        return f"{self.partner}/{self.office}" if self.office else self.partner
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeKey:
+    """What makes a notice unique (CloudEvents: `source` + `id`)."""
+
+    source: str
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """What the ledger already holds about a notice id."""
+
+    digest: str
+    delivered: frozenset[str] = field(default_factory=frozenset)
+
+
+def reconcile(notice: Admitted, seen: Seen | None) -> Admitted | Rejected | None:
+    """Deduplicate: new notice, duplicate (None), conflict, or a resumed partial delivery.
+
+    A notice already accepted whose deliveries were not all recorded (the hub stopped between
+    the two) is resumed: only the offices not yet served are delivered.
+    """
+    if seen is None:
+        return notice
+    if seen.digest != notice.digest:
+        reason = Reason(
+            "notice.conflict", "this id was already accepted with other content", "ce_id"
+        )
+        return Rejected(
+            notice.record,
+            (reason,),
+            notice.envelope.partner,
+            notice.envelope.office,
+            notice.envelope.id,
+            notice.contract.id,
+            notice.case_id,
+        )
+    remaining = tuple(d for d in notice.deliveries if d.recipient.address not in seen.delivered)
+    if not remaining:
+        return None
+    return replace(notice, deliveries=remaining, resumed=True)
+
+
+class Intake:
+    """Examines inbound records against the catalogue and the directory."""
+
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        directory: PartnerDirectory,
+        max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
+    ) -> None:
+        """Check records with these contracts and partners."""
+        self._catalogue = catalogue
+        self._directory = directory
+        self._router = Router(directory)
+        self._max_record_bytes = max_record_bytes
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """The contracts it checks against."""
+        return self._catalogue
+
+    def examine(
+        self, record: Record, origins: Mapping[str, Sequence[Origin]] | None = None
+    ) -> Admitted | Rejected:
+        """Decide on one record: admitted with its deliveries, or rejected with reasons.
+
+        `origins` are the accepted notices that records of this batch name as the one they
+        answer (`ce_causationid`), looked up beforehand by the relay.
+        """
+        partner = partner_of(record.topic) or ""
+        headers: dict[str, str] = {}
+        envelope: Envelope | None = None
+        try:
+            self._check_size(record)
+            headers = header_map(record)
+            envelope = read_envelope(headers)
+            self._check_sender(partner, envelope)
+            contract, version = self._contract(envelope)
+            payload = _parse_json(record.value or b"")
+            _check_schema(version, payload)
+            answered = _answered(contract, envelope, record.key, origins or {})
+            case_id = answered.case_id if answered else _case_id(record.key, envelope)
+        except Refusal as refusal:
+            return self._rejected(record, refusal, partner, headers, envelope)
+        recipients, unrouted = self._router.recipients(contract, payload, answered)
+        return Admitted(
+            record,
+            envelope,
+            contract,
+            version,
+            payload,
+            case_id,
+            _digest(envelope, payload),
+            self._deliveries(contract, version, payload, recipients),
+            tuple(unrouted),
+            answered=answered,
+        )
+
+    def _deliveries(
+        self,
+        contract: Contract,
+        version: ContractVersion,
+        payload: dict[str, Any],
+        recipients: list[Recipient],
+    ) -> tuple[Delivery, ...]:
+        converted = {version.major: payload}
+        deliveries = []
+        for recipient in recipients:
+            major = self._directory.consumed_major(recipient.partner, contract.id) or version.major
+            if major not in converted:
+                converted[major] = contract.convert(payload, version.major, major)
+            view = recipient.projection.apply(converted[major])
+            deliveries.append(Delivery(recipient, view, contract.versions[major]))
+        return tuple(deliveries)
+
+    def _check_size(self, record: Record) -> None:
+        if record.value is None:
+            raise Refusal(Reason("record.empty", "the record has no value"))
+        size = len(record.value) + sum(len(k) + len(v) for k, v in record.headers)
+        if size > self._max_record_bytes:
+            detail = f"the record exceeds {self._max_record_bytes} bytes"
+            raise Refusal(Reason("record.oversize", detail))
+
+    def _check_sender(self, partner: str, envelope: Envelope) -> None:
+        if envelope.partner != partner:
+            detail = "the source names another partner than the one writing to this topic"
+            raise Refusal(Reason("sender.spoofed", detail, "ce_source"))
+        if not self._directory.has_office(partner, envelope.office):
+            detail = "the partner directory has no such office for this partner"
+            raise Refusal(Reason("sender.unknown-office", detail, "ce_source"))
+
+    def _contract(self, envelope: Envelope) -> tuple[Contract, ContractVersion]:
+        contract = self._catalogue.get(envelope.type)
+        if contract is None:
+            raise Refusal(Reason("contract.unknown", "no contract has this id", "ce_type"))
+        if not contract.meta.produced_by(envelope.partner, envelope.office):
+            detail = "this office is not a declared producer of the contract"
+            raise Refusal(Reason("sender.not-producer", detail, "ce_source"))
+        version = self._catalogue.version_for(envelope.dataschema)
+        if version is None or version.contract_id != contract.id:
+            detail = "not the schema URI of a live version of this contract"
+            raise Refusal(Reason("contract.version-unknown", detail, "ce_dataschema"))
+        return contract, version
+
+    def _rejected(
+        self,
+        record: Record,
+        refusal: Refusal,
+        partner: str,
+        headers: dict[str, str],
+        envelope: Envelope | None,
+    ) -> Rejected:
+        # The rejection goes to the partner that wrote on the topic, never to a spoofed one.
+        office = None
+        if (
+            envelope
+            and envelope.partner == partner
+            and self._directory.has_office(partner, envelope.office)
+        ):
+            office = envelope.office
+        headers = headers or _readable_headers(record)
+        notice_id = headers.get("ce_id")
+        contract = headers.get("ce_type")
+        return Rejected(
+            record,
+            refusal.reasons,
+            partner,
+            office,
+            notice_id if notice_id and EVENT_ID.match(notice_id) else None,
+            contract if contract and CONTRACT_TYPE.match(contract) else None,
+            _valid_key(record.key),
+        )
+
+
+def _answered(
+    contract: Contract,
+    envelope: Envelope,
+    key: bytes | None,
+    origins: Mapping[str, Sequence[Origin]],
+) -> Origin | None:
+    """The accepted notice this one answers, checked; None for a notice that answers nothing."""
+    if not contract.meta.answers:
+        return None
+    if envelope.causation_id is None:
+        detail = "this contract answers a notice: name it in ce_causationid"
+        raise Refusal(Reason("answer.missing", detail, "ce_causationid"))
+    case_id = _valid_key(key)
+    candidates = [
+        o
+        for o in origins.get(envelope.causation_id, ())
+        if o.contract in contract.meta.answers and (case_id is None or o.case_id == case_id)
+    ]
+    if not candidates:
+        detail = "no accepted notice of a contract this one answers has this id in this case"
+        raise Refusal(Reason("answer.unknown-notice", detail, "ce_causationid"))
+    # Only an office that received a notice, or the one that sent it, may answer it.
+    for origin in candidates:
+        if envelope.sender in origin.recipients or envelope.source == origin.source:
+            return origin
+    detail = "this office neither sent nor received the notice it answers"
+    raise Refusal(Reason("answer.not-recipient", detail, "ce_source"))
+
+
+def _readable_headers(record: Record) -> dict[str, str]:
+    """The headers when they can be read (to name a refused record), else nothing."""
+    try:
+        return header_map(record)
+    except Refusal:
+        return {}
+
+
+def _check_schema(version: ContractVersion, payload: dict[str, Any]) -> None:
+    if version.accepts(payload):
+        return
+    # Never accept what the deciding validator refused, even if the explanation finds nothing.
+    fallback = Reason("schema.invalid", "the payload does not satisfy the contract version")
+    raise Refusal(*(schema_reasons(version.validator, payload) or [fallback]))
+
+
+def _parse_json(value: bytes) -> dict[str, Any]:
+    try:
+        text = value.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Refusal(Reason("payload.encoding", "the record value is not UTF-8")) from None
+    try:
+        payload = json.loads(
+            text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constant
+        )
+    except (ValueError, RecursionError):
+        raise Refusal(
+            Reason("payload.not-json", "the record value is not a JSON document")
+        ) from None
+    if not isinstance(payload, dict):
+        raise Refusal(Reason("payload.not-object", "the JSON document is not an object"))
+    return payload
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise ValueError("duplicate key")
+    return out
+
+
+def _no_constant(_: str) -> Any:
+    raise ValueError("NaN and Infinity are not JSON")
+
+
+def _valid_key(key: bytes | None) -> str | None:
+    if key is None:
+        return None
+    try:
+        return str(uuid.UUID(key.decode("ascii")))
+    except (UnicodeDecodeError, ValueError):
+        return None
+
+
+def _case_id(key: bytes | None, envelope: Envelope) -> str:
+    """The case correlation id: the record key (a UUID), or one minted from the notice id."""
+    if key is None or key == b"":
+        return str(uuid.uuid5(CASE_NAMESPACE, f"{envelope.source}/{envelope.id}"))
+    case_id = _valid_key(key)
+    if case_id is None:
+        raise Refusal(Reason("envelope.key", "the record key must be the case id, a UUID", "key"))
+    return case_id
+
+
+def _digest(envelope: Envelope, payload: dict[str, Any]) -> str:
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    text = f"{envelope.type}\n{envelope.dataschema}\n{canonical}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

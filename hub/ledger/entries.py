@@ -1,0 +1,214 @@
+"""Every ledger entry the hub records, built from what it decided or did.
+
+One builder per kind of step. Entries hold ids, codes, office names, field names and dates:
+never a payload value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from hub.catalogue.contracts import Catalogue
+from hub.catalogue.projection import leaf_paths
+from hub.core.deadlines import due, start_of
+from hub.core.intake import Admitted, Rejected
+from hub.core.outgoing import HUB_SOURCE, is_receipt, position, rejection_id
+from hub.ledger.chain import Entry, Open, Unreceipted
+from hub.wire.topics import outbound
+
+
+def batch_entries(
+    notices: Sequence[Admitted], rejections: Sequence[Rejected], catalogue: Catalogue
+) -> list[Entry]:
+    """What one batch recorded, in order: its decisions, then its deliveries.
+
+    A resumed notice (accepted before a crash) records only the deliveries it lacked.
+    """
+    new = [n for n in notices if not n.resumed]
+    entries = [accepted(n) for n in new]
+    entries += [receipted(n) for n in new if is_receipt(n)]
+    entries += [e for n in new for e in [*deadlines_opened(n), *deadlines_closed(n, catalogue)]]
+    entries += [rejected(r) for r in rejections]
+    entries += [e for n in notices for e in delivered(n)]
+    return entries
+
+
+def accepted(notice: Admitted) -> Entry:
+    """A notice accepted: where it was read, whom it goes to, what it answers."""
+    env = notice.envelope
+    return Entry(
+        kind="accepted",
+        sender=env.source,
+        notice_id=env.id,
+        case_id=notice.case_id,
+        contract=notice.contract.id,
+        version=notice.version.major,
+        digest=notice.digest,
+        detail={
+            "position": position(notice.record),
+            "time": env.time,
+            "recipients": [d.recipient.address for d in notice.deliveries],
+            "answers": notice.answered.notice_id if notice.answered else None,
+            "unrouted": [{"consumer": u.consumer, "cause": u.cause} for u in notice.unrouted],
+        },
+    )
+
+
+def rejected(rejection: Rejected) -> Entry:
+    """A record refused, with its reasons (codes and pointers only)."""
+    return Entry(
+        kind="rejected",
+        sender=f"/{rejection.recipient}",
+        notice_id=rejection.notice_id,
+        case_id=rejection.case_id,
+        contract=rejection.contract,
+        detail={
+            "position": position(rejection.record),
+            "reasons": [r.as_json() for r in rejection.reasons],
+            "rejection_id": rejection_id(rejection.record),
+        },
+    )
+
+
+def receipted(receipt: Admitted) -> Entry:
+    """A recipient office's receipt, recorded against the notice it acknowledges.
+
+    A receipt holds a notice id, a status, a code and a time: no personal data.
+    """
+    answered = receipt.answered
+    if answered is None:
+        raise ValueError("a receipt answers a notice")
+    return Entry(
+        kind="receipted",
+        sender=answered.source,
+        notice_id=answered.notice_id,
+        case_id=answered.case_id,
+        contract=answered.contract,
+        office=receipt.envelope.sender,
+        detail={
+            "status": receipt.payload["status"],
+            "reason_code": receipt.payload.get("reason_code"),
+            "at": receipt.payload["at"],
+            "receipt_id": receipt.envelope.id,
+        },
+    )
+
+
+def delivered(notice: Admitted) -> list[Entry]:
+    """One entry per office served: the version it got, the fields sent and withheld."""
+    env = notice.envelope
+    full = frozenset(leaf_paths(notice.payload))
+    entries = []
+    for delivery in notice.deliveries:
+        if delivery.version.major == notice.version.major:
+            sent, withheld = delivery.recipient.projection.split(full)
+        else:  # converted to another major: what the office got, against what was sent
+            got = leaf_paths(delivery.payload)
+            sent, withheld = tuple(sorted(got)), tuple(sorted(full - got))
+        entries.append(
+            Entry(
+                kind="delivered",
+                sender=env.source,
+                notice_id=env.id,
+                case_id=notice.case_id,
+                contract=notice.contract.id,
+                version=delivery.version.major,
+                office=delivery.recipient.address,
+                digest=notice.digest,
+                detail={
+                    "fields_sent": list(sent),
+                    "fields_withheld": list(withheld),
+                    "topic": outbound(delivery.recipient.partner),
+                },
+            )
+        )
+    return entries
+
+
+def deadlines_opened(notice: Admitted) -> list[Entry]:
+    """The deadlines a newly accepted notice opens (none when its date field is absent)."""
+    entries = []
+    env = notice.envelope
+    for deadline in notice.contract.meta.deadlines:
+        start = start_of(notice.payload, deadline)
+        if start is None:
+            continue
+        entries.append(
+            Entry(
+                kind="deadline-opened",
+                sender=env.source,
+                notice_id=env.id,
+                case_id=notice.case_id,
+                contract=notice.contract.id,
+                version=notice.version.major,
+                detail={
+                    "deadline": deadline.name,
+                    "opened_on": start.isoformat(),
+                    "due_on": due(start, deadline.period).isoformat(),
+                },
+            )
+        )
+    return entries
+
+
+def deadlines_closed(notice: Admitted, catalogue: Catalogue) -> list[Entry]:
+    """The deadlines of the notice this one answers that it closes."""
+    origin = notice.answered
+    if origin is None:
+        return []
+    answered = catalogue.get(origin.contract)
+    if answered is None:
+        return []
+    return [
+        Entry(
+            kind="deadline-closed",
+            sender=origin.source,
+            notice_id=origin.notice_id,
+            case_id=origin.case_id,
+            contract=origin.contract,
+            detail={
+                "deadline": deadline.name,
+                "closed_by": notice.contract.id,
+                "closing_notice": notice.envelope.id,
+            },
+        )
+        for deadline in answered.meta.deadlines
+        if notice.contract.id in deadline.closed_by
+    ]
+
+
+def deadline_alerted(late: Open, alert: str, offices: Sequence[str]) -> Entry:
+    """A deadline past due, alerted once to these offices."""
+    return Entry(
+        kind="deadline-alerted",
+        sender=late.sender,
+        notice_id=late.notice_id,
+        case_id=late.case_id,
+        contract=late.contract,
+        detail={
+            "deadline": late.deadline,
+            "due_on": late.due_on,
+            "alert_id": alert,
+            "offices": sorted(offices),
+        },
+    )
+
+
+def redelivered(waiting: Unreceipted) -> Entry:
+    """A delivery sent again because its office's receipt has not come."""
+    return Entry(
+        kind="redelivered",
+        sender=waiting.sender,
+        notice_id=waiting.notice_id,
+        case_id=waiting.case_id,
+        contract=waiting.contract,
+        office=waiting.office,
+        detail={"attempt": waiting.redeliveries + 1},
+    )
+
+
+def erased(case_id: str, reason: str, now: datetime) -> Entry:
+    """A case's key destroyed: nothing of it can be read or redelivered any more."""
+    detail = {"reason": reason, "at": now.isoformat(timespec="seconds")}
+    return Entry(kind="erased", sender=HUB_SOURCE, case_id=case_id, detail=detail)

@@ -1,0 +1,202 @@
+"""The `hub` command: one entry point, `--help` on every command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from hub.assembly import kafka_bootstrap, running_hub, until_signalled
+from hub.catalogue.checks import consistency, example_problems
+from hub.catalogue.compat import compatibility_problems, freeze
+from hub.catalogue.contracts import ContractError, load_catalogue
+from hub.catalogue.directory import DirectoryError, load_directory
+from hub.catalogue.docs import asyncapi, markdown
+from hub.observability import telemetry
+from hub.observability.logs import configure
+from hub.settings import PROJECT_ROOT, Settings
+from hub.tools.demo import play, where_to_look
+from hub.tools.scaffold import ScaffoldError, scaffold
+from hub.tools.state_commands import add_state_commands
+
+DOCS = PROJECT_ROOT / "docs"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the `hub` command line; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    settings = Settings()
+    configure(settings.log_level, structured=settings.log_format == "json")
+    code: int = args.run(args)
+    return code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hub", description="The partner hub.")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    up = commands.add_parser(
+        "up",
+        help="broker, topics, hub and demo (what `make run` runs); Ctrl-C stops",
+        description="Start the hub (and the embedded broker unless HUB_KAFKA_BOOTSTRAP is set), "
+        "play the demo through it, then keep running until Ctrl-C.",
+    )
+    up.add_argument("--no-demo", action="store_true", help="start without playing the demo")
+    up.add_argument(
+        "--exit-after-demo", action="store_true", help="stop after the demo; exit 1 if it failed"
+    )
+    up.set_defaults(run=_up)
+
+    serve = commands.add_parser(
+        "serve",
+        help="run the hub alone (production entry point)",
+        description="Run the hub's intake until SIGTERM or Ctrl-C. Uses HUB_KAFKA_BOOTSTRAP, or "
+        "the embedded broker when it is unset.",
+    )
+    serve.set_defaults(run=_serve)
+
+    contracts = commands.add_parser(
+        "contracts", help="work on the contract catalogue", description="The contract catalogue."
+    )
+    contract_commands = contracts.add_subparsers(required=True, metavar="COMMAND")
+    check = contract_commands.add_parser(
+        "check",
+        help="check every contract, example, migration and the directory",
+        description="Load every contract (schemas, $ids, projections, migrations), check them "
+        "against the partner directory, and check every example passes or fails as labelled "
+        "and every migration keeps valid examples valid. Exit 1 listing the faults.",
+    )
+    check.set_defaults(run=_check_contracts)
+    docs = contract_commands.add_parser(
+        "docs",
+        help="write docs/contracts.md and docs/asyncapi.yaml",
+        description="Generate the human catalogue and the AsyncAPI 3.0 document from the "
+        "contracts and the directory. With --check, write nothing and exit 1 if they are stale.",
+    )
+    docs.add_argument("--check", action="store_true", help="only check they are up to date")
+    docs.set_defaults(run=_contract_docs)
+    freeze = contract_commands.add_parser(
+        "freeze",
+        help="keep a major's live minor as history before changing it",
+        description="Write the live schema of a major, self-contained, to "
+        "contracts/<id>/v<major>/history/<major>.<minor>.json. Every later minor must stay "
+        "FULL compatible with it (hub contracts check).",
+    )
+    freeze.add_argument("contract", help="contract id, e.g. ip.transmission")
+    freeze.add_argument("--major", type=int, required=True, help="the major version to freeze")
+    freeze.set_defaults(run=_freeze_contract)
+
+    adapter = commands.add_parser(
+        "adapter", help="work on partner adapters", description="Partner adapters."
+    )
+    adapter_commands = adapter.add_subparsers(required=True, metavar="COMMAND")
+    new = adapter_commands.add_parser(
+        "new",
+        help="write a new adapter on the SDK, with its tests",
+        description="Write adapters/<partner>/ (settings, mapping, app; a file-exchange adapter "
+        "on the SDK) and tests/adapters/<partner>/ for a partner of the directory.",
+    )
+    new.add_argument("partner", help="the partner id, as in the directory")
+    new.add_argument("--root", type=Path, default=PROJECT_ROOT, help="the project folder")
+    new.set_defaults(run=_new_adapter)
+
+    add_state_commands(commands)
+    return parser
+
+
+def _up(args: argparse.Namespace) -> int:
+    return asyncio.run(
+        _run(Settings(), demo=not args.no_demo, exit_after_demo=args.exit_after_demo)
+    )
+
+
+def _serve(_: argparse.Namespace) -> int:
+    return asyncio.run(_run(Settings(), demo=False, exit_after_demo=False))
+
+
+async def _run(settings: Settings, *, demo: bool, exit_after_demo: bool) -> int:
+    provider = telemetry.configure("partner-hub")
+    try:
+        return await _serve_until_stopped(settings, demo=demo, exit_after_demo=exit_after_demo)
+    finally:
+        if provider is not None:
+            provider.shutdown()  # export what is still buffered
+
+
+async def _serve_until_stopped(settings: Settings, *, demo: bool, exit_after_demo: bool) -> int:
+    async with (
+        kafka_bootstrap(settings, settings.work_dir) as (bootstrap, embedded),
+        running_hub(settings, bootstrap, embedded=embedded) as hub,
+    ):
+        where_to_look(hub.bootstrap, hub.state_url, hub.topics, hub.http_url, sys.stdout)
+        ok = True
+        if demo:
+            ok = (await play(hub.bootstrap, hub.catalogue, hub.directory, sys.stdout)).ok
+        if exit_after_demo:
+            return 0 if ok else 1
+        print("hub: running; Ctrl-C to stop", flush=True)
+        await until_signalled()
+    return 0
+
+
+def _check_contracts(_: argparse.Namespace) -> int:
+    settings = Settings()
+    try:
+        catalogue = load_catalogue(settings.contracts_path)
+        directory = load_directory(settings.directory_path)
+    except (ContractError, DirectoryError) as error:
+        print(f"contracts BROKEN: {error}")
+        return 1
+    problems = consistency(catalogue, directory) + example_problems(catalogue)
+    problems += compatibility_problems(catalogue)
+    for problem in problems:
+        print(f"contracts: {problem}")
+    if problems:
+        print(f"contracts BROKEN: {len(problems)} faults")
+        return 1
+    versions = sum(len(c.versions) for c in catalogue.contracts.values())
+    print(f"contracts ok: {len(catalogue.contracts)} contracts, {versions} live versions")
+    return 0
+
+
+def _contract_docs(args: argparse.Namespace) -> int:
+    settings = Settings()
+    catalogue = load_catalogue(settings.contracts_path)
+    directory = load_directory(settings.directory_path)
+    generated = {
+        DOCS / "contracts.md": markdown(catalogue, directory),
+        DOCS / "asyncapi.yaml": asyncapi(catalogue, directory),
+    }
+    stale = [p for p, text in generated.items() if not p.exists() or p.read_text("utf-8") != text]
+    if args.check:
+        for path in stale:
+            print(f"contracts: {path} is stale; run hub contracts docs")
+        return 1 if stale else 0
+    for path in stale:
+        path.write_text(generated[path], encoding="utf-8")
+        print(f"contracts: wrote {path}")
+    return 0
+
+
+def _freeze_contract(args: argparse.Namespace) -> int:
+    catalogue = load_catalogue(Settings().contracts_path)
+    contract = catalogue.get(args.contract)
+    if contract is None or args.major not in contract.versions:
+        print(f"contracts: no live {args.contract} v{args.major}")
+        return 1
+    print(f"contracts: froze {freeze(catalogue, args.contract, args.major)}")
+    return 0
+
+
+def _new_adapter(args: argparse.Namespace) -> int:
+    try:
+        written = scaffold(args.partner, args.root, load_directory(Settings().directory_path))
+    except ScaffoldError as error:
+        print(f"adapter: {error}")
+        return 1
+    for path in written:
+        print(f"adapter: wrote {path}")
+    return 0

@@ -1,0 +1,193 @@
+"""The commands that read or change the hub's state: `ledger`, `trace`, `erase`, `audit`.
+
+Each opens the state the one way (`open_state`), from `--path` (a SQLite file) or from the
+hub's settings (`HUB_STATE_URL`), does its work and closes it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from hub.ledger.timeline import render, timeline
+from hub.schedules.retention import erase_case
+from hub.settings import Settings
+from hub.state import State, open_state, sqlite_path, sqlite_url
+from hub.tools.audit import AuditError, export
+
+PATH_HELP = "the state's SQLite file (default: HUB_STATE_URL, or HUB_LEDGER_PATH)"
+
+
+def add_state_commands(commands: Any) -> None:
+    """`ledger verify|show`, `trace`, `erase` and `audit export`."""
+    ledger = commands.add_parser(
+        "ledger", help="inspect the ledger", description="Inspect the ledger."
+    )
+    ledger_commands = ledger.add_subparsers(required=True, metavar="COMMAND")
+    verify = ledger_commands.add_parser(
+        "verify",
+        help="check the hash chain",
+        description="Check the ledger's hash chain; exit 1 naming the first edited or deleted "
+        "entry.",
+    )
+    verify.add_argument("--path", type=Path, help=PATH_HELP)
+    verify.set_defaults(run=_verify)
+    show = ledger_commands.add_parser(
+        "show",
+        help="print entries as JSON lines",
+        description="Print ledger entries as JSON lines, optionally for one notice or one case.",
+    )
+    show.add_argument("--path", type=Path, help=PATH_HELP)
+    show.add_argument("--notice", help="only entries about this notice id (ce_id)")
+    show.add_argument("--case", help="only entries about this case id")
+    show.set_defaults(run=_show)
+
+    trace_command = commands.add_parser(
+        "trace",
+        help="the timeline of a notice or a case",
+        description="Print every step the ledger holds about a notice (its deliveries, the "
+        "fields each office got and did not get, the receipts, the answers) or a case; "
+        "exit 1 if the ledger knows neither. The same as GET /trace/{id} on the hub's port.",
+    )
+    trace_command.add_argument("id", help="a notice id (ce_id) or a case id")
+    trace_command.add_argument("--path", type=Path, help=PATH_HELP)
+    trace_command.add_argument("--json", action="store_true", help="print it as JSON")
+    trace_command.set_defaults(run=_trace)
+
+    erase = commands.add_parser(
+        "erase",
+        help="erase a case: destroy its key, so its payloads can never be read again",
+        description="Destroy the case's key in the vault and record the erasure in the ledger, "
+        "together. The ledger's chain and metadata stay verifiable; nothing of the case can be "
+        "redelivered. Exit 1 when the vault holds no key for the case (unknown or erased).",
+    )
+    erase.add_argument("case_id", help="the case id")
+    erase.add_argument("--path", type=Path, help=PATH_HELP)
+    erase.add_argument(
+        "--vault", type=Path, help="the vault's own file, if kept apart (default: HUB_VAULT_PATH)"
+    )
+    erase.set_defaults(run=_erase)
+
+    audit = commands.add_parser(
+        "audit", help="exports for auditors", description="Exports for auditors."
+    )
+    audit_commands = audit.add_subparsers(required=True, metavar="COMMAND")
+    audit_export = audit_commands.add_parser(
+        "export",
+        help="the ledger's entries of a period, as CSV and JSON, with a signed-off manifest",
+        description="Verify the chain, then write entries.csv, entries.json and manifest.json "
+        "(period, sequence numbers, the chain hashes around the entries, each file's SHA-256, "
+        "and an HMAC-SHA256 signature when HUB_AUDIT_KEY is set) to --out. Exit 1 on a broken "
+        "chain or an empty period.",
+    )
+    audit_export.add_argument("--from", dest="start", required=True, help="first day (ISO 8601)")
+    audit_export.add_argument("--to", dest="end", required=True, help="day after the last one")
+    audit_export.add_argument("--out", type=Path, required=True, help="folder to write")
+    audit_export.add_argument("--path", type=Path, help=PATH_HELP)
+    audit_export.set_defaults(run=_audit_export)
+
+
+def _with_state(args: argparse.Namespace, work: Callable[[State], Awaitable[int]]) -> int:
+    """Open the state named by `--path` or the settings, run `work` on it, close it."""
+    settings = Settings()
+    url = sqlite_url(args.path) if args.path else settings.state
+    if not sqlite_path(url).exists():
+        raise SystemExit(f"hub: no ledger at {sqlite_path(url)}")
+    vault_path = getattr(args, "vault", None) or settings.vault_path
+
+    async def run() -> int:
+        state = open_state(url, vault_path=vault_path)
+        try:
+            return await work(state)
+        finally:
+            await state.close()
+
+    return asyncio.run(run())
+
+
+def _verify(args: argparse.Namespace) -> int:
+    async def check(state: State) -> int:
+        result = await state.verify()
+        if result.ok:
+            print(f"ledger ok: {result.entries} entries, head {result.head}")
+            return 0
+        print(f"ledger BROKEN: {result.problem} ({result.entries} entries verified before it)")
+        return 1
+
+    return _with_state(args, check)
+
+
+def _show(args: argparse.Namespace) -> int:
+    async def dump(state: State) -> int:
+        for row in await state.entries():
+            entry = row.entry
+            if args.notice and entry.notice_id != args.notice:
+                continue
+            if args.case and entry.case_id != args.case:
+                continue
+            line = {"seq": row.seq, "recorded_at": row.recorded_at, **asdict(entry)}
+            print(json.dumps(line, ensure_ascii=False))
+        return 0
+
+    return _with_state(args, dump)
+
+
+def _trace(args: argparse.Namespace) -> int:
+    async def find(state: State) -> int:
+        found = await timeline(state.about, args.id)
+        if found is None:
+            print(f"the ledger holds nothing about {args.id}", file=sys.stderr)
+            return 1
+        if args.json:
+            print(json.dumps(found.as_json(), ensure_ascii=False, indent=2))
+        else:
+            print(render(found))
+        return 0
+
+    return _with_state(args, find)
+
+
+def _erase(args: argparse.Namespace) -> int:
+    async def destroy(state: State) -> int:
+        if not await erase_case(state, args.case_id, "request", datetime.now(UTC)):
+            print(f"nothing to erase: no key for case {args.case_id}", file=sys.stderr)
+            return 1
+        print(f"case {args.case_id} erased: its key is destroyed, the ledger records it")
+        return 0
+
+    return _with_state(args, destroy)
+
+
+def _moment(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _audit_export(args: argparse.Namespace) -> int:
+    async def write(state: State) -> int:
+        stored, verification = await state.entries(), await state.verify()
+        key = Settings().audit_key
+        try:
+            done = export(
+                stored,
+                verification,
+                _moment(args.start),
+                _moment(args.end),
+                folder=args.out,
+                key=key.get_secret_value().encode() if key else None,
+            )
+        except AuditError as error:
+            print(f"hub: {error}", file=sys.stderr)
+            return 1
+        signed = "signed" if "signature" in done.manifest else "unsigned (no HUB_AUDIT_KEY)"
+        print(f"{done.entries} entries written to {done.folder}; manifest {signed}")
+        return 0
+
+    return _with_state(args, write)

@@ -1,0 +1,108 @@
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from hub.catalogue.contracts import Catalogue, ContractError, load_catalogue, schema_id_for
+from hub.catalogue.validation import schema_reasons
+from tests.conftest import CONTRACTS, FORMAL_NOTICE
+
+
+def _examples(kind: str) -> list[Path]:
+    return sorted(CONTRACTS.glob(f"*/v*/examples/{kind}/*.json"))
+
+
+def _version_of(catalogue: Catalogue, path: Path) -> tuple[str, int]:
+    contract, version = path.parts[-5], path.parts[-4]
+    found = catalogue.get(contract)
+    assert found is not None, f"{path} belongs to no contract"
+    return contract, int(version[1:])
+
+
+def test_catalogue_loads_every_contract(catalogue: Catalogue) -> None:
+    assert {FORMAL_NOTICE, "hub.rejection"} <= set(catalogue.contracts)
+    version = catalogue.version_for(schema_id_for(FORMAL_NOTICE, 1))
+    assert version is not None
+    assert version.contract_id == FORMAL_NOTICE
+
+
+@pytest.mark.parametrize("path", _examples("valid"), ids=lambda p: f"{p.parts[-5]}/{p.stem}")
+def test_valid_examples_pass(catalogue: Catalogue, path: Path) -> None:
+    contract, major = _version_of(catalogue, path)
+    validator = catalogue.contracts[contract].versions[major].validator
+    assert schema_reasons(validator, json.loads(path.read_text(encoding="utf-8"))) == []
+
+
+@pytest.mark.parametrize("path", _examples("invalid"), ids=lambda p: f"{p.parts[-5]}/{p.stem}")
+def test_invalid_examples_fail_for_the_rule_they_name(catalogue: Catalogue, path: Path) -> None:
+    payload = json.loads(path.read_text(encoding="utf-8"))
+    comment = payload.pop("$comment")
+    rule = comment.split(":", 1)[0]
+    contract, major = _version_of(catalogue, path)
+    reasons = schema_reasons(catalogue.contracts[contract].versions[major].validator, payload)
+    expected = "schema." + "".join(f"-{c.lower()}" if c.isupper() else c for c in rule)
+    assert [r.code for r in reasons] == [expected], comment
+
+
+def test_there_are_examples_of_both_kinds_for_every_contract(catalogue: Catalogue) -> None:
+    for contract in catalogue.contracts.values():
+        for kind in ("valid", "invalid"):
+            assert list(contract.folder.glob(f"v*/examples/{kind}/*.json")), (contract.id, kind)
+
+
+def _copy(tmp_path: Path) -> Path:
+    root = tmp_path / "contracts"
+    shutil.copytree(CONTRACTS, root)
+    return root
+
+
+def test_a_projection_naming_an_undefined_field_is_refused(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    meta = root / FORMAL_NOTICE / "contract.yaml"
+    meta.write_text(meta.read_text().replace("- notified_on", "- notified_at"))
+    with pytest.raises(
+        ContractError, match="names notified_at, which no version of the schema defines"
+    ):
+        load_catalogue(root)
+
+
+def test_a_projection_through_an_array_is_checked_in_its_items(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    meta = root / FORMAL_NOTICE / "contract.yaml"
+    meta.write_text(meta.read_text().replace("guardians[].last_name", "guardians[].phone"))
+    with pytest.raises(ContractError, match=r"guardians\[\]\.phone"):
+        load_catalogue(root)
+
+
+def test_an_id_that_does_not_mirror_the_path_is_refused(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    schema = root / FORMAL_NOTICE / "v1" / "schema.json"
+    schema.write_text(schema.read_text().replace("/v1/schema.json", "/v2/schema.json", 1))
+    with pytest.raises(ContractError, match=r"\$id must be"):
+        load_catalogue(root)
+
+
+def test_metadata_with_an_unknown_key_is_refused(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    meta = root / FORMAL_NOTICE / "contract.yaml"
+    meta.write_text(meta.read_text() + "\nbroadcast: true\n")
+    with pytest.raises(ContractError, match="broadcast"):
+        load_catalogue(root)
+
+
+@pytest.mark.parametrize("path", _examples("valid") + _examples("invalid"), ids=lambda p: p.stem)
+def test_the_deciding_and_the_explaining_validators_agree(catalogue: Catalogue, path: Path) -> None:
+    payload = json.loads(path.read_text(encoding="utf-8"))
+    payload.pop("$comment", None)
+    contract, major = _version_of(catalogue, path)
+    version = catalogue.contracts[contract].versions[major]
+    assert version.accepts(payload) == (schema_reasons(version.validator, payload) == [])
+
+
+def test_a_rule_broken_in_several_branches_is_reported_once(catalogue: Catalogue) -> None:
+    # isg.orientation repeats its required fields in conditional branches.
+    validator = catalogue.contracts["isg.orientation"].latest.validator
+    reasons = schema_reasons(validator, {})
+    assert reasons
+    assert len(reasons) == len(set(reasons))

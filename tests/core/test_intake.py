@@ -1,0 +1,155 @@
+import dataclasses
+import json
+import uuid
+from typing import Any
+
+import jsonschema_rs
+import pytest
+from jsonschema import Draft202012Validator
+
+from hub.catalogue.contracts import Catalogue
+from hub.catalogue.directory import PartnerDirectory
+from hub.core.intake import Admitted, Intake, Rejected, Seen, _check_schema, reconcile
+from hub.wire.envelope import Record
+from hub.wire.reasons import Refusal
+from tests.conftest import FORMAL_NOTICE, example
+from tests.notices import record
+
+LIMOGES = example(FORMAL_NOTICE, "limoges-no-known-school")
+
+
+@pytest.fixture
+def intake(catalogue: Catalogue, directory: PartnerDirectory) -> Intake:
+    return Intake(catalogue, directory, max_record_bytes=4096)
+
+
+def _admitted(intake: Intake, rec: Record) -> Admitted:
+    outcome = intake.examine(rec)
+    assert isinstance(outcome, Admitted), outcome
+    return outcome
+
+
+def _codes(intake: Intake, rec: Record) -> list[str]:
+    outcome = intake.examine(rec)
+    assert isinstance(outcome, Rejected), outcome
+    return [r.code for r in outcome.reasons]
+
+
+def test_sdas_gets_everything_and_the_family_mdd_its_projection(intake: Intake) -> None:
+    notice = _admitted(intake, record(LIMOGES))
+    by_office = {d.recipient.address: d.payload for d in notice.deliveries}
+    assert set(by_office) == {"departement/sdas", "departement/mdd:87-limoges-nord"}
+    assert by_office["departement/sdas"] == LIMOGES
+    mdd = by_office["departement/mdd:87-limoges-nord"]
+    assert set(mdd) == {"sent_on", "notified_on", "child", "guardians", "address"}
+    assert "dasen_reference" not in mdd
+    assert "last_known_school_uai" not in mdd
+
+
+def test_a_commune_no_mdd_serves_is_recorded_as_unrouted(intake: Intake) -> None:
+    elsewhere = {**LIMOGES, "address": {**LIMOGES["address"], "commune_insee": "75056"}}
+    notice = _admitted(intake, record(elsewhere))
+    assert [d.recipient.address for d in notice.deliveries] == ["departement/sdas"]
+    assert [u.consumer for u in notice.unrouted] == ["departement/mdd"]
+
+
+def test_the_case_id_is_the_key_or_minted_stably_from_the_notice(intake: Intake) -> None:
+    case = uuid.uuid4()
+    assert _admitted(intake, record(LIMOGES, key=str(case).encode())).case_id == str(case)
+    first = _admitted(intake, record(LIMOGES, notice_id="n-7"))
+    again = _admitted(intake, record(LIMOGES, notice_id="n-7"))
+    assert first.case_id == again.case_id
+    assert _codes(intake, record(LIMOGES, key=b"not-a-uuid")) == ["envelope.key"]
+
+
+@pytest.mark.parametrize(
+    ("attributes", "code"),
+    [
+        ({"source": "/departement/sdas"}, "sender.spoofed"),
+        ({"source": "/academie/rectorat"}, "sender.unknown-office"),
+        ({"source": "/academie/service-social"}, "sender.not-producer"),
+        ({"contract": "instruction.unknown"}, "contract.unknown"),
+        ({"major": 9}, "contract.version-unknown"),
+    ],
+)
+def test_senders_and_contracts_are_authorised(
+    intake: Intake, attributes: dict[str, Any], code: str
+) -> None:
+    assert _codes(intake, record(LIMOGES, **attributes)) == [code]
+
+
+def test_a_spoofed_record_is_answered_to_the_partner_that_wrote_it(intake: Intake) -> None:
+    outcome = intake.examine(record(LIMOGES, source="/departement/sdas"))
+    assert isinstance(outcome, Rejected)
+    assert outcome.recipient == "academie"
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        (b"\xff\xfe{}", "payload.encoding"),
+        (b"not json", "payload.not-json"),
+        (b"[1, 2]", "payload.not-object"),
+        (b'{"a": NaN}', "payload.not-json"),
+        (b'{"a": 1, "a": 2}', "payload.not-json"),
+        (b"[" * 100_000, "record.oversize"),
+    ],
+)
+def test_garbage_is_refused_with_a_precise_code(intake: Intake, value: bytes, code: str) -> None:
+    assert _codes(intake, record(value)) == [code]
+
+
+def test_a_record_without_value_or_headers_is_refused(intake: Intake) -> None:
+    assert _codes(intake, Record("hub.in.academie", 0, 0, None, None, ())) == ["record.empty"]
+    codes = _codes(intake, Record("hub.in.academie", 0, 0, None, b"{}", ()))
+    assert set(codes) == {"envelope.missing", "envelope.content-type"}
+
+
+def test_schema_faults_are_all_listed_without_any_value(intake: Intake) -> None:
+    canary = "Zéphyrine-Canary-4217"
+    bad = {**LIMOGES, "child": {"last_name": canary, "birth_date": canary}, "extra_field": canary}
+    outcome = intake.examine(record(bad))
+    assert isinstance(outcome, Rejected)
+    found = {(r.code, r.pointer) for r in outcome.reasons}
+    assert found == {
+        ("schema.required", "/child/first_names"),
+        ("schema.format", "/child/birth_date"),
+        ("schema.pattern", "/child/birth_date"),
+        ("schema.additional-properties", "/extra_field"),
+    }
+    assert canary not in json.dumps([r.as_json() for r in outcome.reasons])
+
+
+def test_reconcile_tells_new_duplicate_conflict_and_partial(intake: Intake) -> None:
+    notice = _admitted(intake, record(LIMOGES))
+    assert reconcile(notice, None) is notice
+    every_office = frozenset(d.recipient.address for d in notice.deliveries)
+    assert reconcile(notice, Seen(notice.digest, every_office)) is None
+    conflict = reconcile(notice, Seen("other-digest"))
+    assert isinstance(conflict, Rejected)
+    assert [r.code for r in conflict.reasons] == ["notice.conflict"]
+    partial = reconcile(notice, Seen(notice.digest, frozenset({"departement/sdas"})))
+    assert isinstance(partial, Admitted)
+    assert partial.resumed
+    assert [d.recipient.address for d in partial.deliveries] == ["departement/mdd:87-limoges-nord"]
+
+
+def test_same_content_with_other_formatting_is_the_same_notice(intake: Intake) -> None:
+    compact = _admitted(intake, record(LIMOGES))
+    spaced = json.dumps(LIMOGES, indent=4, sort_keys=True).encode()
+    assert _admitted(intake, record(spaced)).digest == compact.digest
+
+
+def test_an_oversize_record_is_still_named_by_its_id(intake: Intake) -> None:
+    outcome = intake.examine(record(b"[" * 100_000, notice_id="big-1"))
+    assert isinstance(outcome, Rejected)
+    assert (outcome.notice_id, outcome.office) == ("big-1", None)
+
+
+def test_a_payload_the_deciding_validator_refuses_is_never_accepted(catalogue: Catalogue) -> None:
+    lenient = catalogue.contracts[FORMAL_NOTICE].latest
+    strict = jsonschema_rs.Draft202012Validator({"type": "object", "required": ["absent"]})
+    version = dataclasses.replace(lenient, validator=Draft202012Validator({}), fast=strict)
+    with pytest.raises(Refusal) as refused:
+        _check_schema(version, LIMOGES)
+    assert [r.code for r in refused.value.reasons] == ["schema.invalid"]

@@ -1,0 +1,116 @@
+"""`hub trace`: a notice's or a case's steps, from a ledger the relay really wrote."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from hub.catalogue.contracts import Catalogue
+from hub.catalogue.directory import PartnerDirectory
+from hub.core.intake import Intake
+from hub.ledger.timeline import render, timeline
+from hub.relay import Relay
+from hub.state.sqlite import SqliteState
+from hub.wire.envelope import Record
+from tests.conftest import FORMAL_NOTICE, example
+from tests.notices import ce_headers, record
+from tests.test_relay import NOW, Outbox
+
+pytestmark = pytest.mark.asyncio
+CASE = "6c1f3e2a-0b4d-4e8f-9a7c-2d5e8f1a3b60"
+OTHER_CASE = "0a9b8c7d-6e5f-4a3b-8c2d-1e0f9a8b7c6d"
+
+
+def _record(payload: Mapping[str, object], headers: list[tuple[str, bytes]], topic: str) -> Record:
+    return Record(topic, 0, 0, CASE.encode(), json.dumps(payload).encode(), tuple(headers))
+
+
+@pytest_asyncio.fixture
+async def ledger(
+    tmp_path: Path, catalogue: Catalogue, directory: PartnerDirectory
+) -> AsyncIterator[SqliteState]:
+    """A formal notice, its two deliveries, a receipt, a regularisation answering it, a
+    rejected record in the same case, and a notice in another case."""
+    ledger = SqliteState(tmp_path / "ledger.sqlite", clock=lambda: NOW)
+    relay = Relay(Intake(catalogue, directory), ledger, Outbox(), clock=lambda: NOW)
+    limoges = example(FORMAL_NOTICE, "limoges-no-known-school")
+    await relay.process([record(limoges, notice_id="mise-1", key=CASE.encode())])
+    receipt = {"notice_id": "mise-1", "status": "processed", "at": "2026-11-23T10:00:00+01:00"}
+    headers = ce_headers(
+        notice_id="acc-1",
+        source="/departement/sdas",
+        contract="hub.receipt",
+        ce_causationid="mise-1",
+    )
+    regularisation = example("instruction.regularisation", "limoges-enrolled")
+    answer = ce_headers(
+        notice_id="reg-1", contract="instruction.regularisation", ce_causationid="mise-1"
+    )
+    await relay.process(
+        [
+            _record(receipt, headers, "hub.in.departement"),
+            _record(regularisation, answer, "hub.in.academie"),
+            record({"not": "a formal notice"}, notice_id="bad-1", key=CASE.encode()),
+            record(limoges, notice_id="elsewhere-1", key=OTHER_CASE.encode()),
+        ]
+    )
+    yield ledger
+    await ledger.close()
+
+
+async def test_a_notice_trace_shows_deliveries_withheld_fields_receipts_and_answers(
+    ledger: SqliteState,
+) -> None:
+    found = await timeline(ledger.about, "mise-1")
+    assert found is not None
+    steps = [(s["kind"], s["notice_id"], s["office"]) for s in found.as_json()["steps"]]
+    assert steps[0] == ("accepted", "mise-1", None)
+    assert {
+        ("delivered", "mise-1", "departement/mdd:87-limoges-nord"),
+        ("delivered", "mise-1", "departement/sdas"),
+        ("receipted", "mise-1", "departement/sdas"),
+        ("delivered", "acc-1", "academie/dsden"),  # the receipt, back to the sender
+    } <= set(steps)
+    assert ("accepted", "reg-1", None) in steps  # the answer, and its deliveries
+    assert ("delivered", "reg-1", "departement/sdas") in steps
+    assert all(notice not in {"bad-1", "elsewhere-1"} for _, notice, _ in steps)
+    mdd = next(
+        s for s in found.as_json()["steps"] if s["office"] == "departement/mdd:87-limoges-nord"
+    )
+    assert "reason" in mdd["detail"]["fields_withheld"]
+    text = render(found)
+    assert f"notice mise-1 (case {CASE})" in text
+    assert "withheld: " in text
+    assert "mise-1 by departement/sdas: processed" in text
+    assert "answers mise-1" in text
+
+
+async def test_a_case_trace_holds_every_step_of_the_case_and_nothing_else(
+    ledger: SqliteState,
+) -> None:
+    found = await timeline(ledger.about, CASE)
+    assert found is not None
+    assert found.kind == "case"
+    kinds = {(s["kind"], s["notice_id"]) for s in found.as_json()["steps"]}
+    assert ("rejected", "bad-1") in kinds
+    assert ("receipted", "mise-1") in kinds
+    assert ("accepted", "acc-1") in kinds  # the receipt is itself an accepted notice
+    assert not any(notice == "elsewhere-1" for _, notice in kinds)
+    assert "schema." in render(found)
+
+
+async def test_an_id_the_ledger_does_not_know_has_no_trace(ledger: SqliteState) -> None:
+    assert await timeline(ledger.about, "nobody") is None
+
+
+async def test_no_payload_value_appears_in_a_trace(ledger: SqliteState) -> None:
+    found = await timeline(ledger.about, CASE)
+    assert found is not None
+    text = render(found) + json.dumps(found.as_json())
+    limoges = example(FORMAL_NOTICE, "limoges-no-known-school")
+    for value in (limoges["child"]["last_name"], limoges["address"]["line1"]):
+        assert value not in text

@@ -1,0 +1,116 @@
+"""One test case for every ledger backend (SQLite today; PostgreSQL implements the same port)."""
+
+import sqlite3
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from hub.core.intake import NoticeKey, Seen
+from hub.core.routing import Origin
+from hub.ledger import Entry
+from hub.state import State
+from hub.state.sqlite import SqliteState
+
+Tamper = Callable[[str, tuple[object, ...]], None]
+
+
+@pytest.fixture(params=["sqlite"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[State, Tamper]:
+    path = tmp_path / "ledger.sqlite"
+
+    def tamper(sql: str, args: tuple[object, ...]) -> None:
+        with sqlite3.connect(path) as db:
+            db.execute(sql, args)
+
+    assert request.param == "sqlite"
+    return SqliteState(path), tamper
+
+
+@pytest_asyncio.fixture
+async def ledger(backend: tuple[State, Tamper]) -> AsyncIterator[State]:
+    yield backend[0]
+    await backend[0].close()
+
+
+def _accepted(notice_id: str, digest: str = "d1") -> Entry:
+    return Entry("accepted", "/academie/dsden", notice_id, "case-1", "c", 1, None, digest)
+
+
+def _delivered(notice_id: str, office: str) -> Entry:
+    return Entry("delivered", "/academie/dsden", notice_id, "case-1", "c", 1, office, "d1")
+
+
+async def _five_entries(ledger: State) -> None:
+    await ledger.commit([_accepted("n-1"), _accepted("n-2", "d2")])
+    await ledger.commit([_delivered("n-1", "departement/sdas"), _delivered("n-2", "x/y")])
+    await ledger.commit([Entry("rejected", "/academie", detail={"reasons": ["schema.type"]})])
+
+
+@pytest.mark.asyncio
+async def test_entries_come_back_in_order_and_the_chain_verifies(ledger: State) -> None:
+    await _five_entries(ledger)
+    stored = await ledger.entries()
+    assert [s.seq for s in stored] == [1, 2, 3, 4, 5]
+    assert [s.entry.kind for s in stored] == ["accepted"] * 2 + ["delivered"] * 2 + ["rejected"]
+    assert stored[4].entry.detail == {"reasons": ["schema.type"]}
+    result = await ledger.verify()
+    assert result.ok
+    assert (result.entries, result.head) == (5, stored[-1].hash)
+
+
+@pytest.mark.asyncio
+async def test_an_empty_ledger_verifies(ledger: State) -> None:
+    assert (await ledger.verify()).ok
+
+
+@pytest.mark.parametrize(
+    ("sql", "args", "problem"),
+    [
+        ("UPDATE entries SET office = ? WHERE seq = 3", ("departement/crip",), "#3 was altered"),
+        ("UPDATE entries SET detail = ? WHERE seq = 5", ("{}",), "#5 was altered"),
+        ("DELETE FROM entries WHERE seq = ?", (2,), "#2 is missing"),
+        ("DELETE FROM entries WHERE seq = ?", (5,), "ends at #4 but the head says #5"),
+    ],
+)
+@pytest.mark.asyncio
+async def test_an_edited_or_deleted_entry_breaks_the_chain(
+    backend: tuple[State, Tamper], sql: str, args: tuple[object, ...], problem: str
+) -> None:
+    ledger, tamper = backend
+    try:
+        await _five_entries(ledger)
+        tamper(sql, args)
+        result = await ledger.verify()
+        assert not result.ok
+        assert problem in (result.problem or "")
+    finally:
+        await ledger.close()
+
+
+@pytest.mark.asyncio
+async def test_seen_reports_digest_and_offices_served_per_source_and_id(ledger: State) -> None:
+    await _five_entries(ledger)
+    keys = [NoticeKey("/academie/dsden", "n-1"), NoticeKey("/isg/isg", "n-1")]
+    assert await ledger.seen([*keys, NoticeKey("/academie/dsden", "n-3")]) == {
+        keys[0]: Seen("d1", frozenset({"departement/sdas"}))
+    }
+
+
+@pytest.mark.asyncio
+async def test_seen_handles_more_ids_than_one_query_takes(ledger: State) -> None:
+    await ledger.commit([_accepted(f"n-{i}") for i in range(1200)])
+    keys = [NoticeKey("/academie/dsden", f"n-{i}") for i in range(0, 1300, 7)]
+    assert len(await ledger.seen(keys)) == len([i for i in range(0, 1300, 7) if i < 1200])
+
+
+@pytest.mark.asyncio
+async def test_origins_name_sender_contract_case_and_recipients(ledger: State) -> None:
+    accepted = Entry(
+        "accepted", "/academie/dsden", "n-1", "case-1", "c", 1, detail={"recipients": ["x/y"]}
+    )
+    await ledger.commit([accepted, _accepted("n-2")])
+    assert await ledger.origins(["n-1", "n-9"]) == {
+        "n-1": [Origin("n-1", "/academie/dsden", "c", "case-1", frozenset({"x/y"}))]
+    }
