@@ -19,7 +19,7 @@ run: $(STAMP)
 
 ## Lint, type-check and run the whole suite (real broker included).
 test: lint tools
-	$(BIN)/pytest
+	$(BIN)/pytest -n 4
 
 ## promtool (Debian's prometheus package) for the metrics exposition check, where apt allows.
 tools:
