@@ -22,6 +22,7 @@ import aiohttp
 from aiohttp import web
 
 from adapters.sdk.tally import Tally, tally
+from hub.core.outgoing import ACCEPTANCE, RECEIPT
 from scenario.casemanagement import CaseManagement
 from scenario.cast import FILE_PARTNERS, Cast
 
@@ -164,7 +165,7 @@ class Month:
 
     async def accepted(self, partner: str, export: str, line: int) -> dict[str, Any]:
         """The hub's acceptance of one line of an export, as the adapter files it."""
-        folder = self.cast.root(partner) / "recus" / "hub.acceptance"
+        folder = self.cast.root(partner) / "recus" / ACCEPTANCE
 
         def mine() -> list[dict[str, Any]]:
             documents = [json.loads(p.read_text("utf-8")) for p in folder.glob("*.json")]
@@ -228,8 +229,8 @@ def summary(month: Month, out: TextIO) -> None:
     print("\nWhat each partner sent and received (its adapter's outbox and inbox):", file=out)
     for partner in PARTNERS:
         counts = month.tally(partner)
-        sent = {k: v for k, v in counts.sent.items() if k != "hub.receipt"}
-        received = {k: v for k, v in counts.received.items() if k != "hub.receipt"}
+        sent = {k: v for k, v in counts.sent.items() if k != RECEIPT}
+        received = {k: v for k, v in counts.received.items() if k != RECEIPT}
         print(f"\n  {NAMES[partner]}", file=out)
         print(f"    sent      {_counts(sent)}", file=out)
         print(
@@ -260,7 +261,7 @@ def summary(month: Month, out: TextIO) -> None:
     print("\nWhere to look:", file=out)
     print(f"  files       {cast.folder}/<partner>/ (depot, recus, etat)", file=out)
     print(f"  logs        {cast.logs}/", file=out)
-    print(f"  trace       .venv/bin/hub trace --path {cast.ledger} <notice or case id>", file=out)
+    print(f"  trace       .venv/bin/hub trace --path {cast.state} <notice or case id>", file=out)
     print(f"  hub HTTP    {cast.api('hub')}/metrics, /readyz, /trace/<id>", file=out)
     print(
         f"  ISG API     {cast.api('isg')}/received  (Authorization: Bearer {cast.token})", file=out

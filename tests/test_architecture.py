@@ -162,3 +162,18 @@ def test_the_sdk_and_the_adapters_use_only_the_hubs_lower_layers() -> None:
         if "conformance" not in path.parts and path.name != "pytest_conformance.py"
     }
     assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_a_partner_adapter_imports_the_sdk_through_its_public_surface() -> None:
+    sdk = PROJECT_ROOT / "adapters" / "sdk"
+    offenders = {}
+    for path in _modules(PROJECT_ROOT / "adapters"):
+        inside = path.relative_to(PROJECT_ROOT / "adapters").parts
+        if inside[0] in {"sdk", "conformance"} or len(inside) == 1:
+            continue
+        deep = sorted(m for m in _imports(path) if m.startswith("adapters.sdk."))
+        hub = sorted(m for m in _imports(path) if m.startswith("hub"))
+        if deep or hub:
+            offenders[_module_name(path)] = deep + hub
+    assert offenders == {}
+    assert (sdk / "__init__.py").is_file()

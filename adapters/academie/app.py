@@ -7,8 +7,7 @@ from pathlib import Path
 
 from adapters.academie.mapping import academie_csv
 from adapters.academie.settings import PARTNER, AcademieSettings
-from adapters.sdk.files import Exported, ExportError, notices_json
-from adapters.sdk.process import exchange_files, serve
+from adapters.sdk import Exported, ExportError, exchange_files, notices_json, serve
 
 
 def read_export(path: Path, raw: bytes) -> list[Exported]:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from adapters.sdk.files import Exported, ExportError, decode
+from adapters.sdk import Exported, ExportError, decode
 
 FORMAL_NOTICE = "instruction.mise-en-demeure"
 WARNING = "absenteisme.avertissement"

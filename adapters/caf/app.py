@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from adapters.caf.settings import PARTNER, CafSettings
-from adapters.sdk.files import json_exports
-from adapters.sdk.process import exchange_files, serve
+from adapters.sdk import exchange_files, json_exports, serve
 
 
 async def run(settings: CafSettings, stop: asyncio.Event) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic_settings import SettingsConfigDict
 
-from adapters.sdk.process import FileExchangeSettings
+from adapters.sdk import FileExchangeSettings
 
 PARTNER = "caf"
 

@@ -22,11 +22,11 @@ from typing import Any
 import aiohttp
 
 from adapters.conformance.samples import Sample
+from hub.core.outgoing import SETTLEMENTS
 
 Run = Callable[[Any, asyncio.Event], Coroutine[Any, Any, None]]
 HandOver = tuple[str, str]  # (notice id, recipient office) as the institution side saw it
 WAIT_S = 60.0
-SETTLEMENTS = ("hub.acceptance", "hub.rejection")
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -172,11 +171,11 @@ class HubSide:
         else:
             env = verdict.envelope
             refusal = Rejected(
-                verdict.record, (REFUSAL,), env.partner, env.office, env.id, env.type
+                record=verdict.record,
+                reasons=(REFUSAL,),
+                partner=env.partner,
+                office=env.office,
+                notice_id=env.id,
+                contract=env.type,
             )
             await self.publish([rejection_notice(refusal, now)])
-
-
-def new_case() -> str:
-    """A fresh case id, as a sending partner would choose it."""
-    return str(uuid.uuid4())

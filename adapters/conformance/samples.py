@@ -19,11 +19,11 @@ from typing import Any
 from hub.catalogue.contracts import Catalogue, Contract
 from hub.catalogue.directory import PartnerDirectory
 from hub.core.intake import Admitted, Intake
+from hub.core.outgoing import RECEIPT
 from hub.core.routing import Origin
 from hub.wire.envelope import CAUSATION_HEADER, Record
 from hub.wire.topics import inbound
 
-RECEIPT = "hub.receipt"
 KIT_NAMESPACE = uuid.UUID("9a3c5e71-2b4d-4f60-8e1a-7c9b0d2e4f13")
 
 

@@ -25,10 +25,11 @@ import pytest
 
 from adapters.conformance.drivers import Driver, HandOver, Wiring
 from adapters.conformance.hubside import HubSide, Published
-from adapters.conformance.samples import RECEIPT, Sample, deliveries_to, sent_samples
+from adapters.conformance.samples import Sample, deliveries_to, sent_samples
 from hub.catalogue.contracts import load_catalogue
 from hub.catalogue.directory import load_directory
 from hub.core.intake import Admitted, Rejected
+from hub.core.outgoing import RECEIPT
 from hub.edge.embedded import free_port
 from hub.settings import Settings
 from hub.wire.envelope import CAUSATION_HEADER

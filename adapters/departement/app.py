@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 
 import aiohttp
-from aiohttp import web
 
 from adapters.departement.mapping import (
     IDEMPOTENCY_HEADER,
@@ -16,12 +14,8 @@ from adapters.departement.mapping import (
     webhook_body,
 )
 from adapters.departement.settings import PARTNER, DepartementSettings
-from adapters.sdk import Adapter, Handling, Incoming
-from adapters.sdk.http import api
-from adapters.sdk.process import serve
-from hub.catalogue.contracts import load_catalogue
+from adapters.sdk import Adapter, Handling, Incoming, serve, serve_api
 
-log = logging.getLogger("adapter.departement")
 REFUSED = (409, 422)
 REASONS = {"not_competent", "wrong_office", "outside_territory", "duplicate", "incomplete", "other"}
 
@@ -80,26 +74,8 @@ async def run(settings: DepartementSettings, stop: asyncio.Event) -> None:
             settings.webhook_timeout_seconds,
             session,
         )
-        adapter = Adapter(
-            PARTNER,
-            settings.kafka_bootstrap,
-            settings.root / "etat",
-            webhook,
-            load_catalogue(settings.contracts_path),
-            resend_after=settings.resend_after_seconds,
-            idempotence=settings.kafka_idempotence,
-        )
-        runner = web.AppRunner(api(adapter, settings.api_token.get_secret_value()))
-        await runner.setup()
-        # Listen first: notices posted before the broker is reachable wait in the outbox.
-        await web.TCPSite(runner, settings.api_host, settings.api_port).start()
-        await adapter.start()
-        try:
-            log.info("reply API on http://%s:%d", settings.api_host, settings.api_port)
-            await stop.wait()
-        finally:
-            await runner.cleanup()
-            await adapter.stop()
+        adapter = Adapter.from_settings(PARTNER, settings, webhook)
+        await serve_api(adapter, settings, stop)
 
 
 def main() -> None:

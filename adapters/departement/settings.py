@@ -12,7 +12,7 @@ from pathlib import Path
 from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from adapters.sdk.process import ApiSettings
+from adapters.sdk import ApiSettings
 
 PARTNER = "departement"
 

@@ -3,43 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import logging
-
-from aiohttp import web
 
 from adapters.isg.settings import PARTNER, IsgSettings
-from adapters.sdk import Adapter
-from adapters.sdk.files import ReceivedFolder
-from adapters.sdk.http import api
-from adapters.sdk.process import serve
-from hub.catalogue.contracts import load_catalogue
-
-log = logging.getLogger("adapter.isg")
+from adapters.sdk import Adapter, ReceivedFolder, serve, serve_api
 
 
 async def run(settings: IsgSettings, stop: asyncio.Event) -> None:
     """Run until `stop` is set: serve the API, send, keep what arrives."""
     received = ReceivedFolder(settings.root / "recus")
-    adapter = Adapter(
-        PARTNER,
-        settings.kafka_bootstrap,
-        settings.root / "etat",
-        received,
-        load_catalogue(settings.contracts_path),
-        resend_after=settings.resend_after_seconds,
-        idempotence=settings.kafka_idempotence,
-    )
-    runner = web.AppRunner(api(adapter, settings.api_token.get_secret_value(), received))
-    await runner.setup()
-    # Listen first: notices posted before the broker is reachable wait in the outbox.
-    await web.TCPSite(runner, settings.api_host, settings.api_port).start()
-    await adapter.start()
-    try:
-        log.info("API on http://%s:%d", settings.api_host, settings.api_port)
-        await stop.wait()
-    finally:
-        await runner.cleanup()
-        await adapter.stop()
+    adapter = Adapter.from_settings(PARTNER, settings, received)
+    await serve_api(adapter, settings, stop, received)
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pydantic_settings import SettingsConfigDict
 
-from adapters.sdk.process import ApiSettings
+from adapters.sdk import ApiSettings
 
 PARTNER = "isg"
 

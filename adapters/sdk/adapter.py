@@ -17,10 +17,9 @@ import logging
 import secrets
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Self
 
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
@@ -29,9 +28,12 @@ from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from opentelemetry.trace import SpanKind
 
 from adapters.sdk.inbox import Handling, Inbox
-from adapters.sdk.outbox import Outbox, Settlement
-from hub.catalogue.contracts import Catalogue, schema_id_for
+from adapters.sdk.notices import Incoming, Institution, InvalidNotice
+from adapters.sdk.outbox import Outbox, Settlement, State
+from adapters.sdk.settings import AdapterSettings
+from hub.catalogue.contracts import Catalogue, load_catalogue, schema_id_for
 from hub.catalogue.validation import schema_reasons
+from hub.core.outgoing import ACCEPTANCE, HUB_CONTRACTS, RECEIPT, REJECTION
 from hub.observability.logs import keep_values_out_of_logs
 from hub.observability.telemetry import current_or, exporting, headers_of, tracer, within
 from hub.wire.consuming import Backoff, raw_decoder
@@ -40,57 +42,9 @@ from hub.wire.reasons import Reason
 from hub.wire.topics import inbound, outbound
 
 log = logging.getLogger("adapter")
-RECEIPT = "hub.receipt"
-ACCEPTANCE = "hub.acceptance"
-REJECTION = "hub.rejection"
 # Told when the hub settles a notice: its id, "accepted" or "rejected", and the hub's answer.
 OnSettled = Callable[[str, str, dict[str, Any]], Awaitable[None]]
 RECEIPT_NAMESPACE = uuid.UUID("0b8f3e1c-7a52-4d0e-9c61-3f2a8d4b5e70")
-
-
-@dataclass(frozen=True, slots=True)
-class Incoming:
-    """A notice the hub delivered to one of the partner's offices."""
-
-    notice_id: str
-    contract: str
-    source: str
-    recipient: str
-    case_id: str | None
-    dataschema: str
-    answers: str | None
-    payload: dict[str, Any]
-
-    def as_document(self) -> dict[str, Any]:
-        """The notice as institutions' applications receive it (webhook body, file)."""
-        return {
-            "notice_id": self.notice_id,
-            "contract": self.contract,
-            "from": self.source,
-            "to": self.recipient,
-            "case_id": self.case_id,
-            "answers": self.answers,
-            "schema": self.dataschema,
-            "payload": self.payload,
-        }
-
-
-class Institution(Protocol):
-    """The institution's side: receives each delivered notice and says how it was handled."""
-
-    async def receive(self, notice: Incoming) -> Handling:
-        """Hand the notice over (its id is an idempotency key); processed or refused."""
-        ...
-
-
-class InvalidNotice(ValueError):  # noqa: N818 - a notice, as integrators will read it
-    """A payload that its contract refuses: it is never queued."""
-
-    def __init__(self, contract: str, reasons: list[Reason]) -> None:
-        """Name the contract and every rule broken (pointers and rules, never values)."""
-        faults = "; ".join(f"{r.pointer or '/'}: {r.detail}" for r in reasons)
-        super().__init__(f"{contract}: {faults}")
-        self.reasons = reasons
 
 
 class Adapter:
@@ -116,8 +70,8 @@ class Adapter:
         settles a notice, before the answer is acknowledged (so it runs at least once).
         """
         self.partner = partner
-        self.outbox = Outbox(state_dir / "outbox.sqlite", resend_after=resend_after)
-        self.inbox = Inbox(state_dir / "inbox.sqlite")
+        self._outbox = Outbox(state_dir / "outbox.sqlite", resend_after=resend_after)
+        self._inbox = Inbox(state_dir / "inbox.sqlite")
         self._institution = institution
         self._catalogue = catalogue
         self._poll = poll_interval
@@ -127,7 +81,7 @@ class Adapter:
         self._sender: asyncio.Task[None] | None = None
         self._delivery_backoff = Backoff(maximum=60.0)
         keep_values_out_of_logs()
-        self.broker = KafkaBroker(
+        self._broker = KafkaBroker(
             bootstrap,
             client_id=f"adapter-{partner}",
             acks="all",
@@ -135,7 +89,7 @@ class Adapter:
             log_level=logging.DEBUG,
             middlewares=[KafkaTelemetryMiddleware()] if exporting() else [],
         )
-        self.broker.subscriber(
+        self._broker.subscriber(
             outbound(partner),
             group_id=group_id or f"adapter-{partner}",
             auto_offset_reset="earliest",
@@ -143,6 +97,27 @@ class Adapter:
             decoder=raw_decoder,
             title=f"adapter-{partner}",
         )(self._on_record)
+
+    @classmethod
+    def from_settings(
+        cls,
+        partner: str,
+        settings: AdapterSettings,
+        institution: Institution,
+        *,
+        on_settled: OnSettled | None = None,
+    ) -> Self:
+        """The adapter its settings describe: broker, state folder, contracts, resending."""
+        return cls(
+            partner,
+            settings.kafka_bootstrap,
+            settings.state,
+            institution,
+            load_catalogue(settings.contracts_path),
+            resend_after=settings.resend_after_seconds,
+            idempotence=settings.kafka_idempotence,
+            on_settled=on_settled,
+        )
 
     def notice(  # noqa: PLR0913 - keyword-only options of a notice
         self,
@@ -186,15 +161,27 @@ class Adapter:
 
     def queue(self, record: Outgoing) -> bool:
         """Queue a built record durably; False when its notice id was already queued."""
-        queued = self.outbox.put(record)
+        queued = self._outbox.put(record)
         self._wake.set()
         return queued
+
+    def state_of(self, notice_id: str) -> State | None:
+        """Where a notice sent through this adapter stands; None if it never was."""
+        return self._outbox.state(notice_id)
+
+    def settlement(self, notice_id: str) -> Settlement | None:
+        """The hub's answer about a notice, if it came."""
+        return self._outbox.settlement(notice_id)
+
+    def unsettled(self) -> int:
+        """How many notices (receipts included) still wait for the hub's answer."""
+        return self._outbox.unsettled()
 
     async def settled(self, notice_id: str, within: float) -> Settlement:
         """Wait for the hub's answer about a notice, at most `within` seconds."""
         async with asyncio.timeout(within), self._settled:
-            await self._settled.wait_for(lambda: self.outbox.settlement(notice_id) is not None)
-        settlement = self.outbox.settlement(notice_id)
+            await self._settled.wait_for(lambda: self.settlement(notice_id) is not None)
+        settlement = self.settlement(notice_id)
         assert settlement is not None  # noqa: S101 - the condition above
         return settlement
 
@@ -204,9 +191,9 @@ class Adapter:
         Sending does not wait for the consumer group to form: an adapter restarted during a
         rebalance flushes its outbox at once.
         """
-        await self.broker.connect()
+        await self._broker.connect()
         self._sender = asyncio.create_task(self._send_due())
-        await self.broker.start()
+        await self._broker.start()
 
     async def stop(self) -> None:
         """Stop sending and reading; what is not settled stays in the outbox."""
@@ -214,18 +201,18 @@ class Adapter:
             self._sender.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._sender
-        await self.broker.stop()
-        self.outbox.close()
-        self.inbox.close()
+        await self._broker.stop()
+        self._outbox.close()
+        self._inbox.close()
 
     async def _send_due(self) -> None:
         backoff = Backoff(maximum=30.0)
         while True:
             try:
-                for record in self.outbox.due():
+                for record in self._outbox.due():
                     with within(record.headers):  # FastStream's spans continue the notice's
                         await self._publish(record)
-                    self.outbox.attempted(record.headers["ce_id"])
+                    self._outbox.attempted(record.headers["ce_id"])
             except Exception as error:  # noqa: BLE001 - any broker fault: keep it, try later
                 log.warning("sending failed (%s); will retry", type(error).__name__)
                 await backoff.wait()
@@ -236,7 +223,7 @@ class Adapter:
             self._wake.clear()
 
     async def _publish(self, record: Outgoing) -> None:
-        await self.broker.publish(
+        await self._broker.publish(
             record.value,
             record.topic,
             key=record.key,
@@ -269,7 +256,7 @@ class Adapter:
             self._delivery_backoff.reset()
 
     async def _settle(self, notice_id: str, state: str, body: dict[str, Any]) -> None:
-        self.outbox.settle(notice_id, "accepted" if state == "accepted" else "rejected", body)
+        self._outbox.settle(notice_id, "accepted" if state == "accepted" else "rejected", body)
         if self._on_settled is not None:
             await self._on_settled(notice_id, state, body)
         async with self._settled:
@@ -280,7 +267,7 @@ class Adapter:
     ) -> None:
         notice_id, recipient = headers["ce_id"], headers[RECIPIENT_HEADER]
         contract = headers["ce_type"]
-        handling = self.inbox.handled(notice_id, recipient)
+        handling = self._inbox.handled(notice_id, recipient)
         with tracer().start_as_current_span(
             f"receive {contract}",
             context=current_or(headers),  # under FastStream's consume span
@@ -304,9 +291,11 @@ class Adapter:
                     body,
                 )
                 handling = await self._institution.receive(incoming)
-                self.inbox.record(notice_id, recipient, contract, handling)
-            if not contract.startswith("hub."):  # notices are acknowledged; the hub's are not
-                self.outbox.put(self._receipt(notice_id, recipient, key, handling))
+                self._inbox.record(notice_id, recipient, contract, handling)
+            if not contract.startswith(
+                HUB_CONTRACTS
+            ):  # notices are acknowledged; the hub's are not
+                self._outbox.put(self._receipt(notice_id, recipient, key, handling))
                 self._wake.set()
 
     def _receipt(

@@ -23,8 +23,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from adapters.sdk.adapter import Adapter, Incoming, InvalidNotice
+from adapters.sdk.adapter import Adapter
 from adapters.sdk.inbox import Handling
+from adapters.sdk.notices import Incoming, InvalidNotice
+from hub.core.outgoing import ACCEPTANCE, REJECTION
 
 log = logging.getLogger("adapter.files")
 REFERENCED = {"payload", "case_id", "answers"}  # the keys of a notice given with its references
@@ -248,7 +250,7 @@ class ReceivedFolder:
         The institution learns there which notice (and case) each line became, or why the hub
         refused it; a later export answers or follows a notice by these ids.
         """
-        kind = "hub.acceptance" if state == "accepted" else "hub.rejection"
+        kind = ACCEPTANCE if state == "accepted" else REJECTION
         document = {
             "notice_id": notice_id,
             "state": state,

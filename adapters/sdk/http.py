@@ -3,7 +3,7 @@
 `POST /notices` checks a notice against its contract and queues it; `GET /notices/{id}` tells
 whether the hub accepted or rejected it; with a received folder, `GET /received` lists what the
 hub delivered and `GET /received/{contract}/{name}` returns one. Every call but `/healthz`
-needs the bearer token.
+needs the bearer token. `serve_api` runs an adapter behind it.
 """
 
 from __future__ import annotations
@@ -11,14 +11,17 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
-from adapters.sdk.adapter import Adapter, InvalidNotice
+from adapters.sdk.adapter import Adapter
 from adapters.sdk.files import ReceivedFolder
+from adapters.sdk.notices import InvalidNotice
+from adapters.sdk.settings import ApiSettings
 
 
 class ReplyError(ValueError):
@@ -88,22 +91,43 @@ def api(adapter: Adapter, token: str, received: ReceivedFolder | None = None) ->
     async def get_notice(request: web.Request) -> web.Response:
         _authorise(request, token)
         notice_id = request.match_info["notice_id"]
-        state = adapter.outbox.state(notice_id)
+        state = adapter.state_of(notice_id)
         if state is None:
             return _problem(404, "no notice with this id was sent through this adapter")
-        settlement = adapter.outbox.settlement(notice_id)
+        settlement = adapter.settlement(notice_id)
         outcome: dict[str, Any] = settlement.outcome if settlement else {}
         return web.json_response({"notice_id": notice_id, "state": state, "outcome": outcome})
 
     @routes.get("/healthz")
     async def health(_: web.Request) -> web.Response:
-        return web.json_response({"status": "ok", "unsettled": adapter.outbox.unsettled()})
+        return web.json_response({"status": "ok", "unsettled": adapter.unsettled()})
 
     app = web.Application()
     app.add_routes(routes)
     if received is not None:
         app.add_routes(_received_routes(received.folder, token))
     return app
+
+
+async def serve_api(
+    adapter: Adapter,
+    settings: ApiSettings,
+    stop: asyncio.Event,
+    received: ReceivedFolder | None = None,
+) -> None:
+    """Serve the API on `api_host:api_port` and run `adapter` behind it until `stop` is set."""
+    runner = web.AppRunner(api(adapter, settings.api_token.get_secret_value(), received))
+    await runner.setup()
+    # Listen first: notices posted before the broker is reachable wait in the outbox.
+    await web.TCPSite(runner, settings.api_host, settings.api_port).start()
+    await adapter.start()
+    try:
+        log = logging.getLogger(f"adapter.{adapter.partner}")
+        log.info("API on http://%s:%d", settings.api_host, settings.api_port)
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+        await adapter.stop()
 
 
 def _received_routes(folder: Path, token: str) -> list[web.RouteDef]:

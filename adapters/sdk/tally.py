@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-RECEIPT = "hub.receipt"
+from hub.core.outgoing import RECEIPT
 
 
 @dataclass(frozen=True, slots=True)

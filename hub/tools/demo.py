@@ -20,6 +20,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from hub.catalogue.contracts import Catalogue, Contract
 from hub.catalogue.directory import PartnerDirectory
+from hub.core.outgoing import ACCEPTANCE, REJECTION
 from hub.core.routing import Origin, Router
 from hub.wire.envelope import CAUSATION_HEADER, RECIPIENT_HEADER, Outgoing, write_record
 from hub.wire.topics import inbound, outbound
@@ -247,10 +248,10 @@ async def _collect(reader: AIOKafkaConsumer, expect: Expectation, seen: Observed
         batches = await reader.getmany(timeout_ms=500)
         for record in (r for batch in batches.values() for r in batch):
             headers = {k: v.decode() for k, v in record.headers}
-            if headers.get("ce_type") == "hub.acceptance":
+            if headers.get("ce_type") == ACCEPTANCE:
                 seen.accepted.add(json.loads(record.value)["accepted"]["id"])
                 continue
-            if headers.get("ce_type") == "hub.rejection":
+            if headers.get("ce_type") == REJECTION:
                 body = json.loads(record.value)
                 refused_id = body["refused"]["id"]
                 seen.refused.add(refused_id)

@@ -65,7 +65,7 @@ from pathlib import Path
 
 from pydantic_settings import SettingsConfigDict
 
-from adapters.sdk.process import FileExchangeSettings
+from adapters.sdk import FileExchangeSettings
 
 PARTNER = "{partner}"
 
@@ -86,11 +86,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from adapters.sdk.files import Exported, json_exports
+from adapters.sdk import Exported, json_exports
 
 
 def read_export(path: Path, raw: bytes) -> list[Exported]:
-    """The notices of one export; raise `adapters.sdk.files.ExportError` saying what is wrong."""
+    """The notices of one export; raise `adapters.sdk.ExportError` saying what is wrong."""
     return json_exports(path, raw)
 ''',
     "adapters/{module}/app.py": '''"""The {partner} adapter: its exports out, what the hub delivers in, both as files."""
@@ -101,7 +101,7 @@ import asyncio
 
 from adapters.{module}.mapping import read_export
 from adapters.{module}.settings import PARTNER, {Class}Settings
-from adapters.sdk.process import exchange_files, serve
+from adapters.sdk import exchange_files, serve
 
 
 async def run(settings: {Class}Settings, stop: asyncio.Event) -> None:
@@ -120,7 +120,7 @@ from pathlib import Path
 import pytest
 
 from adapters.{module}.mapping import read_export
-from adapters.sdk.files import ExportError
+from adapters.sdk import ExportError
 
 
 def test_a_json_export_is_read() -> None:

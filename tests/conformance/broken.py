@@ -26,12 +26,22 @@ class ForgetfulInbox(Inbox):
 
 
 class BrokenAdapter(Adapter):
-    """Writes notices without `traceparent`."""
+    """Writes notices without `traceparent`; can be made to forget what it handed over."""
 
     def notice(self, *args: Any, **options: Any) -> Outgoing:
         record = super().notice(*args, **options)
         headers = {k: v for k, v in record.headers.items() if k != "traceparent"}
         return dataclasses.replace(record, headers=headers)
+
+    def forget_hand_overs(self, state: Path) -> None:
+        """Replace its inbox with one that remembers nothing."""
+        self._inbox.close()
+        self._inbox = ForgetfulInbox(state / "inbox.sqlite")
+
+    @property
+    def running(self) -> bool:
+        """Whether its broker connection runs (deliveries are read)."""
+        return bool(self._broker.running)
 
 
 class Counter:
@@ -61,8 +71,7 @@ class BrokenDriver(Driver):
             load_catalogue(PROJECT_ROOT / "contracts"),
             resend_after=3600,  # "later" never comes in a test
         )
-        adapter.inbox.close()
-        adapter.inbox = ForgetfulInbox(state / "inbox.sqlite")
+        adapter.forget_hand_overs(state)
         self.adapter = adapter
         await adapter.start()
         try:
@@ -71,7 +80,7 @@ class BrokenDriver(Driver):
             await adapter.stop()
 
     async def ready(self) -> None:
-        while self.adapter is None or self.adapter.broker.running is False:  # noqa: ASYNC110
+        while self.adapter is None or self.adapter.running is False:  # noqa: ASYNC110
             await asyncio.sleep(0.05)
 
     async def emit(self, sample: Sample) -> None:

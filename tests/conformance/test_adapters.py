@@ -19,7 +19,7 @@ from adapters.departement.mapping import SIGNATURE_HEADER, signature
 from adapters.departement.settings import DepartementSettings
 from adapters.isg.app import run as run_isg
 from adapters.isg.settings import IsgSettings
-from adapters.sdk.process import FileExchangeSettings
+from adapters.sdk import FileExchangeSettings
 from hub.edge.embedded import free_port
 
 TOKEN, SECRET = "conformance-token", "conformance-secret"

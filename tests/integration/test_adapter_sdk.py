@@ -119,7 +119,7 @@ async def test_a_notice_is_accepted_delivered_once_and_acknowledged_back(
         ("hub.receipt", notice_id, "processed")
     }
     assert {r.recipient for r in receipts} == {"academie/dsden"}
-    assert school.outbox.unsettled() == 0
+    assert school.unsettled() == 0
 
 
 async def test_an_invalid_payload_is_refused_before_it_is_queued(
@@ -132,7 +132,7 @@ async def test_an_invalid_payload_is_refused_before_it_is_queued(
             "dsden",
             {**LIMOGES, "child": {**LIMOGES["child"], "birth_date": "2015-02-30"}},
         )
-    assert school.outbox.unsettled() == 0
+    assert school.unsettled() == 0
 
 
 async def test_a_rejection_settles_the_notice(
@@ -158,7 +158,7 @@ async def test_notices_queued_while_the_hub_is_down_arrive_once_it_is_back(
             async with started_pair(bootstrap, tmp_path, catalogue) as (school, _, social, side):
                 await asyncio.to_thread(hub.stop)
                 ids = [await school.send(FORMAL_NOTICE, "dsden", LIMOGES) for _ in range(5)]
-                assert school.outbox.unsettled() == 5
+                assert school.unsettled() == 5
                 hub.start()
                 for notice_id in ids:
                     assert (await school.settled(notice_id, WAIT_S)).state == "accepted"

@@ -24,7 +24,7 @@ def drop(tmp_path: Path, catalogue: Catalogue) -> DropFolder:
 
 
 def _queued(drop: DropFolder) -> list[str]:
-    return [r.headers["ce_id"] for r in drop._adapter.outbox.due()]  # noqa: SLF001
+    return [r.headers["ce_id"] for r in drop._adapter._outbox.due()]  # noqa: SLF001 - what was queued
 
 
 def test_a_complete_file_is_queued_and_archived(drop: DropFolder) -> None:
@@ -130,7 +130,7 @@ def test_a_json_notice_may_name_its_case_and_the_notice_it_answers(drop: DropFol
     }
     (drop.folder / "regularisations.json").write_text(json.dumps(export), encoding="utf-8")
     assert drop.scan() == 1
-    [record] = drop._adapter.outbox.due()  # noqa: SLF001
+    [record] = drop._adapter._outbox.due()  # noqa: SLF001 - the record as queued
     assert record.key == case.encode()
     assert record.headers["ce_causationid"] == answered
     assert json.loads(record.value) == payload

@@ -1,0 +1,265 @@
+"""The SDK's HTTP API over real HTTP, with an adapter that is never connected to a broker."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+import pytest_asyncio
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+from yarl import URL
+
+from adapters.sdk import Adapter, ApiSettings, Incoming, ReceivedFolder, serve_api
+from adapters.sdk.http import api
+from adapters.sdk.outbox import Outbox
+from hub.catalogue.contracts import Catalogue
+from hub.edge.embedded import free_port
+from hub.wire.envelope import CAUSATION_HEADER
+from tests.conftest import example
+
+pytestmark = pytest.mark.asyncio
+Client = TestClient[web.Request, web.Application]
+TOKEN = "api-token"  # noqa: S105 - a test's own API token
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+NOWHERE = "127.0.0.1:9"  # never connected to
+ORIENTATION = "isg.orientation"
+SHELTERED = example(ORIENTATION, "isle-sheltered-urgent")
+CASE = "8f0d1c52-1f5e-4a7e-9d61-1c8b9e2f3a40"
+FEEDBACK = Incoming(
+    "n-1",
+    "ip.retour",
+    "/departement/crip",
+    "isg/isg",
+    CASE,
+    "https://example.org/ip.retour/v1",
+    "ip-1",
+    {"outcome": "mesure_administrative"},
+)
+
+
+@pytest.fixture
+def received(tmp_path: Path) -> ReceivedFolder:
+    return ReceivedFolder(tmp_path / "recus")
+
+
+@pytest_asyncio.fixture
+async def adapter(
+    tmp_path: Path, catalogue: Catalogue, received: ReceivedFolder
+) -> AsyncIterator[Adapter]:
+    isg = Adapter("isg", NOWHERE, tmp_path / "etat", received, catalogue)
+    yield isg
+    await isg.stop()
+
+
+@pytest_asyncio.fixture
+async def client(adapter: Adapter, received: ReceivedFolder) -> AsyncIterator[Client]:
+    async with TestClient(TestServer(api(adapter, TOKEN, received))) as http:
+        yield http
+
+
+def _notice(**fields: Any) -> dict[str, Any]:
+    return {"contract": ORIENTATION, "office": "isg", "payload": SHELTERED, **fields}
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/notices"),
+        ("GET", "/notices/n-1"),
+        ("GET", "/received"),
+        ("GET", "/received/ip.retour/n-1__isg_isg.json"),
+    ],
+)
+@pytest.mark.parametrize("authorization", [None, "Bearer wrong-token", f"Basic {TOKEN}x"])
+async def test_every_call_but_the_health_check_needs_the_bearer_token(
+    client: Client, adapter: Adapter, method: str, path: str, authorization: str | None
+) -> None:
+    headers = {"Authorization": authorization} if authorization else {}
+    async with client.request(method, path, headers=headers, json=_notice()) as response:
+        assert response.status == 401
+        assert json.loads(await response.text()) == {"error": "missing or wrong bearer token"}
+    assert adapter.unsettled() == 0
+
+
+async def test_the_health_check_needs_no_token_and_counts_what_waits(client: Client) -> None:
+    async with client.get("/healthz") as response:
+        assert (response.status, await response.json()) == (200, {"status": "ok", "unsettled": 0})
+    async with client.post("/notices", headers=AUTH, json=_notice()) as response:
+        assert response.status == 202
+    async with client.get("/healthz") as response:
+        assert await response.json() == {"status": "ok", "unsettled": 1}
+
+
+async def test_a_notice_posted_is_queued_and_pending(
+    client: Client, adapter: Adapter, tmp_path: Path
+) -> None:
+    body = _notice(case_id=CASE, answers="an-earlier")
+    async with client.post("/notices", headers=AUTH, json=body) as response:
+        assert response.status == 202
+        answer = await response.json()
+    notice_id = answer["notice_id"]
+    assert answer == {"notice_id": notice_id, "state": "pending"}
+    assert adapter.state_of(notice_id) == "pending"
+    [queued] = Outbox(tmp_path / "etat" / "outbox.sqlite").due()
+    assert (queued.headers["ce_id"], queued.headers["ce_source"]) == (notice_id, "/isg/isg")
+    assert (queued.key, queued.headers[CAUSATION_HEADER]) == (CASE.encode(), "an-earlier")
+    assert json.loads(queued.value) == SHELTERED
+    async with client.get(f"/notices/{notice_id}", headers=AUTH) as response:
+        assert response.status == 200
+        assert await response.json() == {"notice_id": notice_id, "state": "pending", "outcome": {}}
+
+
+async def test_a_notice_tells_the_hubs_answer_once_it_came(client: Client, tmp_path: Path) -> None:
+    async with client.post("/notices", headers=AUTH, json=_notice()) as response:
+        notice_id = (await response.json())["notice_id"]
+    outbox = Outbox(tmp_path / "etat" / "outbox.sqlite")  # as the adapter settles on an answer
+    outbox.settle(notice_id, "accepted", {"case_id": CASE})
+    outbox.close()
+    async with client.get(f"/notices/{notice_id}", headers=AUTH) as response:
+        assert await response.json() == {
+            "notice_id": notice_id,
+            "state": "accepted",
+            "outcome": {"case_id": CASE},
+        }
+
+
+async def test_a_notice_never_sent_here_is_not_found(client: Client) -> None:
+    async with client.get("/notices/never-sent", headers=AUTH) as response:
+        assert response.status == 404
+        assert await response.json() == {
+            "error": "no notice with this id was sent through this adapter"
+        }
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        (
+            b"{not json",
+            "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)",
+        ),
+        (b"", "Expecting value: line 1 column 1 (char 0)"),
+        (b"[]", "expected a JSON object"),
+        (json.dumps({"contract": ORIENTATION}).encode(), "missing: office, payload"),
+        (json.dumps(_notice(payload=[SHELTERED])).encode(), "payload must be an object"),
+        (json.dumps(_notice(priority="high", at="now")).encode(), "unknown fields: at, priority"),
+        (
+            json.dumps(_notice(office=7)).encode(),
+            "contract, office, case_id and answers are strings",
+        ),
+    ],
+)
+async def test_a_malformed_request_is_refused_saying_what_is_wrong(
+    client: Client, adapter: Adapter, body: bytes, error: str
+) -> None:
+    async with client.post("/notices", headers=AUTH, data=body) as response:
+        assert response.status == 400
+        assert await response.json() == {"error": error}
+    assert adapter.unsettled() == 0
+
+
+async def test_a_payload_its_contract_refuses_is_unprocessable(
+    client: Client, adapter: Adapter
+) -> None:
+    payload = example(ORIENTATION, "children-named", "invalid")
+    async with client.post("/notices", headers=AUTH, json=_notice(payload=payload)) as response:
+        assert response.status == 422
+        text = await response.text()
+    assert json.loads(text) == {
+        "error": f'{ORIENTATION}: /minors_in_household: expected type "integer"'
+    }
+    assert "Lucas" not in text  # the rule broken, never the value
+    assert adapter.unsettled() == 0
+
+
+async def test_an_unknown_contract_is_not_found(client: Client, adapter: Adapter) -> None:
+    async with client.post("/notices", headers=AUTH, json=_notice(contract="no.such")) as response:
+        assert response.status == 404
+        assert await response.json() == {"error": "unknown contract 'no.such'"}
+    assert adapter.unsettled() == 0
+
+
+async def test_what_was_received_is_listed_and_read(
+    client: Client, received: ReceivedFolder
+) -> None:
+    await received.receive(FEEDBACK)
+    received.settled("s-1", "accepted", ("export.json", 1), {"case_id": CASE})
+    async with client.get("/received", headers=AUTH) as response:
+        assert await response.json() == {
+            "received": ["hub.acceptance/s-1.json", "ip.retour/n-1__isg_isg.json"]
+        }
+    async with client.get("/received/ip.retour/n-1__isg_isg.json", headers=AUTH) as response:
+        assert response.status == 200
+        assert await response.json() == FEEDBACK.as_document()
+    async with client.get("/received/ip.retour/n-2__isg_isg.json", headers=AUTH) as response:
+        assert response.status == 404
+        assert await response.json() == {"error": "nothing received under this name"}
+
+
+@pytest.mark.parametrize(
+    "path", ["/received/%2E%2E/secret.json", "/received/ip.retour/..%2F..%2Fsecret.json"]
+)
+async def test_nothing_outside_the_received_folder_is_served(
+    client: Client, received: ReceivedFolder, tmp_path: Path, path: str
+) -> None:
+    await received.receive(FEEDBACK)  # ip.retour/ exists
+    (tmp_path / "secret.json").write_text('{"secret": true}', encoding="utf-8")
+    url = URL(str(client.make_url("")) + path, encoded=True)  # sent as written, not resolved
+    async with client.session.get(url, headers=AUTH) as response:
+        assert response.status == 404
+        assert await response.json() == {"error": "nothing received under this name"}
+
+
+class Unconnected(Adapter):
+    """Its broker is never reached: `start` waits until released, as for a slow broker."""
+
+    def __init__(self, *args: Any, **options: Any) -> None:
+        super().__init__(*args, **options)
+        self.calls: list[str] = []
+        self.release = asyncio.Event()
+
+    async def start(self) -> None:
+        self.calls.append("start")
+        await self.release.wait()
+
+    async def stop(self) -> None:
+        self.calls.append("stop")
+        await super().stop()
+
+
+async def _health(url: str) -> int:
+    async with aiohttp.ClientSession() as http, http.get(f"{url}/healthz") as response:
+        return response.status
+
+
+async def test_serve_api_listens_before_the_adapter_starts_then_stops_both(
+    tmp_path: Path, catalogue: Catalogue, caplog: pytest.LogCaptureFixture
+) -> None:
+    port = free_port()
+    settings = ApiSettings(kafka_bootstrap=NOWHERE, root=tmp_path, api_token=TOKEN, api_port=port)
+    adapter = Unconnected("isg", NOWHERE, settings.state, ReceivedFolder(tmp_path), catalogue)
+    stop = asyncio.Event()
+    serving = asyncio.create_task(serve_api(adapter, settings, stop))
+    url = f"http://127.0.0.1:{port}"
+    async with asyncio.timeout(30):
+        while True:
+            with contextlib.suppress(aiohttp.ClientConnectionError):
+                if await _health(url) == 200:
+                    break
+            await asyncio.sleep(0.02)
+    assert adapter.calls == ["start"]  # answering while the adapter still starts
+    with caplog.at_level("INFO", logger="adapter.isg"):
+        adapter.release.set()
+        stop.set()
+        await serving
+    assert adapter.calls == ["start", "stop"]
+    assert f"API on {url}" in caplog.messages
+    with pytest.raises(aiohttp.ClientConnectionError):
+        await _health(url)
