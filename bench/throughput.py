@@ -157,7 +157,7 @@ async def hub_process(bootstrap: str, workdir: Path) -> AsyncIterator[asyncio.su
         **os.environ,
         "HUB_KAFKA_BOOTSTRAP": bootstrap,
         "HUB_KAFKA_IDEMPOTENCE": "false",
-        "HUB_LEDGER_PATH": str(workdir / "ledger.sqlite"),
+        "HUB_STATE_URL": f"sqlite:///{workdir / 'state.sqlite'}",
         "HUB_GROUP_ID": f"bench-hub-{uuid.uuid4()}",
         "HUB_HTTP_PORT": "0",
     }

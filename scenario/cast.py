@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hub.edge.embedded import die_with_parent, free_port
+from hub.state import sqlite_url
 
 FILE_PARTNERS = ("academie", "caf", "ccapex")
 API_PARTNERS = ("isg", "departement")
@@ -43,9 +44,9 @@ class Cast:
         return self.folder / "logs"
 
     @property
-    def ledger(self) -> Path:
-        """The hub's ledger."""
-        return self.folder / "hub" / "ledger.sqlite"
+    def state(self) -> Path:
+        """The hub's state: its ledger and its vault, one SQLite file."""
+        return self.folder / "hub" / "state.sqlite"
 
     def root(self, partner: str) -> Path:
         """A partner adapter's folder (drop folder, received notices, state)."""
@@ -60,7 +61,7 @@ class Cast:
         env = {
             "HUB_KAFKA_BOOTSTRAP": self.bootstrap,
             "HUB_KAFKA_IDEMPOTENCE": str(self.external).lower(),
-            "HUB_LEDGER_PATH": str(self.ledger),
+            "HUB_STATE_URL": sqlite_url(self.state),
             "HUB_HTTP_PORT": str(self.ports.setdefault("hub", free_port())),
         }
         self._spawn("hub", ["-m", "hub", "serve"], env)

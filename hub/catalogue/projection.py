@@ -54,11 +54,6 @@ class Projection:
         self._prefixes = tuple(p + "." for p in paths) + tuple(p + "[" for p in paths)
         self._splits: dict[frozenset[str], Split] = {}
 
-    @classmethod
-    def of(cls, paths: tuple[str, ...]) -> Projection:
-        """Compile a projection from its field paths."""
-        return cls(paths)
-
     def apply(self, payload: dict[str, Any]) -> dict[str, Any]:
         """The payload reduced to the named fields (the input is not modified)."""
         return _apply(payload, self.tree)

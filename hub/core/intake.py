@@ -104,13 +104,13 @@ def reconcile(notice: Admitted, seen: Seen | None) -> Admitted | Rejected | None
             "notice.conflict", "this id was already accepted with other content", "ce_id"
         )
         return Rejected(
-            notice.record,
-            (reason,),
-            notice.envelope.partner,
-            notice.envelope.office,
-            notice.envelope.id,
-            notice.contract.id,
-            notice.case_id,
+            record=notice.record,
+            reasons=(reason,),
+            partner=notice.envelope.partner,
+            office=notice.envelope.office,
+            notice_id=notice.envelope.id,
+            contract=notice.contract.id,
+            case_id=notice.case_id,
         )
     remaining = tuple(d for d in notice.deliveries if d.recipient.address not in seen.delivered)
     if not remaining:
@@ -241,13 +241,13 @@ class Intake:
         notice_id = headers.get("ce_id")
         contract = headers.get("ce_type")
         return Rejected(
-            record,
-            refusal.reasons,
-            partner,
-            office,
-            notice_id if notice_id and EVENT_ID.match(notice_id) else None,
-            contract if contract and CONTRACT_TYPE.match(contract) else None,
-            _valid_key(record.key),
+            record=record,
+            reasons=refusal.reasons,
+            partner=partner,
+            office=office,
+            notice_id=notice_id if notice_id and EVENT_ID.match(notice_id) else None,
+            contract=contract if contract and CONTRACT_TYPE.match(contract) else None,
+            case_id=_valid_key(record.key),
         )
 
 

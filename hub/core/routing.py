@@ -116,5 +116,5 @@ class Router:
     def _projection(self, contract: Contract, index: int) -> Projection:
         key = (contract.id, index)
         if key not in self._projections:
-            self._projections[key] = Projection.of(contract.meta.consumers[index].fields)
+            self._projections[key] = Projection(contract.meta.consumers[index].fields)
         return self._projections[key]

@@ -247,6 +247,14 @@ def _stored(row: tuple[Any, ...]) -> Stored:
     seq, recorded_at, kind, sender, notice_id, case_id, contract, version, office, digest = row[:10]
     detail, prev_hash, digest_hash = row[10:]
     entry = Entry(
-        kind, sender, notice_id, case_id, contract, version, office, digest, json.loads(detail)
+        kind=kind,
+        sender=sender,
+        notice_id=notice_id,
+        case_id=case_id,
+        contract=contract,
+        version=version,
+        office=office,
+        digest=digest,
+        detail=json.loads(detail),
     )
     return Stored(seq, recorded_at, entry, prev_hash, digest_hash, detail)

@@ -23,23 +23,23 @@ def test_parse_path_refuses_malformed_paths(bad: str) -> None:
 
 
 def test_a_named_object_is_kept_whole_and_the_rest_withheld() -> None:
-    assert Projection.of(("child",)).apply(PAYLOAD) == {"child": PAYLOAD["child"]}
+    assert Projection(("child",)).apply(PAYLOAD) == {"child": PAYLOAD["child"]}
 
 
 def test_array_items_keep_only_the_named_fields() -> None:
-    projected = Projection.of(("guardians[].last_name",)).apply(PAYLOAD)
+    projected = Projection(("guardians[].last_name",)).apply(PAYLOAD)
     assert projected == {"guardians": [{"last_name": "Martin"}, {"last_name": "Durand"}]}
 
 
 def test_whole_value_wins_over_a_narrower_path_in_any_order() -> None:
-    wide_first = Projection.of(("child", "child.last_name")).apply(PAYLOAD)
-    narrow_first = Projection.of(("child.last_name", "child")).apply(PAYLOAD)
+    wide_first = Projection(("child", "child.last_name")).apply(PAYLOAD)
+    narrow_first = Projection(("child.last_name", "child")).apply(PAYLOAD)
     assert wide_first == narrow_first == {"child": PAYLOAD["child"]}
 
 
 def test_absent_fields_are_skipped_and_input_is_untouched() -> None:
     before = repr(PAYLOAD)
-    assert Projection.of(("missing", "reference")).apply(PAYLOAD) == {"reference": "R-1"}
+    assert Projection(("missing", "reference")).apply(PAYLOAD) == {"reference": "R-1"}
     assert repr(PAYLOAD) == before
 
 
@@ -59,7 +59,7 @@ def test_leaf_paths_name_every_field_in_projection_syntax() -> None:
     [("child",), ("guardians[].last_name", "reference"), ("guardians",), ("child.birth_date",)],
 )
 def test_split_agrees_with_what_apply_delivers(paths: tuple[str, ...]) -> None:
-    projection = Projection.of(paths)
+    projection = Projection(paths)
     leaves = frozenset(leaf_paths(PAYLOAD))
     sent, withheld = projection.split(leaves)
     assert set(sent) == leaf_paths(projection.apply(PAYLOAD))

@@ -1,52 +1,91 @@
-"""The intake subscriber, driven through FastStream's in-memory TestKafkaBroker."""
+"""The Kafka edge: the intake subscriber and the publisher.
+
+As FastStream's own suite does, one test body runs twice: against FastStream's in-memory
+`TestKafkaBroker`, and through the same test client against the real embedded broker
+(`with_real=True`), so the in-memory run cannot pass on behaviour a broker would not have.
+"""
 
 import asyncio
 import json
+import uuid
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from aiokafka import ConsumerRecord
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, TestKafkaBroker
 from faststream.kafka.annotations import KafkaMessage
-from faststream.kafka.message import KafkaAckableMessage
-from faststream.kafka.parser import AioKafkaBatchParser
 
 from hub.catalogue.contracts import Catalogue
 from hub.catalogue.directory import PartnerDirectory
 from hub.core.intake import Intake
-from hub.edge.kafka import Crc32Partitioner, kafka_publisher, subscribe_intake
+from hub.edge.embedded import EmbeddedBroker
+from hub.edge.kafka import Crc32Partitioner, ensure_topics, kafka_publisher, subscribe_intake
 from hub.relay import Relay
 from hub.settings import Settings
 from hub.state.sqlite import SqliteState
-from hub.wire.consuming import Backoff, tolerant_parser
+from hub.wire.topics import all_topics
 from tests.conftest import FORMAL_NOTICE, example
 from tests.notices import ce_headers
 
 Seen = list[tuple[str, dict[str, str]]]
 
 
-@pytest_asyncio.fixture
-async def hub(
-    tmp_path: Path, catalogue: Catalogue, directory: PartnerDirectory
-) -> AsyncIterator[tuple[KafkaBroker, SqliteState, Seen]]:
-    broker = KafkaBroker("127.0.0.1:9")
-    ledger = SqliteState(tmp_path / "ledger.sqlite")
-    relay = Relay(Intake(catalogue, directory), ledger, kafka_publisher(broker))
-    subscribe_intake(broker, relay, directory.partners, Settings())
-    seen: Seen = []
+@pytest.fixture(scope="module")
+def own_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An embedded broker of the module's own: the subscriber reads its topics from the start."""
+    with EmbeddedBroker(log_path=tmp_path_factory.mktemp("edge") / "broker.log") as bootstrap:
+        yield bootstrap
 
-    @broker.subscriber("hub.out.departement", "hub.out.academie")
+
+@dataclass
+class Edge:
+    broker: KafkaBroker
+    state: SqliteState
+    seen: list[tuple[str, dict[str, str]]]
+    real: bool
+
+
+@pytest_asyncio.fixture(params=["in-memory", pytest.param("embedded", marks=pytest.mark.kafka)])
+async def edge(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    catalogue: Catalogue,
+    directory: PartnerDirectory,
+) -> AsyncIterator[Edge]:
+    real = request.param == "embedded"
+    bootstrap = request.getfixturevalue("own_broker") if real else "127.0.0.1:9"
+    if real:
+        await ensure_topics(bootstrap, all_topics(directory.partners), 1, 1)
+    broker = KafkaBroker(bootstrap)
+    state = SqliteState(tmp_path / "state.sqlite")
+    relay = Relay(Intake(catalogue, directory), state, kafka_publisher(broker))
+    group = f"edge-{uuid.uuid4().hex[:8]}"
+    subscribe_intake(broker, relay, directory.partners, Settings(group_id=group))
+    edge = Edge(broker, state, [], real)
+
+    @broker.subscriber(
+        "hub.out.departement",
+        "hub.out.academie",
+        group_id=f"{group}-partners",
+        auto_offset_reset="earliest",
+    )
     async def partner_side(message: KafkaMessage) -> None:
         raw = message.raw_message
         assert not isinstance(raw, tuple)
-        seen.append((raw.topic, dict(message.headers)))
+        edge.seen.append((raw.topic, dict(message.headers)))
 
-    yield broker, ledger, seen
-    await ledger.close()
+    yield edge
+    await state.close()
+
+
+async def _until(condition: Callable[[], bool], seconds: float = 30.0) -> None:
+    async with asyncio.timeout(seconds):
+        while not condition():  # noqa: ASYNC110 - the records arrive on the broker's schedule
+            await asyncio.sleep(0.05)
 
 
 def test_the_intake_commits_only_after_processing(directory: PartnerDirectory) -> None:
@@ -60,52 +99,29 @@ def test_the_intake_commits_only_after_processing(directory: PartnerDirectory) -
 
 
 @pytest.mark.asyncio
-async def test_a_notice_is_relayed_to_each_office(
-    hub: tuple[KafkaBroker, SqliteState, Seen],
-) -> None:
-    broker, ledger, seen = hub
-    headers = {k: v.decode() for k, v in ce_headers(notice_id="n-1")}
-    async with TestKafkaBroker(broker) as test_broker:
-        payload = json.dumps(example(FORMAL_NOTICE, "limoges-no-known-school")).encode()
+@pytest.mark.timeout(90)
+async def test_a_notice_is_relayed_to_each_office_and_recorded_once(edge: Edge) -> None:
+    headers = {k: v.decode() for k, v in ce_headers(notice_id=f"n-{uuid.uuid4()}")}
+    payload = json.dumps(example(FORMAL_NOTICE, "limoges-no-known-school")).encode()
+    async with TestKafkaBroker(edge.broker, with_real=edge.real) as test_broker:
         await test_broker.publish(payload, "hub.in.academie", headers=headers)
-    assert sorted(h["ce_recipient"] for _, h in seen if h["ce_type"] != "hub.acceptance") == [
+        await _until(lambda: len(edge.seen) >= 3)  # two deliveries and the acceptance
+
+        async def recorded() -> int:
+            return (await edge.state.verify()).entries
+
+        async with asyncio.timeout(30):
+            while await recorded() < 4:  # noqa: ASYNC110 - accepted, two deliveries, a deadline
+                await asyncio.sleep(0.05)
+    notices = [h for _, h in edge.seen if h["ce_type"] != "hub.acceptance"]
+    assert sorted(h["ce_recipient"] for h in notices) == [
         "departement/mdd:87-limoges-nord",
         "departement/sdas",
     ]
-    assert (await ledger.verify()).entries == 4  # accepted, two deliveries, a deadline opened
-
-
-@pytest.mark.asyncio
-async def test_the_parser_keeps_records_whose_headers_are_not_utf8() -> None:
-    # FastStream's own parser decodes every header and would fail on this record forever.
-    parser = AioKafkaBatchParser(msg_class=KafkaAckableMessage, regex=None)
-    good = ConsumerRecord("hub.in.academie", 0, 1, 0, 0, None, b"{}", None, 0, 2, [("a", b"b")])
-    bad = ConsumerRecord(
-        "hub.in.academie", 0, 2, 0, 0, None, b"{}", None, 0, 2, [("ce_id", b"\xff")]
-    )
-    with pytest.raises(UnicodeDecodeError):
-        await parser.parse_batch((good, bad))
-    message = await tolerant_parser((good, bad), parser.parse_batch)
-    assert message.raw_message == (good, bad)
-    assert message.raw_message[1].headers == [("ce_id", b"\xff")]
-
-
-@pytest.mark.asyncio
-async def test_backoff_doubles_up_to_its_ceiling_and_resets(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    waits: list[float] = []
-
-    async def sleep(seconds: float) -> None:
-        waits.append(seconds)
-
-    monkeypatch.setattr(asyncio, "sleep", sleep)
-    backoff = Backoff(maximum=3.0, first=1.0)
-    for _ in range(4):
-        await backoff.wait()
-    backoff.reset()
-    await backoff.wait()
-    assert waits == [1.0, 2.0, 3.0, 3.0, 1.0]
+    [acceptance] = [(topic, h) for topic, h in edge.seen if h["ce_type"] == "hub.acceptance"]
+    assert acceptance[0] == "hub.out.academie"
+    assert acceptance[1]["ce_causationid"] == headers["ce_id"]
+    assert await recorded() == 4
 
 
 def test_the_partitioner_keeps_a_case_on_one_partition_whatever_the_list_order() -> None:

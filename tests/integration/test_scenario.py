@@ -53,7 +53,7 @@ def test_the_month_is_played_through_every_adapter_and_summarised(tmp_path: Path
     assert {("mises-en-demeure-2026-11.csv", 2), ("mises-en-demeure-2026-11.csv", 3)} <= lines
     # The rent-arrears case, traced: every partner's step, withheld fields, receipts.
     case = json.loads(decision.read_text())["case_id"]
-    traced = _hub("trace", case, "--path", str(folder / "hub/ledger.sqlite"))
+    traced = _hub("trace", case, "--path", str(folder / "hub/state.sqlite"))
     assert traced.returncode == 0, traced.stderr
     timeline = traced.stdout
     for step in (
@@ -79,7 +79,7 @@ def test_the_month_is_played_through_every_adapter_and_summarised(tmp_path: Path
             "ledger",
             "verify",
             "--path",
-            str(folder / "hub/ledger.sqlite"),
+            str(folder / "hub/state.sqlite"),
         ],
         capture_output=True,
         text=True,

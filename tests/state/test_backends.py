@@ -35,11 +35,28 @@ async def ledger(backend: tuple[State, Tamper]) -> AsyncIterator[State]:
 
 
 def _accepted(notice_id: str, digest: str = "d1") -> Entry:
-    return Entry("accepted", "/academie/dsden", notice_id, "case-1", "c", 1, None, digest)
+    return Entry(
+        kind="accepted",
+        sender="/academie/dsden",
+        notice_id=notice_id,
+        case_id="case-1",
+        contract="c",
+        version=1,
+        digest=digest,
+    )
 
 
 def _delivered(notice_id: str, office: str) -> Entry:
-    return Entry("delivered", "/academie/dsden", notice_id, "case-1", "c", 1, office, "d1")
+    return Entry(
+        kind="delivered",
+        sender="/academie/dsden",
+        notice_id=notice_id,
+        case_id="case-1",
+        contract="c",
+        version=1,
+        office=office,
+        digest="d1",
+    )
 
 
 async def _five_entries(ledger: State) -> None:

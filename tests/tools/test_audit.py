@@ -33,7 +33,17 @@ def ledger_path(tmp_path: Path) -> Path:
         for day, ids in ((22, ["a"]), (23, ["b", "c"]), (24, ["d"])):
             ledger = SqliteState(path, clock=functools.partial(NOW.replace, day=day))
             await ledger.commit(
-                [Entry("accepted", "/academie/dsden", i, "case", "x.y", 1) for i in ids]
+                [
+                    Entry(
+                        kind="accepted",
+                        sender="/academie/dsden",
+                        notice_id=i,
+                        case_id="case",
+                        contract="x.y",
+                        version=1,
+                    )
+                    for i in ids
+                ]
             )
             await ledger.close()
 

@@ -1,0 +1,102 @@
+"""The entries a batch records: its decisions first, then its deliveries; never a value."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+
+from hub.catalogue.contracts import Catalogue
+from hub.catalogue.directory import PartnerDirectory
+from hub.core.intake import Admitted, Intake, Rejected
+from hub.core.routing import Origin
+from hub.ledger.chain import Open, Unreceipted
+from hub.ledger.entries import (
+    batch_entries,
+    deadline_alerted,
+    deadlines_closed,
+    erased,
+    redelivered,
+)
+from hub.wire.envelope import Record
+from tests.conftest import FORMAL_NOTICE, example
+from tests.notices import record
+
+LIMOGES = example(FORMAL_NOTICE, "limoges-no-known-school")
+
+
+def _notice(catalogue: Catalogue, directory: PartnerDirectory) -> Admitted:
+    notice = Intake(catalogue, directory).examine(record(LIMOGES, notice_id="m-1"), {})
+    assert isinstance(notice, Admitted)
+    return notice
+
+
+def test_a_batch_records_its_decisions_then_its_deliveries(
+    catalogue: Catalogue, directory: PartnerDirectory
+) -> None:
+    notice = _notice(catalogue, directory)
+    refused = Intake(catalogue, directory).examine(Record("hub.in.isg", 0, 3, None, b"x", ()), {})
+    assert isinstance(refused, Rejected)
+    entries = batch_entries([notice], [refused], catalogue)
+    assert [e.kind for e in entries] == [
+        "accepted",
+        "deadline-opened",
+        "rejected",
+        "delivered",
+        "delivered",
+    ]
+    accepted, opened, rejected, to_sdas, to_mdd = entries
+    assert accepted.detail["recipients"] == [to_sdas.office, to_mdd.office]
+    assert opened.detail == {
+        "deadline": "enrolment",
+        "opened_on": LIMOGES["notified_on"],
+        "due_on": "2026-10-23",
+    }
+    assert rejected.sender == "/isg"
+    assert rejected.detail["position"] == "hub.in.isg/0/3"
+    assert "reason" in to_sdas.detail["fields_sent"]
+    assert "reason" in to_mdd.detail["fields_withheld"]
+    values = {str(v) for v in LIMOGES["child"].values()}
+    assert not values & {str(e.detail) for e in entries}
+
+
+def test_a_resumed_notice_records_only_the_deliveries_it_lacked(
+    catalogue: Catalogue, directory: PartnerDirectory
+) -> None:
+    notice = _notice(catalogue, directory)
+    resumed = dataclasses.replace(notice, resumed=True, deliveries=notice.deliveries[1:])
+    assert [e.kind for e in batch_entries([resumed], [], catalogue)] == ["delivered"]
+
+
+def test_an_answer_closes_the_deadlines_its_contract_names_and_no_other(
+    catalogue: Catalogue, directory: PartnerDirectory
+) -> None:
+    notice = _notice(catalogue, directory)
+    origin = Origin("m-0", "/academie/dsden", FORMAL_NOTICE, notice.case_id)
+    closing = dataclasses.replace(
+        notice, contract=catalogue.contracts["instruction.regularisation"], answered=origin
+    )
+    [closed] = deadlines_closed(closing, catalogue)
+    assert (closed.kind, closed.notice_id, closed.sender) == (
+        "deadline-closed",
+        "m-0",
+        origin.source,
+    )
+    assert closed.detail["closed_by"] == "instruction.regularisation"
+    unrelated = dataclasses.replace(closing, contract=catalogue.contracts["ip.retour"])
+    assert deadlines_closed(unrelated, catalogue) == []
+    assert deadlines_closed(notice, catalogue) == []  # answers nothing
+
+
+def test_the_schedules_entries_say_what_they_did() -> None:
+    late = Open(
+        "/academie/dsden", "m-1", "case-1", FORMAL_NOTICE, "enrolment", "2026-10-08", "2026-10-23"
+    )
+    alerted = deadline_alerted(late, "alert-1", ["departement/sdas", "academie/dsden"])
+    assert alerted.detail["offices"] == ["academie/dsden", "departement/sdas"]
+    waiting = Unreceipted(
+        "/academie/dsden", "m-1", "case-1", FORMAL_NOTICE, "departement/sdas", "t", 2, "t"
+    )
+    assert redelivered(waiting).detail == {"attempt": 3}
+    gone = erased("case-1", "request", datetime(2026, 11, 23, 9, 30, tzinfo=UTC))
+    assert (gone.kind, gone.sender, gone.case_id) == ("erased", "/hub", "case-1")
+    assert gone.detail == {"reason": "request", "at": "2026-11-23T09:30:00+00:00"}
