@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from hub.catalogue.contracts import Catalogue
 from hub.edge.embedded import EmbeddedBroker
 from tests.conftest import FORMAL_NOTICE, example
 from tests.integration.conftest import HubProcess, hub_process
+from tests.integration.plain import Headers, PlainKafka, notice_headers
 
 pytestmark = [pytest.mark.kafka, pytest.mark.asyncio(loop_scope="module")]
 LIMOGES = example(FORMAL_NOTICE, "limoges-no-known-school")
@@ -197,3 +199,82 @@ async def test_notices_queued_while_the_broker_is_down_arrive_once_it_is_back(
     finally:
         await asyncio.to_thread(hub.stop)
         broker.stop()
+
+
+CANARY = "Zqx5e1f-unreadable-canari"
+
+
+def _delivery(
+    notice_id: str,
+    source: str = "/departement/crip",
+    contract: str = "ip.retour",
+    answers: str | None = None,
+) -> Headers:
+    """The headers of a delivery to the ISG's office, as the hub writes them."""
+    headers = notice_headers(notice_id, source, contract, answers=answers)
+    return [*headers, ("ce_recipient", b"isg/isg")]
+
+
+def _unreadable() -> list[tuple[Headers, bytes]]:
+    """Records no adapter can take: each must be skipped, counted, and never read again."""
+    retour = json.dumps({"outcome": CANARY}).encode()
+    return [
+        (_delivery("not-json"), b"\xff" + CANARY.encode()),
+        (_delivery("not-an-object"), json.dumps([CANARY]).encode()),
+        (_delivery("too-deep"), b"[" * 100_000),
+        ([("ce_type", b"ip.retour"), ("ce_id", b"no-source")], retour),
+        (
+            [
+                (k, b"/departement/\xff\xfe" if k == "ce_source" else v)
+                for k, v in _delivery("bytes")
+            ],
+            retour,
+        ),
+        (_delivery("forged", "/departement/crip", "hub.acceptance"), b'{"accepted": {"id": "x"}}'),
+        (_delivery("forged-alert", "/departement/crip", "hub.deadline-alert"), retour),
+        (_delivery("shapeless", "/hub", "hub.acceptance"), b"{}"),
+        ([*_delivery("elsewhere")[:-1], ("ce_recipient", b"academie/dsden")], retour),
+    ]
+
+
+@pytest.mark.xfail(strict=True, reason="an unreadable record on hub.out is read again forever")
+@pytest.mark.timeout(90)
+async def test_unreadable_records_are_skipped_and_counted_and_what_follows_is_handed_over(
+    own_hub: HubProcess, catalogue: Catalogue, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    side = Recorder()
+    isg = _adapter("isg", own_hub.bootstrap, tmp_path, side, catalogue)
+    bad = _unreadable()
+    retour = example("ip.retour", "saisine-judiciaire-isg")
+    alert = {"notice_id": "n-0", "case_id": "c-0", "deadline": "2026-12-01"}
+    records = [("hub.out.isg", value, headers, b"one-case") for headers, value in bad]
+    records += [
+        (
+            "hub.out.isg",
+            json.dumps(alert).encode(),
+            _delivery("alert", "/hub", "hub.deadline-alert"),
+            b"one-case",
+        ),
+        (
+            "hub.out.isg",
+            json.dumps(retour).encode(),
+            _delivery("retour", answers="ip-1"),
+            b"one-case",
+        ),
+    ]
+    await asyncio.to_thread(PlainKafka(own_hub.bootstrap).send_many, records)
+    with caplog.at_level("INFO", logger="adapter"):
+        await isg.start()
+        try:
+            async with asyncio.timeout(30):  # the same partition: the bad ones were read first
+                handed = await side.wait_for(2)
+        finally:
+            await isg.stop()
+    assert [(n.notice_id, n.contract, n.source) for n in handed] == [
+        ("alert", "hub.deadline-alert", "/hub"),
+        ("retour", "ip.retour", "/departement/crip"),
+    ]
+    assert handed[1].payload == retour
+    skipped = [r.getMessage() for r in caplog.records if "skipped" in r.getMessage()]
+    assert len(skipped) == len(bad)
+    assert CANARY not in caplog.text

@@ -20,7 +20,7 @@ from tests.integration.conftest import HubProcess, running, until_listening
 from tests.integration.test_adapter_sdk import WAIT_S, Recorder, _adapter
 
 pytestmark = [pytest.mark.kafka, pytest.mark.asyncio(loop_scope="module")]
-TOKEN = "isg-token"  # noqa: S105 - a test's own API token
+TOKEN = "a-test-isg-api-token-of-at-least-32-characters"  # noqa: S105 - a test's own API token
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

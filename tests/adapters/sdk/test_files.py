@@ -153,3 +153,96 @@ def test_the_hubs_answer_about_a_line_is_written_for_the_institution(tmp_path: P
     assert (accepted["export"], accepted["line"], accepted["case_id"]) == ("export.csv", 2, "c-1")
     assert accepted["hub"] == answer
     assert (tmp_path / "recus/hub.rejection/n-2.json").is_file()
+
+
+def _everything_under(folder: Path) -> set[Path]:
+    return {p for p in folder.rglob("*") if p.is_file() or p.is_symlink()}
+
+
+@pytest.mark.xfail(strict=True, reason="received files' paths are built from received values")
+@pytest.mark.parametrize(
+    ("notice_id", "contract"),
+    [
+        ("../../../outside/x", "ip.retour"),
+        ("a/b", "ip.retour"),
+        ("{tmp}/outside/x", "ip.retour"),  # an absolute path, within this test's folder
+        ("..", "ip.retour"),
+        (".hidden", "ip.retour"),
+        ("n-1", ".."),
+        ("n-1", "../../outside"),
+    ],
+)
+def test_a_received_value_cannot_place_a_file_outside_the_received_folder(
+    tmp_path: Path, notice_id: str, contract: str
+) -> None:
+    received = tmp_path / "a" / "b" / "recus"
+    folder = ReceivedFolder(received)
+    notice_id = notice_id.format(tmp=tmp_path)
+    notice = Incoming(
+        notice_id, contract, "/departement/crip", "academie/dsden", "c", "s", None, {}
+    )
+    asyncio.run(folder.receive(notice))
+    written = _everything_under(tmp_path)
+    assert written <= _everything_under(received)
+    [one] = written
+    assert one.parent.parent == received  # <contract>/<name>.json, both one level each
+    assert not one.name.startswith(".")
+    assert one.parent.name not in {".", ".."}
+    assert json.loads(one.read_text())["notice_id"] == notice_id
+
+
+@pytest.mark.xfail(strict=True, reason="received files' paths are built from received values")
+def test_the_hubs_answer_about_an_odd_notice_id_stays_in_the_received_folder(
+    tmp_path: Path,
+) -> None:
+    folder = ReceivedFolder(tmp_path / "a" / "recus")
+    folder.settled("../../x", "accepted", ("export.csv", 2), {"case_id": "c-1"})
+    [written] = _everything_under(tmp_path)
+    assert written.parent == tmp_path / "a" / "recus" / "hub.acceptance"
+    assert json.loads(written.read_text())["notice_id"] == "../../x"
+
+
+@pytest.mark.xfail(strict=True, reason="a symlink dropped in the drop folder is followed")
+def test_a_symlink_dropped_is_not_read_but_quarantined_saying_why(
+    drop: DropFolder, tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "elsewhere.csv"  # a valid export: reading it would queue notices
+    shutil.copy(EXPORT, elsewhere)
+    (drop.folder / "lien.csv").symlink_to(elsewhere)
+    assert drop.scan() == 0
+    assert _queued(drop) == []
+    assert list(drop.archive.iterdir()) == []
+    assert (drop.quarantine / "lien.csv").is_symlink()  # moved as a link, never copied
+    error = (drop.quarantine / "lien.csv.error.txt").read_text(encoding="utf-8")
+    assert "lien.csv is a symbolic link: it was not read; nothing of it was sent." in error
+    assert elsewhere.read_bytes() == EXPORT.read_bytes()
+    assert drop.complete_files() == []
+
+
+def test_a_symlink_to_a_folder_in_the_drop_folder_is_not_entered(
+    drop: DropFolder, tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.copy(EXPORT, elsewhere / EXPORT.name)
+    (drop.folder / "dossier").symlink_to(elsewhere, target_is_directory=True)
+    assert drop.scan() == 0
+    assert _queued(drop) == []
+    assert [p.name for p in elsewhere.iterdir()] == [EXPORT.name]
+
+
+@pytest.mark.xfail(strict=True, reason="a symlinked drop folder or subfolder is followed")
+@pytest.mark.parametrize("linked", ["depot", "depot/quarantaine", "depot/traites"])
+def test_a_symlinked_drop_folder_or_subfolder_is_refused(
+    tmp_path: Path, catalogue: Catalogue, linked: str
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "root" / linked).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "root" / linked).symlink_to(elsewhere, target_is_directory=True)
+    adapter = Adapter(
+        "academie", "127.0.0.1:9", tmp_path / "state", ReceivedFolder(tmp_path / "in"), catalogue
+    )
+    with pytest.raises(ValueError, match=f"{Path(linked).name}/ is a symbolic link"):
+        DropFolder(tmp_path / "root" / "depot", adapter, read_export)
+    assert list(elsewhere.iterdir()) == []

@@ -14,6 +14,7 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from pydantic import ValidationError
 from yarl import URL
 
 from adapters.sdk import Adapter, ApiSettings, Incoming, ReceivedFolder, serve_api
@@ -26,7 +27,7 @@ from tests.conftest import example
 
 pytestmark = pytest.mark.asyncio
 Client = TestClient[web.Request, web.Application]
-TOKEN = "api-token"  # noqa: S105 - a test's own API token
+TOKEN = "a-test-api-token-of-at-least-32-characters"  # noqa: S105 - a test's own API token
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 NOWHERE = "127.0.0.1:9"  # never connected to
 ORIENTATION = "isg.orientation"
@@ -77,7 +78,25 @@ def _notice(**fields: Any) -> dict[str, Any]:
         ("GET", "/received/ip.retour/n-1__isg_isg.json"),
     ],
 )
-@pytest.mark.parametrize("authorization", [None, "Bearer wrong-token", f"Basic {TOKEN}x"])
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        None,
+        "Bearer wrong-token",
+        f"Basic {TOKEN}x",
+        f"Basic {TOKEN}",
+        f"bearer {TOKEN}",
+        f"BEARER {TOKEN}",
+        f"Bearer{TOKEN}",
+        f"Bearer  {TOKEN}",
+        f"Bearer {TOKEN} x",
+        "Bearer ",
+        pytest.param(
+            TOKEN,
+            marks=pytest.mark.xfail(strict=True, reason="a token without its scheme is accepted"),
+        ),
+    ],
+)
 async def test_every_call_but_the_health_check_needs_the_bearer_token(
     client: Client, adapter: Adapter, method: str, path: str, authorization: str | None
 ) -> None:
@@ -215,6 +234,46 @@ async def test_nothing_outside_the_received_folder_is_served(
     async with client.session.get(url, headers=AUTH) as response:
         assert response.status == 404
         assert await response.json() == {"error": "nothing received under this name"}
+
+
+@pytest.mark.xfail(strict=True, reason="a symlink in the received folder is served")
+async def test_a_symlink_in_the_received_folder_is_neither_listed_nor_served(
+    client: Client, received: ReceivedFolder, tmp_path: Path
+) -> None:
+    await received.receive(FEEDBACK)  # ip.retour/ exists
+    (tmp_path / "secret.json").write_text('{"secret": true}', encoding="utf-8")
+    (received.folder / "ip.retour" / "lien.json").symlink_to(tmp_path / "secret.json")
+    (received.folder / "dossier").symlink_to(tmp_path, target_is_directory=True)
+    async with client.get("/received", headers=AUTH) as response:
+        assert await response.json() == {"received": ["ip.retour/n-1__isg_isg.json"]}
+    for path in ("/received/ip.retour/lien.json", "/received/dossier/secret.json"):
+        async with client.get(path, headers=AUTH) as response:
+            assert response.status == 404
+            assert await response.json() == {"error": "nothing received under this name"}
+
+
+@pytest.mark.xfail(strict=True, reason="an empty or short API token is accepted")
+@pytest.mark.parametrize("token", ["", "Zqx7c0ffee-canari-31-characters"])
+def test_an_api_token_shorter_than_32_characters_is_refused_naming_the_setting(
+    tmp_path: Path, token: str
+) -> None:
+    assert len(token) < 32
+    with pytest.raises(ValidationError) as refused:
+        ApiSettings(kafka_bootstrap=NOWHERE, root=tmp_path, api_token=token)
+    assert "api_token" in str(refused.value)
+    assert "at least 32 characters" in str(refused.value)
+    assert "canari" not in str(refused.value)  # the setting, never its value
+    settings = ApiSettings(kafka_bootstrap=NOWHERE, root=tmp_path, api_token="x" * 32)
+    assert settings.api_token.get_secret_value() == "x" * 32
+
+
+@pytest.mark.xfail(strict=True, reason="an empty or short API token is accepted")
+@pytest.mark.parametrize("token", ["", "short"])
+async def test_the_api_is_never_served_with_a_short_token(
+    adapter: Adapter, received: ReceivedFolder, token: str
+) -> None:
+    with pytest.raises(ValueError, match="at least 32 characters"):
+        api(adapter, token, received)
 
 
 class Unconnected(Adapter):
