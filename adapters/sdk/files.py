@@ -14,8 +14,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import shutil
 import sqlite3
+import string
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +33,49 @@ from hub.core.outgoing import ACCEPTANCE, REJECTION
 log = logging.getLogger("adapter.files")
 REFERENCED = {"payload", "case_id", "answers"}  # the keys of a notice given with its references
 FILE_NAMESPACE = uuid.UUID("5f1d2c3b-8e7a-4b6c-9d0e-1a2b3c4d5e6f")
+KEPT = frozenset(string.ascii_letters + string.digits + ".-")  # as is in a file name
+LONGEST_PART = 80  # three parts and their separators stay under any file system's limit
+
+
+class OutsideFolderError(ValueError):
+    """A path that would lead outside its folder; the message quotes none of its parts."""
+
+
+def file_name(value: str) -> str:
+    """`value` (a received id, office or contract) as one safe file name, never another's.
+
+    Letters, digits, `.` and `-` are kept; any other character (`/`, `_` and `~` too) becomes
+    `~XX` for each byte of its UTF-8, and so does a leading dot: never `.`, `..` or a hidden
+    file. A name past 80 characters keeps its start and ends with `~~` and a SHA-256 of the
+    value (`~~` appears in no other name).
+    """
+    raw = value.encode("utf-8", "surrogatepass")
+    name = "".join(c if c in KEPT else _escaped(c) for c in value) or "~"
+    name = "~2E" + name[1:] if name.startswith(".") else name
+    if len(name) > LONGEST_PART:
+        name = f"{name[:40]}~~{hashlib.sha256(raw).hexdigest()[:32]}"
+    return name
+
+
+def _escaped(character: str) -> str:
+    return "".join(f"~{byte:02X}" for byte in character.encode("utf-8", "surrogatepass"))
+
+
+def inside(folder: Path, *parts: str) -> Path:
+    """`folder/parts...`, refused (`OutsideFolderError`) unless it stays there, symbolic links too.
+
+    Each part is one plain name (no separator, never `.` or `..`), and the path resolves to
+    itself: no link, at any level under `folder`, leads elsewhere.
+    """
+    base = folder.resolve()
+    path = base.joinpath(*parts)
+    if not all(_plain(part) for part in parts) or path.resolve() != path:
+        raise OutsideFolderError("a path built from received values would leave its folder")
+    return path
+
+
+def _plain(part: str) -> bool:
+    return part not in {"", ".", ".."} and not any(c in part for c in "/\\\0")
 
 
 class ExportError(ValueError):
@@ -239,9 +284,13 @@ class ReceivedFolder:
         folder.mkdir(parents=True, exist_ok=True)
 
     async def receive(self, notice: Incoming) -> Handling:
-        """Write the notice as `<contract>/<notice id>__<office>.json`."""
-        office = notice.recipient.replace("/", "_").replace(":", "-")
-        self.write(notice.contract, f"{notice.notice_id}__{office}", notice.as_document())
+        """Write the notice as `<contract>/<notice id>__<partner>_<office>.json`.
+
+        Each part is a received value, written as `file_name` makes it safe.
+        """
+        partner, _, office = notice.recipient.partition("/")
+        name = f"{file_name(notice.notice_id)}__{file_name(partner)}_{file_name(office)}"
+        self._write(file_name(notice.contract), name, notice.as_document())
         return Handling("processed")
 
     def settled(self, notice_id: str, state: str, origin: tuple[str, int], outcome: Any) -> None:
@@ -262,10 +311,17 @@ class ReceivedFolder:
         self.write(kind, notice_id, document)
 
     def write(self, kind: str, name: str, document: dict[str, Any]) -> None:
-        """Write `<kind>/<name>.json` whole (temporary name, then renamed)."""
-        target = self.folder / kind / f"{name}.json"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name("." + target.name + ".tmp")
-        text = json.dumps(document, ensure_ascii=False, indent=2)
-        temporary.write_text(text, encoding="utf-8")
+        """Write `<kind>/<name>.json` whole, both made safe by `file_name`."""
+        self._write(file_name(kind), file_name(name), document)
+
+    def _write(self, kind: str, name: str, document: dict[str, Any]) -> None:
+        """Write `<kind>/<name>.json` whole: a temporary name, then renamed."""
+        inside(self.folder, kind).mkdir(exist_ok=True)
+        target = inside(self.folder, kind, f"{name}.json")
+        temporary = inside(self.folder, kind, f".{name}.json.tmp")
+        text = json.dumps(document, ensure_ascii=False, indent=2).encode()
+        # Never through a link someone left under the temporary name.
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
+        with os.fdopen(os.open(temporary, flags, 0o644), "wb") as file:
+            file.write(text)
         temporary.replace(target)

@@ -19,7 +19,7 @@ from typing import Any
 from aiohttp import web
 
 from adapters.sdk.adapter import Adapter
-from adapters.sdk.files import ReceivedFolder
+from adapters.sdk.files import OutsideFolderError, ReceivedFolder, inside
 from adapters.sdk.notices import InvalidNotice
 from adapters.sdk.settings import ApiSettings
 
@@ -147,15 +147,31 @@ def _received_routes(folder: Path, token: str) -> list[web.RouteDef]:
 
 
 def _names(folder: Path) -> list[str]:
-    return sorted(str(p.relative_to(folder)) for p in folder.glob("*/*.json"))
+    base = folder.resolve()
+    return sorted(
+        f"{path.parent.name}/{path.name}"
+        for path in base.glob("*/*.json")
+        if _served(base, path.parent.name, path.name) is not None
+    )
 
 
 def _read(folder: Path, contract: str, name: str) -> Any:
-    # Names come from the URL: only a file directly under a contract's folder is served.
-    if "/" in contract + name or ".." in contract + name:
+    path = _served(folder, contract, name)
+    return json.loads(path.read_text(encoding="utf-8")) if path is not None else None
+
+
+def _served(folder: Path, contract: str, name: str) -> Path | None:
+    """A regular file directly under a contract's folder, no link on the way; else None.
+
+    The names come from the URL: `inside` refuses any that would lead elsewhere.
+    """
+    if contract.startswith(".") or name.startswith("."):
         return None
-    path = folder / contract / name
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+    try:
+        path = inside(folder, contract, name)
+    except OutsideFolderError:
+        return None
+    return path if path.is_file() else None
 
 
 def _authorise(request: web.Request, token: str) -> None:

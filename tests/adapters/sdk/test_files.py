@@ -1,5 +1,6 @@
 import asyncio
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -7,7 +8,7 @@ import pytest
 
 from adapters.academie.app import read_export
 from adapters.sdk import Adapter, Incoming
-from adapters.sdk.files import DropFolder, ReceivedFolder
+from adapters.sdk.files import DropFolder, OutsideFolderError, ReceivedFolder, file_name, inside
 from hub.catalogue.contracts import Catalogue
 
 EXPORT = Path(__file__).parents[1] / "academie" / "mises-en-demeure-2026-11.csv"
@@ -159,7 +160,6 @@ def _everything_under(folder: Path) -> set[Path]:
     return {p for p in folder.rglob("*") if p.is_file() or p.is_symlink()}
 
 
-@pytest.mark.xfail(strict=True, reason="received files' paths are built from received values")
 @pytest.mark.parametrize(
     ("notice_id", "contract"),
     [
@@ -191,7 +191,6 @@ def test_a_received_value_cannot_place_a_file_outside_the_received_folder(
     assert json.loads(one.read_text())["notice_id"] == notice_id
 
 
-@pytest.mark.xfail(strict=True, reason="received files' paths are built from received values")
 def test_the_hubs_answer_about_an_odd_notice_id_stays_in_the_received_folder(
     tmp_path: Path,
 ) -> None:
@@ -200,6 +199,77 @@ def test_the_hubs_answer_about_an_odd_notice_id_stays_in_the_received_folder(
     [written] = _everything_under(tmp_path)
     assert written.parent == tmp_path / "a" / "recus" / "hub.acceptance"
     assert json.loads(written.read_text())["notice_id"] == "../../x"
+
+
+def _unquoted(name: str) -> str:
+    """`file_name` reversed, as an institution's tool may do it."""
+    parts = re.split(r"((?:~[0-9A-F]{2})+)", name)
+    return "".join(
+        bytes.fromhex(p.replace("~", "")).decode() if i % 2 else p for i, p in enumerate(parts)
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "name"),
+    [
+        ("8f0d1c52-1f5e-4a7e-9d61-1c8b9e2f3a40", "8f0d1c52-1f5e-4a7e-9d61-1c8b9e2f3a40"),
+        ("ip.retour", "ip.retour"),
+        ("a/b", "a~2Fb"),
+        ("..", "~2E."),
+        (".", "~2E"),
+        (".hidden", "~2Ehidden"),
+        ("a_b~c", "a~5Fb~7Ec"),
+        ("mdd:87", "mdd~3A87"),
+        ("élève", "~C3~A9l~C3~A8ve"),
+        ("a\\b\x00", "a~5Cb~00"),
+    ],
+)
+def test_a_received_value_becomes_a_safe_name_that_reads_back(value: str, name: str) -> None:
+    assert file_name(value) == name
+    assert re.fullmatch(r"[A-Za-z0-9~-][A-Za-z0-9.~-]*", name)
+    assert _unquoted(name) == value
+
+
+def test_distinct_values_never_share_a_name_and_a_long_one_stays_short() -> None:
+    values = ["a_b", "a~5Fb", "a/b", "a:b", "a-b", "~", "", "_", ".", "..", "x" * 81, "x" * 82]
+    names = [file_name(v) for v in values]
+    assert len(set(names)) == len(values)
+    long = file_name(":" * 200)
+    assert len(long) <= 80
+    assert long.startswith("~3A")
+    assert "~~" in long
+    assert not [name for name in names[:10] if "~~" in name]
+
+
+def test_a_path_that_would_leave_its_folder_is_refused_quoting_nothing(tmp_path: Path) -> None:
+    folder = tmp_path / "recus"
+    (folder / "ip.retour").mkdir(parents=True)
+    assert inside(folder, "ip.retour", "n-1.json") == folder / "ip.retour" / "n-1.json"
+    (folder / "lien").symlink_to(tmp_path, target_is_directory=True)
+    for parts in [("..", "x"), ("ip.retour", ".."), ("a/b",), ("",), ("/etc",), ("lien", "x")]:
+        with pytest.raises(OutsideFolderError) as refused:
+            inside(folder, *parts)
+        assert str(refused.value) == "a path built from received values would leave its folder"
+
+
+def test_a_notice_id_of_any_length_is_written(tmp_path: Path) -> None:
+    folder = ReceivedFolder(tmp_path / "recus")
+    notice = Incoming(":" * 200, "ip.retour", "/departement/crip", "isg/isg", "c", "s", None, {})
+    asyncio.run(folder.receive(notice))
+    [written] = (tmp_path / "recus" / "ip.retour").iterdir()
+    assert json.loads(written.read_text())["notice_id"] == ":" * 200
+
+
+def test_a_link_left_under_the_temporary_name_is_not_written_through(tmp_path: Path) -> None:
+    folder = ReceivedFolder(tmp_path / "recus")
+    (tmp_path / "recus" / "ip.retour").mkdir()
+    elsewhere = tmp_path / "elsewhere.txt"
+    elsewhere.write_text("untouched")
+    (tmp_path / "recus" / "ip.retour" / ".n-1__isg_isg.json.tmp").symlink_to(elsewhere)
+    notice = Incoming("n-1", "ip.retour", "/departement/crip", "isg/isg", "c", "s", None, {})
+    with pytest.raises(OutsideFolderError):
+        asyncio.run(folder.receive(notice))
+    assert elsewhere.read_text() == "untouched"
 
 
 @pytest.mark.xfail(strict=True, reason="a symlink dropped in the drop folder is followed")

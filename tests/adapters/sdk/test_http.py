@@ -236,7 +236,6 @@ async def test_nothing_outside_the_received_folder_is_served(
         assert await response.json() == {"error": "nothing received under this name"}
 
 
-@pytest.mark.xfail(strict=True, reason="a symlink in the received folder is served")
 async def test_a_symlink_in_the_received_folder_is_neither_listed_nor_served(
     client: Client, received: ReceivedFolder, tmp_path: Path
 ) -> None:
