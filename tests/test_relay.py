@@ -4,6 +4,7 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -46,7 +47,7 @@ class Outbox:
             if not o.headers["ce_type"].startswith("hub.")
         ]
 
-    def rejections(self) -> list[dict[str, object]]:
+    def rejections(self) -> list[dict[str, Any]]:
         return [json.loads(o.value) for o in self.sent if o.headers["ce_type"] == "hub.rejection"]
 
     def acceptances(self) -> list[Outgoing]:
