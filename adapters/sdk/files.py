@@ -6,17 +6,19 @@ content: it is never processed twice, even dropped again under another name. Its
 ids derived from that hash and their line, so a file interrupted half-way and read again
 queues the same notices, which the outbox and the hub recognise. A file with any fault goes,
 whole, to the quarantine folder beside an `.error.txt` that says where and why; nothing of it
-is sent.
+is sent. A symbolic link is never followed: it is quarantined as it is.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
 import os
 import shutil
 import sqlite3
+import stat
 import string
 import uuid
 from collections.abc import Callable
@@ -35,6 +37,8 @@ REFERENCED = {"payload", "case_id", "answers"}  # the keys of a notice given wit
 FILE_NAMESPACE = uuid.UUID("5f1d2c3b-8e7a-4b6c-9d0e-1a2b3c4d5e6f")
 KEPT = frozenset(string.ascii_letters + string.digits + ".-")  # as is in a file name
 LONGEST_PART = 80  # three parts and their separators stay under any file system's limit
+# What a drop folder says of an entry it does not read, by the error opening it gave.
+NOT_READ = {errno.ELOOP: "is a symbolic link", errno.EINVAL: "is not a regular file"}
 
 
 class OutsideFolderError(ValueError):
@@ -49,16 +53,15 @@ def file_name(value: str) -> str:
     file. A name past 80 characters keeps its start and ends with `~~` and a SHA-256 of the
     value (`~~` appears in no other name).
     """
-    raw = value.encode("utf-8", "surrogatepass")
-    name = "".join(c if c in KEPT else _escaped(c) for c in value) or "~"
+    name = "".join(c if c in KEPT else "~" + _utf8(c).hex("~").upper() for c in value) or "~"
     name = "~2E" + name[1:] if name.startswith(".") else name
     if len(name) > LONGEST_PART:
-        name = f"{name[:40]}~~{hashlib.sha256(raw).hexdigest()[:32]}"
+        name = f"{name[:40]}~~{hashlib.sha256(_utf8(value)).hexdigest()[:32]}"
     return name
 
 
-def _escaped(character: str) -> str:
-    return "".join(f"~{byte:02X}" for byte in character.encode("utf-8", "surrogatepass"))
+def _utf8(text: str) -> bytes:
+    return text.encode("utf-8", "surrogatepass")  # a lone surrogate too: any str has a name
 
 
 def inside(folder: Path, *parts: str) -> Path:
@@ -67,15 +70,33 @@ def inside(folder: Path, *parts: str) -> Path:
     Each part is one plain name (no separator, never `.` or `..`), and the path resolves to
     itself: no link, at any level under `folder`, leads elsewhere.
     """
-    base = folder.resolve()
-    path = base.joinpath(*parts)
-    if not all(_plain(part) for part in parts) or path.resolve() != path:
+    path = folder.resolve().joinpath(*parts)
+    odd = any(p in {"", ".", ".."} or {"/", "\\", "\0"} & set(p) for p in parts)
+    if odd or path.resolve() != path:
         raise OutsideFolderError("a path built from received values would leave its folder")
     return path
 
 
-def _plain(part: str) -> bool:
-    return part not in {"", ".", ".."} and not any(c in part for c in "/\\\0")
+def _contents(path: Path) -> bytes:
+    """A regular file's bytes, never through a symbolic link (`OSError` otherwise)."""
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK  # a FIFO must not block the scan
+    with os.fdopen(os.open(path, flags), "rb") as file:
+        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        return file.read()
+
+
+def _write_new(path: Path, content: bytes) -> None:
+    """Write `content` at `path`, never through a link someone left under that name."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
+    with os.fdopen(os.open(path, flags, 0o644), "wb") as file:
+        file.write(content)
+
+
+def _no_link(place: Path) -> Path:
+    if place.is_symlink():
+        raise OutsideFolderError(f"{place.name}/ is a symbolic link: a drop folder follows none")
+    return place
 
 
 class ExportError(ValueError):
@@ -166,12 +187,12 @@ class DropFolder:
     """Turns complete files of a folder into queued notices, once each."""
 
     def __init__(self, folder: Path, adapter: Adapter, read: Reader) -> None:
-        """Watch `folder` (with `quarantaine/` and `traites/` beside the files)."""
+        """Watch `folder` (with `quarantaine/` and `traites/`), none a symbolic link."""
         self.folder = folder
         self.quarantine = folder / "quarantaine"
         self.archive = folder / "traites"
         for place in (self.folder, self.quarantine, self.archive):
-            place.mkdir(parents=True, exist_ok=True)
+            _no_link(place).mkdir(parents=True, exist_ok=True)
         self._adapter = adapter
         self._read = read
         self._db = sqlite3.connect(folder / ".fichiers.sqlite", isolation_level=None)
@@ -191,21 +212,29 @@ class DropFolder:
         return (row[0], row[1]) if row else None
 
     def complete_files(self) -> list[Path]:
-        """The files ready to read, oldest first."""
+        """The files ready to read, oldest first; symbolic links too, to be quarantined."""
         ready = [
             p
             for p in self.folder.iterdir()
-            if p.is_file() and not p.name.startswith(".") and not p.name.endswith(".tmp")
+            if (p.is_symlink() or p.is_file())
+            and not p.name.startswith(".")
+            and not p.name.endswith(".tmp")
         ]
-        return sorted(ready, key=lambda p: p.stat().st_mtime)
+        return sorted(ready, key=lambda p: p.lstat().st_mtime)
 
     def scan(self) -> int:
         """Process every complete file; returns how many notices were queued."""
         return sum(self.process(path) for path in self.complete_files())
 
     def process(self, path: Path) -> int:
-        """Queue the notices of one file, or quarantine it; returns how many were queued."""
-        raw = path.read_bytes()
+        """Queue the notices of one file, or quarantine it (a link too, unfollowed)."""
+        try:
+            raw = _contents(path)
+        except OSError as error:
+            if error.errno not in NOT_READ:
+                raise
+            self._reject(path, [], f"{NOT_READ[error.errno]}: it was not read")
+            return 0
         digest = hashlib.sha256(raw).hexdigest()
         if self._db.execute("SELECT 1 FROM files WHERE digest = ?", (digest,)).fetchone():
             log.info("%s was already processed; archived again", path.name)
@@ -248,18 +277,18 @@ class DropFolder:
         self._move(path, self.archive)
         return queued
 
-    def _reject(self, path: Path, problems: list[str]) -> None:
+    def _reject(self, path: Path, problems: list[str], why: str = "was not processed") -> None:
         moved = self._move(path, self.quarantine)
-        text = f"{path.name} was not processed; nothing of it was sent.\n\n" + "\n".join(
+        text = f"{path.name} {why}; nothing of it was sent.\n\n" + "\n".join(
             f"- {p}" for p in problems
         )
-        moved.with_name(moved.name + ".error.txt").write_text(text + "\n", encoding="utf-8")
-        log.warning("%s quarantined: %d problems", path.name, len(problems))
+        _write_new(moved.with_name(moved.name + ".error.txt"), (text + "\n").encode())
+        log.warning("%s quarantined: %s, %d problems", path.name, why, len(problems))
 
     @staticmethod
     def _move(path: Path, folder: Path) -> Path:
-        target = folder / path.name
-        if target.exists():  # keep both: the older one gets a time suffix
+        target = _no_link(folder) / path.name
+        if os.path.lexists(target):  # keep both: the older one gets a time suffix
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
             target = folder / f"{path.stem}.{stamp}{path.suffix}"
         shutil.move(path, target)
@@ -284,10 +313,7 @@ class ReceivedFolder:
         folder.mkdir(parents=True, exist_ok=True)
 
     async def receive(self, notice: Incoming) -> Handling:
-        """Write the notice as `<contract>/<notice id>__<partner>_<office>.json`.
-
-        Each part is a received value, written as `file_name` makes it safe.
-        """
+        """Write the notice as `<contract>/<notice id>__<partner>_<office>.json` (`file_name`s)."""
         partner, _, office = notice.recipient.partition("/")
         name = f"{file_name(notice.notice_id)}__{file_name(partner)}_{file_name(office)}"
         self._write(file_name(notice.contract), name, notice.as_document())
@@ -299,7 +325,6 @@ class ReceivedFolder:
         The institution learns there which notice (and case) each line became, or why the hub
         refused it; a later export answers or follows a notice by these ids.
         """
-        kind = ACCEPTANCE if state == "accepted" else REJECTION
         document = {
             "notice_id": notice_id,
             "state": state,
@@ -308,7 +333,7 @@ class ReceivedFolder:
             "case_id": outcome.get("case_id"),
             "hub": outcome,
         }
-        self.write(kind, notice_id, document)
+        self.write(ACCEPTANCE if state == "accepted" else REJECTION, notice_id, document)
 
     def write(self, kind: str, name: str, document: dict[str, Any]) -> None:
         """Write `<kind>/<name>.json` whole, both made safe by `file_name`."""
@@ -319,9 +344,5 @@ class ReceivedFolder:
         inside(self.folder, kind).mkdir(exist_ok=True)
         target = inside(self.folder, kind, f"{name}.json")
         temporary = inside(self.folder, kind, f".{name}.json.tmp")
-        text = json.dumps(document, ensure_ascii=False, indent=2).encode()
-        # Never through a link someone left under the temporary name.
-        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
-        with os.fdopen(os.open(temporary, flags, 0o644), "wb") as file:
-            file.write(text)
+        _write_new(temporary, json.dumps(document, ensure_ascii=False, indent=2).encode())
         temporary.replace(target)

@@ -272,7 +272,6 @@ def test_a_link_left_under_the_temporary_name_is_not_written_through(tmp_path: P
     assert elsewhere.read_text() == "untouched"
 
 
-@pytest.mark.xfail(strict=True, reason="a symlink dropped in the drop folder is followed")
 def test_a_symlink_dropped_is_not_read_but_quarantined_saying_why(
     drop: DropFolder, tmp_path: Path
 ) -> None:
@@ -301,7 +300,6 @@ def test_a_symlink_to_a_folder_in_the_drop_folder_is_not_entered(
     assert [p.name for p in elsewhere.iterdir()] == [EXPORT.name]
 
 
-@pytest.mark.xfail(strict=True, reason="a symlinked drop folder or subfolder is followed")
 @pytest.mark.parametrize("linked", ["depot", "depot/quarantaine", "depot/traites"])
 def test_a_symlinked_drop_folder_or_subfolder_is_refused(
     tmp_path: Path, catalogue: Catalogue, linked: str
