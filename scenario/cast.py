@@ -33,8 +33,9 @@ class Cast:
     bootstrap: str
     external: bool
     webhook_url: str = ""
-    token: str = field(default_factory=lambda: secrets.token_urlsafe(16))
-    webhook_secret: str = field(default_factory=lambda: secrets.token_urlsafe(16))
+    # 43 characters each: the adapters refuse a token or a secret under 32.
+    token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    webhook_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     ports: dict[str, int] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 

@@ -21,7 +21,7 @@ from adapters.sdk.inbox import Handling
 from adapters.sdk.notices import Incoming, Institution, InvalidNotice
 from adapters.sdk.outbox import Settlement
 from adapters.sdk.process import exchange_files, serve
-from adapters.sdk.settings import AdapterSettings, ApiSettings, FileExchangeSettings
+from adapters.sdk.settings import AdapterSettings, ApiSettings, FileExchangeSettings, Secret
 
 __all__ = [
     "Adapter",
@@ -36,6 +36,7 @@ __all__ = [
     "InvalidNotice",
     "Reader",
     "ReceivedFolder",
+    "Secret",
     "Settlement",
     "decode",
     "exchange_files",

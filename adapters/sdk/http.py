@@ -21,7 +21,7 @@ from aiohttp import web
 from adapters.sdk.adapter import Adapter
 from adapters.sdk.files import OutsideFolderError, ReceivedFolder, inside
 from adapters.sdk.notices import InvalidNotice
-from adapters.sdk.settings import ApiSettings
+from adapters.sdk.settings import SECRET_LENGTH, ApiSettings
 
 
 class ReplyError(ValueError):
@@ -64,7 +64,12 @@ def reply_from(document: Any) -> Reply:
 
 
 def api(adapter: Adapter, token: str, received: ReceivedFolder | None = None) -> web.Application:
-    """The API: `POST /notices`, `GET /notices/{id}`, and `GET /received` with a folder."""
+    """The API: `POST /notices`, `GET /notices/{id}`, and `GET /received` with a folder.
+
+    `token` must be at least 32 characters (`ValueError`): an empty one would let anyone in.
+    """
+    if len(token) < SECRET_LENGTH:
+        raise ValueError(f"the API token must be at least {SECRET_LENGTH} characters")
     routes = web.RouteTableDef()
 
     @routes.post("/notices")
@@ -175,8 +180,10 @@ def _served(folder: Path, contract: str, name: str) -> Path | None:
 
 
 def _authorise(request: web.Request, token: str) -> None:
-    given = request.headers.get("Authorization", "").removeprefix("Bearer ")
-    if not hmac.compare_digest(given.encode(), token.encode()):
+    # Exactly `Bearer <token>` (RFC 6750): no other scheme, case or spacing.
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    matches = hmac.compare_digest(given.encode(errors="surrogateescape"), token.encode())
+    if scheme != "Bearer" or not matches:
         raise web.HTTPUnauthorized(text='{"error": "missing or wrong bearer token"}')
 
 
