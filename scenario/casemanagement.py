@@ -1,6 +1,7 @@
 """The département's case-management application, as the scenario plays it, over real HTTP.
 
-It takes the adapter's signed webhooks (checking the signature, once per idempotency key) and
+It takes the adapter's signed webhooks (checking each with `verify`: signature and five-minute
+window; then taking it once per idempotency key, which drops a replay inside the window) and
 answers what a caseworker would answer, through the adapter's reply API: the CRIP's outcome
 for each IP, the SDAS's outcome for a convocation, the MDD's diagnosis for a CCAPEX request.
 """
@@ -8,8 +9,6 @@ for each IP, the SDAS's outcome for a convocation, the MDD's diagnosis for a CCA
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import json
 import logging
 from dataclasses import dataclass, field
@@ -19,8 +18,9 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from adapters.departement.signing import SignatureError, verify
+
 log = logging.getLogger("scenario.departement")
-SIGNATURE_HEADER, IDEMPOTENCY_HEADER = "X-Hub-Signature-256", "Idempotency-Key"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,11 +66,12 @@ class CaseManagement:
 
     async def _webhook(self, request: web.Request) -> web.Response:
         body = await request.read()
-        expected = "sha256=" + hmac.new(self.secret, body, hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(request.headers.get(SIGNATURE_HEADER, ""), expected):
+        try:
+            key = verify(self.secret, request.headers, body)
+        except SignatureError as refused:
+            log.warning("webhook call refused: %s", refused)  # the reason quotes no value
             return web.json_response({"error": "bad signature"}, status=401)
-        key = request.headers.get(IDEMPOTENCY_HEADER, "")
-        if key not in self.received:
+        if key not in self.received:  # taken once: a replay inside the window is dropped
             document = json.loads(body)
             self.received[key] = document
             if (answer := answer_for(document)) is not None:

@@ -6,14 +6,9 @@ import asyncio
 
 import aiohttp
 
-from adapters.departement.mapping import (
-    IDEMPOTENCY_HEADER,
-    SIGNATURE_HEADER,
-    idempotency_key,
-    signature,
-    webhook_body,
-)
+from adapters.departement.mapping import idempotency_key, webhook_body
 from adapters.departement.settings import PARTNER, DepartementSettings
+from adapters.departement.signing import signed_headers
 from adapters.sdk import Adapter, Handling, Incoming, serve, serve_api
 
 REFUSED = (409, 422)
@@ -27,6 +22,8 @@ class WebhookError(RuntimeError):
 class Webhook:
     """The institution side: each delivery POSTed, signed, to the application's webhook.
 
+    The signature covers the call's timestamp, idempotency key and body (`signing`): the
+    application checks it with `verify` and refuses a call older than five minutes.
     2xx: processed. 409 or 422 with `{"reason_code": ...}`: refused (a `hub.receipt` code).
     Anything else, or no answer: not handed over, tried again with back-off.
     """
@@ -41,11 +38,8 @@ class Webhook:
     async def receive(self, notice: Incoming) -> Handling:
         """Hand one delivery to the application."""
         body = webhook_body(notice)
-        headers = {
-            "Content-Type": "application/json",
-            SIGNATURE_HEADER: signature(self._secret, body),
-            IDEMPOTENCY_HEADER: idempotency_key(notice),
-        }
+        signed = signed_headers(self._secret, idempotency_key(notice), body)
+        headers = {"Content-Type": "application/json", **signed}
         async with self._session.post(
             self._url, data=body, headers=headers, timeout=self._timeout
         ) as response:

@@ -15,8 +15,8 @@ from adapters.ccapex.settings import CcapexSettings
 from adapters.conformance import ApiDriver, ConformanceSuite, Driver, FileExchangeDriver, Wiring
 from adapters.conformance.drivers import HandOver, Run
 from adapters.departement.app import run as run_departement
-from adapters.departement.mapping import SIGNATURE_HEADER, signature
 from adapters.departement.settings import DepartementSettings
+from adapters.departement.signing import SignatureError, verify
 from adapters.isg.app import run as run_isg
 from adapters.isg.settings import IsgSettings
 from adapters.sdk import FileExchangeSettings
@@ -110,7 +110,9 @@ class CaseManagementDriver(ApiDriver):
 
     async def _take(self, request: web.Request) -> web.Response:
         body = await request.read()
-        if request.headers.get(SIGNATURE_HEADER) != signature(SECRET.encode(), body):
+        try:
+            verify(SECRET.encode(), request.headers, body)
+        except SignatureError:
             return web.json_response({"error": "bad signature"}, status=401)
         document = json.loads(body)
         self.calls.append((document["notice_id"], document["to"]))

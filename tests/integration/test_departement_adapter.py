@@ -16,8 +16,8 @@ import pytest_asyncio
 from aiohttp import web
 
 from adapters.departement.app import run
-from adapters.departement.mapping import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, signature
 from adapters.departement.settings import DepartementSettings
+from adapters.departement.signing import SignatureError, verify
 from adapters.sdk import Adapter
 from hub.catalogue.contracts import Catalogue
 from hub.edge.embedded import free_port
@@ -47,15 +47,17 @@ class CaseManagement:
     async def webhook(self, request: web.Request) -> web.Response:
         self.calls += 1
         body = await request.read()
-        if request.headers.get(SIGNATURE_HEADER) != signature(SECRET.encode(), body):
+        try:
+            key = verify(SECRET.encode(), request.headers, body)
+        except SignatureError:
             self.bad_signatures += 1
             return web.json_response({"error": "bad signature"}, status=401)
         document = json.loads(body)
         if document["notice_id"] in self.fail_once:
             self.fail_once.discard(document["notice_id"])
             return web.json_response({"error": "try later"}, status=503)
-        self.taken.setdefault(request.headers[IDEMPOTENCY_HEADER], document)
-        self.takes[request.headers[IDEMPOTENCY_HEADER]] += 1
+        self.taken.setdefault(key, document)
+        self.takes[key] += 1
         self.arrived.set()
         return web.json_response({"ok": True})
 

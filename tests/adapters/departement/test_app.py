@@ -13,8 +13,9 @@ import pytest_asyncio
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from adapters.departement.app import Webhook
+from adapters.departement.app import Webhook, WebhookError
 from adapters.departement.mapping import webhook_body
+from adapters.departement.signing import verify
 from adapters.sdk import Incoming
 
 pytestmark = pytest.mark.asyncio
@@ -29,7 +30,8 @@ class Application:
 
     def __init__(self) -> None:
         self.requests: list[tuple[dict[str, str], bytes]] = []
-        self.status, self.answer = 200, {"ok": True}
+        self.status: int = 200
+        self.answer: object = {"ok": True}
 
     async def take(self, request: web.Request) -> web.Response:
         self.requests.append((dict(request.headers), await request.read()))
@@ -44,7 +46,6 @@ async def application() -> AsyncIterator[tuple[Application, Webhook]]:
         yield app, Webhook(str(running.make_url("/webhook")), SECRET, 5.0, session)
 
 
-@pytest.mark.xfail(strict=True, reason="the signature covers the body only and can be replayed")
 async def test_a_delivery_is_signed_over_its_timestamp_idempotency_key_and_body(
     application: tuple[Application, Webhook],
 ) -> None:
@@ -59,3 +60,35 @@ async def test_a_delivery_is_signed_over_its_timestamp_idempotency_key_and_body(
     signed = f"{timestamp}.n-1/departement/crip.".encode() + body
     expected = "sha256=" + hmac.new(SECRET, signed, hashlib.sha256).hexdigest()
     assert headers["X-Hub-Signature-256"] == expected
+    assert verify(SECRET, headers, body) == "n-1/departement/crip"
+
+
+@pytest.mark.parametrize(
+    ("status", "answer", "handling"),
+    [
+        (202, {}, ("processed", None)),
+        (409, {"reason_code": "duplicate"}, ("refused", "duplicate")),
+        (422, {"reason_code": "not_competent"}, ("refused", "not_competent")),
+        (422, {"reason_code": "Zqx-a-code-of-its-own"}, ("refused", "other")),
+        (409, ["not", "an", "object"], ("refused", "other")),
+    ],
+)
+async def test_the_applications_answer_says_how_the_notice_was_handled(
+    application: tuple[Application, Webhook],
+    status: int,
+    answer: object,
+    handling: tuple[str, str | None],
+) -> None:
+    app, webhook = application
+    app.status, app.answer = status, answer
+    taken = await webhook.receive(NOTICE)
+    assert (taken.status, taken.reason_code) == handling
+
+
+async def test_any_other_answer_is_a_failure_tried_again(
+    application: tuple[Application, Webhook],
+) -> None:
+    app, webhook = application
+    app.status = 503
+    with pytest.raises(WebhookError, match="the application answered 503"):
+        await webhook.receive(NOTICE)
