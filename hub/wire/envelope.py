@@ -28,7 +28,8 @@ SAFE_HEADER_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 SOURCE = re.compile(
     r"^/([a-z][a-z0-9-]{1,31})/([a-z][a-z0-9-]{1,31}(?::[a-z0-9][a-z0-9-]{0,63})?)$"
 )
-EVENT_ID = re.compile(r"^[\x21-\x7e]{1,200}$")
+# A notice id names files and lookups downstream: letters, digits and . _ : - only.
+EVENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$")
 CONTRACT_TYPE = re.compile(r"^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$")
 DATASCHEMA = re.compile(r"^https?://[\x21-\x7e]{1,300}$")
 TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
@@ -115,7 +116,7 @@ def read_envelope(headers: dict[str, str]) -> Envelope:
         )
     checks = (
         ("ce_specversion", lambda v: v == SPECVERSION, f"must be {SPECVERSION}"),
-        ("ce_id", EVENT_ID.match, "must be 1 to 200 printable ASCII characters"),
+        ("ce_id", EVENT_ID.match, "must be 1 to 200 of A-Z a-z 0-9 . _ : -, not . _ : - first"),
         ("ce_source", SOURCE.match, "must be /<partner>/<office>"),
         ("ce_type", CONTRACT_TYPE.match, "must be a contract id"),
         ("ce_time", _is_rfc3339, "must be an RFC 3339 timestamp with an offset"),

@@ -21,7 +21,7 @@ from tests.integration.conftest import HubProcess, hub_process, until_listening
 from tests.integration.otlp import Receiver, Span
 
 pytestmark = [pytest.mark.kafka, pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(180)]
-TOKEN, SECRET = "trace-token", "trace-secret"
+TOKEN, SECRET = "trace-token-" + "t" * 32, "trace-secret-" + "s" * 32
 
 
 @pytest.fixture(scope="module")

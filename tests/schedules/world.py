@@ -80,7 +80,10 @@ def bytes_on_disk(folder: Path) -> list[bytes]:
 async def send_receipt(world: World, office: str) -> None:
     body = {"notice_id": "m-1", "status": "processed", "at": "2026-11-23T10:00:00+01:00"}
     headers = ce_headers(
-        notice_id=f"r-{office}", source=f"/{office}", contract="hub.receipt", ce_causationid="m-1"
+        notice_id=f"r-{office.replace('/', '-').replace(':', '-')}",
+        source=f"/{office}",
+        contract="hub.receipt",
+        ce_causationid="m-1",
     )
     await world.relay.process(
         [
