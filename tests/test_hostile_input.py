@@ -128,7 +128,6 @@ async def test_2_a_record_that_keeps_failing_is_set_aside_and_the_hub_goes_on(
     assert quarantined == 1
 
 
-@pytest.mark.xfail(strict=True, reason="defect 3: property and header names are echoed")
 def test_3_names_from_the_payload_or_headers_are_never_echoed(intake_for: Intake) -> None:
     named = intake_for.examine(record({**LIMOGES, CANARY: 1}))
     assert isinstance(named, Rejected)

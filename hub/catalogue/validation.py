@@ -17,7 +17,6 @@ from hub.wire.reasons import Reason
 
 MAX_REASONS = 20
 MAX_DETAIL = 200
-SAFE_PROPERTY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$")
 LIMITS = {
     "minLength": "at least {} characters",
     "maxLength": "at most {} characters",
@@ -55,7 +54,7 @@ def _reasons(error: ValidationError) -> list[Reason]:
     if rule == "required":
         return _missing(error, at)
     if rule in {"additionalProperties", "unevaluatedProperties"}:
-        return _undeclared(error, rule, at)
+        return _undeclared(rule, at)
     return [Reason(_code(rule), _detail(rule, error.validator_value), at)]
 
 
@@ -69,19 +68,10 @@ def _missing(error: ValidationError, at: str) -> list[Reason]:
     ]
 
 
-def _undeclared(error: ValidationError, rule: str, at: str) -> list[Reason]:
-    # Property names come from the sender's own payload: shown only when they look like names.
-    schema = error.schema if isinstance(error.schema, dict) else {}
-    allowed = set(schema.get("properties", {}))
-    extra = (
-        [k for k in error.instance if k not in allowed] if isinstance(error.instance, dict) else []
-    )
-    return [
-        Reason(_code(rule), "property not defined by the contract", f"{at}/{name}")
-        if SAFE_PROPERTY.match(name)
-        else Reason(_code(rule), "a property not defined by the contract", at)
-        for name in extra
-    ] or [Reason(_code(rule), "properties not defined by the contract", at)]
+def _undeclared(rule: str, at: str) -> list[Reason]:
+    # Property names come from the sender's own payload and may be personal data (a field
+    # named after a child): the fault is reported at the object that holds them, unnamed.
+    return [Reason(_code(rule), "properties not defined by the contract", at)]
 
 
 def _detail(rule: str, limit: Any) -> str:

@@ -18,7 +18,7 @@ from hub.catalogue.contracts import Catalogue, Contract, ContractVersion
 from hub.catalogue.directory import PartnerDirectory
 from hub.catalogue.validation import schema_reasons
 from hub.core.routing import Origin, Recipient, Router, Unrouted
-from hub.wire.envelope import CONTRACT_TYPE, EVENT_ID, Envelope, Record, header_map, read_envelope
+from hub.wire.envelope import EVENT_ID, Envelope, Record, header_map, read_envelope
 from hub.wire.reasons import Reason, Refusal
 from hub.wire.topics import partner_of
 
@@ -246,7 +246,8 @@ class Intake:
             partner=partner,
             office=office,
             notice_id=notice_id if notice_id and EVENT_ID.match(notice_id) else None,
-            contract=contract if contract and CONTRACT_TYPE.match(contract) else None,
+            # Only a contract of the catalogue is named back: a made-up type could carry a name.
+            contract=contract if contract and self._catalogue.get(contract) else None,
             case_id=_valid_key(record.key),
         )
 

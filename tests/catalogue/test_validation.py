@@ -55,7 +55,7 @@ def test_an_undeclared_property_with_an_unsafe_name_is_reported_at_its_parent(
 
 
 def test_reasons_are_bounded_and_listed_once(catalogue: Catalogue) -> None:
-    payload = {f"extra_{i}": i for i in range(3 * MAX_REASONS)}
+    payload = {**copy.deepcopy(LIMOGES), "guardians": list(range(3 * MAX_REASONS))}
     reasons = _reasons(catalogue, payload)
     assert len(reasons) == MAX_REASONS
     assert len(set(reasons)) == len(reasons)
