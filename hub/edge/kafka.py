@@ -24,7 +24,7 @@ from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from prometheus_client import CollectorRegistry
 
-from hub.observability.logs import keep_values_out_of_logs
+from hub.observability.logs import keep_values_out_of_logs, library_logger
 from hub.observability.telemetry import exporting, within
 from hub.relay import Relay
 from hub.settings import Settings
@@ -97,6 +97,7 @@ def build_broker(
         acks="all",
         enable_idempotence=settings.idempotence(embedded=embedded),
         partitioner=Crc32Partitioner(),
+        logger=library_logger(),
         log_level=logging.DEBUG,
         middlewares=middlewares,
     )

@@ -17,6 +17,7 @@ from typing import Any
 from hub.core.intake import Admitted, Rejected
 from hub.wire.envelope import TRACEPARENT, header_value
 
+OWN_LOGGERS = ("hub", "adapter")  # loggers whose lines quote ids and codes only
 FIELDS = (
     "notice_id",
     "case_id",
@@ -44,21 +45,58 @@ class JsonFormatter(logging.Formatter):
         line.update({f: getattr(record, f) for f in FIELDS if hasattr(record, f)})
         if record.exc_info and record.exc_info[0] is not None:
             line["error"] = record.exc_info[0].__name__
+        elif hasattr(record, "error"):
+            line["error"] = record.error
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
 def configure(level: str = "INFO", *, structured: bool = True) -> None:
-    """Send every log line to stderr, as JSON (or as text for a person at a terminal)."""
+    """Send every log line to stderr, as JSON (or as text for a person at a terminal).
+
+    Every record goes through one handler, which reduces exceptions to their type: the
+    libraries' loggers (FastStream's included) are made to pass their records to it.
+    """
     handler = logging.StreamHandler(sys.stderr)
     if structured:
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(ExceptionsByTypeOnly())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
+    for name in list(logging.root.manager.loggerDict):
+        if name.split(".")[0] == "faststream":  # FastStream's own handlers print tracebacks
+            library = logging.getLogger(name)
+            library.handlers.clear()
+            library.propagate = True
     keep_values_out_of_logs()
+
+
+def library_logger() -> logging.Logger:
+    """The logger FastStream's brokers are given, so that their lines reach the one handler."""
+    return logging.getLogger("faststream")
+
+
+class ExceptionsByTypeOnly(logging.Filter):
+    """Reduces a record's exception to its type: no message, no traceback.
+
+    An exception's message and traceback can quote what was being handled (a record's value,
+    a field's name). The hub's and the adapters' own lines never quote a value, so only their
+    traceback goes; a library's line that carries an exception is also reduced to its type
+    (FastStream writes "<type>: <message>").
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep the record, with its exception reduced to the type's name."""
+        if record.exc_info and record.exc_info[0] is not None:
+            kind = record.exc_info[0].__name__
+            record.exc_info, record.exc_text, record.stack_info = None, None, None
+            record.error = kind
+            if record.name.split(".")[0] not in OWN_LOGGERS:
+                record.msg, record.args = f"{kind} (in {record.name})", ()
+        return True
 
 
 # Loggers of client libraries that write record values at DEBUG: aiokafka's producer logs
