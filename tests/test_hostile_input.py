@@ -172,7 +172,6 @@ def test_4_a_third_party_exception_is_logged_by_its_type_only(
     assert CANARY not in written.out + written.err
 
 
-@pytest.mark.xfail(strict=True, reason="defect 7: tracestate is forwarded unchecked")
 def test_7_a_senders_tracestate_does_not_reach_the_recipients(intake_for: Intake) -> None:
     smuggled = Record(
         "hub.in.academie",

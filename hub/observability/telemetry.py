@@ -145,7 +145,7 @@ class BatchSpans:
         }
         accept = tracer().start_span(
             f"accept {notice.contract.id}",
-            context=parent(env.traceparent, env.tracestate),
+            context=parent(env.traceparent),
             kind=SpanKind.CONSUMER,
             attributes={**attributes, "hub.resumed": notice.resumed},
         )

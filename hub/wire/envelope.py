@@ -63,7 +63,6 @@ class Envelope:
     partner: str
     office: str
     traceparent: str | None = None
-    tracestate: str | None = None
     causation_id: str | None = None
 
     @property
@@ -143,7 +142,6 @@ def read_envelope(headers: dict[str, str]) -> Envelope:
         partner=source.group(1),
         office=source.group(2),
         traceparent=headers.get("traceparent"),
-        tracestate=headers.get("tracestate"),
         causation_id=headers.get(CAUSATION_HEADER),
     )
 
@@ -185,11 +183,8 @@ def forwarded(  # noqa: PLR0913 - keyword-only, one per attribute
         headers[CAUSATION_HEADER] = envelope.causation_id
     if trace:  # the delivery's own span, child of the sender's
         headers.update(trace)
-    else:
-        if envelope.traceparent:
-            headers["traceparent"] = envelope.traceparent
-        if envelope.tracestate:
-            headers["tracestate"] = envelope.tracestate
+    elif envelope.traceparent:  # the sender's `tracestate` is never passed on
+        headers["traceparent"] = envelope.traceparent
     return Outgoing(topic, key.encode(), data, headers)
 
 
