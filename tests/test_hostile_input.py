@@ -215,7 +215,6 @@ async def test_8_a_partner_cannot_attach_a_notice_to_a_case_it_has_no_part_in(
     ]
 
 
-@pytest.mark.xfail(strict=True, reason="defect 9: CSV cells are written as they came")
 def test_9_audit_csv_cells_cannot_be_read_as_formulas(tmp_path: Path) -> None:
     entry = Entry(kind="rejected", sender="/isg", notice_id="=HYPERLINK(1)", case_id="@x")
     stored = Stored(1, "2026-11-23T09:30:00+00:00", entry, "0" * 64, "1" * 64, "{}")

@@ -52,6 +52,10 @@ class Export:
     manifest: dict[str, Any]
 
 
+# What spreadsheets read as a formula at the start of a cell (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def export(  # noqa: PLR0913 - the period, the chain's state, where, and the optional key
     stored: Sequence[Stored],
     verification: Verification,
@@ -104,5 +108,15 @@ def _csv(rows: list[dict[str, Any]]) -> bytes:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: _cell(v) for k, v in row.items()} for row in rows)
     return out.getvalue().encode()
+
+
+def _cell(value: Any) -> Any:
+    """A value a spreadsheet will not run: a text starting as a formula gets a quote first.
+
+    The JSON file keeps every value exactly, for recomputing the chain's hashes.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
