@@ -231,7 +231,6 @@ def test_9_audit_csv_cells_cannot_be_read_as_formulas(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "entries.json").read_text())[0]["notice_id"] == "=HYPERLINK(1)"
 
 
-@pytest.mark.xfail(strict=True, reason="defect 10: hub serve starts a memory-only broker")
 def test_10_the_production_entry_point_refuses_to_run_without_a_cluster(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "HUB_KAFKA_BOOTSTRAP"}
     env["HUB_STATE_URL"] = f"sqlite:///{tmp_path / 'state.sqlite'}"

@@ -53,8 +53,14 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve",
         help="run the hub alone (production entry point)",
-        description="Run the hub's intake until SIGTERM or Ctrl-C. Uses HUB_KAFKA_BOOTSTRAP, or "
-        "the embedded broker when it is unset.",
+        description="Run the hub's intake until SIGTERM or Ctrl-C, on the Kafka cluster that "
+        "HUB_KAFKA_BOOTSTRAP names. Without it the hub refuses to start, unless --embedded asks "
+        "for the embedded broker, which keeps nothing in memory across a restart.",
+    )
+    serve.add_argument(
+        "--embedded",
+        action="store_true",
+        help="use the embedded, memory-only broker when HUB_KAFKA_BOOTSTRAP is unset",
     )
     serve.set_defaults(run=_serve)
 
@@ -113,8 +119,17 @@ def _up(args: argparse.Namespace) -> int:
     )
 
 
-def _serve(_: argparse.Namespace) -> int:
-    return asyncio.run(_run(Settings(), demo=False, exit_after_demo=False))
+def _serve(args: argparse.Namespace) -> int:
+    settings = Settings()
+    if not settings.kafka_bootstrap and not args.embedded:
+        print(
+            "hub serve: HUB_KAFKA_BOOTSTRAP is not set. In production the hub runs on a Kafka "
+            "cluster: set HUB_KAFKA_BOOTSTRAP=host:port,... For a trial on the embedded broker, "
+            "which keeps nothing across a restart, run `hub serve --embedded` (or `hub up`).",
+            file=sys.stderr,
+        )
+        return 2
+    return asyncio.run(_run(settings, demo=False, exit_after_demo=False))
 
 
 async def _run(settings: Settings, *, demo: bool, exit_after_demo: bool) -> int:
