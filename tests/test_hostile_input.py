@@ -69,7 +69,6 @@ def test_1_a_notice_id_that_could_name_a_path_is_refused(notice_id: str) -> None
     assert [(r.code, r.pointer) for r in refused.value.reasons] == [("envelope.invalid", "ce_id")]
 
 
-@pytest.mark.xfail(strict=True, reason="defect 2: a far date stalls the whole batch")
 @pytest.mark.asyncio
 async def test_2_a_notice_dated_9999_is_refused_and_the_batch_goes_on(
     world: tuple[Relay, SqliteState, Outbox, HubMetrics],

@@ -14,7 +14,7 @@ from typing import Any
 
 from hub.catalogue.contracts import ANSWERED, SENDER, Catalogue, Contract, ContractMeta
 from hub.catalogue.directory import PartnerDirectory
-from hub.catalogue.validation import schema_reasons
+from hub.catalogue.validation import rule_code, schema_reasons
 
 HUB = "hub"
 
@@ -108,9 +108,7 @@ def _labelled(contract: Contract, example: Example) -> list[str]:
         return [f"{where}: labelled valid, fails {reasons[0].code}"] if reasons else []
     if not reasons:
         return [f"{where}: labelled invalid, passes"]
-    expected = "schema." + "".join(
-        f"-{c.lower()}" if c.isupper() else c for c in example.rule or ""
-    )
+    expected = rule_code(example.rule or "")
     codes = sorted({r.code for r in reasons})
     if codes != [expected]:
         return [f"{where}: $comment names {example.rule}, fails {', '.join(codes)}"]

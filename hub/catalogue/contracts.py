@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 
+from hub.catalogue.keywords import validators
 from hub.catalogue.projection import FieldPath, parse_path
 from hub.catalogue.versions import Step, convert, load_steps
 
@@ -286,12 +287,7 @@ def _compile(
     registry: Registry[Any],
     fast_registry: jsonschema_rs.Registry,
 ) -> ContractVersion:
-    validator = Draft202012Validator(
-        schema, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER
-    )
-    fast = jsonschema_rs.Draft202012Validator(
-        schema, registry=fast_registry, validate_formats=True, offline=True
-    )
+    validator, fast = validators(schema, registry, fast_registry)
     return ContractVersion(name, major, schema["$id"], schema, validator, fast)
 
 

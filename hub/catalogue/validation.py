@@ -13,6 +13,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from hub.catalogue.keywords import RANGE
 from hub.wire.reasons import Reason
 
 MAX_REASONS = 20
@@ -44,7 +45,10 @@ def pointer(path: Any) -> str:
     return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
 
 
-def _code(rule: str) -> str:
+def rule_code(rule: str) -> str:
+    """The rejection code of a schema rule (`required` is `schema.required`)."""
+    if rule == RANGE:
+        return "schema.date-range"
     return "schema." + re.sub(r"(?<!^)([A-Z])", r"-\1", rule).lower()
 
 
@@ -55,7 +59,7 @@ def _reasons(error: ValidationError) -> list[Reason]:
         return _missing(error, at)
     if rule in {"additionalProperties", "unevaluatedProperties"}:
         return _undeclared(rule, at)
-    return [Reason(_code(rule), _detail(rule, error.validator_value), at)]
+    return [Reason(rule_code(rule), _detail(rule, error.validator_value), at)]
 
 
 def _missing(error: ValidationError, at: str) -> list[Reason]:
@@ -71,7 +75,7 @@ def _missing(error: ValidationError, at: str) -> list[Reason]:
 def _undeclared(rule: str, at: str) -> list[Reason]:
     # Property names come from the sender's own payload and may be personal data (a field
     # named after a child): the fault is reported at the object that holds them, unnamed.
-    return [Reason(_code(rule), "properties not defined by the contract", at)]
+    return [Reason(rule_code(rule), "properties not defined by the contract", at)]
 
 
 def _detail(rule: str, limit: Any) -> str:
@@ -83,6 +87,7 @@ def _detail(rule: str, limit: Any) -> str:
         "pattern": lambda: f"does not match the pattern {limit}",
         "enum": lambda: f"not one of {_listed(limit)}",
         "const": lambda: f"must be {_listed(limit)}",
+        RANGE: lambda: f"must be a date from {limit['from']} to {limit['to']}",
     }
     return described.get(rule, lambda: f"breaks the contract's {rule} rule")()
 
