@@ -89,7 +89,7 @@ async def running_hub(
     broker = build_broker(settings, bootstrap, embedded=embedded, registry=registry)
     intake = Intake(catalogue, directory, settings.max_record_bytes)
     publish = kafka_publisher(broker)
-    relay = Relay(intake, state, publish, metrics=metrics)
+    relay = Relay(intake, state, publish, metrics=metrics, tries=settings.batch_tries)
     subscriber = subscribe_intake(broker, relay, directory.partners, settings)
 
     async def not_ready() -> list[str]:

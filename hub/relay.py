@@ -14,27 +14,31 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import UTC, datetime
 
-from hub.core.intake import Admitted, Intake, NoticeKey, Rejected, Seen, reconcile
+from hub.core.dedup import deduplicate
+from hub.core.intake import Admitted, Intake, Rejected
 from hub.core.outgoing import (
     Publish,
     acceptance_notice,
     delivery_records,
     is_receipt,
+    position,
     rejection_notice,
 )
 from hub.core.routing import Origin
 from hub.ledger.chain import Entry
-from hub.ledger.entries import batch_entries
+from hub.ledger.entries import batch_entries, quarantined, rejected
 from hub.observability.logs import log_decisions
 from hub.observability.metrics import HubMetrics
 from hub.observability.telemetry import BatchSpans
 from hub.state.port import Kept, State
 from hub.wire.envelope import CAUSATION_HEADER, Record, header_value
+from hub.wire.reasons import Reason
 
 log = logging.getLogger("hub.relay")
+INTERNAL = Reason("hub.internal", "the hub could not process this record: it was set aside")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +55,7 @@ class BatchReport:
 class Relay:
     """Moves batches of inbound records to their recipients, recording every step."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - three parts, then keyword-only options
         self,
         intake: Intake,
         state: State,
@@ -59,16 +63,60 @@ class Relay:
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         metrics: HubMetrics | None = None,
+        tries: int = 3,
     ) -> None:
         """Relay with these checks, this state and this way to publish."""
         self._intake, self._state, self._publish = intake, state, publish
-        self._clock, self._metrics = clock, metrics
+        self._clock, self._metrics, self._tries = clock, metrics, tries
+        self._failures: dict[str, int] = {}  # failed tries by the position of a batch's first
 
     async def process(self, records: Sequence[Record]) -> BatchReport:
-        """Handle one batch; returns once everything is delivered and recorded."""
+        """Handle one batch; returns once everything is delivered and recorded.
+
+        A batch that fails is raised to the caller, which reads it again after a pause. Once
+        the same batch has failed `tries` times, its records are handled one by one: one that
+        still fails while the hub can publish and record its refusal is set aside (refused to
+        its sender as `hub.internal`, recorded as `quarantined`); the others go on.
+        """
+        first = position(records[0]) if records else ""
+        try:
+            report = await self._process(records)
+        except Exception:
+            self._failures[first] = self._failures.get(first, 0) + 1
+            if self._failures[first] < self._tries:
+                raise
+            report = await self._one_by_one(records)
+        self._failures.pop(first, None)
+        return report
+
+    async def _one_by_one(self, records: Sequence[Record]) -> BatchReport:
+        reports = []
+        for record in records:
+            try:
+                reports.append(await self._process([record]))
+            except Exception as error:  # noqa: BLE001 - whatever it is, this record caused it
+                reports.append(await self._set_aside(record, type(error).__name__))
+        return BatchReport(*(sum(column) for column in zip(*map(astuple, reports), strict=True)))
+
+    async def _set_aside(self, record: Record, error: str) -> BatchReport:
+        """Refuse a record that keeps failing; if this fails too, the hub itself is failing.
+
+        Recorded before it is published: a hub whose state cannot record tells no sender its
+        record was refused (the batch is read again later, as for any failure).
+        """
+        refused = self._intake.refuse(record, INTERNAL)
+        now = self._clock().isoformat(timespec="milliseconds")
+        await self._commit([rejected(refused), quarantined(refused, error)], ())
+        await self._publish([rejection_notice(refused, now)])
+        log.error("record set aside (%s)", error, extra={"notice_id": refused.notice_id})
+        if self._metrics is not None:
+            self._metrics.set_aside(refused.partner)
+        return BatchReport(rejected=1)
+
+    async def _process(self, records: Sequence[Record]) -> BatchReport:
         examined = await self._examine(records)
         known = await self._state.seen({o.key for o in examined if isinstance(o, Admitted)})
-        notices, rejections, accepted = _deduplicate(examined, known)
+        notices, rejections, accepted = deduplicate(examined, known)
         now = self._clock().isoformat(timespec="milliseconds")
         spans = BatchSpans(notices, rejections)
         outgoing = [out for n in notices for out in delivery_records(n, spans.trace_of(n))]
@@ -131,31 +179,3 @@ def _unknown_answer(outcome: Admitted | Rejected) -> bool:
     return isinstance(outcome, Rejected) and [r.code for r in outcome.reasons] == [
         "answer.unknown-notice"
     ]
-
-
-def _deduplicate(
-    examined: Sequence[Admitted | Rejected], known: dict[NoticeKey, Seen]
-) -> tuple[list[Admitted], list[Rejected], list[Admitted]]:
-    """Notices to deliver, records to refuse, and every notice to acknowledge to its sender.
-
-    The last list holds new, resumed and duplicate notices alike, each with all its
-    deliveries: a sender that sends a notice again gets the same acceptance.
-    """
-    notices: list[Admitted] = []
-    rejections: list[Rejected] = []
-    accepted: list[Admitted] = []
-    for outcome in examined:
-        decided: Admitted | Rejected | None = outcome
-        if isinstance(outcome, Admitted):
-            decided = reconcile(outcome, known.get(outcome.key))
-            if not isinstance(decided, Rejected):
-                accepted.append(outcome)
-            if isinstance(decided, Admitted):
-                # A later copy in the same batch is a duplicate of this one.
-                planned = frozenset(d.recipient.address for d in outcome.deliveries)
-                known[outcome.key] = Seen(outcome.digest, planned)
-        if isinstance(decided, Admitted):
-            notices.append(decided)
-        elif isinstance(decided, Rejected):
-            rejections.append(decided)
-    return notices, rejections, accepted

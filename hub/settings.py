@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     )
     max_record_bytes: int = Field(default=256 * 1024, ge=1024)
     retry_backoff_max_s: float = Field(default=30.0, gt=0)
+    batch_tries: int = Field(
+        default=3,
+        ge=1,
+        description="Tries of a failing batch before its records are tried one by one, and one "
+        "that keeps failing is set aside (refused as hub.internal).",
+    )
     http_host: str = Field(
         default="127.0.0.1", description="Address of /metrics, /healthz, /readyz and /trace."
     )

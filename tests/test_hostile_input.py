@@ -92,7 +92,6 @@ async def test_2_a_notice_dated_9999_is_refused_and_the_batch_goes_on(
     assert {i for i, _ in outbox.deliveries()} == {"ip-1"}
 
 
-@pytest.mark.xfail(strict=True, reason="defect 2: a record failing for an unknown reason")
 @pytest.mark.asyncio
 async def test_2_a_record_that_keeps_failing_is_set_aside_and_the_hub_goes_on(
     world: tuple[Relay, SqliteState, Outbox, HubMetrics], monkeypatch: pytest.MonkeyPatch

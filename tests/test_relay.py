@@ -302,3 +302,21 @@ async def test_a_receipt_is_recorded_against_the_notice_it_acknowledges(
         "at": "2026-11-23T10:00:00+01:00",
         "receipt_id": "r-9",
     }
+
+
+@pytest.mark.asyncio
+async def test_a_hub_that_cannot_record_sets_nothing_aside_and_tells_no_sender(
+    catalogue: Catalogue, directory: PartnerDirectory, outbox: Outbox, tmp_path: Path
+) -> None:
+    class Unwritable(SqliteState):
+        async def commit(self, entries: Sequence[Entry], kept: Sequence[Kept] = ()) -> None:
+            del entries, kept
+            raise sqlite3.OperationalError("disk I/O error")
+
+    state = Unwritable(tmp_path / "state.sqlite", clock=lambda: NOW)
+    relay = Relay(Intake(catalogue, directory), state, outbox, clock=lambda: NOW, tries=2)
+    for _ in range(5):  # however often the batch is read again
+        with pytest.raises(sqlite3.OperationalError):
+            await relay.process([record(LIMOGES, notice_id="n-6")])
+    assert outbox.rejections() == []
+    await state.close()

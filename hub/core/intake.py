@@ -11,7 +11,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from typing import Any
 
 from hub.catalogue.contracts import Catalogue, Contract, ContractVersion
@@ -83,41 +83,6 @@ class NoticeKey:
     id: str
 
 
-@dataclass(frozen=True, slots=True)
-class Seen:
-    """What the ledger already holds about a notice id."""
-
-    digest: str
-    delivered: frozenset[str] = field(default_factory=frozenset)
-
-
-def reconcile(notice: Admitted, seen: Seen | None) -> Admitted | Rejected | None:
-    """Deduplicate: new notice, duplicate (None), conflict, or a resumed partial delivery.
-
-    A notice already accepted whose deliveries were not all recorded (the hub stopped between
-    the two) is resumed: only the offices not yet served are delivered.
-    """
-    if seen is None:
-        return notice
-    if seen.digest != notice.digest:
-        reason = Reason(
-            "notice.conflict", "this id was already accepted with other content", "ce_id"
-        )
-        return Rejected(
-            record=notice.record,
-            reasons=(reason,),
-            partner=notice.envelope.partner,
-            office=notice.envelope.office,
-            notice_id=notice.envelope.id,
-            contract=notice.contract.id,
-            case_id=notice.case_id,
-        )
-    remaining = tuple(d for d in notice.deliveries if d.recipient.address not in seen.delivered)
-    if not remaining:
-        return None
-    return replace(notice, deliveries=remaining, resumed=True)
-
-
 class Intake:
     """Examines inbound records against the catalogue and the directory."""
 
@@ -137,6 +102,16 @@ class Intake:
     def catalogue(self) -> Catalogue:
         """The contracts it checks against."""
         return self._catalogue
+
+    def refuse(self, record: Record, *reasons: Reason) -> Rejected:
+        """A rejection of this record, told to the office that wrote it when it is known."""
+        try:
+            envelope: Envelope | None = read_envelope(header_map(record))
+        except Refusal:
+            envelope = None
+        return self._rejected(
+            record, Refusal(*reasons), partner_of(record.topic) or "", {}, envelope
+        )
 
     def examine(
         self, record: Record, origins: Mapping[str, Sequence[Origin]] | None = None

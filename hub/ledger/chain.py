@@ -19,6 +19,7 @@ Kind = Literal[
     "deadline-alerted",
     "redelivered",
     "erased",
+    "quarantined",
 ]
 
 

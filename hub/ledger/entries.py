@@ -212,3 +212,15 @@ def erased(case_id: str, reason: str, now: datetime) -> Entry:
     """A case's key destroyed: nothing of it can be read or redelivered any more."""
     detail = {"reason": reason, "at": now.isoformat(timespec="seconds")}
     return Entry(kind="erased", sender=HUB_SOURCE, case_id=case_id, detail=detail)
+
+
+def quarantined(rejection: Rejected, error: str) -> Entry:
+    """A record set aside after failing again and again: where it was, and the error's type."""
+    return Entry(
+        kind="quarantined",
+        sender=f"/{rejection.recipient}",
+        notice_id=rejection.notice_id,
+        case_id=rejection.case_id,
+        contract=rejection.contract,
+        detail={"position": position(rejection.record), "error": error},
+    )

@@ -159,6 +159,11 @@ def _rejected(e: Entry) -> list[str]:
     return [f"{e.contract or '?'} {e.notice_id or '?'} from {e.sender.strip('/')}: {reasons}"]
 
 
+def _quarantined(e: Entry) -> list[str]:
+    where, error = e.detail.get("position"), e.detail.get("error")
+    return [f"{e.notice_id or '?'} from {e.sender.strip('/')} at {where}: set aside ({error})"]
+
+
 def _none(_: Entry) -> list[str]:
     return []
 
@@ -176,5 +181,6 @@ LINES = {
     "deadline-alerted": _alerted,
     "redelivered": _redelivered,
     "erased": _erased,
+    "quarantined": _quarantined,
 }
 LINES_BELOW = {"accepted": _accepted_below, "delivered": _delivered_below}

@@ -98,6 +98,13 @@ class HubMetrics:
             ["reason"],
             registry=registry,
         )
+        self.quarantined = Counter(
+            "hub_records_quarantined",
+            "Records set aside after failing again and again for a reason of their own, by the "
+            "partner that wrote them (each refused to its sender as hub.internal).",
+            ["partner"],
+            registry=registry,
+        )
         self.consumer_lag = Gauge(
             "hub_consumer_lag",
             "Records on the partners' inbound topics not yet read by the hub, by topic.",
@@ -131,6 +138,11 @@ class HubMetrics:
                 self.deliveries.labels(notice.contract.id, delivery.recipient.address).inc()
             if notice.record.timestamp_ms is not None and not notice.resumed:
                 self.delivery_latency.observe(max(0.0, clock - notice.record.timestamp_ms / 1000))
+
+    def set_aside(self, partner: str) -> None:
+        """Count a record quarantined."""
+        known = {office.split("/", 1)[0] for office in self._offices}
+        self.quarantined.labels(partner if partner in known else UNKNOWN).inc()
 
     def awaiting(self, count: int, oldest: datetime | None, now: datetime) -> None:
         """Set the receipts gauges from the ledger's count and oldest waiting delivery."""

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
-from hub.core.intake import NoticeKey, Seen
+from hub.core.dedup import Seen
+from hub.core.intake import NoticeKey
 from hub.core.routing import Origin
 from hub.ledger.chain import Entry, Open, Stored, Unreceipted, Verification
 from hub.wire.envelope import Record

@@ -15,7 +15,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from hub.core.intake import NoticeKey, Seen
+from hub.core.dedup import Seen
+from hub.core.intake import NoticeKey
 from hub.core.routing import Origin
 from hub.ledger.chain import Entry, Open, Stored, Unreceipted, Verification
 from hub.state import sqlite_ledger as ledger

@@ -12,7 +12,8 @@ from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any
 
-from hub.core.intake import NoticeKey, Seen
+from hub.core.dedup import Seen
+from hub.core.intake import NoticeKey
 from hub.core.routing import Origin
 from hub.ledger.chain import (
     GENESIS,

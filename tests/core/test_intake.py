@@ -9,7 +9,8 @@ from jsonschema import Draft202012Validator
 
 from hub.catalogue.contracts import Catalogue
 from hub.catalogue.directory import PartnerDirectory
-from hub.core.intake import Admitted, Intake, Rejected, Seen, _check_schema, reconcile
+from hub.core.dedup import Seen, reconcile
+from hub.core.intake import Admitted, Intake, Rejected, _check_schema
 from hub.wire.envelope import Record
 from hub.wire.reasons import Refusal
 from tests.conftest import FORMAL_NOTICE, example

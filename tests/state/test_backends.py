@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from hub.core.intake import NoticeKey, Seen
+from hub.core.dedup import Seen
+from hub.core.intake import NoticeKey
 from hub.core.routing import Origin
 from hub.ledger import Entry
 from hub.state import State
