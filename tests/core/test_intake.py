@@ -9,7 +9,6 @@ from jsonschema import Draft202012Validator
 
 from hub.catalogue.contracts import Catalogue
 from hub.catalogue.directory import PartnerDirectory
-from hub.core.dedup import Seen, reconcile
 from hub.core.intake import Admitted, Intake, Rejected, _check_schema
 from hub.wire.envelope import Record
 from hub.wire.reasons import Refusal
@@ -119,20 +118,6 @@ def test_schema_faults_are_all_listed_without_any_value(intake: Intake) -> None:
         ("schema.additional-properties", ""),  # at the parent: a name could be personal data
     }
     assert canary not in json.dumps([r.as_json() for r in outcome.reasons])
-
-
-def test_reconcile_tells_new_duplicate_conflict_and_partial(intake: Intake) -> None:
-    notice = _admitted(intake, record(LIMOGES))
-    assert reconcile(notice, None) is notice
-    every_office = frozenset(d.recipient.address for d in notice.deliveries)
-    assert reconcile(notice, Seen(notice.digest, every_office)) is None
-    conflict = reconcile(notice, Seen("other-digest"))
-    assert isinstance(conflict, Rejected)
-    assert [r.code for r in conflict.reasons] == ["notice.conflict"]
-    partial = reconcile(notice, Seen(notice.digest, frozenset({"departement/sdas"})))
-    assert isinstance(partial, Admitted)
-    assert partial.resumed
-    assert [d.recipient.address for d in partial.deliveries] == ["departement/mdd:87-limoges-nord"]
 
 
 def test_same_content_with_other_formatting_is_the_same_notice(intake: Intake) -> None:
