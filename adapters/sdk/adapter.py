@@ -5,7 +5,7 @@ with a trace context, and queues it in the outbox; a sender loop publishes what 
 the hub's acceptance or rejection settles it. Incoming: every record on `hub.out.<partner>`
 either settles an outgoing notice or is a delivery, handed to the institution once (inbox) and
 answered with a `hub.receipt`, itself sent through the outbox. Offsets are committed only
-after that (at-least-once).
+after that (at-least-once). A record no adapter could take (`arrival`) is skipped and counted.
 """
 
 from __future__ import annotations
@@ -27,17 +27,18 @@ from faststream.kafka.annotations import KafkaMessage
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from opentelemetry.trace import SpanKind
 
+from adapters.sdk import notices
 from adapters.sdk.inbox import Handling, Inbox
 from adapters.sdk.notices import Incoming, Institution, InvalidNotice
 from adapters.sdk.outbox import Outbox, Settlement, State
 from adapters.sdk.settings import AdapterSettings
 from hub.catalogue.contracts import Catalogue, load_catalogue, schema_id_for
 from hub.catalogue.validation import schema_reasons
-from hub.core.outgoing import ACCEPTANCE, HUB_CONTRACTS, RECEIPT, REJECTION
+from hub.core.outgoing import ACCEPTANCE, HUB_CONTRACTS, RECEIPT, SETTLEMENTS
 from hub.observability.logs import keep_values_out_of_logs
 from hub.observability.telemetry import current_or, exporting, headers_of, tracer, within
 from hub.wire.consuming import Backoff, raw_decoder
-from hub.wire.envelope import CAUSATION_HEADER, RECIPIENT_HEADER, Outgoing, write_record
+from hub.wire.envelope import CAUSATION_HEADER, Outgoing, write_record
 from hub.wire.reasons import Reason
 from hub.wire.topics import inbound, outbound
 
@@ -80,6 +81,7 @@ class Adapter:
         self._settled = asyncio.Condition()
         self._sender: asyncio.Task[None] | None = None
         self._delivery_backoff = Backoff(maximum=60.0)
+        self._skipped = 0
         keep_values_out_of_logs()
         self._broker = KafkaBroker(
             bootstrap,
@@ -94,6 +96,7 @@ class Adapter:
             group_id=group_id or f"adapter-{partner}",
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.NACK_ON_ERROR,
+            parser=notices.tolerant_parser,
             decoder=raw_decoder,
             title=f"adapter-{partner}",
         )(self._on_record)
@@ -177,6 +180,10 @@ class Adapter:
         """How many notices (receipts included) still wait for the hub's answer."""
         return self._outbox.unsettled()
 
+    def skipped(self) -> int:
+        """How many records of `hub.out.<partner>` were unreadable, skipped since it started."""
+        return self._skipped
+
     async def settled(self, notice_id: str, within: float) -> Settlement:
         """Wait for the hub's answer about a notice, at most `within` seconds."""
         async with asyncio.timeout(within), self._settled:
@@ -218,8 +225,10 @@ class Adapter:
                 await backoff.wait()
                 continue
             backoff.reset()
+            # Not `wait_for`: on Python 3.11 it can swallow `stop`'s cancellation for good.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._poll)
+                async with asyncio.timeout(self._poll):
+                    await self._wake.wait()
             self._wake.clear()
 
     async def _publish(self, record: Outgoing) -> None:
@@ -234,19 +243,24 @@ class Adapter:
     async def _on_record(self, message: KafkaMessage) -> None:
         raw = message.raw_message
         assert not isinstance(raw, tuple)  # noqa: S101 - a single-record subscriber
-        headers = {k: v.decode("utf-8", "replace") for k, v in raw.headers}
-        kind = headers.get("ce_type", "")
-        body = json.loads(raw.value or b"{}")
-        if kind == ACCEPTANCE:
-            await self._settle(body["accepted"]["id"], "accepted", body)
-        elif kind == REJECTION:
-            if body["refused"]["id"]:
-                await self._settle(body["refused"]["id"], "rejected", body)
+        try:
+            notice, headers = notices.arrival(raw.headers, raw.key, raw.value, self.partner)
+        except (
+            notices.UnreadableRecordError
+        ) as error:  # acknowledged: read again, it would fail again
+            self._skipped += 1
+            where = f"{raw.topic}/{raw.partition}/{raw.offset}"
+            log.warning("skipped the record at %s: %s (%d so far)", where, error, self._skipped)
+            return
+        if notice.contract in SETTLEMENTS:
+            if settled := notices.answered(notice):
+                await self._settle(settled, notice.contract, notice.payload)
             else:  # a record the SDK did not write: nothing to settle
-                log.warning("the hub refused an unreadable record: %s", body["reasons"])
+                reasons = notice.payload.get("reasons")
+                log.warning("the hub refused an unreadable record: %s", reasons)
         else:
             try:
-                await self._deliver(headers, raw.key, body)
+                await self._deliver(notice, headers)
             except Exception as error:
                 # Not acknowledged: read again after a pause, so a failing institution side
                 # is not called in a tight loop.
@@ -255,18 +269,16 @@ class Adapter:
                 raise
             self._delivery_backoff.reset()
 
-    async def _settle(self, notice_id: str, state: str, body: dict[str, Any]) -> None:
-        self._outbox.settle(notice_id, "accepted" if state == "accepted" else "rejected", body)
+    async def _settle(self, notice_id: str, contract: str, body: dict[str, Any]) -> None:
+        state: State = "accepted" if contract == ACCEPTANCE else "rejected"
+        self._outbox.settle(notice_id, state, body)
         if self._on_settled is not None:
             await self._on_settled(notice_id, state, body)
         async with self._settled:
             self._settled.notify_all()
 
-    async def _deliver(
-        self, headers: dict[str, str], key: bytes | None, body: dict[str, Any]
-    ) -> None:
-        notice_id, recipient = headers["ce_id"], headers[RECIPIENT_HEADER]
-        contract = headers["ce_type"]
+    async def _deliver(self, notice: Incoming, headers: dict[str, str]) -> None:
+        notice_id, recipient, contract = notice.notice_id, notice.recipient, notice.contract
         handling = self._inbox.handled(notice_id, recipient)
         with tracer().start_as_current_span(
             f"receive {contract}",
@@ -280,26 +292,14 @@ class Adapter:
             },
         ):
             if handling is None:  # new: handed to the institution, once
-                incoming = Incoming(
-                    notice_id,
-                    contract,
-                    headers["ce_source"],
-                    recipient,
-                    key.decode() if key else None,
-                    headers["ce_dataschema"],
-                    headers.get(CAUSATION_HEADER),
-                    body,
-                )
-                handling = await self._institution.receive(incoming)
+                handling = await self._institution.receive(notice)
                 self._inbox.record(notice_id, recipient, contract, handling)
-            if not contract.startswith(
-                HUB_CONTRACTS
-            ):  # notices are acknowledged; the hub's are not
-                self._outbox.put(self._receipt(notice_id, recipient, key, handling))
+            if not contract.startswith(HUB_CONTRACTS):  # notices are acknowledged, not the hub's
+                self._outbox.put(self._receipt(notice_id, recipient, notice.case_id, handling))
                 self._wake.set()
 
     def _receipt(
-        self, notice_id: str, recipient: str, key: bytes | None, handling: Handling
+        self, notice_id: str, recipient: str, key: str | None, handling: Handling
     ) -> Outgoing:
         payload: dict[str, Any] = {
             "notice_id": notice_id,
@@ -321,7 +321,7 @@ class Adapter:
             extra.update(headers_of(span))
         return write_record(
             topic=inbound(self.partner),
-            key=key.decode() if key else None,
+            key=key or None,
             event_id=str(uuid.uuid5(RECEIPT_NAMESPACE, f"{notice_id}/{recipient}")),
             source=f"/{recipient}",
             event_type=RECEIPT,

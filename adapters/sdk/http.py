@@ -3,7 +3,8 @@
 `POST /notices` checks a notice against its contract and queues it; `GET /notices/{id}` tells
 whether the hub accepted or rejected it; with a received folder, `GET /received` lists what the
 hub delivered and `GET /received/{contract}/{name}` returns one. Every call but `/healthz`
-needs the bearer token. `serve_api` runs an adapter behind it.
+(how many notices wait for the hub, how many unreadable records were skipped) needs the
+bearer token. `serve_api` runs an adapter behind it.
 """
 
 from __future__ import annotations
@@ -105,7 +106,8 @@ def api(adapter: Adapter, token: str, received: ReceivedFolder | None = None) ->
 
     @routes.get("/healthz")
     async def health(_: web.Request) -> web.Response:
-        return web.json_response({"status": "ok", "unsettled": adapter.unsettled()})
+        counts = {"unsettled": adapter.unsettled(), "skipped": adapter.skipped()}
+        return web.json_response({"status": "ok", **counts})
 
     app = web.Application()
     app.add_routes(routes)

@@ -10,10 +10,15 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import pytest
 import pytest_asyncio
+from aiokafka import ConsumerRecord
+from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.message import KafkaMessage as Message
+from faststream.kafka.parser import AioKafkaParser
 
 from adapters.sdk import (
     Adapter,
@@ -23,6 +28,7 @@ from adapters.sdk import (
     InvalidNotice,
     ReceivedFolder,
 )
+from adapters.sdk.notices import UnreadableRecordError, answered, arrival, tolerant_parser
 from adapters.sdk.outbox import Outbox
 from hub.catalogue.contracts import Catalogue
 from hub.wire.envelope import CAUSATION_HEADER, TRACEPARENT, read_envelope
@@ -215,3 +221,143 @@ def test_the_state_folder_is_under_the_root(tmp_path: Path) -> None:
         tmp_path / "depot",
         tmp_path / "recus",
     )
+
+
+Headers = list[tuple[str, bytes]]
+
+
+def delivery(
+    notice_id: str, source: str = "/departement/crip", contract: str = "ip.retour"
+) -> Headers:
+    """The headers of a delivery to the académie's DSDEN, as the hub writes them."""
+    return [
+        ("ce_specversion", b"1.0"),
+        ("ce_id", notice_id.encode()),
+        ("ce_source", source.encode()),
+        ("ce_type", contract.encode()),
+        ("ce_time", b"2026-11-23T09:00:00+01:00"),
+        ("ce_dataschema", f"https://example.org/{contract}/v1".encode()),
+        ("content-type", b"application/json"),
+        ("ce_recipient", b"academie/dsden"),
+        ("ce_causationid", b"ip-1"),
+    ]
+
+
+def record(
+    value: bytes, headers: Headers, key: bytes | None = b"c-1"
+) -> ConsumerRecord[bytes, bytes]:
+    return ConsumerRecord("hub.out.academie", 0, 7, 0, 0, key, value, None, 0, len(value), headers)
+
+
+def consumed(value: bytes, headers: Headers) -> KafkaMessage:
+    """A record as FastStream hands it to the adapter's handler."""
+    return cast("KafkaMessage", SimpleNamespace(raw_message=record(value, headers)))
+
+
+def _replaced(headers: Headers, name: str, value: bytes | None) -> Headers:
+    kept = [(k, v) for k, v in headers if k != name]
+    return kept if value is None else [*kept, (name, value)]
+
+
+RETOUR = b'{"outcome": "Zqx-canari"}'
+
+
+@pytest.mark.parametrize(
+    ("value", "headers", "key", "reason"),
+    [
+        (b"\xffZqx-canari", delivery("n-1"), b"c", "a header, the key or the value is not UTF-8"),
+        (RETOUR, _replaced(delivery("n-1"), "ce_source", b"/\xff"), b"c", "a header, the key"),
+        (RETOUR, delivery("n-1"), b"\xff", "a header, the key or the value is not UTF-8"),
+        (b"Zqx-canari", delivery("n-1"), b"c", "the value is not JSON"),
+        (b"[" * 100_000, delivery("n-1"), b"c", "the value is not JSON"),
+        (
+            json.dumps("Zqx-canari").encode(),
+            delivery("n-1"),
+            b"c",
+            "the value is not a JSON object",
+        ),
+        ("{}".encode("utf-16"), delivery("n-1"), b"c", "a header, the key or the value is not"),
+        (RETOUR, _replaced(delivery("n-1"), "ce_id", None), b"c", "missing ce_id"),
+        (RETOUR, _replaced(delivery("n-1"), "ce_recipient", b""), b"c", "missing ce_recipient"),
+        (RETOUR, [], b"c", "missing ce_id, ce_source, ce_type, ce_recipient, ce_dataschema"),
+        (
+            RETOUR,
+            _replaced(delivery("n-1"), "ce_recipient", b"isg/isg"),
+            b"c",
+            "addressed to another",
+        ),
+        (b"{}", delivery("a", contract="hub.acceptance"), b"c", "a hub.acceptance not written"),
+        (b"{}", delivery("a", contract="hub.deadline-alert"), b"c", "a hub.deadline-alert not"),
+        (b"{}", delivery("a", "/hub", "hub.acceptance"), b"c", "a hub.acceptance that names no"),
+        (
+            b'{"accepted": {"id": null}}',
+            delivery("a", "/hub", "hub.acceptance"),
+            b"c",
+            "a hub.acceptance that names no notice",
+        ),
+        (b'{"refused": []}', delivery("r", "/hub", "hub.rejection"), b"c", "a hub.rejection that"),
+    ],
+)
+def test_an_unreadable_record_is_refused_saying_why_and_quoting_none_of_it(
+    value: bytes, headers: Headers, key: bytes, reason: str
+) -> None:
+    with pytest.raises(UnreadableRecordError) as refused:
+        arrival(headers, key, value, "academie")
+    assert str(refused.value).startswith(reason)
+    assert "canari" not in str(refused.value)
+    assert "\\x" not in str(refused.value)
+
+
+def test_a_delivery_a_receipt_an_alert_and_the_hubs_answers_are_read() -> None:
+    notice, headers = arrival(delivery("n-1"), b"c-1", RETOUR, "academie")
+    assert notice == Incoming(
+        "n-1",
+        "ip.retour",
+        "/departement/crip",
+        "academie/dsden",
+        "c-1",
+        "https://example.org/ip.retour/v1",
+        "ip-1",
+        {"outcome": "Zqx-canari"},
+    )
+    assert headers["ce_causationid"] == "ip-1"
+    receipt, _ = arrival(
+        delivery("r-1", "/departement/sdas", "hub.receipt"), None, b"{}", "academie"
+    )
+    assert (receipt.source, receipt.case_id) == ("/departement/sdas", None)  # an office's
+    alert, _ = arrival(delivery("a-1", "/hub", "hub.deadline-alert"), b"c", b"{}", "academie")
+    assert alert.contract == "hub.deadline-alert"
+    accepted = b'{"accepted": {"id": "n-9"}}'
+    acceptance, _ = arrival(delivery("a-2", "/hub", "hub.acceptance"), b"c", accepted, "academie")
+    assert answered(acceptance) == "n-9"
+    unreadable = b'{"refused": {"id": null}, "reasons": []}'
+    rejection, _ = arrival(delivery("a-3", "/hub", "hub.rejection"), b"c", unreadable, "academie")
+    assert answered(rejection) is None
+
+
+@pytest.mark.asyncio
+async def test_a_record_whose_headers_are_not_utf_8_reaches_the_handler_raw() -> None:
+    bad = record(RETOUR, _replaced(delivery("n-1"), "ce_source", b"/\xff"))
+    with pytest.raises(UnicodeDecodeError):
+        await AioKafkaParser(Message, None).parse_message(bad)
+    message = await tolerant_parser(bad, AioKafkaParser(Message, None).parse_message)
+    assert message.raw_message is bad
+    good = record(RETOUR, delivery("n-1"))
+    parsed = await tolerant_parser(good, AioKafkaParser(Message, None).parse_message)
+    assert parsed.headers["ce_id"] == "n-1"
+
+
+@pytest.mark.asyncio
+async def test_only_the_hub_settles_a_notice_and_an_unreadable_record_is_counted(
+    adapter: Adapter,
+) -> None:
+    notice_id = await adapter.send(FORMAL_NOTICE, "dsden", LIMOGES)
+    accepted = json.dumps({"accepted": {"id": notice_id}, "case_id": CASE}).encode()
+    forged = delivery("a-1", "/departement/sdas", "hub.acceptance")
+    await adapter._on_record(consumed(accepted, forged))  # noqa: SLF001 - as the broker hands it
+    assert (adapter.state_of(notice_id), adapter.skipped()) == ("pending", 1)
+    await adapter._on_record(consumed(b"{", delivery("n-2")))  # noqa: SLF001
+    assert adapter.skipped() == 2
+    genuine = delivery("a-1", "/hub", "hub.acceptance")
+    await adapter._on_record(consumed(accepted, genuine))  # noqa: SLF001
+    assert (adapter.state_of(notice_id), adapter.skipped()) == ("accepted", 2)

@@ -23,6 +23,7 @@ from adapters.sdk.outbox import Outbox
 from hub.catalogue.contracts import Catalogue
 from hub.edge.embedded import free_port
 from hub.wire.envelope import CAUSATION_HEADER
+from tests.adapters.sdk.test_adapter import consumed, delivery
 from tests.conftest import example
 
 pytestmark = pytest.mark.asyncio
@@ -104,13 +105,19 @@ async def test_every_call_but_the_health_check_needs_the_bearer_token(
     assert adapter.unsettled() == 0
 
 
-async def test_the_health_check_needs_no_token_and_counts_what_waits(client: Client) -> None:
+async def test_the_health_check_needs_no_token_and_counts_what_waits_and_was_skipped(
+    client: Client, adapter: Adapter
+) -> None:
     async with client.get("/healthz") as response:
-        assert (response.status, await response.json()) == (200, {"status": "ok", "unsettled": 0})
+        assert (response.status, await response.json()) == (
+            200,
+            {"status": "ok", "unsettled": 0, "skipped": 0},
+        )
     async with client.post("/notices", headers=AUTH, json=_notice()) as response:
         assert response.status == 202
+    await adapter._on_record(consumed(b"not json", delivery("n-1")))  # noqa: SLF001 - as read
     async with client.get("/healthz") as response:
-        assert await response.json() == {"status": "ok", "unsettled": 1}
+        assert await response.json() == {"status": "ok", "unsettled": 1, "skipped": 1}
 
 
 async def test_a_notice_posted_is_queued_and_pending(
