@@ -18,7 +18,7 @@ from dataclasses import astuple, dataclass
 from datetime import UTC, datetime
 
 from hub.core.dedup import deduplicate
-from hub.core.intake import Admitted, Intake, Rejected
+from hub.core.intake import Admitted, Intake, Rejected, case_key
 from hub.core.outgoing import (
     Publish,
     acceptance_notice,
@@ -158,7 +158,8 @@ class Relay:
         """
         causes = {header_value(r, CAUSATION_HEADER) for r in records} - {None}
         origins = await self._state.origins({c for c in causes if c})
-        examined = [self._intake.examine(r, origins) for r in records]
+        parties = await self._state.case_parties({k for r in records if (k := case_key(r))})
+        examined = [self._intake.examine(r, origins, parties) for r in records]
         if not causes:
             return examined
         in_batch: dict[str, list[Origin]] = {}
@@ -170,7 +171,7 @@ class Relay:
                 )
                 in_batch.setdefault(o.envelope.id, []).append(origin)
         return [
-            self._intake.examine(r, {**origins, **in_batch}) if _unknown_answer(o) else o
+            self._intake.examine(r, {**origins, **in_batch}, parties) if _unknown_answer(o) else o
             for r, o in zip(records, examined, strict=True)
         ]
 

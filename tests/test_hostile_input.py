@@ -190,7 +190,6 @@ def test_7_a_senders_tracestate_does_not_reach_the_recipients(intake_for: Intake
         assert CANARY not in json.dumps(delivery.headers)
 
 
-@pytest.mark.xfail(strict=True, reason="defect 8: any partner can attach to any case")
 @pytest.mark.asyncio
 async def test_8_a_partner_cannot_attach_a_notice_to_a_case_it_has_no_part_in(
     world: tuple[Relay, SqliteState, Outbox, HubMetrics],

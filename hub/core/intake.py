@@ -18,6 +18,7 @@ from hub.catalogue.contracts import Catalogue, Contract, ContractVersion
 from hub.catalogue.directory import PartnerDirectory
 from hub.catalogue.validation import schema_reasons
 from hub.core.routing import Origin, Recipient, Router, Unrouted
+from hub.wire.bounded import refused_batch
 from hub.wire.envelope import EVENT_ID, Envelope, Record, header_map, read_envelope
 from hub.wire.reasons import Reason, Refusal
 from hub.wire.topics import partner_of
@@ -114,12 +115,16 @@ class Intake:
         )
 
     def examine(
-        self, record: Record, origins: Mapping[str, Sequence[Origin]] | None = None
+        self,
+        record: Record,
+        origins: Mapping[str, Sequence[Origin]] | None = None,
+        parties: Mapping[str, frozenset[str]] | None = None,
     ) -> Admitted | Rejected:
         """Decide on one record: admitted with its deliveries, or rejected with reasons.
 
         `origins` are the accepted notices that records of this batch name as the one they
-        answer (`ce_causationid`), looked up beforehand by the relay.
+        answer (`ce_causationid`), and `parties` the partners that took part in the cases
+        their keys name, both looked up beforehand by the relay.
         """
         partner = partner_of(record.topic) or ""
         headers: dict[str, str] = {}
@@ -134,6 +139,8 @@ class Intake:
             _check_schema(version, payload)
             answered = _answered(contract, envelope, record.key, origins or {})
             case_id = answered.case_id if answered else _case_id(record.key, envelope)
+            if answered is None:
+                _check_party(envelope.partner, case_id, parties or {})
         except Refusal as refusal:
             return self._rejected(record, refusal, partner, headers, envelope)
         recipients, unrouted = self._router.recipients(contract, payload, answered)
@@ -168,6 +175,8 @@ class Intake:
         return tuple(deliveries)
 
     def _check_size(self, record: Record) -> None:
+        if refused := refused_batch(record.headers):  # a batch refused before it was read
+            raise Refusal(Reason(*refused))
         if record.value is None:
             raise Refusal(Reason("record.empty", "the record has no value"))
         size = len(record.value) + sum(len(k) + len(v) for k, v in record.headers)
@@ -256,6 +265,14 @@ def _answered(
     raise Refusal(Reason("answer.not-recipient", detail, "ce_source"))
 
 
+def _check_party(partner: str, case_id: str, parties: Mapping[str, frozenset[str]]) -> None:
+    """A notice may open a case or join one its partner has a part in, not another's."""
+    known = parties.get(case_id)
+    if known is not None and partner not in known:
+        detail = "the key names a case this partner has no part in"
+        raise Refusal(Reason("case.foreign", detail, "key"))
+
+
 def _readable_headers(record: Record) -> dict[str, str]:
     """The headers when they can be read (to name a refused record), else nothing."""
     try:
@@ -299,6 +316,11 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _no_constant(_: str) -> Any:
     raise ValueError("NaN and Infinity are not JSON")
+
+
+def case_key(record: Record) -> str | None:
+    """The case a record's key names, when it is a well-formed case id."""
+    return _valid_key(record.key)
 
 
 def _valid_key(key: bytes | None) -> str | None:

@@ -45,6 +45,10 @@ class State(Protocol):
         """The accepted notices with these ids (several sources may use one id)."""
         ...
 
+    async def case_parties(self, case_ids: Collection[str]) -> dict[str, frozenset[str]]:
+        """For each known case among `case_ids`: the partners that sent or received in it."""
+        ...
+
     async def about(self, ids: Collection[str]) -> list[Stored]:
         """The entries whose notice id or case id is one of `ids`, in chain order."""
         ...

@@ -69,6 +69,10 @@ class SqliteState:
         """The accepted notices with these ids."""
         return await self._read(ledger.origins, notice_ids) if notice_ids else {}
 
+    async def case_parties(self, case_ids: Collection[str]) -> dict[str, frozenset[str]]:
+        """The partners that sent or received in each known case."""
+        return await self._read(ledger.case_parties, case_ids) if case_ids else {}
+
     async def about(self, ids: Collection[str]) -> list[Stored]:
         """The entries whose notice id or case id is one of `ids`, in chain order."""
         return await self._read(ledger.about, ids) if ids else []

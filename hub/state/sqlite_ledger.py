@@ -127,6 +127,24 @@ def origins(db: sqlite3.Connection, notice_ids: Collection[str]) -> dict[str, li
     return found
 
 
+def case_parties(db: sqlite3.Connection, case_ids: Collection[str]) -> dict[str, frozenset[str]]:
+    """For each known case: the partners that sent a notice in it or received one."""
+    ordered = sorted(case_ids)
+    found: dict[str, set[str]] = {}
+    for start in range(0, len(ordered), LOOKUP_CHUNK):
+        chunk = ordered[start : start + LOOKUP_CHUNK]
+        marks = ", ".join("?" * len(chunk))
+        rows = db.execute(
+            "SELECT case_id, sender, office FROM entries "  # noqa: S608 - constants, ids bound
+            f"WHERE kind IN ('accepted', 'delivered') AND case_id IN ({marks})",
+            chunk,
+        ).fetchall()
+        for case_id, sender, office in rows:
+            party = (office or sender.strip("/")).split("/", 1)[0]
+            found.setdefault(case_id, set()).add(party)
+    return {case_id: frozenset(partners) for case_id, partners in found.items()}
+
+
 def entries(db: sqlite3.Connection) -> list[Stored]:
     """Every entry, in chain order."""
     rows = db.execute(f"SELECT {COLUMNS} FROM entries ORDER BY seq").fetchall()  # noqa: S608
