@@ -49,6 +49,22 @@ class Settings(BaseSettings):
         description="Longest a fetch waits for data; the embedded broker always waits this long.",
     )
     max_record_bytes: int = Field(default=256 * 1024, ge=1024)
+    max_batch_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=1024 * 1024,
+        description="The most a compressed batch may inflate to; past it the batch is refused "
+        "whole (record.oversize), before it is inflated in memory.",
+    )
+    fetch_max_bytes: int = Field(
+        default=8 * 1024 * 1024,
+        ge=1024 * 1024,
+        description="The most one fetch brings from the broker, all partitions together.",
+    )
+    partition_fetch_max_bytes: int = Field(
+        default=1024 * 1024,
+        ge=64 * 1024,
+        description="The most one fetch brings from one partition.",
+    )
     retry_backoff_max_s: float = Field(default=30.0, gt=0)
     batch_tries: int = Field(
         default=3,

@@ -28,6 +28,7 @@ from hub.observability.logs import keep_values_out_of_logs, library_logger
 from hub.observability.telemetry import exporting, within
 from hub.relay import Relay
 from hub.settings import Settings
+from hub.wire.bounded import bound_decompression
 from hub.wire.consuming import Backoff, raw_decoder, record_of, tolerant_parser
 from hub.wire.envelope import Outgoing
 from hub.wire.topics import inbound
@@ -87,6 +88,7 @@ def build_broker(
     With FastStream's Prometheus middleware on `registry` when one is given.
     """
     keep_values_out_of_logs()
+    bound_decompression(settings.max_batch_bytes)
     # FastStream's spans cost a third of the hub's throughput: only when traces are exported.
     middlewares: list[Any] = [KafkaTelemetryMiddleware()] if exporting() else []
     if registry is not None:
@@ -139,6 +141,8 @@ def subscribe_intake(
         batch=True,
         max_records=settings.batch_max_records,
         fetch_max_wait_ms=settings.fetch_max_wait_ms,
+        fetch_max_bytes=settings.fetch_max_bytes,
+        max_partition_fetch_bytes=settings.partition_fetch_max_bytes,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
         parser=tolerant_parser,
