@@ -20,6 +20,7 @@ from hub.catalogue.validation import schema_reasons
 from hub.core.routing import Origin, Recipient, Router, Unrouted
 from hub.wire.bounded import refused_batch
 from hub.wire.envelope import EVENT_ID, Envelope, Record, header_map, read_envelope
+from hub.wire.json_value import read_object
 from hub.wire.reasons import Reason, Refusal
 from hub.wire.topics import partner_of
 
@@ -135,7 +136,7 @@ class Intake:
             envelope = read_envelope(headers)
             self._check_sender(partner, envelope)
             contract, version = self._contract(envelope)
-            payload = _parse_json(record.value or b"")
+            payload = read_object(record.value or b"")
             _check_schema(version, payload)
             answered = _answered(contract, envelope, record.key, origins or {})
             case_id = answered.case_id if answered else _case_id(record.key, envelope)
@@ -287,35 +288,6 @@ def _check_schema(version: ContractVersion, payload: dict[str, Any]) -> None:
     # Never accept what the deciding validator refused, even if the explanation finds nothing.
     fallback = Reason("schema.invalid", "the payload does not satisfy the contract version")
     raise Refusal(*(schema_reasons(version.validator, payload) or [fallback]))
-
-
-def _parse_json(value: bytes) -> dict[str, Any]:
-    try:
-        text = value.decode("utf-8")
-    except UnicodeDecodeError:
-        raise Refusal(Reason("payload.encoding", "the record value is not UTF-8")) from None
-    try:
-        payload = json.loads(
-            text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constant
-        )
-    except (ValueError, RecursionError):
-        raise Refusal(
-            Reason("payload.not-json", "the record value is not a JSON document")
-        ) from None
-    if not isinstance(payload, dict):
-        raise Refusal(Reason("payload.not-object", "the JSON document is not an object"))
-    return payload
-
-
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out = dict(pairs)
-    if len(out) != len(pairs):
-        raise ValueError("duplicate key")
-    return out
-
-
-def _no_constant(_: str) -> Any:
-    raise ValueError("NaN and Infinity are not JSON")
 
 
 def case_key(record: Record) -> str | None:
