@@ -94,11 +94,16 @@ WARNING_COLUMNS = (
 
 def academie_csv(raw: bytes) -> list[Exported]:
     """A DSDEN CSV export, told by its columns: formal notices or absenteeism warnings."""
-    header = next(csv.reader(io.StringIO(decode(raw)), delimiter=";"), [])
-    if HALF_DAYS in header:
-        return warnings_csv(raw)
-    if "Motif" in header:
-        return formal_notices_csv(raw)
+    try:
+        header = next(csv.reader(io.StringIO(decode(raw)), delimiter=";"), [])
+        if HALF_DAYS in header:
+            return warnings_csv(raw)
+        if "Motif" in header:
+            return formal_notices_csv(raw)
+    except csv.Error:  # a stray carriage return, a quote left open...: said, never quoted
+        raise ExportError(
+            ["the export is not readable as CSV (a line break or a quote inside a cell?)"]
+        ) from None
     return _refuse_unknown_csv()
 
 
@@ -229,7 +234,7 @@ def _address(value: dict[str, str]) -> dict[str, Any]:
 
 def _count(value: dict[str, str], column: str, problems: list[str]) -> int:
     text = value.get(column, "")
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # "²" is a digit to Python, not to int()
         return int(text)
     problems.append(f"column '{column}' is not a whole number")
     return 0
