@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from confluent_kafka import KafkaError, Message, Producer
 
+from hub.catalogue.contracts import Catalogue
+from hub.catalogue.directory import PartnerDirectory
 from tests.conftest import example
+from tests.hostile.corpus import CANARY, build
 from tests.integration.conftest import HubProcess, hub_on_own_broker
 from tests.integration.plain import Headers, PlainKafka, Received, by_id, notice_headers
 
@@ -97,3 +100,96 @@ def test_6_a_gzip_bomb_is_refused_without_inflating_and_the_hub_goes_on(hub: Hub
     )
     plain.read("hub.out.departement", lambda got: len(by_id(got, ip_id)) >= 1, 30)
     assert time.monotonic() - sent < 5
+
+
+def _send_in_order(
+    bootstrap: str, records: list[tuple[str, bytes | None, Headers, bytes | None]]
+) -> list[tuple[int, int]]:
+    """Write records with a plain producer; each one's (partition, offset), in order."""
+    producer = Producer({"bootstrap.servers": bootstrap, "acks": "all", "linger.ms": 5})
+    where: dict[int, tuple[int, int]] = {}
+
+    def delivered(index: int) -> Callable[[KafkaError | None, Message], None]:
+        def done(error: KafkaError | None, message: Message) -> None:
+            assert error is None, error
+            where[index] = (message.partition() or 0, message.offset() or 0)
+
+        return done
+
+    for index, (topic, value, headers, key) in enumerate(records):
+        producer.produce(topic, value, key, headers=headers, on_delivery=delivered(index))
+        producer.poll(0)
+    assert producer.flush(60) == 0
+    return [where[i] for i in range(len(records))]
+
+
+@pytest.mark.timeout(300)
+def test_a_hostile_corpus_from_one_partner_is_answered_record_by_record_and_harms_no_other(
+    hub: HubProcess, catalogue: Catalogue, directory: PartnerDirectory
+) -> None:
+    corpus = build(catalogue, directory)
+    hostile = [c for c in corpus.cases if c.topic == "hub.in.academie"]
+    assert len(hostile) > 500
+    plain = PlainKafka(hub.bootstrap)
+    setup = [(t, v, list(h), k) for t, v, h, k in corpus.setup.records]
+    _send_in_order(hub.bootstrap, setup)  # type: ignore[arg-type]
+    plain.read("hub.out.departement", lambda got: len(by_id(got, "base-1")) >= 2, 60)
+    places = _send_in_order(
+        hub.bootstrap, [(c.topic, c.value, list(c.headers), c.key) for c in hostile]
+    )
+    wanted = set(places)
+
+    def answered(got: list[Received]) -> set[tuple[int, int]]:
+        return {
+            (r.json()["refused"]["partition"], r.json()["refused"]["offset"])
+            for r in got
+            if r.headers.get("ce_type") == "hub.rejection"
+            and r.json()["refused"]["topic"] == "hub.in.academie"
+        } & wanted
+
+    got = plain.read("hub.out.academie", lambda got: answered(got) == wanted, 180)
+    rejections = {
+        (r.json()["refused"]["partition"], r.json()["refused"]["offset"]): r.json()["reasons"]
+        for r in got
+        if r.headers.get("ce_type") == "hub.rejection"
+    }
+    wrong = [
+        case.name
+        for case, place in zip(hostile, places, strict=True)
+        if case.pointer is None and {x["code"] for x in rejections[place]} != set(case.codes)
+    ]
+    assert wrong == []
+    assert CANARY not in repr([r.value for r in got])
+    # Another partner's notice, sent afterwards, is delivered within five seconds.
+    sent, ip_id = time.monotonic(), f"ip-{uuid.uuid4()}"
+    plain.send(
+        "hub.in.caf",
+        json.dumps(IP).encode(),
+        notice_headers(ip_id, "/caf/caf", "ip.transmission", 2),
+        key=str(uuid.uuid4()).encode(),
+    )
+    plain.read("hub.out.departement", lambda got: len(by_id(got, ip_id)) >= 1, 30)
+    assert time.monotonic() - sent < 5
+    # Nothing of the corpus reached another partner: only the set-up's and that notice's.
+    hostile_ids = {dict(c.headers).get("ce_id", b"").decode("utf-8", "replace") for c in hostile}
+    for partner in ("departement", "isg", "caf", "ccapex"):
+        records = _everything(plain, f"hub.out.{partner}")
+        ids = [r.headers.get("ce_id") for r in records]
+        assert not (set(ids) - {"base-1"}) & hostile_ids, partner
+        assert ids.count("base-1") == (2 if partner == "departement" else 0)  # set-up's, once
+        assert CANARY not in repr([r.value for r in records])
+
+
+def _everything(plain: PlainKafka, topic: str) -> list[Received]:
+    """What a topic holds: read until nothing new comes for a second."""
+    seen: list[Received] = []
+    deadline = time.monotonic() + 1.0
+
+    def settled(got: list[Received]) -> bool:
+        nonlocal deadline
+        if len(got) > len(seen):
+            seen[:] = got
+            deadline = time.monotonic() + 1.0
+        return time.monotonic() > deadline
+
+    return plain.read(topic, settled, 30)
