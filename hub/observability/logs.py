@@ -75,8 +75,14 @@ def configure(level: str = "INFO", *, structured: bool = True) -> None:
 
 
 def library_logger() -> logging.Logger:
-    """The logger FastStream's brokers are given, so that their lines reach the one handler."""
-    return logging.getLogger("faststream")
+    """The logger FastStream's brokers are given, so that their lines reach the one handler.
+
+    It reduces exceptions itself, before any handler (a test's included) sees its records.
+    """
+    logger = logging.getLogger("faststream")
+    if not any(isinstance(f, ExceptionsByTypeOnly) for f in logger.filters):
+        logger.addFilter(ExceptionsByTypeOnly())
+    return logger
 
 
 class ExceptionsByTypeOnly(logging.Filter):

@@ -80,6 +80,22 @@ def played(own_hub: HubProcess) -> tuple[PlainKafka, dict[str, Any]]:
         notice_headers(sent["arrears"], "/caf/caf", "logement.saisine-impayes"),
     )
     plain.send("hub.in.academie", json.dumps(broken).encode(), notice_headers(sent["broken"]))
+    # Names a sender made up: a property, a header (twice), a header's value, a contract.
+    named = {**_seeded(formal), _canary(): 1}
+    header = _canary()
+    odd = [(header, b"1"), (header, b"2"), ("x-note", _canary().encode())]
+    made_up = f"{_canary().lower()}.notice"
+    for name, value, headers in (
+        ("named", named, notice_headers(sent.setdefault("named", str(uuid.uuid4())))),
+        ("header", formal, notice_headers(sent.setdefault("header", str(uuid.uuid4()))) + odd),
+        (
+            "typed",
+            formal,
+            notice_headers(sent.setdefault("typed", str(uuid.uuid4())), contract=made_up),
+        ),
+    ):
+        plain.send("hub.in.academie", json.dumps(value).encode(), headers)
+        assert name in sent
     return plain, sent
 
 
@@ -102,9 +118,15 @@ def test_no_canary_in_logs_metrics_spans_ledger_traces_or_hub_notices(
     academie = plain.read(
         "hub.out.academie",
         lambda rs: (
-            {sent["formal"], sent["broken"]}
+            {sent["formal"], sent["broken"], sent["named"], sent["typed"]}
             <= {r.headers.get("ce_causationid") for r in rs}
             | {r.json()["refused"]["id"] for r in rs if r.headers["ce_type"] == "hub.rejection"}
+            and any(  # the record with a header twice cannot be named: its headers are unread
+                reason["code"] == "header.duplicate"
+                for r in rs
+                if r.headers["ce_type"] == "hub.rejection"
+                for reason in r.json()["reasons"]
+            )
         ),
     )
     caf = plain.read(
@@ -116,7 +138,9 @@ def test_no_canary_in_logs_metrics_spans_ledger_traces_or_hub_notices(
         assert not _leaks(record.value.decode() + json.dumps(record.headers)), record.headers
     with urllib.request.urlopen(f"{own_hub.http_url}/metrics", timeout=10) as response:  # noqa: S310
         assert not _leaks(response.read().decode())
-    for notice_id in sent.values():
+    for name, notice_id in sent.items():
+        if name == "header":  # refused unread: the ledger knows it by its position only
+            continue
         with urllib.request.urlopen(f"{own_hub.http_url}/trace/{notice_id}", timeout=10) as r:  # noqa: S310
             assert not _leaks(r.read().decode())
     ledger_files = [own_hub.ledger, *own_hub.ledger.parent.glob(own_hub.ledger.name + "-*")]
