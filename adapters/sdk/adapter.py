@@ -35,8 +35,9 @@ from adapters.sdk.settings import AdapterSettings
 from hub.catalogue.contracts import Catalogue, load_catalogue, schema_id_for
 from hub.catalogue.validation import schema_reasons
 from hub.core.outgoing import ACCEPTANCE, HUB_CONTRACTS, RECEIPT, SETTLEMENTS
-from hub.observability.logs import keep_values_out_of_logs
+from hub.observability.logs import keep_values_out_of_logs, library_logger
 from hub.observability.telemetry import current_or, exporting, headers_of, tracer, within
+from hub.wire.bounded import bound_decompression
 from hub.wire.consuming import Backoff, raw_decoder
 from hub.wire.envelope import CAUSATION_HEADER, Outgoing, write_record
 from hub.wire.reasons import Reason
@@ -83,11 +84,13 @@ class Adapter:
         self._delivery_backoff = Backoff(maximum=60.0)
         self._skipped = 0
         keep_values_out_of_logs()
+        bound_decompression()  # what arrives on hub.out is read within bounds too
         self._broker = KafkaBroker(
             bootstrap,
             client_id=f"adapter-{partner}",
             acks="all",
             enable_idempotence=idempotence,
+            logger=library_logger(),
             log_level=logging.DEBUG,
             middlewares=[KafkaTelemetryMiddleware()] if exporting() else [],
         )

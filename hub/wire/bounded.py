@@ -32,6 +32,7 @@ LENGTH_END = 12  # base offset (8) and batch length (4)
 MAGIC_AT, LEGACY_ATTRIBUTES_AT, ATTRIBUTES_AT = 16, 17, 21
 CODEC_MASK, NONE, GZIP = 0x07, 0, 1
 CHUNK = 64 * 1024
+DEFAULT_LIMIT = 16 * 1024 * 1024
 DETAILS = {
     OVERSIZE: "the compressed batch inflates past the hub's limit: refused whole",
     COMPRESSION: "the batch is compressed with a codec the hub does not read (gzip only): "
@@ -108,7 +109,7 @@ class _RefusedBatch:
 class BoundedRecords:
     """aiokafka's `MemoryRecords`, each batch checked before it is read."""
 
-    limit = 16 * 1024 * 1024
+    limit = DEFAULT_LIMIT
 
     def __init__(self, raw: bytes) -> None:
         """Read the batches of one fetched partition's data."""
@@ -135,7 +136,7 @@ class BoundedRecords:
         return batch if why is None else _RefusedBatch(batch, why)
 
 
-def bound_decompression(limit: int) -> None:
+def bound_decompression(limit: int = DEFAULT_LIMIT) -> None:
     """Read every fetched batch through `BoundedRecords`, inflating at most `limit` bytes."""
     BoundedRecords.limit = limit
     fetcher.MemoryRecords = BoundedRecords
