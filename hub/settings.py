@@ -90,6 +90,17 @@ class Settings(BaseSettings):
     lifecycle_check_s: float = Field(
         default=30.0, gt=0, description="How often redeliveries and retention are looked at."
     )
+    checkpoint_key_path: Path | None = Field(
+        default=None,
+        description="The Ed25519 key (PEM, owner-only) that signs the ledger's checkpoints; "
+        "never in the state's folder (`hub keys new` makes one). Unset: no checkpoint is sent.",
+    )
+    checkpoint_every_entries: int = Field(
+        default=1000, ge=1, description="Sign the ledger's head after this many entries..."
+    )
+    checkpoint_every_s: float = Field(
+        default=900.0, gt=0, description="...or after this long with any entry recorded."
+    )
     audit_key: SecretStr | None = Field(
         default=None, description="Signs audit exports' manifests (HMAC-SHA256) when set."
     )

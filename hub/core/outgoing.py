@@ -31,6 +31,7 @@ ACCEPTANCE = "hub.acceptance"
 REJECTION = "hub.rejection"
 RECEIPT = "hub.receipt"
 ALERT = "hub.deadline-alert"
+LEDGER_HEAD = "hub.ledger-head"
 SETTLEMENTS = (ACCEPTANCE, REJECTION)
 REJECTION_NAMESPACE = uuid.UUID("8d7a1f0e-54b1-4c52-b0a4-6a1f7c0c2d91")
 ACCEPTANCE_NAMESPACE = uuid.UUID("c7e2b6a4-1d0f-4f3e-8b9a-5e6d7c8b9a01")
@@ -140,6 +141,25 @@ def alert_records(
             time=time,
             body=recipient.projection.apply(dict(payload)),
             extra={RECIPIENT_HEADER: recipient.address, CAUSATION_HEADER: payload["notice_id"]},
+        )
+        for recipient in recipients
+    ]
+
+
+def ledger_head_records(
+    recipients: Sequence[Recipient], checkpoint: Mapping[str, Any]
+) -> list[Outgoing]:
+    """The signed checkpoint of the ledger's head (`hub.ledger-head`) to each partner's office."""
+    event_id = f"ledger-head-{checkpoint['key_id']}-{checkpoint['seq']}"
+    return [
+        _hub_record(
+            LEDGER_HEAD,
+            topic=outbound(recipient.partner),
+            key=None,
+            event_id=event_id,
+            time=str(checkpoint["signed_at"]),
+            body=recipient.projection.apply(dict(checkpoint)),
+            extra={RECIPIENT_HEADER: recipient.address},
         )
         for recipient in recipients
     ]

@@ -20,6 +20,7 @@ Kind = Literal[
     "redelivered",
     "erased",
     "quarantined",
+    "checkpointed",
 ]
 
 

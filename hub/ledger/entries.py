@@ -6,8 +6,9 @@ never a payload value.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from hub.catalogue.contracts import Catalogue
 from hub.catalogue.projection import leaf_paths
@@ -224,3 +225,14 @@ def quarantined(rejection: Rejected, error: str) -> Entry:
         contract=rejection.contract,
         detail={"position": position(rejection.record), "error": error},
     )
+
+
+def checkpointed(checkpoint: Mapping[str, Any], offices: Sequence[str]) -> Entry:
+    """A signed checkpoint of the head sent to these offices (no signature kept: it is theirs)."""
+    detail = {
+        "seq": checkpoint["seq"],
+        "hash": checkpoint["hash"],
+        "key_id": checkpoint["key_id"],
+        "offices": sorted(offices),
+    }
+    return Entry(kind="checkpointed", sender=HUB_SOURCE, detail=detail)

@@ -164,6 +164,11 @@ def _quarantined(e: Entry) -> list[str]:
     return [f"{e.notice_id or '?'} from {e.sender.strip('/')} at {where}: set aside ({error})"]
 
 
+def _checkpointed(e: Entry) -> list[str]:
+    d = e.detail
+    return [f"head #{d['seq']} signed with key {d['key_id']}, sent to {', '.join(d['offices'])}"]
+
+
 def _none(_: Entry) -> list[str]:
     return []
 
@@ -182,5 +187,6 @@ LINES = {
     "redelivered": _redelivered,
     "erased": _erased,
     "quarantined": _quarantined,
+    "checkpointed": _checkpointed,
 }
 LINES_BELOW = {"accepted": _accepted_below, "delivered": _delivered_below}

@@ -53,6 +53,10 @@ class State(Protocol):
         """The entries whose notice id or case id is one of `ids`, in chain order."""
         ...
 
+    async def head(self) -> tuple[int, str] | None:
+        """The number and hash of the last entry; None for an empty ledger."""
+        ...
+
     async def entries(self) -> list[Stored]:
         """Every entry, in chain order."""
         ...

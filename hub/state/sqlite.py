@@ -77,6 +77,10 @@ class SqliteState:
         """The entries whose notice id or case id is one of `ids`, in chain order."""
         return await self._read(ledger.about, ids) if ids else []
 
+    async def head(self) -> tuple[int, str] | None:
+        """The number and hash of the last entry."""
+        return await self._read(ledger.head)
+
     async def entries(self) -> list[Stored]:
         """Every entry, in chain order."""
         return await self._read(ledger.entries)

@@ -145,6 +145,12 @@ def case_parties(db: sqlite3.Connection, case_ids: Collection[str]) -> dict[str,
     return {case_id: frozenset(partners) for case_id, partners in found.items()}
 
 
+def head(db: sqlite3.Connection) -> tuple[int, str] | None:
+    """The number and hash of the last entry."""
+    row = db.execute("SELECT seq, hash FROM head WHERE id = 1").fetchone()
+    return (int(row[0]), str(row[1])) if row else None
+
+
 def entries(db: sqlite3.Connection) -> list[Stored]:
     """Every entry, in chain order."""
     rows = db.execute(f"SELECT {COLUMNS} FROM entries ORDER BY seq").fetchall()  # noqa: S608

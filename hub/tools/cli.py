@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,6 +15,7 @@ from hub.catalogue.compat import compatibility_problems, freeze
 from hub.catalogue.contracts import ContractError, load_catalogue
 from hub.catalogue.directory import DirectoryError, load_directory
 from hub.catalogue.docs import asyncapi, markdown
+from hub.ledger.checkpoint import key_id, new_key, public_bytes
 from hub.observability import telemetry
 from hub.observability.logs import configure
 from hub.settings import PROJECT_ROOT, Settings
@@ -110,6 +112,20 @@ def _parser() -> argparse.ArgumentParser:
     new.set_defaults(run=_new_adapter)
 
     add_state_commands(commands)
+
+    keys = commands.add_parser(
+        "keys", help="the hub's signing key", description="The key that signs checkpoints."
+    )
+    key_commands = keys.add_subparsers(required=True, metavar="COMMAND")
+    new_key = key_commands.add_parser(
+        "new",
+        help="make the Ed25519 key that signs the ledger's checkpoints",
+        description="Write a new Ed25519 key (PEM, readable by its owner only) to --out, which "
+        "must not exist, and print its id and public key. Keep it apart from the ledger and "
+        "point HUB_CHECKPOINT_KEY_PATH at it.",
+    )
+    new_key.add_argument("--out", type=Path, required=True, help="the key file to write")
+    new_key.set_defaults(run=_new_key)
     return parser
 
 
@@ -214,4 +230,16 @@ def _new_adapter(args: argparse.Namespace) -> int:
         return 1
     for path in written:
         print(f"adapter: wrote {path}")
+    return 0
+
+
+def _new_key(args: argparse.Namespace) -> int:
+    try:
+        key = new_key(args.out)
+    except FileExistsError:
+        print(f"keys: {args.out} exists: a key is never overwritten", file=sys.stderr)
+        return 1
+    public = public_bytes(key)
+    print(f"keys: wrote {args.out} (key {key_id(public)})")
+    print(f"keys: public key {base64.b64encode(public).decode()} (give it to the partners)")
     return 0

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
+import binascii
 import json
 import sys
 from collections.abc import Awaitable, Callable
@@ -16,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from hub.ledger.checkpoint import problem, read_checkpoint
 from hub.ledger.timeline import render, timeline
 from hub.schedules.retention import erase_case
 from hub.settings import Settings
@@ -38,6 +41,15 @@ def add_state_commands(commands: Any) -> None:
         "entry.",
     )
     verify.add_argument("--path", type=Path, help=PATH_HELP)
+    verify.add_argument(
+        "--checkpoint",
+        type=Path,
+        help="a checkpoint a partner holds (hub.ledger-head, its payload or the notice as "
+        "delivered): also prove the ledger still extends it",
+    )
+    verify.add_argument(
+        "--public-key", help="the base64 public key the partner trusts (default: the one carried)"
+    )
     verify.set_defaults(run=_verify)
     show = ledger_commands.add_parser(
         "show",
@@ -113,15 +125,36 @@ def _with_state(args: argparse.Namespace, work: Callable[[State], Awaitable[int]
 
 
 def _verify(args: argparse.Namespace) -> int:
+    held = _held_checkpoint(args) if args.checkpoint else None
+
     async def check(state: State) -> int:
         result = await state.verify()
-        if result.ok:
-            print(f"ledger ok: {result.entries} entries, head {result.head}")
-            return 0
-        print(f"ledger BROKEN: {result.problem} ({result.entries} entries verified before it)")
-        return 1
+        if not result.ok:
+            print(f"ledger BROKEN: {result.problem} ({result.entries} entries verified before it)")
+            return 1
+        if held is not None:
+            checkpoint, pinned = held
+            fault = problem(checkpoint, await state.entries(), pinned)
+            if fault is not None:
+                print(f"ledger BROKEN against the checkpoint of #{checkpoint.get('seq')}: {fault}")
+                return 1
+            print(
+                f"checkpoint ok: entry #{checkpoint['seq']} is the one key "
+                f"{checkpoint['key_id']} signed"
+            )
+        print(f"ledger ok: {result.entries} entries, head {result.head}")
+        return 0
 
     return _with_state(args, check)
+
+
+def _held_checkpoint(args: argparse.Namespace) -> tuple[dict[str, Any], bytes | None]:
+    try:
+        checkpoint = read_checkpoint(args.checkpoint.read_text(encoding="utf-8"))
+        pinned = base64.b64decode(args.public_key, validate=True) if args.public_key else None
+    except (OSError, ValueError, TypeError, binascii.Error) as error:
+        raise SystemExit(f"hub: cannot read the checkpoint ({type(error).__name__})") from None
+    return checkpoint, pinned
 
 
 def _show(args: argparse.Namespace) -> int:

@@ -28,6 +28,8 @@ COMMANDS = [
     ["erase"],
     ["audit"],
     ["audit", "export"],
+    ["keys"],
+    ["keys", "new"],
 ]
 
 
