@@ -1,5 +1,7 @@
 """The SQLite files the hub and the adapters keep: one way to open them, one way to commit.
 
+They hold personal data (sealed or not): each is created readable by its owner only.
+
 Every file is opened in autocommit with the write-ahead log and `synchronous=FULL`, so that a
 commit is durable when it returns; a unit of work is one `BEGIN IMMEDIATE ... COMMIT`.
 """
@@ -7,6 +9,7 @@ commit is durable when it returns; a unit of work is one `BEGIN IMMEDIATE ... CO
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +22,7 @@ def open_sqlite(path: Path, schema: str, *, secure_delete: bool = False) -> sqli
 
     With `secure_delete`, freed bytes are overwritten: what is deleted cannot be read back.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    owner_only(path)
     db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=FULL")
@@ -28,6 +31,16 @@ def open_sqlite(path: Path, schema: str, *, secure_delete: bool = False) -> sqli
         db.execute("PRAGMA secure_delete=ON")
     db.executescript(schema)
     return db
+
+
+def owner_only(path: Path) -> None:
+    """Create (if needed) a file and its folder that only their owner can read (0600, 0700).
+
+    SQLite gives a database's write-ahead log and index the database file's permissions.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    path.chmod(0o600)
 
 
 @contextlib.contextmanager

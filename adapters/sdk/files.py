@@ -89,7 +89,7 @@ def _contents(path: Path) -> bytes:
 def _write_new(path: Path, content: bytes) -> None:
     """Write `content` at `path`, never through a link someone left under that name."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
-    with os.fdopen(os.open(path, flags, 0o644), "wb") as file:
+    with os.fdopen(os.open(path, flags, 0o600), "wb") as file:  # its owner's alone
         file.write(content)
 
 
@@ -310,7 +310,7 @@ class ReceivedFolder:
     def __init__(self, folder: Path) -> None:
         """Write into `folder`, one sub-folder per contract."""
         self.folder = folder
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
 
     async def receive(self, notice: Incoming) -> Handling:
         """Write the notice as `<contract>/<notice id>__<partner>_<office>.json` (`file_name`s)."""
@@ -341,7 +341,7 @@ class ReceivedFolder:
 
     def _write(self, kind: str, name: str, document: dict[str, Any]) -> None:
         """Write `<kind>/<name>.json` whole: a temporary name, then renamed."""
-        inside(self.folder, kind).mkdir(exist_ok=True)
+        inside(self.folder, kind).mkdir(exist_ok=True, mode=0o700)
         target = inside(self.folder, kind, f"{name}.json")
         temporary = inside(self.folder, kind, f".{name}.json.tmp")
         _write_new(temporary, json.dumps(document, ensure_ascii=False, indent=2).encode())

@@ -31,6 +31,10 @@ class Kept:
     record: Record
 
 
+class ErasureError(RuntimeError):
+    """An erasure that could not be made true: said loudly, never reported as done."""
+
+
 class State(Protocol):
     """The ledger (append-only, hash-chained) and the vault (sealed records, keys by case)."""
 
@@ -90,7 +94,10 @@ class State(Protocol):
         ...
 
     async def erase(self, case_id: str, entry: Entry) -> bool:
-        """Destroy a case's key and record `entry`, together; False when nothing was erased."""
+        """Destroy a case's key and record `entry`, together; False when nothing was erased.
+
+        Raises `ErasureError` when the key's bytes could not be removed from every file.
+        """
         ...
 
     async def close(self) -> None:

@@ -21,11 +21,12 @@ from hub.core.routing import Origin
 from hub.ledger.chain import Entry, Open, Stored, Unreceipted, Verification
 from hub.state import sqlite_ledger as ledger
 from hub.state import sqlite_vault as vault
-from hub.state.port import Kept
-from hub.storage import open_sqlite, unit_of_work
+from hub.state.port import ErasureError, Kept
+from hub.storage import BUSY_TIMEOUT_MS, open_sqlite, owner_only, unit_of_work
 from hub.wire.envelope import Record
 
 T = TypeVar("T")
+FOLD_TRIES, FOLD_WAIT_MS = 3, 1000  # a reader of a moment does not make an erasure fail
 
 
 def utc_now() -> datetime:
@@ -45,13 +46,13 @@ class SqliteState:
     ) -> None:
         """Open (and create if needed) the state at `path`."""
         self._db = open_sqlite(path, ledger.SCHEMA, secure_delete=True)
-        self._vault = "main"
+        self._vault, self._vault_path = "main", path
         if vault_path is not None and vault_path.resolve() != path.resolve():
-            vault_path.parent.mkdir(parents=True, exist_ok=True)
+            owner_only(vault_path)
             self._db.execute("ATTACH DATABASE ? AS vault", (str(vault_path),))
             self._db.execute("PRAGMA vault.journal_mode=WAL")
             self._db.execute("PRAGMA vault.secure_delete=ON")
-            self._vault = "vault"
+            self._vault, self._vault_path = "vault", vault_path
         self._db.executescript(vault.schema(self._vault))
         self._lock = threading.Lock()
         self._clock = clock
@@ -140,11 +141,38 @@ class SqliteState:
     def _erase(self, case_id: str, entry: Entry) -> bool:
         now = self._clock().isoformat(timespec="microseconds")
         with self._lock:
+            key = vault.live_key(self._db, self._vault, case_id)
+            if key is None:
+                return False
+            self._fold_log("nothing was erased")  # no older copy of the key left in the log
             with unit_of_work(self._db) as db:
                 reason = str(entry.detail.get("reason", ""))
                 if not vault.destroy_key(db, self._vault, case_id, reason, now):
                     return False
                 ledger.append(db, [entry], now)
-            # The key's old page may still sit in the write-ahead log: fold it in and empty it.
-            self._db.execute(f"PRAGMA {self._vault}.wal_checkpoint(TRUNCATE)")
+            self._fold_log("the key is destroyed, but its old bytes may remain on disk")
+            if any(key in path.read_bytes() for path in self._vault_files() if path.exists()):
+                raise ErasureError(
+                    "the key is destroyed, but its old bytes remain on disk: run the erasure "
+                    "again once the state's readers are closed"
+                )
         return True
+
+    def _fold_log(self, outcome: str) -> None:
+        """Fold the write-ahead log into the file and empty it, or say why it cannot be."""
+        self._db.execute(f"PRAGMA busy_timeout={FOLD_WAIT_MS}")  # waits for readers to leave
+        try:
+            for _ in range(FOLD_TRIES):
+                query = f"PRAGMA {self._vault}.wal_checkpoint(TRUNCATE)"
+                busy, *_ = self._db.execute(query).fetchone()
+                if not busy:
+                    return
+        finally:
+            self._db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        raise ErasureError(
+            f"another reader holds the state's write-ahead log open: {outcome}; close it (a "
+            "reporting tool, a copy in progress) and run the erasure again"
+        )
+
+    def _vault_files(self) -> list[Path]:
+        return [self._vault_path, self._vault_path.with_name(self._vault_path.name + "-wal")]

@@ -82,6 +82,15 @@ def record(db: sqlite3.Connection, name: str, source: str, notice_id: str) -> Re
     return _deserialise(plain)
 
 
+def live_key(db: sqlite3.Connection, name: str, case_id: str) -> bytes | None:
+    """A case's key while it is not erased."""
+    row = db.execute(
+        f"SELECT key FROM {name}.case_keys WHERE case_id = ? AND erased_at IS NULL",  # noqa: S608
+        (case_id,),
+    ).fetchone()
+    return bytes(row[0]) if row and row[0] is not None else None
+
+
 def destroy_key(db: sqlite3.Connection, name: str, case_id: str, reason: str, now: str) -> bool:
     """Forget a case's key, inside the caller's unit of work; False if none was left."""
     cursor = db.execute(

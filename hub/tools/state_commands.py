@@ -23,6 +23,7 @@ from hub.ledger.timeline import render, timeline
 from hub.schedules.retention import erase_case
 from hub.settings import Settings
 from hub.state import State, open_state, sqlite_path, sqlite_url
+from hub.state.port import ErasureError
 from hub.tools.audit import AuditError, export
 
 PATH_HELP = "the state's SQLite file (default: HUB_STATE_URL, or HUB_LEDGER_PATH)"
@@ -189,7 +190,12 @@ def _trace(args: argparse.Namespace) -> int:
 
 def _erase(args: argparse.Namespace) -> int:
     async def destroy(state: State) -> int:
-        if not await erase_case(state, args.case_id, "request", datetime.now(UTC)):
+        try:
+            done = await erase_case(state, args.case_id, "request", datetime.now(UTC))
+        except ErasureError as error:
+            print(f"hub erase FAILED: {error}", file=sys.stderr)
+            return 1
+        if not done:
             print(f"nothing to erase: no key for case {args.case_id}", file=sys.stderr)
             return 1
         print(f"case {args.case_id} erased: its key is destroyed, the ledger records it")

@@ -11,7 +11,7 @@ import pytest
 from hub.ledger.chain import Entry
 from hub.state import open_state, sqlite_url
 from hub.state import sqlite_ledger as ledger_tables
-from hub.state.port import Kept
+from hub.state.port import ErasureError, Kept
 from hub.state.sqlite import SqliteState
 from hub.wire.envelope import Record
 
@@ -71,3 +71,48 @@ async def test_the_vault_may_be_kept_in_a_file_of_its_own(tmp_path: Path) -> Non
     await state.close()
     assert {"case_keys", "records"} <= _tables(tmp_path / "vault.sqlite")
     assert "records" not in _tables(tmp_path / "state.sqlite")
+
+
+async def test_an_erasure_with_a_reader_open_fails_loudly_and_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    state = SqliteState(tmp_path / "state.sqlite", clock=lambda: NOW)
+    await state.commit([ACCEPTED], [KEPT])
+    key = _key_bytes(tmp_path / "state.sqlite")
+    reader = sqlite3.connect(tmp_path / "state.sqlite")
+    reader.execute("BEGIN")
+    reader.execute("SELECT COUNT(*) FROM entries").fetchone()  # holds a snapshot of the log
+    with pytest.raises(ErasureError, match="nothing was erased"):
+        await state.erase("case-1", ERASED)
+    assert await state.kept_record("/academie/dsden", "m-1") == RECORD  # nothing changed
+    reader.rollback()
+    reader.close()
+    assert await state.erase("case-1", ERASED)
+    await state.close()
+    assert [name for name, raw in _files(tmp_path) if key in raw] == []  # file, log, index
+
+
+async def test_the_state_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    state = SqliteState(tmp_path / "hub" / "state.sqlite", clock=lambda: NOW)
+    await state.commit([ACCEPTED], [KEPT])
+    assert (tmp_path / "hub").stat().st_mode & 0o777 == 0o700
+    modes = {path.name: path.stat().st_mode & 0o777 for path in _paths(tmp_path / "hub")}
+    assert set(modes.values()) == {0o600}, modes
+    await state.close()
+
+
+def _key_bytes(path: Path) -> bytes:
+    db = sqlite3.connect(path)
+    try:
+        (key,) = db.execute("SELECT key FROM case_keys WHERE case_id = 'case-1'").fetchone()
+    finally:
+        db.close()
+    return bytes(key)
+
+
+def _paths(folder: Path) -> list[Path]:
+    return sorted(folder.glob("state.sqlite*"))
+
+
+def _files(folder: Path) -> list[tuple[str, bytes]]:
+    return [(path.name, path.read_bytes()) for path in _paths(folder)]

@@ -104,6 +104,8 @@ def test_a_received_notice_is_written_whole_once_per_notice_and_office(tmp_path:
         "ip-1",
         {"outcome": "mesure_administrative"},
     )
+    modes = [p.stat().st_mode & 0o777 for p in (tmp_path / "recus", written.parent, written)]
+    assert modes == [0o700, 0o700, 0o600]  # personal data: its owner's alone
 
 
 def test_each_queued_line_is_traced_to_its_export_and_line(drop: DropFolder) -> None:

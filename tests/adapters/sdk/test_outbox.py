@@ -47,3 +47,10 @@ def test_the_outbox_survives_a_restart(tmp_path: Path) -> None:
     assert [r.headers["ce_id"] for r in reopened.due()] == ["n-2"]
     assert reopened.unsettled() == 1
     assert reopened.settlement("unknown") is None
+
+
+def test_the_outbox_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "etat" / "outbox.sqlite", resend_after=30)
+    outbox.close()
+    assert (tmp_path / "etat").stat().st_mode & 0o777 == 0o700
+    assert (tmp_path / "etat" / "outbox.sqlite").stat().st_mode & 0o777 == 0o600
