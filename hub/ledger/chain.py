@@ -21,6 +21,7 @@ Kind = Literal[
     "erased",
     "quarantined",
     "checkpointed",
+    "looked-up",
 ]
 
 

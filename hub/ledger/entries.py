@@ -236,3 +236,17 @@ def checkpointed(checkpoint: Mapping[str, Any], offices: Sequence[str]) -> Entry
         "offices": sorted(offices),
     }
     return Entry(kind="checkpointed", sender=HUB_SOURCE, detail=detail)
+
+
+def looked_up(operator: str, query: str | None, found: str | None) -> Entry:
+    """An operator looked at a notice or a case (`found` says which; None: nothing found).
+
+    A query that is not an id is recorded as such, never as typed: it could be a name.
+    """
+    return Entry(
+        kind="looked-up",
+        sender=HUB_SOURCE,
+        notice_id=query if found == "notice" else None,
+        case_id=query if found == "case" else None,
+        detail={"operator": operator, "query": query, "found": found is not None},
+    )

@@ -169,6 +169,10 @@ def _checkpointed(e: Entry) -> list[str]:
     return [f"head #{d['seq']} signed with key {d['key_id']}, sent to {', '.join(d['offices'])}"]
 
 
+def _looked_up(e: Entry) -> list[str]:
+    return [f"{e.detail['query'] or 'not an id'} looked at by {e.detail['operator']}"]
+
+
 def _none(_: Entry) -> list[str]:
     return []
 
@@ -188,5 +192,6 @@ LINES = {
     "erased": _erased,
     "quarantined": _quarantined,
     "checkpointed": _checkpointed,
+    "looked-up": _looked_up,
 }
 LINES_BELOW = {"accepted": _accepted_below, "delivered": _delivered_below}

@@ -15,6 +15,7 @@ from hub.catalogue.compat import compatibility_problems, freeze
 from hub.catalogue.contracts import ContractError, load_catalogue
 from hub.catalogue.directory import DirectoryError, load_directory
 from hub.catalogue.docs import asyncapi, markdown
+from hub.edge.trace_api import OperatorsError, add_operator
 from hub.ledger.checkpoint import key_id, new_key, public_bytes
 from hub.observability import telemetry
 from hub.observability.logs import configure
@@ -126,6 +127,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     new_key.add_argument("--out", type=Path, required=True, help="the key file to write")
     new_key.set_defaults(run=_new_key)
+
+    operators = commands.add_parser(
+        "operators", help="who may look at cases", description="The trace API's operators."
+    )
+    operator_commands = operators.add_subparsers(required=True, metavar="COMMAND")
+    add = operator_commands.add_parser(
+        "add",
+        help="give an operator a token for the trace API",
+        description="Make a token for NAME, keep its SHA-256 in --file (created readable by its "
+        "owner only; the hub reads it from HUB_OPERATORS_PATH) and print the token, once. "
+        "Adding a name again replaces its token.",
+    )
+    add.add_argument("name", help="the operator's name, as the ledger will record it")
+    add.add_argument("--file", type=Path, required=True, help="the operators file")
+    add.set_defaults(run=_add_operator)
     return parser
 
 
@@ -242,4 +258,15 @@ def _new_key(args: argparse.Namespace) -> int:
     public = public_bytes(key)
     print(f"keys: wrote {args.out} (key {key_id(public)})")
     print(f"keys: public key {base64.b64encode(public).decode()} (give it to the partners)")
+    return 0
+
+
+def _add_operator(args: argparse.Namespace) -> int:
+    try:
+        token = add_operator(args.file, args.name)
+    except OperatorsError as error:
+        print(f"operators: {error}", file=sys.stderr)
+        return 1
+    print(f"operators: {args.name} added to {args.file}; its token, shown once:")
+    print(token)
     return 0

@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import base64
 import binascii
+import getpass
 import json
 import sys
 from collections.abc import Awaitable, Callable
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.ledger.checkpoint import problem, read_checkpoint
+from hub.ledger.entries import looked_up
 from hub.ledger.timeline import render, timeline
 from hub.schedules.retention import erase_case
 from hub.settings import Settings
@@ -176,6 +178,9 @@ def _show(args: argparse.Namespace) -> int:
 def _trace(args: argparse.Namespace) -> int:
     async def find(state: State) -> int:
         found = await timeline(state.about, args.id)
+        # A look from the machine itself is recorded too, under the system's user name.
+        kind = found.kind if found else None
+        await state.commit([looked_up(f"local:{getpass.getuser()}", args.id, kind)])
         if found is None:
             print(f"the ledger holds nothing about {args.id}", file=sys.stderr)
             return 1

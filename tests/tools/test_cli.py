@@ -30,6 +30,8 @@ COMMANDS = [
     ["audit", "export"],
     ["keys"],
     ["keys", "new"],
+    ["operators"],
+    ["operators", "add"],
 ]
 
 

@@ -1,0 +1,103 @@
+"""The trace API over real HTTP: no token, no look; every look recorded with its operator."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+import pytest_asyncio
+from aiohttp import web
+
+from hub.edge.trace_api import (
+    OperatorsError,
+    add_operator,
+    application,
+    load_operators,
+    operator_of,
+)
+from hub.ledger.chain import Entry
+from hub.state.sqlite import SqliteState
+
+pytestmark = pytest.mark.asyncio
+NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+CASE = "3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f"
+
+
+class Api:
+    def __init__(self, url: str, state: SqliteState, token: str) -> None:
+        self.url, self.state, self.token = url, state, token
+
+    async def get(self, path: str, header: str | None) -> tuple[int, dict[str, Any]]:
+        headers = {"Authorization": header} if header is not None else {}
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(self.url + path, headers=headers) as response,
+        ):
+            return response.status, json.loads(await response.read())
+
+    async def lookups(self) -> list[dict[str, object]]:
+        return [s.entry.detail for s in await self.state.entries() if s.entry.kind == "looked-up"]
+
+
+@pytest_asyncio.fixture
+async def api(tmp_path: Path) -> AsyncIterator[Api]:
+    state = SqliteState(tmp_path / "state.sqlite", clock=lambda: NOW)
+    await state.commit([Entry(kind="accepted", sender="/isg/isg", notice_id="ip-1", case_id=CASE)])
+    token = add_operator(tmp_path / "secrets" / "operators.json", "alice.martin")
+    operators = load_operators(tmp_path / "secrets" / "operators.json")
+    runner = web.AppRunner(application(state, operators))
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    yield Api(f"http://127.0.0.1:{runner.addresses[0][1]}", state, token)
+    await runner.cleanup()
+    await state.close()
+
+
+async def test_a_look_without_a_valid_token_is_refused_and_nothing_is_shown(api: Api) -> None:
+    for header in (None, "", f"bearer {api.token}", f"Basic {api.token}", "Bearer " + "x" * 43):
+        status, body = await api.get("/trace/ip-1", header)
+        assert status == 401, header
+        assert "steps" not in body
+    assert await api.lookups() == []
+
+
+async def test_each_look_is_recorded_with_its_operator_and_shows_in_the_timeline(
+    api: Api,
+) -> None:
+    status, body = await api.get("/trace/ip-1", f"Bearer {api.token}")
+    assert (status, body["kind"]) == (200, "notice")
+    status, body = await api.get(f"/trace/{CASE}", f"Bearer {api.token}")
+    assert status == 200
+    assert [step["kind"] for step in body["steps"]] == ["accepted"]  # the answer came first
+    assert (await api.get("/trace/nobody-1", f"Bearer {api.token}"))[0] == 404
+    assert (await api.get("/trace/Martin%20L%C3%A9a", f"Bearer {api.token}"))[0] == 400
+    assert await api.lookups() == [
+        {"operator": "alice.martin", "query": "ip-1", "found": True},
+        {"operator": "alice.martin", "query": CASE, "found": True},
+        {"operator": "alice.martin", "query": "nobody-1", "found": False},
+        {"operator": "alice.martin", "query": None, "found": False},  # not an id: not kept
+    ]
+    status, body = await api.get(f"/trace/{CASE}", f"Bearer {api.token}")
+    assert [step["kind"] for step in body["steps"]] == ["accepted", "looked-up"]
+
+
+async def test_the_operators_file_keeps_digests_only_and_its_owner_alone_reads_it(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "operators.json"
+    token = add_operator(path, "bob")
+    assert token not in path.read_text()
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert operator_of(f"Bearer {token}", load_operators(path)) == "bob"
+    assert operator_of(f"Bearer {token}x", load_operators(path)) is None
+    os.chmod(path, 0o640)  # noqa: PTH101 - the mode is the point
+    with pytest.raises(OperatorsError, match="readable by others"):
+        load_operators(path)
+    with pytest.raises(OperatorsError, match="operator's name"):
+        add_operator(tmp_path / "other.json", "Not A Name")
