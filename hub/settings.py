@@ -76,6 +76,27 @@ class Settings(BaseSettings):
         default="127.0.0.1", description="Address of /metrics, /healthz, /readyz and /trace."
     )
     http_port: int = Field(default=8000, ge=0, le=65535, description="0 picks a free port.")
+    trace_host: str = Field(
+        default="127.0.0.1", description="Address of the trace API, for operators only."
+    )
+    trace_port: int = Field(default=8001, ge=0, le=65535, description="0 picks a free port.")
+    operators_path: Path | None = Field(
+        default=None,
+        description="Who may look at cases: the operators file (`hub operators add`). Unset: "
+        "the trace API is not served.",
+    )
+    inbound_retention_ms: int = Field(
+        default=7 * 24 * 3600 * 1000,
+        ge=3600 * 1000,
+        description="How long hub.in topics keep a record: long enough for the hub to read it "
+        "after an outage, no longer.",
+    )
+    outbound_retention_ms: int = Field(
+        default=30 * 24 * 3600 * 1000,
+        ge=3600 * 1000,
+        description="How long hub.out topics keep a delivery for a partner to read it; past "
+        "it, redelivery from the vault serves a partner that was away.",
+    )
     vault_path: Path | None = Field(
         default=None,
         description="Keep the vault (accepted records sealed per case) in a file of its own, "
