@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from faststream.kafka import KafkaBroker
 from prometheus_client import CollectorRegistry
 
@@ -20,17 +21,24 @@ from hub.catalogue.checks import consistency
 from hub.catalogue.contracts import Catalogue, ContractError, load_catalogue
 from hub.catalogue.directory import PartnerDirectory, load_directory
 from hub.core.intake import Intake
+from hub.core.outgoing import Publish
 from hub.edge.embedded import EmbeddedBroker
 from hub.edge.http import application
 from hub.edge.kafka import (
+    IntakeHealth,
     build_broker,
     consumer_lag,
     ensure_topics,
     kafka_publisher,
     subscribe_intake,
 )
+from hub.edge.retention import retention_problems, topic_configs
+from hub.edge.trace_api import application as trace_api
+from hub.edge.trace_api import load_operators
+from hub.ledger.checkpoint import load_key
 from hub.observability.metrics import HubMetrics
 from hub.relay import Relay
+from hub.schedules.checkpoints import Checkpoints
 from hub.schedules.deadlines import DeadlineWatch
 from hub.schedules.redelivery import Redelivery
 from hub.schedules.retention import Retention
@@ -53,6 +61,7 @@ class RunningHub:
     state_url: str
     topics: tuple[str, ...]
     http_url: str
+    trace_url: str | None = None
 
 
 @contextlib.asynccontextmanager
@@ -72,16 +81,24 @@ async def kafka_bootstrap(settings: Settings, log_dir: Path) -> AsyncIterator[tu
 
 @contextlib.asynccontextmanager
 async def running_hub(
-    settings: Settings, bootstrap: str, *, embedded: bool
+    settings: Settings, bootstrap: str, *, embedded: bool, strict: bool = False
 ) -> AsyncIterator[RunningHub]:
-    """Start the hub's intake and its HTTP port; stops both (committing what is done) on exit."""
+    """Start the hub's intake and its HTTP ports; stops them (committing what is done) on exit.
+
+    With `strict`, a topic that keeps records longer than configured stops the start.
+    """
     catalogue = load_catalogue(settings.contracts_path)
     directory = load_directory(settings.directory_path)
     problems = consistency(catalogue, directory)
     if problems:
         raise ContractError("the catalogue does not fit the directory: " + "; ".join(problems))
-    topics = all_topics(directory.partners)
-    await ensure_topics(bootstrap, topics, settings.topic_partitions, settings.topic_replication)
+    topics = await _topics(bootstrap, directory, settings, strict=strict)
+    key = (
+        load_key(settings.checkpoint_key_path, settings.work_dir)
+        if settings.checkpoint_key_path
+        else None
+    )
+    operators = load_operators(settings.operators_path) if settings.operators_path else None
     state = open_state(settings.state, vault_path=settings.vault_path)
     registry = CollectorRegistry()
     offices = [f"{p}/{o}" for p in directory.partners for o in directory.offices(p)]
@@ -90,41 +107,45 @@ async def running_hub(
     intake = Intake(catalogue, directory, settings.max_record_bytes)
     publish = kafka_publisher(broker)
     relay = Relay(intake, state, publish, metrics=metrics, tries=settings.batch_tries)
-    subscriber = subscribe_intake(broker, relay, directory.partners, settings)
+    health = IntakeHealth()
+    subscriber = subscribe_intake(broker, relay, directory.partners, settings, health)
 
     async def not_ready() -> list[str]:
         problems = [] if broker.running else ["the intake is not consuming"]
+        problems += health.problems()  # e.g. the state cannot record: the intake waits
         try:
             await state.awaiting_receipts()
         except Exception as error:  # noqa: BLE001 - any failure means not ready
             problems.append(f"the ledger does not answer ({type(error).__name__})")
         return problems
 
-    runner = web.AppRunner(application(registry, state, not_ready), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, settings.http_host, settings.http_port)
-    await site.start()
-    port = runner.addresses[0][1]
-    http_url = f"http://{settings.http_host}:{port}"
+    runner, http_url = await _serve(
+        application(registry, not_ready), settings.http_host, settings.http_port
+    )
+    tracer = None
+    if operators is not None:
+        tracer = await _serve(trace_api(state, operators), settings.trace_host, settings.trace_port)
+        log.info("hub: trace API on %s/trace/{id} (operators only)", tracer[1])
+    else:
+        log.warning("hub: no trace API: HUB_OPERATORS_PATH names no operators file")
     await broker.start()
 
-    def clock() -> datetime:
-        return settings.deadlines_as_of or datetime.now(UTC)
-
-    watch = DeadlineWatch(catalogue, directory, state, publish, clock)
-    refresher = asyncio.create_task(_refresh(metrics, state, subscriber, settings.refresh_s, clock))
-    watcher = asyncio.create_task(_watch(watch, metrics, settings.deadline_check_s))
-    redelivery = Redelivery(
-        intake,
-        state,
-        publish,
-        lambda: datetime.now(UTC),
-        first=settings.redeliver_after_s,
-        longest=settings.redeliver_max_s,
+    tasks = _schedules(
+        settings,
+        catalogue=catalogue,
+        directory=directory,
+        state=state,
+        publish=publish,
+        intake=intake,
+        metrics=metrics,
+        key=key,
     )
-    retention = Retention(catalogue, state, lambda: datetime.now(UTC))
-    keeper = asyncio.create_task(_keep(redelivery, retention, metrics, settings.lifecycle_check_s))
-    log.info("hub: HTTP on %s (/metrics, /healthz, /readyz, /trace/{id})", http_url)
+    tasks.append(
+        asyncio.create_task(
+            _refresh(metrics, state, subscriber, settings.refresh_s, _clock(settings))
+        )
+    )
+    log.info("hub: HTTP on %s (/metrics, /healthz, /readyz)", http_url)
     try:
         yield RunningHub(
             bootstrap,
@@ -135,15 +156,103 @@ async def running_hub(
             settings.state,
             tuple(topics),
             http_url,
+            tracer[1] if tracer else None,
         )
     finally:
-        for task in (refresher, watcher, keeper):
+        for task in tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await broker.stop()
         await runner.cleanup()
+        if tracer:
+            await tracer[0].cleanup()
         await state.close()
+
+
+def _clock(settings: Settings) -> Callable[[], datetime]:
+    """The time deadlines are counted at: `HUB_DEADLINES_AS_OF`, or now."""
+    return lambda: settings.deadlines_as_of or datetime.now(UTC)
+
+
+def _schedules(  # noqa: PLR0913 - everything the schedules act on
+    settings: Settings,
+    *,
+    catalogue: Catalogue,
+    directory: PartnerDirectory,
+    state: State,
+    publish: Publish,
+    intake: Intake,
+    metrics: HubMetrics,
+    key: Ed25519PrivateKey | None,
+) -> list[asyncio.Task[None]]:
+    """What runs on a clock: deadlines, redelivery and retention, checkpoints."""
+    now = lambda: datetime.now(UTC)  # noqa: E731 - the clock the schedules share
+    watch = DeadlineWatch(catalogue, directory, state, publish, _clock(settings))
+    redelivery = Redelivery(
+        intake,
+        state,
+        publish,
+        now,
+        first=settings.redeliver_after_s,
+        longest=settings.redeliver_max_s,
+    )
+    retention = Retention(catalogue, state, now)
+    tasks = [
+        asyncio.create_task(_watch(watch, metrics, settings.deadline_check_s)),
+        asyncio.create_task(_keep(redelivery, retention, metrics, settings.lifecycle_check_s)),
+    ]
+    if key is None:
+        log.warning("hub: no checkpoint is signed: HUB_CHECKPOINT_KEY_PATH names no key")
+        return tasks
+    checkpoints = Checkpoints(
+        catalogue,
+        directory,
+        state,
+        publish,
+        key=key,
+        clock=now,
+        every_entries=settings.checkpoint_every_entries,
+        every_s=settings.checkpoint_every_s,
+    )
+    tasks.append(asyncio.create_task(_sign(checkpoints, settings.lifecycle_check_s)))
+    return tasks
+
+
+async def _serve(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, str]:
+    """Serve `app` on `host:port` (0: a free port); the runner and its URL."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    return runner, f"http://{host}:{runner.addresses[0][1]}"
+
+
+async def _topics(
+    bootstrap: str, directory: PartnerDirectory, settings: Settings, *, strict: bool
+) -> list[str]:
+    """Every partner's topics, created with their retention, and checked for it.
+
+    A topic that keeps records longer than configured is named; with `strict`, the hub stops.
+    """
+    topics = all_topics(directory.partners)
+    partitions, replication = settings.topic_partitions, settings.topic_replication
+    await ensure_topics(bootstrap, topics, partitions, replication, topic_configs(settings))
+    problems = await retention_problems(bootstrap, topics, settings)
+    for problem in problems:
+        log.warning("retention: %s", problem)
+    if problems and strict:
+        raise ContractError("topics keep records longer than configured: " + "; ".join(problems))
+    return topics
+
+
+async def _sign(checkpoints: Checkpoints, every: float) -> None:
+    """Sign the ledger's head when it is due; a failure is retried at the next round."""
+    while True:
+        try:
+            await checkpoints.check()
+        except Exception as error:  # noqa: BLE001 - the next round signs what this one missed
+            log.warning("checkpoint failed (%s)", type(error).__name__)
+        await asyncio.sleep(every)
 
 
 async def _watch(watch: DeadlineWatch, metrics: HubMetrics, every: float) -> None:

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hub.edge.embedded import die_with_parent, free_port
+from hub.edge.trace_api import add_operator
+from hub.ledger.checkpoint import new_key
 from hub.state import sqlite_url
 
 FILE_PARTNERS = ("academie", "caf", "ccapex")
@@ -38,6 +40,7 @@ class Cast:
     webhook_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     ports: dict[str, int] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    operator_token: str = ""
 
     @property
     def logs(self) -> Path:
@@ -57,13 +60,29 @@ class Cast:
         """The base address of a process's HTTP port (the hub, or an API adapter)."""
         return f"http://127.0.0.1:{self.ports[partner]}"
 
+    @property
+    def secrets(self) -> Path:
+        """The hub's key and operators file: in a folder of their own, not the state's."""
+        return self.folder / "secrets"
+
     def start_hub(self) -> None:
-        """Start `hub serve` and wait until it runs."""
+        """Start `hub serve` and wait until it runs.
+
+        The demo signs checkpoints with a key of its own and lets one operator, `demo`, look.
+        """
+        key, operators = self.secrets / "checkpoint.pem", self.secrets / "operators.json"
+        if not key.exists():
+            new_key(key)
+        self.operator_token = add_operator(operators, "demo")
         env = {
             "HUB_KAFKA_BOOTSTRAP": self.bootstrap,
             "HUB_KAFKA_IDEMPOTENCE": str(self.external).lower(),
             "HUB_STATE_URL": sqlite_url(self.state),
             "HUB_HTTP_PORT": str(self.ports.setdefault("hub", free_port())),
+            "HUB_TRACE_PORT": str(self.ports.setdefault("trace", free_port())),
+            "HUB_OPERATORS_PATH": str(operators),
+            "HUB_CHECKPOINT_KEY_PATH": str(key),
+            "HUB_CHECKPOINT_EVERY_S": "20",
         }
         self._spawn("hub", ["-m", "hub", "serve"], env)
         self._wait_for_log("hub", b"hub: running")

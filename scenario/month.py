@@ -262,7 +262,12 @@ def summary(month: Month, out: TextIO) -> None:
     print(f"  files       {cast.folder}/<partner>/ (depot, recus, etat)", file=out)
     print(f"  logs        {cast.logs}/", file=out)
     print(f"  trace       .venv/bin/hub trace --path {cast.state} <notice or case id>", file=out)
-    print(f"  hub HTTP    {cast.api('hub')}/metrics, /readyz, /trace/<id>", file=out)
+    print(f"  hub HTTP    {cast.api('hub')}/metrics, /healthz, /readyz", file=out)
+    print(
+        f"  trace API   {cast.api('trace')}/trace/<id>  "
+        f"(Authorization: Bearer {cast.operator_token}: the operator demo; each look is recorded)",
+        file=out,
+    )
     print(
         f"  ISG API     {cast.api('isg')}/received  (Authorization: Bearer {cast.token})", file=out
     )

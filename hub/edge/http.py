@@ -1,9 +1,10 @@
-"""The hub's HTTP port, for operators and auditors: `/healthz`, `/readyz`, `/metrics`, `/trace`.
+"""The hub's probes' port: `/healthz`, `/readyz`, `/metrics`, for the orchestrator and the scraper.
 
 `/healthz` says the process answers; `/readyz` that it consumes (broker connected, intake
-subscribed) and that its ledger answers, so an orchestrator routes to it and restarts it on the
-right signal. `/metrics` is the Prometheus exposition of the hub's registry (FastStream's
-middleware metrics and the hub's own). `/trace/{id}` is `hub trace --json`.
+subscribed, its last batch recorded) and that its ledger answers, so an orchestrator routes to
+it and restarts it on the right signal. `/metrics` is the Prometheus exposition of the hub's
+registry (FastStream's middleware metrics and the hub's own). No case is shown here: the trace
+API has a listener of its own, for named operators (`hub.edge.trace_api`).
 """
 
 from __future__ import annotations
@@ -13,14 +14,11 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
-from hub.ledger.timeline import timeline
-from hub.state.port import State
-
 Probe = Callable[[], Awaitable[list[str]]]  # what is not ready; empty when ready
 
 
-def application(registry: CollectorRegistry, state: State, not_ready: Probe) -> web.Application:
-    """The routes, on this registry and state."""
+def application(registry: CollectorRegistry, not_ready: Probe) -> web.Application:
+    """The probes, on this registry."""
     routes = web.RouteTableDef()
 
     @routes.get("/healthz")
@@ -39,15 +37,6 @@ def application(registry: CollectorRegistry, state: State, not_ready: Probe) -> 
         response = web.Response(body=generate_latest(registry))
         response.headers["Content-Type"] = CONTENT_TYPE_LATEST
         return response
-
-    @routes.get("/trace/{id}")
-    async def trace(request: web.Request) -> web.Response:
-        found = await timeline(state.about, request.match_info["id"])
-        if found is None:
-            return web.json_response(
-                {"error": "the ledger holds nothing about this id"}, status=404
-            )
-        return web.json_response(found.as_json())
 
     app = web.Application()
     app.add_routes(routes)

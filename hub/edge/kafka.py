@@ -13,6 +13,7 @@ import logging
 import random
 import zlib
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -38,9 +39,16 @@ TOPIC_WAIT_S = 30.0
 
 
 async def ensure_topics(
-    bootstrap: str, names: Sequence[str], partitions: int, replication: int
+    bootstrap: str,
+    names: Sequence[str],
+    partitions: int,
+    replication: int,
+    configs: Callable[[str], dict[str, str]] | None = None,
 ) -> None:
-    """Create the topics that do not exist yet, through the admin API, and wait until they do."""
+    """Create the topics that do not exist yet, through the admin API, and wait until they do.
+
+    `configs` gives each new topic its configuration (its retention: `hub.edge.retention`).
+    """
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="partner-hub-admin")
     await admin.start()
     try:
@@ -48,7 +56,15 @@ async def ensure_topics(
         missing = [name for name in names if name not in existing]
         if missing:
             response = await admin.create_topics(
-                [NewTopic(name, partitions, replication) for name in missing]
+                [
+                    NewTopic(
+                        name,
+                        partitions,
+                        replication,
+                        topic_configs=configs(name) if configs else None,
+                    )
+                    for name in missing
+                ]
             )
             for topic, code, *_ in getattr(response, "topic_errors", []):
                 if code not in (0, TopicAlreadyExistsError.errno):
@@ -130,11 +146,38 @@ def kafka_publisher(broker: KafkaBroker) -> Callable[[Sequence[Outgoing]], Await
     return publish
 
 
+@dataclass(slots=True)
+class IntakeHealth:
+    """Why the intake's last batch failed (the error's type), until a batch succeeds."""
+
+    failure: str | None = None
+
+    def failed(self, error: Exception) -> None:
+        """A batch failed with `error`: it is not recorded and will be read again."""
+        kind = type(error)
+        module = "" if kind.__module__ == "builtins" else f"{kind.__module__}."
+        self.failure = module + kind.__qualname__
+
+    def problems(self) -> list[str]:
+        """What keeps the intake from moving on, for readiness; empty when it moves."""
+        if self.failure is None:
+            return []
+        return [f"the last batch could not be recorded ({self.failure}); it will be read again"]
+
+
 def subscribe_intake(
-    broker: KafkaBroker, relay: Relay, partners: Sequence[str], settings: Settings
+    broker: KafkaBroker,
+    relay: Relay,
+    partners: Sequence[str],
+    settings: Settings,
+    health: IntakeHealth | None = None,
 ) -> Any:
-    """Register the intake subscriber on every partner's inbound topic; returns it."""
+    """Register the intake subscriber on every partner's inbound topic; returns it.
+
+    `health`, when given, holds the last batch failure's type until a batch succeeds.
+    """
     backoff = Backoff(settings.retry_backoff_max_s)
+    watched = IntakeHealth() if health is None else health
     subscriber = broker.subscriber(
         *(inbound(p) for p in partners),
         group_id=settings.group_id,
@@ -157,8 +200,10 @@ def subscribe_intake(
         except Exception as error:
             # The type only: infrastructure errors can quote a record, never log it.
             log.error("batch of %d failed (%s); will retry", len(records), type(error).__name__)  # noqa: TRY400
+            watched.failed(error)
             await backoff.wait()
             raise
+        watched.failure = None
         backoff.reset()
         log.info("batch done: %s", report)
 

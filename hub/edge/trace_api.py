@@ -108,7 +108,7 @@ def application(state: State, operators: Mapping[str, str]) -> web.Application:
             await state.commit([looked_up(operator, None, None)])
             return web.json_response({"error": "not a notice id or a case id"}, status=400)
         found = await timeline(state.about, query)
-        await state.commit([looked_up(operator, query, found.kind if found else None)])
+        await state.commit([looked_up(operator, query, found)])
         if found is None:
             return web.json_response(
                 {"error": "the ledger holds nothing about this id"}, status=404

@@ -16,10 +16,11 @@ from hub.catalogue.contracts import ContractError, load_catalogue
 from hub.catalogue.directory import DirectoryError, load_directory
 from hub.catalogue.docs import asyncapi, markdown
 from hub.edge.trace_api import OperatorsError, add_operator
-from hub.ledger.checkpoint import key_id, new_key, public_bytes
+from hub.ledger.checkpoint import CheckpointKeyError, key_id, new_key, public_bytes
 from hub.observability import telemetry
 from hub.observability.logs import configure
 from hub.settings import PROJECT_ROOT, Settings
+from hub.state import StateUrlError
 from hub.tools.demo import play, where_to_look
 from hub.tools.scaffold import ScaffoldError, scaffold
 from hub.tools.state_commands import add_state_commands
@@ -64,6 +65,11 @@ def _parser() -> argparse.ArgumentParser:
         "--embedded",
         action="store_true",
         help="use the embedded, memory-only broker when HUB_KAFKA_BOOTSTRAP is unset",
+    )
+    serve.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse to start when a topic keeps records longer than configured",
     )
     serve.set_defaults(run=_serve)
 
@@ -147,7 +153,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _up(args: argparse.Namespace) -> int:
     return asyncio.run(
-        _run(Settings(), demo=not args.no_demo, exit_after_demo=args.exit_after_demo)
+        _run(Settings(), demo=not args.no_demo, exit_after_demo=args.exit_after_demo, strict=False)
     )
 
 
@@ -161,22 +167,35 @@ def _serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    return asyncio.run(_run(settings, demo=False, exit_after_demo=False))
+    return asyncio.run(_run(settings, demo=False, exit_after_demo=False, strict=args.strict))
 
 
-async def _run(settings: Settings, *, demo: bool, exit_after_demo: bool) -> int:
+async def _run(settings: Settings, *, demo: bool, exit_after_demo: bool, strict: bool) -> int:
     provider = telemetry.configure("partner-hub")
     try:
-        return await _serve_until_stopped(settings, demo=demo, exit_after_demo=exit_after_demo)
+        return await _serve_until_stopped(
+            settings, demo=demo, exit_after_demo=exit_after_demo, strict=strict
+        )
+    except (
+        ContractError,
+        DirectoryError,
+        CheckpointKeyError,
+        OperatorsError,
+        StateUrlError,
+    ) as error:
+        print(f"hub: cannot start: {error}", file=sys.stderr)
+        return 2
     finally:
         if provider is not None:
             provider.shutdown()  # export what is still buffered
 
 
-async def _serve_until_stopped(settings: Settings, *, demo: bool, exit_after_demo: bool) -> int:
+async def _serve_until_stopped(
+    settings: Settings, *, demo: bool, exit_after_demo: bool, strict: bool
+) -> int:
     async with (
         kafka_bootstrap(settings, settings.work_dir) as (bootstrap, embedded),
-        running_hub(settings, bootstrap, embedded=embedded) as hub,
+        running_hub(settings, bootstrap, embedded=embedded, strict=strict) as hub,
     ):
         where_to_look(hub.bootstrap, hub.state_url, hub.topics, hub.http_url, sys.stdout)
         ok = True

@@ -307,4 +307,4 @@ def where_to_look(
     print(f"hub: topics    {', '.join(topics)}", file=out)
     print(f"hub: state     {state}  (check it: HUB_STATE_URL={state} hub ledger verify)", file=out)
     print(f"hub: trace     HUB_STATE_URL={state} hub trace <notice or case id>", file=out)
-    print(f"hub: HTTP      {http_url}/metrics, /healthz, /readyz, /trace/<id>", file=out)
+    print(f"hub: HTTP      {http_url}/metrics, /healthz, /readyz", file=out)

@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from hub.edge.retention import kept_until
+from hub.ledger.chain import Stored
 from hub.ledger.checkpoint import problem, read_checkpoint
 from hub.ledger.entries import looked_up
 from hub.ledger.timeline import render, timeline
@@ -27,6 +29,7 @@ from hub.settings import Settings
 from hub.state import State, open_state, sqlite_path, sqlite_url
 from hub.state.port import ErasureError
 from hub.tools.audit import AuditError, export
+from hub.wire.topics import inbound
 
 PATH_HELP = "the state's SQLite file (default: HUB_STATE_URL, or HUB_LEDGER_PATH)"
 
@@ -69,7 +72,8 @@ def add_state_commands(commands: Any) -> None:
         help="the timeline of a notice or a case",
         description="Print every step the ledger holds about a notice (its deliveries, the "
         "fields each office got and did not get, the receipts, the answers) or a case; "
-        "exit 1 if the ledger knows neither. The same as GET /trace/{id} on the hub's port.",
+        "exit 1 if the ledger knows neither. The same as GET /trace/{id} on the trace API. The "
+        "look is recorded in the ledger, under the system user's name.",
     )
     trace_command.add_argument("id", help="a notice id (ce_id) or a case id")
     trace_command.add_argument("--path", type=Path, help=PATH_HELP)
@@ -179,8 +183,7 @@ def _trace(args: argparse.Namespace) -> int:
     async def find(state: State) -> int:
         found = await timeline(state.about, args.id)
         # A look from the machine itself is recorded too, under the system's user name.
-        kind = found.kind if found else None
-        await state.commit([looked_up(f"local:{getpass.getuser()}", args.id, kind)])
+        await state.commit([looked_up(f"local:{getpass.getuser()}", args.id, found)])
         if found is None:
             print(f"the ledger holds nothing about {args.id}", file=sys.stderr)
             return 1
@@ -204,9 +207,33 @@ def _erase(args: argparse.Namespace) -> int:
             print(f"nothing to erase: no key for case {args.case_id}", file=sys.stderr)
             return 1
         print(f"case {args.case_id} erased: its key is destroyed, the ledger records it")
+        for line in _copies_left(await state.about({args.case_id}), Settings()):
+            print(line)
         return 0
 
     return _with_state(args, destroy)
+
+
+def _copies_left(steps: list[Stored], settings: Settings) -> list[str]:
+    """Where copies of an erased case remain, and until when at most."""
+    until: dict[str, datetime] = {}
+    for stored in steps:
+        entry = stored.entry
+        if entry.kind == "accepted":
+            topic = inbound(entry.sender.strip("/").split("/", 1)[0])
+        elif entry.kind == "delivered":
+            topic = str(entry.detail.get("topic"))
+        else:
+            continue
+        end = kept_until(topic, datetime.fromisoformat(stored.recorded_at), settings)
+        until[topic] = max(until.get(topic, end), end)
+    lines = ["copies that remain (the broker deletes them at its topics' retention):"]
+    lines += [
+        f"  {topic}: until {end:%Y-%m-%d %H:%M} UTC at most" for topic, end in sorted(until.items())
+    ]
+    lines.append("  the partners' own systems: under their own retention")
+    lines.append("  the ledger: ids, codes and field names only, kept as evidence")
+    return lines
 
 
 def _moment(text: str) -> datetime:

@@ -7,9 +7,10 @@ As FastStream's own suite does, one test body runs twice: against FastStream's i
 
 import asyncio
 import json
+import sqlite3
 import uuid
 import zlib
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,9 +24,17 @@ from hub.catalogue.contracts import Catalogue
 from hub.catalogue.directory import PartnerDirectory
 from hub.core.intake import Intake
 from hub.edge.embedded import EmbeddedBroker
-from hub.edge.kafka import Crc32Partitioner, ensure_topics, kafka_publisher, subscribe_intake
+from hub.edge.kafka import (
+    Crc32Partitioner,
+    IntakeHealth,
+    ensure_topics,
+    kafka_publisher,
+    subscribe_intake,
+)
+from hub.ledger.chain import Entry
 from hub.relay import Relay
 from hub.settings import Settings
+from hub.state.port import Kept
 from hub.state.sqlite import SqliteState
 from hub.wire.topics import all_topics
 from tests.conftest import FORMAL_NOTICE, example
@@ -122,6 +131,43 @@ async def test_a_notice_is_relayed_to_each_office_and_recorded_once(edge: Edge) 
     assert acceptance[0] == "hub.out.academie"
     assert acceptance[1]["ce_causationid"] == headers["ce_id"]
     assert await recorded() == 4
+
+
+class FullState(SqliteState):
+    """A state whose disk is full until `full` is set to False."""
+
+    full = True
+
+    async def commit(self, entries: Sequence[Entry], kept: Sequence[Kept] = ()) -> None:
+        if self.full:
+            raise sqlite3.OperationalError("database or disk is full")
+        await super().commit(entries, kept)
+
+
+@pytest.mark.asyncio
+@pytest.mark.timeout(30)
+async def test_a_batch_not_recorded_is_named_for_readiness_until_one_is(
+    tmp_path: Path, catalogue: Catalogue, directory: PartnerDirectory
+) -> None:
+    broker = KafkaBroker("127.0.0.1:9")
+    state = FullState(tmp_path / "state.sqlite")
+    health = IntakeHealth()
+    relay = Relay(Intake(catalogue, directory), state, kafka_publisher(broker))
+    subscribe_intake(broker, relay, directory.partners, Settings(), health)
+    headers = {k: v.decode() for k, v in ce_headers(notice_id=f"n-{uuid.uuid4()}")}
+    payload = json.dumps(example(FORMAL_NOTICE, "limoges-no-known-school")).encode()
+    async with TestKafkaBroker(broker) as test_broker:
+        assert health.problems() == []
+        with pytest.raises(sqlite3.OperationalError):  # not acknowledged: read again later
+            await test_broker.publish(payload, "hub.in.academie", headers=headers)
+        assert health.problems() == [
+            "the last batch could not be recorded (sqlite3.OperationalError); it will be read again"
+        ]
+        state.full = False
+        await test_broker.publish(payload, "hub.in.academie", headers=headers)
+        assert health.problems() == []
+    assert (await state.verify()).entries == 4  # accepted, two deliveries, a deadline
+    await state.close()
 
 
 def test_the_partitioner_keeps_a_case_on_one_partition_whatever_the_list_order() -> None:

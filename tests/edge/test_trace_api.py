@@ -74,7 +74,8 @@ async def test_each_look_is_recorded_with_its_operator_and_shows_in_the_timeline
     assert (status, body["kind"]) == (200, "notice")
     status, body = await api.get(f"/trace/{CASE}", f"Bearer {api.token}")
     assert status == 200
-    assert [step["kind"] for step in body["steps"]] == ["accepted"]  # the answer came first
+    # The look at the notice shows in its case; this look is recorded after it answers.
+    assert [step["kind"] for step in body["steps"]] == ["accepted", "looked-up"]
     assert (await api.get("/trace/nobody-1", f"Bearer {api.token}"))[0] == 404
     assert (await api.get("/trace/Martin%20L%C3%A9a", f"Bearer {api.token}"))[0] == 400
     assert await api.lookups() == [
@@ -84,7 +85,7 @@ async def test_each_look_is_recorded_with_its_operator_and_shows_in_the_timeline
         {"operator": "alice.martin", "query": None, "found": False},  # not an id: not kept
     ]
     status, body = await api.get(f"/trace/{CASE}", f"Bearer {api.token}")
-    assert [step["kind"] for step in body["steps"]] == ["accepted", "looked-up"]
+    assert [step["kind"] for step in body["steps"]] == ["accepted", "looked-up", "looked-up"]
 
 
 async def test_the_operators_file_keeps_digests_only_and_its_owner_alone_reads_it(

@@ -9,6 +9,8 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
@@ -19,6 +21,7 @@ import aiohttp
 import pytest
 
 from hub.edge.embedded import EmbeddedBroker, die_with_parent
+from hub.edge.trace_api import add_operator
 from tests.integration.plain import PlainKafka
 
 
@@ -33,6 +36,7 @@ class HubProcess:
     process: subprocess.Popen[bytes] | None = None
     lives: int = 0
     env: dict[str, str] = field(default_factory=dict)
+    operator_token: str = ""
 
     def start(self) -> None:
         self.lives += 1
@@ -44,6 +48,8 @@ class HubProcess:
             "HUB_GROUP_ID": self.group,
             "HUB_HTTP_PORT": "0",  # a free port, named in the log
             "HUB_REFRESH_S": "0.5",
+            "HUB_TRACE_PORT": "0",
+            "HUB_OPERATORS_PATH": str(self.operators),
             **self.env,
         }
         with self.log.open("ab") as log:
@@ -74,6 +80,33 @@ class HubProcess:
         lines = [line for line in self.log.read_text().splitlines() if "hub: HTTP on " in line]
         assert lines, "the hub has not said where its HTTP port is"
         return lines[-1].split("hub: HTTP on ", 1)[1].split(" ", 1)[0]
+
+    @property
+    def operators(self) -> Path:
+        """The operators file: one operator, `tester`, whose token this test holds."""
+        path = self.ledger.parent / "secrets" / "operators.json"
+        if not self.operator_token:
+            self.operator_token = add_operator(path, "tester")
+        return path
+
+    @property
+    def trace_url(self) -> str:
+        """The trace API of this life of the hub, as its log names it."""
+        said = [line for line in self.log.read_text().splitlines() if "hub: trace API on " in line]
+        assert said, "the hub has not said where its trace API is"
+        return said[-1].split("hub: trace API on ", 1)[1].split("/trace", 1)[0]
+
+    def look(self, notice_or_case: str) -> tuple[int, bytes]:
+        """`GET /trace/{id}` as the operator `tester`: the status and the body."""
+        request = urllib.request.Request(  # noqa: S310 - the hub's own port
+            f"{self.trace_url}/trace/{notice_or_case}",
+            headers={"Authorization": f"Bearer {self.operator_token}"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read()
 
     def kill(self) -> None:
         assert self.process is not None

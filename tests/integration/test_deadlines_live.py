@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import urllib.request
 import uuid
 from collections.abc import Iterator
 
@@ -49,8 +48,9 @@ def test_past_due_deadlines_alert_exactly_their_offices(late_hub: HubProcess) ->
 
     assert alerts("hub.out.departement", 2) == {"departement/sdas": formal, "departement/crip": ip}
     assert alerts("hub.out.academie", 1) == {"academie/dsden": formal}
-    with urllib.request.urlopen(f"{late_hub.http_url}/trace/{ip}", timeout=10) as response:  # noqa: S310
-        steps = json.loads(response.read())["steps"]
+    status, body = late_hub.look(ip)
+    assert status == 200
+    steps = json.loads(body)["steps"]
     alerted = [s for s in steps if s["kind"] == "deadline-alerted"]
     assert [(s["detail"]["deadline"], s["detail"]["offices"]) for s in alerted] == [
         ("feedback", ["departement/crip"])

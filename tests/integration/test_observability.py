@@ -51,7 +51,7 @@ def sent(running_hub: HubProcess, plain: PlainKafka) -> str:
     plain.read("hub.out.departement", lambda got: len(by_id(got, notice_id)) >= 2)
     # The hub records a batch once the broker holds its deliveries: wait for that commit.
     deadline = time.monotonic() + 10
-    while _get(f"{running_hub.http_url}/trace/{notice_id}")[0] != 200:
+    while running_hub.look(notice_id)[0] != 200:
         assert time.monotonic() < deadline, "the delivered notice was never recorded"
         time.sleep(0.05)
     return notice_id
@@ -102,7 +102,7 @@ def test_promtool_accepts_the_exposition(running_hub: HubProcess) -> None:
 
 
 def test_the_trace_api_returns_what_hub_trace_prints(running_hub: HubProcess, sent: str) -> None:
-    status, body = _get(f"{running_hub.http_url}/trace/{sent}")
+    status, body = running_hub.look(sent)
     assert status == 200
     served: dict[str, Any] = json.loads(body)
     printed = subprocess.run(
@@ -111,11 +111,15 @@ def test_the_trace_api_returns_what_hub_trace_prints(running_hub: HubProcess, se
         text=True,
         check=True,
     )
-    assert served == json.loads(printed.stdout)
-    assert [s["kind"] for s in served["steps"]] == [
+    shown = json.loads(printed.stdout)
+    looks = [s for s in shown["steps"] if s["kind"] == "looked-up"]
+    assert {s["detail"]["operator"] for s in looks} == {"tester"}  # the API's looks, recorded
+    assert served == {**shown, "steps": [s for s in shown["steps"] if s not in looks[-1:]]}
+    assert [s["kind"] for s in served["steps"] if s["kind"] != "looked-up"] == [
         "accepted",
         "deadline-opened",  # a formal notice opens the enrolment deadline
         "delivered",
         "delivered",
     ]
-    assert _get(f"{running_hub.http_url}/trace/nobody")[0] == 404
+    assert running_hub.look("nobody")[0] == 404
+    assert _get(f"{running_hub.http_url}/trace/{sent}")[0] == 404  # not on the probes' port

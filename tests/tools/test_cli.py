@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from hub.ledger.chain import Entry
 from hub.settings import PROJECT_ROOT
+from hub.state.port import Kept
+from hub.state.sqlite import SqliteState
+from hub.wire.envelope import Record
 
 COMMANDS = [
     [],
@@ -92,3 +98,36 @@ def test_the_readme_shows_the_two_commands_and_the_makefile_backs_them() -> None
     assert "bin/python -m scenario" in run.stdout
     assert "bin/pytest" in run.stdout
     assert "make test" in (PROJECT_ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_erase_says_which_copies_remain_and_until_when(tmp_path: Path) -> None:
+    state_file = tmp_path / "state.sqlite"
+
+    async def record() -> None:
+        state = SqliteState(state_file, clock=lambda: datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+        notice = Record("hub.in.isg", 0, 0, b"k", b"{}", ())
+        await state.commit(
+            [
+                Entry(kind="accepted", sender="/isg/isg", notice_id="ip-1", case_id="c-1"),
+                Entry(
+                    kind="delivered",
+                    sender="/isg/isg",
+                    notice_id="ip-1",
+                    case_id="c-1",
+                    office="departement/crip",
+                    detail={"topic": "hub.out.departement"},
+                ),
+            ],
+            [Kept("c-1", "/isg/isg", "ip-1", notice)],
+        )
+        await state.close()
+
+    asyncio.run(record())
+    env = {"HUB_INBOUND_RETENTION_MS": "3600000", "HUB_OUTBOUND_RETENTION_MS": "7200000"}
+    result = _hub("erase", "c-1", "--path", str(state_file), env=env)
+    assert result.returncode == 0, result.stderr
+    assert "hub.in.isg: until 2026-11-23 10:00 UTC at most" in result.stdout
+    assert "hub.out.departement: until 2026-11-23 11:00 UTC at most" in result.stdout
+    again = _hub("erase", "c-1", "--path", str(state_file), env=env)
+    assert again.returncode == 1
+    assert "nothing to erase" in again.stderr
