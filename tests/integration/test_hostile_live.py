@@ -150,7 +150,7 @@ def test_a_hostile_corpus_from_one_partner_is_answered_record_by_record_and_harm
     ]
     assert wrong == []
     assert CANARY not in repr([r.value for r in got])
-    ip_id = _another_partner_is_served_within_five_seconds(plain)
+    _another_partner_is_served_within_five_seconds(plain)
     # Nothing of the corpus reached another partner: only the set-up's and that notice's.
     hostile_ids = {dict(c.headers).get("ce_id", b"").decode("utf-8", "replace") for c in hostile}
     for partner in ("departement", "isg", "caf", "ccapex"):
