@@ -170,6 +170,50 @@ async def test_a_batch_not_recorded_is_named_for_readiness_until_one_is(
     await state.close()
 
 
+class CrampedState(SqliteState):
+    """A state on a disk with room left for a small commit only, as SQLite meets it.
+
+    A transaction that fails on a full disk has already written part of its frames to the
+    write-ahead log; a smaller one then fits in that space. Seen with the state on a full tmpfs
+    (tests/integration/test_faults.py, the disk kept full for 15 failed tries): in two runs of
+    three, one or two notices were refused to their sender as hub.internal, then accepted and
+    delivered once space returned.
+    """
+
+    room = 2  # entries and kept records
+
+    async def commit(self, entries: Sequence[Entry], kept: Sequence[Kept] = ()) -> None:
+        if len(entries) + len(kept) > self.room:
+            raise sqlite3.OperationalError("database or disk is full")
+        await super().commit(entries, kept)
+
+
+@pytest.mark.xfail(
+    reason="defect: a notice the state cannot record is set aside (refused to its sender as "
+    "hub.internal) when its refusal is small enough to be recorded; it is accepted later",
+    strict=True,
+)
+@pytest.mark.asyncio
+@pytest.mark.timeout(30)
+async def test_a_notice_the_state_cannot_record_is_never_set_aside(
+    tmp_path: Path, catalogue: Catalogue, directory: PartnerDirectory
+) -> None:
+    broker = KafkaBroker("127.0.0.1:9")
+    state = CrampedState(tmp_path / "state.sqlite")
+    # One try: the batch is at once handled record by record, as the third try would be.
+    relay = Relay(Intake(catalogue, directory), state, kafka_publisher(broker), tries=1)
+    subscribe_intake(broker, relay, directory.partners, Settings())
+    headers = {k: v.decode() for k, v in ce_headers(notice_id=f"n-{uuid.uuid4()}")}
+    payload = json.dumps(example(FORMAL_NOTICE, "limoges-no-known-school")).encode()
+    try:
+        async with TestKafkaBroker(broker) as test_broker:
+            with pytest.raises(sqlite3.OperationalError):  # the hub's fault: the batch waits
+                await test_broker.publish(payload, "hub.in.academie", headers=headers)
+        assert [s.entry.kind for s in await state.entries()] == []  # nothing set aside
+    finally:
+        await state.close()
+
+
 def test_the_partitioner_keeps_a_case_on_one_partition_whatever_the_list_order() -> None:
     partitioner = Crc32Partitioner()
     key = b"3f0c8a52-6a43-4c1e-9a53-2c0f2b7d6e10"
