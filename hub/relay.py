@@ -38,6 +38,7 @@ from hub.wire.envelope import CAUSATION_HEADER, Record, header_value
 from hub.wire.reasons import Reason
 
 log = logging.getLogger("hub.relay")
+NOT_RECORDED = "the state could not record the batch"  # marks an error as the state's
 INTERNAL = Reason("hub.internal", "the hub could not process this record: it was set aside")
 
 
@@ -94,7 +95,9 @@ class Relay:
         for record in records:
             try:
                 reports.append(await self._process([record]))
-            except Exception as error:  # noqa: BLE001 - whatever it is, this record caused it
+            except Exception as error:
+                if NOT_RECORDED in getattr(error, "__notes__", ()):
+                    raise  # the state's fault, never the record's: the batch waits
                 reports.append(await self._set_aside(record, type(error).__name__))
         return BatchReport(*(sum(column) for column in zip(*map(astuple, reports), strict=True)))
 
@@ -128,7 +131,11 @@ class Relay:
             if not n.resumed and not is_receipt(n)
         ]
         await self._publish(outgoing)
-        await self._commit(batch_entries(notices, rejections, self._intake.catalogue), kept)
+        try:
+            await self._commit(batch_entries(notices, rejections, self._intake.catalogue), kept)
+        except Exception as error:
+            error.add_note(NOT_RECORDED)
+            raise
         spans.end()
         log_decisions(log, notices, rejections)
         new = [n for n in notices if not n.resumed]

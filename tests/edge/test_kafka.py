@@ -188,11 +188,6 @@ class CrampedState(SqliteState):
         await super().commit(entries, kept)
 
 
-@pytest.mark.xfail(
-    reason="defect: a notice the state cannot record is set aside (refused to its sender as "
-    "hub.internal) when its refusal is small enough to be recorded; it is accepted later",
-    strict=True,
-)
 @pytest.mark.asyncio
 @pytest.mark.timeout(30)
 async def test_a_notice_the_state_cannot_record_is_never_set_aside(
