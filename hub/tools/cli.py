@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from hub.assembly import kafka_bootstrap, running_hub, until_signalled
+from hub.catalogue.access import AUTHENTICATIONS, HUB_USER, AccessError
 from hub.catalogue.checks import consistency, example_problems
 from hub.catalogue.compat import compatibility_problems, freeze
 from hub.catalogue.contracts import ContractError, load_catalogue
@@ -21,6 +22,7 @@ from hub.observability import telemetry
 from hub.observability.logs import configure
 from hub.settings import PROJECT_ROOT, Settings
 from hub.state import StateUrlError
+from hub.tools.cluster import render, write
 from hub.tools.demo import play, where_to_look
 from hub.tools.scaffold import ScaffoldError, scaffold
 from hub.tools.state_commands import add_state_commands
@@ -119,6 +121,39 @@ def _parser() -> argparse.ArgumentParser:
     new.set_defaults(run=_new_adapter)
 
     add_state_commands(commands)
+
+    cluster = commands.add_parser(
+        "cluster",
+        help="the Kafka cluster's topics, identities and ACLs",
+        description="The Kafka cluster.",
+    )
+    cluster_commands = cluster.add_subparsers(required=True, metavar="COMMAND")
+    render_cluster = cluster_commands.add_parser(
+        "render",
+        help="write the topics, identities and ACLs the directory needs",
+        description="From the partner directory, write to --out: kafka-users.yaml (a Strimzi "
+        "KafkaUser per partner and one for the hub, with its ACLs), kafka-topics.yaml (a Strimzi "
+        "KafkaTopic per topic) and kafka-acls.sh (the same topics and ACLs with kafka-topics.sh "
+        "and kafka-acls.sh, for a cluster without Strimzi). Partitions, replicas, retention and "
+        "the hub's group come from the HUB_* settings.",
+    )
+    render_cluster.add_argument("--out", type=Path, required=True, help="the folder to write")
+    render_cluster.add_argument(
+        "--directory", type=Path, help="the partner directory (default: HUB_DIRECTORY_PATH)"
+    )
+    render_cluster.add_argument(
+        "--cluster", default="partner-hub", help="the Strimzi Kafka cluster's name"
+    )
+    render_cluster.add_argument(
+        "--authentication",
+        choices=AUTHENTICATIONS,
+        default="scram-sha-512",
+        help="how identities authenticate: SCRAM (User:<name>) or mutual TLS (User:CN=<name>)",
+    )
+    render_cluster.add_argument(
+        "--hub-user", default=HUB_USER, help="the hub's own Kafka user name"
+    )
+    render_cluster.set_defaults(run=_render_cluster)
 
     keys = commands.add_parser(
         "keys", help="the hub's signing key", description="The key that signs checkpoints."
@@ -265,6 +300,26 @@ def _new_adapter(args: argparse.Namespace) -> int:
         return 1
     for path in written:
         print(f"adapter: wrote {path}")
+    return 0
+
+
+def _render_cluster(args: argparse.Namespace) -> int:
+    settings = Settings()
+    path = args.directory or settings.directory_path
+    try:
+        rendered = render(
+            load_directory(path),
+            settings,
+            source=path.name,
+            cluster=args.cluster,
+            authentication=args.authentication,
+            hub_user=args.hub_user,
+        )
+    except (DirectoryError, AccessError) as error:
+        print(f"cluster: {error}", file=sys.stderr)
+        return 1
+    for written in write(rendered, args.out):
+        print(f"cluster: wrote {written}")
     return 0
 
 
