@@ -41,7 +41,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 from hub.catalogue.contracts import load_catalogue
 from hub.catalogue.directory import load_directory
 from hub.edge.embedded import EmbeddedBroker, die_with_parent
-from hub.edge.kafka import ensure_topics
+from hub.edge.topics import ensure_topics
 from hub.settings import PROJECT_ROOT, Settings
 from hub.tools.demo import examples, notice
 from hub.wire.topics import all_topics, inbound, outbound
@@ -157,6 +157,7 @@ async def hub_process(bootstrap: str, workdir: Path) -> AsyncIterator[asyncio.su
         **os.environ,
         "HUB_KAFKA_BOOTSTRAP": bootstrap,
         "HUB_KAFKA_IDEMPOTENCE": "false",
+        "HUB_TOPICS_OWNER": "hub",
         "HUB_STATE_URL": f"sqlite:///{workdir / 'state.sqlite'}",
         "HUB_GROUP_ID": f"bench-hub-{uuid.uuid4()}",
         "HUB_HTTP_PORT": "0",

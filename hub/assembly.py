@@ -28,11 +28,17 @@ from hub.edge.kafka import (
     IntakeHealth,
     build_broker,
     consumer_lag,
-    ensure_topics,
     kafka_publisher,
     subscribe_intake,
 )
-from hub.edge.retention import retention_problems, topic_configs
+from hub.edge.topics import (
+    MissingTopicsError,
+    describe,
+    ensure_topics,
+    missing,
+    topic_configs,
+    topic_problems,
+)
 from hub.edge.trace_api import application as trace_api
 from hub.edge.trace_api import load_operators
 from hub.ledger.checkpoint import load_key
@@ -92,7 +98,7 @@ async def running_hub(
     problems = consistency(catalogue, directory)
     if problems:
         raise ContractError("the catalogue does not fit the directory: " + "; ".join(problems))
-    topics = await _topics(bootstrap, directory, settings, strict=strict)
+    topics = await _topics(bootstrap, directory, settings, embedded=embedded, strict=strict)
     key = (
         load_key(settings.checkpoint_key_path, settings.work_dir)
         if settings.checkpoint_key_path
@@ -228,20 +234,36 @@ async def _serve(app: web.Application, host: str, port: int) -> tuple[web.AppRun
 
 
 async def _topics(
-    bootstrap: str, directory: PartnerDirectory, settings: Settings, *, strict: bool
+    bootstrap: str, directory: PartnerDirectory, settings: Settings, *, embedded: bool, strict: bool
 ) -> list[str]:
-    """Every partner's topics, created with their retention, and checked for it.
+    """Every partner's topics, created by the hub where it owns them, and checked.
 
-    A topic that keeps records longer than configured is named; with `strict`, the hub stops.
+    A missing topic stops the start; any other difference from the settings is named, and
+    with `strict` stops it too.
     """
     topics = all_topics(directory.partners)
-    partitions, replication = settings.topic_partitions, settings.topic_replication
-    await ensure_topics(bootstrap, topics, partitions, replication, topic_configs(settings))
-    problems = await retention_problems(bootstrap, topics, settings)
+    options = settings.kafka_options()
+    if settings.hub_creates_topics(embedded=embedded):
+        partitions, replication = settings.topic_partitions, settings.topic_replication
+        await ensure_topics(
+            bootstrap,
+            topics,
+            partitions,
+            replication,
+            configs=topic_configs(settings),
+            options=options,
+        )
+    problems = topic_problems(topics, await describe(bootstrap, topics, options), settings)
+    absent = missing(problems)
+    if absent:
+        raise MissingTopicsError(
+            "the cluster owns the topics and lacks some (declare them: `hub cluster render`): "
+            + "; ".join(absent)
+        )
     for problem in problems:
-        log.warning("retention: %s", problem)
+        log.warning("topics: %s", problem)
     if problems and strict:
-        raise ContractError("topics keep records longer than configured: " + "; ".join(problems))
+        raise ContractError("topics differ from the settings: " + "; ".join(problems))
     return topics
 
 

@@ -7,13 +7,15 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from hub.wire.security import KafkaClientSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_STATE_FILE = Path(".hub/state.sqlite")
 
 
-class Settings(BaseSettings):
+class Settings(KafkaClientSettings):
     """Everything an operator can set; the defaults run the embedded demo."""
 
     model_config = SettingsConfigDict(env_prefix="HUB_", frozen=True)
@@ -28,6 +30,13 @@ class Settings(BaseSettings):
         "embedded broker, which does not support it.",
     )
     group_id: str = "partner-hub"
+    topics_owner: Literal["hub", "cluster"] | None = Field(
+        default=None,
+        description="Who creates the partners' topics: the cluster's declared resources "
+        "(`cluster`: the hub creates none and names what differs at start) or the hub "
+        "(`hub`: it creates the missing ones). Default: the hub on the embedded broker, the "
+        "cluster on an external one.",
+    )
     topic_partitions: int = Field(default=3, ge=1)
     topic_replication: int = Field(default=1, ge=1)
     state_url: str | None = Field(
@@ -154,6 +163,10 @@ class Settings(BaseSettings):
         if self.state.startswith(prefix):
             return Path(self.state.removeprefix(prefix)).parent
         return DEFAULT_STATE_FILE.parent
+
+    def hub_creates_topics(self, *, embedded: bool) -> bool:
+        """Whether the hub creates the missing topics (else the cluster owns them)."""
+        return embedded if self.topics_owner is None else self.topics_owner == "hub"
 
     def idempotence(self, *, embedded: bool) -> bool:
         """Whether the producer should be idempotent on this broker."""

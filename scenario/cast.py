@@ -83,6 +83,8 @@ class Cast:
             "HUB_OPERATORS_PATH": str(operators),
             "HUB_CHECKPOINT_KEY_PATH": str(key),
             "HUB_CHECKPOINT_EVERY_S": "20",
+            # The embedded broker is the hub's to furnish; a real cluster declares its topics.
+            **({} if self.external else {"HUB_TOPICS_OWNER": "hub"}),
         }
         self._spawn("hub", ["-m", "hub", "serve"], env)
         self._wait_for_log("hub", b"hub: running")

@@ -23,7 +23,7 @@ from hub.catalogue.directory import PartnerDirectory
 from hub.core.intake import Admitted, Intake, Rejected
 from hub.core.outgoing import acceptance_notice, delivery_records, rejection_notice
 from hub.core.routing import Origin
-from hub.edge.kafka import ensure_topics
+from hub.edge.topics import ensure_topics
 from hub.wire.consuming import record_of
 from hub.wire.envelope import CAUSATION_HEADER, Outgoing, Record
 from hub.wire.reasons import Reason

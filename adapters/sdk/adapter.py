@@ -25,6 +25,7 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
+from faststream.security import BaseSecurity
 from opentelemetry.trace import SpanKind
 
 from adapters.sdk import notices
@@ -65,11 +66,15 @@ class Adapter:
         poll_interval: float = 1.0,
         group_id: str | None = None,
         on_settled: OnSettled | None = None,
+        security: BaseSecurity | None = None,
     ) -> None:
         """Connect `institution` (partner `partner`) to the hub's broker at `bootstrap`.
 
         `on_settled(notice_id, "accepted" | "rejected", hub_answer)` is awaited when the hub
         settles a notice, before the answer is acknowledged (so it runs at least once).
+        `security` is how to reach a secured cluster (`AdapterSettings.kafka_security()`);
+        the consumer group is `<partner>.adapter` unless `group_id` names another one, which
+        must start with `<partner>.` (the cluster's ACLs allow no other).
         """
         self.partner = partner
         self._outbox = Outbox(state_dir / "outbox.sqlite", resend_after=resend_after)
@@ -90,13 +95,14 @@ class Adapter:
             client_id=f"adapter-{partner}",
             acks="all",
             enable_idempotence=idempotence,
+            security=security,
             logger=library_logger(),
             log_level=logging.DEBUG,
             middlewares=[KafkaTelemetryMiddleware()] if exporting() else [],
         )
         self._broker.subscriber(
             outbound(partner),
-            group_id=group_id or f"adapter-{partner}",
+            group_id=group_id or f"{partner}.adapter",
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.NACK_ON_ERROR,
             parser=notices.tolerant_parser,
@@ -123,6 +129,7 @@ class Adapter:
             resend_after=settings.resend_after_seconds,
             idempotence=settings.kafka_idempotence,
             on_settled=on_settled,
+            security=settings.kafka_security(),
         )
 
     def notice(  # noqa: PLR0913 - keyword-only options of a notice

@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Annotated
 
 from pydantic import AfterValidator, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from hub.settings import PROJECT_ROOT
+from hub.wire.security import KafkaClientSettings
 
 SECRET_LENGTH = 32
 BEARER_TOKEN = re.compile(r"[A-Za-z0-9._~+/-]+=*")  # RFC 6750's b64token
@@ -38,7 +39,7 @@ def _bearer_token(token: SecretStr) -> SecretStr:
 Secret = Annotated[SecretStr, AfterValidator(long_enough)]
 
 
-class AdapterSettings(BaseSettings):
+class AdapterSettings(KafkaClientSettings):
     """What every adapter needs; each subclasses it with its own prefix (`CAF_`, `ISG_`...)."""
 
     model_config = SettingsConfigDict(hide_input_in_errors=True)  # a value may be a secret

@@ -40,10 +40,23 @@ def die_with_parent() -> None:
 class EmbeddedBroker:
     """A Tansu broker on a free loopback port; use as a context manager or start()/stop()."""
 
-    def __init__(self, port: int | None = None, log_path: Path | None = None) -> None:
-        """Prepare a broker on `port` (a free one when None), logging to `log_path`."""
+    def __init__(
+        self,
+        port: int | None = None,
+        log_path: Path | None = None,
+        *,
+        advertised: str | None = None,
+        authentication: bool = False,
+    ) -> None:
+        """Prepare a broker on `port` (a free one when None), logging to `log_path`.
+
+        `advertised` is the address clients are told to use (a TLS front's, in the tests of
+        secured connections); with `authentication` the broker requires SASL/SCRAM.
+        """
         self.port = port or free_port()
         self.bootstrap = f"127.0.0.1:{self.port}"
+        self._advertised = advertised or self.bootstrap
+        self._authentication = authentication
         self._log_path = log_path
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -59,10 +72,18 @@ class EmbeddedBroker:
                 "or set HUB_KAFKA_BOOTSTRAP to an external cluster"
             ) from error
         url = f"tcp://{self.bootstrap}"
+        arguments = [
+            "--listener-url",
+            url,
+            "--advertised-listener-url",
+            f"tcp://{self._advertised}",
+        ]
+        if self._authentication:
+            arguments.append("--authentication")
         with contextlib.ExitStack() as files:
             log = files.enter_context(self._log_path.open("ab")) if self._log_path else None
             self._process = subprocess.Popen(  # noqa: S603 - our own broker binary, fixed arguments
-                [binary, "broker", "--listener-url", url, "--advertised-listener-url", url],
+                [binary, "broker", *arguments],
                 stdout=log or subprocess.DEVNULL,
                 stderr=log or subprocess.DEVNULL,
                 preexec_fn=die_with_parent,  # noqa: PLW1509 - only prctl, safe before exec

@@ -16,8 +16,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -35,45 +33,6 @@ from hub.wire.envelope import Outgoing
 from hub.wire.topics import inbound
 
 log = logging.getLogger("hub")
-TOPIC_WAIT_S = 30.0
-
-
-async def ensure_topics(
-    bootstrap: str,
-    names: Sequence[str],
-    partitions: int,
-    replication: int,
-    configs: Callable[[str], dict[str, str]] | None = None,
-) -> None:
-    """Create the topics that do not exist yet, through the admin API, and wait until they do.
-
-    `configs` gives each new topic its configuration (its retention: `hub.edge.retention`).
-    """
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="partner-hub-admin")
-    await admin.start()
-    try:
-        existing = set(await admin.list_topics())
-        missing = [name for name in names if name not in existing]
-        if missing:
-            response = await admin.create_topics(
-                [
-                    NewTopic(
-                        name,
-                        partitions,
-                        replication,
-                        topic_configs=configs(name) if configs else None,
-                    )
-                    for name in missing
-                ]
-            )
-            for topic, code, *_ in getattr(response, "topic_errors", []):
-                if code not in (0, TopicAlreadyExistsError.errno):
-                    raise RuntimeError(f"could not create topic {topic}: Kafka error {code}")
-        async with asyncio.timeout(TOPIC_WAIT_S):
-            while not set(names) <= set(await admin.list_topics()):  # noqa: ASYNC110 - no event
-                await asyncio.sleep(0.1)
-    finally:
-        await admin.close()
 
 
 class Crc32Partitioner:
@@ -101,7 +60,9 @@ def build_broker(
 ) -> KafkaBroker:
     """A FastStream Kafka broker writing with acks=all, idempotent where the broker allows.
 
-    With FastStream's Prometheus middleware on `registry` when one is given.
+    Connected as the hub's identity (TLS, mutual TLS or SCRAM over TLS: `hub.wire.security`).
+
+        With FastStream's Prometheus middleware on `registry` when one is given.
     """
     keep_values_out_of_logs()
     bound_decompression(settings.max_batch_bytes)
@@ -115,6 +76,7 @@ def build_broker(
         acks="all",
         enable_idempotence=settings.idempotence(embedded=embedded),
         partitioner=Crc32Partitioner(),
+        security=settings.kafka_security(),
         logger=library_logger(),
         log_level=logging.DEBUG,
         middlewares=middlewares,

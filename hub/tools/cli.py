@@ -9,6 +9,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from aiokafka.errors import KafkaError
+from pydantic import ValidationError
+
 from hub.assembly import kafka_bootstrap, running_hub, until_signalled
 from hub.catalogue.access import AUTHENTICATIONS, HUB_USER, AccessError
 from hub.catalogue.checks import consistency, example_problems
@@ -16,6 +19,7 @@ from hub.catalogue.compat import compatibility_problems, freeze
 from hub.catalogue.contracts import ContractError, load_catalogue
 from hub.catalogue.directory import DirectoryError, load_directory
 from hub.catalogue.docs import asyncapi, markdown
+from hub.edge.topics import MissingTopicsError
 from hub.edge.trace_api import OperatorsError, add_operator
 from hub.ledger.checkpoint import CheckpointKeyError, key_id, new_key, public_bytes
 from hub.observability import telemetry
@@ -34,7 +38,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the `hub` command line; returns the exit code."""
     parser = _parser()
     args = parser.parse_args(argv)
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        # Each refused setting by name, never its value (the settings hide their input).
+        refused = "; ".join(
+            f"HUB_{'_'.join(map(str, e['loc'])).upper() or 'KAFKA_*'}: {e['msg']}"
+            for e in error.errors()
+        )
+        print(f"hub: settings refused: {refused}", file=sys.stderr)
+        return 2
     configure(settings.log_level, structured=settings.log_format == "json")
     code: int = args.run(args)
     return code
@@ -217,8 +230,13 @@ async def _run(settings: Settings, *, demo: bool, exit_after_demo: bool, strict:
         CheckpointKeyError,
         OperatorsError,
         StateUrlError,
+        MissingTopicsError,
     ) as error:
         print(f"hub: cannot start: {error}", file=sys.stderr)
+        return 2
+    except KafkaError as error:
+        # The broker refused the connection or the identity (a TLS or SCRAM failure).
+        print(f"hub: cannot start: the broker: {type(error).__name__}: {error}", file=sys.stderr)
         return 2
     finally:
         if provider is not None:

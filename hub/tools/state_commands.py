@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from hub.edge.retention import kept_until
+from hub.edge.topics import kept_until
 from hub.ledger.chain import Stored
 from hub.ledger.checkpoint import problem, read_checkpoint
 from hub.ledger.entries import looked_up

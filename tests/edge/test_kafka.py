@@ -27,10 +27,10 @@ from hub.edge.embedded import EmbeddedBroker
 from hub.edge.kafka import (
     Crc32Partitioner,
     IntakeHealth,
-    ensure_topics,
     kafka_publisher,
     subscribe_intake,
 )
+from hub.edge.topics import ensure_topics
 from hub.ledger.chain import Entry
 from hub.relay import Relay
 from hub.settings import Settings

@@ -44,6 +44,7 @@ class HubProcess:
             **os.environ,
             "HUB_KAFKA_BOOTSTRAP": self.bootstrap,
             "HUB_KAFKA_IDEMPOTENCE": "false",
+            "HUB_TOPICS_OWNER": "hub",
             "HUB_LEDGER_PATH": str(self.ledger),
             "HUB_GROUP_ID": self.group,
             "HUB_HTTP_PORT": "0",  # a free port, named in the log

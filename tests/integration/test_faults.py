@@ -65,7 +65,7 @@ class Partners:
             side,
             self.catalogue,
             resend_after=5,
-            group_id=f"adapter-{partner}",
+            group_id=f"{partner}.adapter",
         )
 
     async def start(self) -> None:
@@ -230,7 +230,7 @@ async def test_a_recipient_away_for_a_while_costs_the_hub_no_memory_and_no_notic
                 tmp_path / "departement",
                 side,
                 catalogue,
-                group_id="adapter-departement",
+                group_id="departement.adapter",
             )
 
         owed, records = notices(before + during)

@@ -38,6 +38,8 @@ COMMANDS = [
     ["keys", "new"],
     ["operators"],
     ["operators", "add"],
+    ["cluster"],
+    ["cluster", "render"],
 ]
 
 

@@ -204,7 +204,12 @@ async def test_from_settings_wires_broker_state_contracts_and_resending(tmp_path
         assert args[:4] == ("caf", NOWHERE, tmp_path / "caf" / "etat", side)
         assert "logement.diagnostic" not in args[4].contracts
         assert "logement.saisine-impayes" in args[4].contracts
-        assert options == {"resend_after": 7.0, "idempotence": True, "on_settled": _settled}
+        assert options == {
+            "resend_after": 7.0,
+            "idempotence": True,
+            "on_settled": _settled,
+            "security": None,  # PLAINTEXT
+        }
         assert adapter.partner == "caf"
         assert sorted(p.name for p in settings.state.glob("*.sqlite")) == [
             "inbox.sqlite",
