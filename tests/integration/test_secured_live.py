@@ -211,7 +211,12 @@ async def test_an_adapters_scram_login_reaches_the_exchange_and_the_broker_answe
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     env = _scram_settings(authority, tmp_path, "caf")
-    settings = Settings(**{name.lower(): value for name, value in env.items()})
+    settings = Settings(
+        kafka_security_protocol="SASL_SSL",
+        kafka_ca_file=Path(env["KAFKA_CA_FILE"]),
+        kafka_username=env["KAFKA_USERNAME"],
+        kafka_password_file=Path(env["KAFKA_PASSWORD_FILE"]),
+    )
     adapter = Adapter(
         "caf",
         scram_broker,
