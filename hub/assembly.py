@@ -110,7 +110,13 @@ async def running_hub(
     offices = [f"{p}/{o}" for p in directory.partners for o in directory.offices(p)]
     metrics = HubMetrics(registry, catalogue.contracts, offices)
     broker = build_broker(settings, bootstrap, embedded=embedded, registry=registry)
-    intake = Intake(catalogue, directory, settings.max_record_bytes)
+    as_of = settings.deadlines_as_of
+    intake = Intake(
+        catalogue,
+        directory,
+        settings.max_record_bytes,
+        today=as_of.date if as_of else None,  # a drill's calendar, else now
+    )
     publish = kafka_publisher(broker)
     relay = Relay(intake, state, publish, metrics=metrics, tries=settings.batch_tries)
     health = IntakeHealth()

@@ -37,7 +37,8 @@ NAMES = {
     "caf": "CAF",
     "ccapex": "CCAPEX",
 }
-ANSWERS = {"instruction.regularisation", "logement.diagnostic"}  # answer the notice they follow
+# These answer the notice they follow.
+ANSWERS = {"instruction.regularisation", "logement.diagnostic", "logement.avis"}
 # What must have reached each partner's institution side for the month to be complete.
 EXPECTED = {
     "academie": {"absenteisme.issue-convocation", "ip.retour"},
@@ -50,10 +51,16 @@ EXPECTED = {
         "isg.orientation",
         "logement.demande-diagnostic",
         "logement.orientation",
+        "logement.avis",
     },
     "isg": {"ip.retour"},
-    "caf": {"logement.decision-aide"},
-    "ccapex": {"logement.saisine-impayes", "logement.diagnostic"},
+    "caf": {"logement.avis"},
+    "ccapex": {
+        "logement.saisine-impayes",
+        "logement.diagnostic",
+        "logement.demande-avis",
+        "logement.decision-payeur",
+    },
 }
 
 
@@ -94,9 +101,10 @@ class Month:
         self.export("ccapex", "logement.demande-diagnostic", "demande-diagnostic.json", referral)
 
         self.say("Week 4: the first child of the formal notices is enrolled: the DSDEN records")
-        self.say(
-            "        the regularisation; the CCAPEX decides, and orients the family to the FSL."
-        )
+        self.say("        the regularisation. The CAF, which pays the housing benefit, asks the")
+        self.say("        CCAPEX for its avis before suspending it; the CCAPEX advises a repayment")
+        self.say("        plan and asks the FSL to act, and orients the family to the FSL; the CAF")
+        self.say("        decides to maintain the benefit and tells the CCAPEX.")
         notice = await self.accepted("academie", "mises-en-demeure-2026-11.csv", line=2)
         self.export(
             "academie",
@@ -106,8 +114,13 @@ class Month:
             office="dsden",
         )
         diagnosis = await self.received_document("ccapex", "logement.diagnostic")
-        self.export("ccapex", "logement.decision-aide", "decision-aide.json", diagnosis)
         self.export("ccapex", "logement.orientation", "orientation.json", diagnosis)
+        referred = await self.accepted("caf", "saisines-impayes-2026-11.json", line=1)
+        self.export("caf", "logement.demande-avis", "demande-avis.json", referred)
+        request = await self.received_document("ccapex", "logement.demande-avis")
+        self.export("ccapex", "logement.avis", "avis.json", request)
+        await self.received_document("caf", "logement.avis")
+        self.export("caf", "logement.decision-payeur", "decision-payeur.json", referred)
 
         self.say("And what goes wrong: a damaged export, an export dropped twice, a request")
         self.say("        that breaks its contract.")

@@ -10,6 +10,7 @@ import itertools
 import json
 import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -17,7 +18,7 @@ import jsonschema_rs
 import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 
@@ -106,6 +107,29 @@ class Deadline(BaseModel):
     description: str
 
 
+class Retirement(BaseModel):
+    """A contract announced as retired: accepted until a last date, refused after it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    announced_on: date
+    last_accepted_on: date = Field(
+        description="The last day a notice of it is accepted; from the next, `contract.retired`."
+    )
+    replaced_by: tuple[str, ...] = Field(min_length=1)
+    why: str
+
+    @model_validator(mode="after")
+    def _announced_before_the_last_day(self) -> Retirement:
+        if self.last_accepted_on < self.announced_on:
+            raise ValueError("last_accepted_on comes before announced_on")
+        return self
+
+    def over(self, day: date) -> bool:
+        """Whether a notice sent on `day` is refused."""
+        return day > self.last_accepted_on
+
+
 class ContractMeta(BaseModel):
     """The metadata file `contract.yaml`."""
 
@@ -124,6 +148,7 @@ class ContractMeta(BaseModel):
         default=(), description="Contracts a notice of this one may answer (ce_causationid)."
     )
     deadlines: tuple[Deadline, ...] = ()
+    retired: Retirement | None = None
 
     def produced_by(self, partner: str, office: str) -> bool:
         """Whether `partner/office` may send this contract (`partner/kind` covers a kind)."""

@@ -51,7 +51,7 @@ def _export(
     (folder / f".{name}.tmp").rename(folder / name)
 
 
-async def test_a_referral_reaches_the_ccapex_and_its_decision_reaches_the_caf(
+async def test_a_referral_and_the_payers_decision_reach_the_ccapex(
     housing: Running,
 ) -> None:
     caf, ccapex = housing
@@ -62,9 +62,9 @@ async def test_a_referral_reaches_the_ccapex_and_its_decision_reaches_the_caf(
     [receipt] = await _files(caf.received / "hub.receipt", 1)
     assert json.loads(receipt.read_text())["payload"]["status"] == "processed"
 
-    decision = example("logement.decision-aide", "maintained-with-plan")
-    _export(ccapex.drop, "decisions.json", "logement.decision-aide", "ccapex", decision)
-    [received] = await _files(caf.received / "logement.decision-aide", 1)
+    decision = example("logement.decision-payeur", "maintained-with-plan")
+    _export(caf.drop, "decisions.json", "logement.decision-payeur", "caf", decision)
+    [received] = await _files(ccapex.received / "logement.decision-payeur", 1)
     assert json.loads(received.read_text())["payload"] == decision
 
 
@@ -72,8 +72,9 @@ async def test_an_export_naming_a_contract_it_may_not_send_is_refused_by_the_hub
     housing: Running,
 ) -> None:
     caf, _ = housing
-    decision = example("logement.decision-aide", "maintained-with-plan")
-    _export(caf.drop, "mauvais.json", "logement.decision-aide", "caf", decision)
+    # The CCAPEX's orientation of a household: not the CAF's to send.
+    orientation = example("logement.orientation", "limoges-to-fsl")
+    _export(caf.drop, "mauvais.json", "logement.orientation", "caf", orientation)
     # The file is well formed and its payload valid: it is sent, and the hub refuses it.
     outbox = Outbox(caf.state / "outbox.sqlite")  # a second reader of the adapter's outbox
     try:

@@ -36,15 +36,18 @@ def test_the_month_is_played_through_every_adapter_and_summarised(tmp_path: Path
         "sent      absenteisme.avertissement 2, absenteisme.convocation 1, "
         "instruction.mise-en-demeure 2, instruction.regularisation 1, ip.transmission 1"
     ) in out  # the warnings and the formal notices from the DSDEN's CSV exports
-    assert "received  logement.decision-aide 1" in out
-    assert "received  logement.diagnostic 1, logement.saisine-impayes 1" in out
+    assert "received  logement.avis 1" in out  # the CAF: the avis it asked for
+    assert (
+        "received  logement.decision-payeur 1, logement.demande-avis 1, logement.diagnostic 1, "
+        "logement.saisine-impayes 1"
+    ) in out
     assert "hub: 7 accepted, 0 rejected, 0 waiting" in out
     assert "quarantined: export-abime.csv.error.txt" in out
     assert "ISG API, HTTP 422" in out
     assert "avertissements-bis.csv: the content of an earlier export; archived, not sent" in out
-    # The institutions' sides hold what the summary says: the CAF's decision file, the
+    # The institutions' sides hold what the summary says: the CCAPEX's avis to the CAF, the
     # DSDEN's acceptance of each CSV line, the regularisation answering the first one.
-    [decision] = (folder / "caf/recus/logement.decision-aide").glob("*.json")
+    [decision] = (folder / "caf/recus/logement.avis").glob("*.json")
     assert json.loads(decision.read_text())["from"] == "/ccapex/ccapex"
     acceptances = [
         json.loads(p.read_text()) for p in (folder / "academie/recus/hub.acceptance").glob("*")
@@ -62,7 +65,9 @@ def test_the_month_is_played_through_every_adapter_and_summarised(tmp_path: Path
         "logement.demande-diagnostic v1",
         "to departement/mdd:87-limoges-nord",
         "logement.diagnostic v1",
-        "logement.decision-aide v1",
+        "logement.demande-avis v1",
+        "logement.avis v1",
+        "logement.decision-payeur v1",
         "to caf/caf",
         "to departement/fsl",
         "withheld: ",

@@ -1,0 +1,96 @@
+"""Housing benefit through the running hub: the payer asks, the CCAPEX advises, the payer decides.
+
+The CCAPEX's avis goes back to the payer that asked for it (and to the département's services
+it asks to act), the payer's decision goes to the CCAPEX; the retired flow that had the CCAPEX
+deciding is still accepted until its last day.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import pytest
+
+from hub.wire.topics import inbound, outbound
+from tests.conftest import example
+from tests.integration.conftest import HubProcess
+from tests.integration.plain import PlainKafka, Received, by_id, notice_headers
+
+pytestmark = pytest.mark.kafka
+
+
+def _send(  # noqa: PLR0913 - what is sent, by whom, in which case, answering what
+    plain: PlainKafka,
+    contract: str,
+    name: str,
+    source: str,
+    case: str,
+    *,
+    answers: str | None = None,
+) -> str:
+    notice_id = f"{contract}-{uuid.uuid4().hex[:12]}"
+    partner = source.split("/")[1]
+    plain.send(
+        inbound(partner),
+        json.dumps(example(contract, name)).encode(),
+        notice_headers(notice_id, source, contract, answers=answers),
+        key=case.encode(),
+    )
+    return notice_id
+
+
+def _delivered(
+    plain: PlainKafka, partner: str, notice_id: str, count: int = 1
+) -> list[dict[str, Any]]:
+    records = plain.read(outbound(partner), lambda rs: len(by_id(rs, notice_id)) >= count)
+    found = by_id(records, notice_id)
+    return [{"recipient": r.headers["ce_recipient"], **r.json()} for r in found]
+
+
+def test_the_avis_reaches_the_payer_that_asked_and_the_decision_the_ccapex(
+    running_hub: HubProcess,  # noqa: ARG001 - the hub must run
+    plain: PlainKafka,
+) -> None:
+    case = str(uuid.uuid4())
+    request = _send(plain, "logement.demande-avis", "suspension-plan-not-kept", "/caf/caf", case)
+    [asked] = _delivered(plain, "ccapex", request)
+    assert asked["recipient"] == "ccapex/ccapex"
+    assert asked["payer"] == {"organisation": "caf", "code": "871", "allocataire_number": "2458713"}
+
+    avis = _send(plain, "logement.avis", "plan-and-fsl", "/ccapex/ccapex", case, answers=request)
+    [to_payer] = _delivered(plain, "caf", avis)
+    assert to_payer["recipient"] == "caf/caf"
+    assert to_payer["avis"] == "maintain_with_repayment_plan"
+    # The payer gets its own file back: no household, no address.
+    assert "household" not in to_payer
+    assert "address" not in to_payer
+    [to_fsl] = _delivered(plain, "departement", avis)
+    assert to_fsl["recipient"] == "departement/fsl"  # the CCAPEX asked the FSL to act, not the MDD
+    assert "payer" not in to_fsl  # never the allocataire's number
+    assert to_fsl["household"]["dependent_children"] == 3
+
+    decision = _send(plain, "logement.decision-payeur", "maintained-with-plan", "/caf/caf", case)
+    [decided] = _delivered(plain, "ccapex", decision)
+    assert decided["recipient"] == "ccapex/ccapex"
+    assert decided["decision"] == "maintained"
+
+
+def test_the_ccapex_cannot_send_the_payers_decision(
+    running_hub: HubProcess,  # noqa: ARG001 - the hub must run
+    plain: PlainKafka,
+) -> None:
+    refused = _send(
+        plain, "logement.decision-payeur", "msa-suspended", "/ccapex/ccapex", str(uuid.uuid4())
+    )
+
+    def mine(records: list[Received]) -> list[Received]:
+        return [
+            r
+            for r in records
+            if r.headers.get("ce_type") == "hub.rejection" and r.json()["refused"]["id"] == refused
+        ]
+
+    [rejection] = mine(plain.read(outbound("ccapex"), lambda rs: bool(mine(rs))))
+    assert [reason["code"] for reason in rejection.json()["reasons"]] == ["sender.not-producer"]
