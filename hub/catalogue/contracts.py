@@ -24,6 +24,7 @@ from referencing.exceptions import Unresolvable
 
 from hub.catalogue.keywords import validators
 from hub.catalogue.projection import FieldPath, parse_path
+from hub.catalogue.scopes import Scope
 from hub.catalogue.versions import Step, convert, load_steps
 
 VERSION_DIR = re.compile(r"^v([1-9][0-9]*)$")
@@ -139,7 +140,9 @@ class ContractMeta(BaseModel):
     kind: Literal["notice", "hub"]
     title: Localized
     description: Localized
-    legal_basis: tuple[str, ...]
+    legal_basis: tuple[str, ...] = Field(
+        min_length=1, description="The law each flow rests on: every contract names one."
+    )
     sensitivity: str
     retention: str = Field(pattern=r"^P(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+D)?$")
     producers: tuple[str, ...] = Field(min_length=1)
@@ -149,6 +152,9 @@ class ContractMeta(BaseModel):
     )
     deadlines: tuple[Deadline, ...] = ()
     retired: Retirement | None = None
+    scopes: tuple[Scope, ...] = Field(
+        default=(), description="Whom its notices are for, as its documents say, checked."
+    )
 
     def produced_by(self, partner: str, office: str) -> bool:
         """Whether `partner/office` may send this contract (`partner/kind` covers a kind)."""
@@ -267,6 +273,7 @@ def load_catalogue(root: Path) -> Catalogue:
         contract = Contract(meta, versions, root / name, migrations)
         _check_migrations(contract)
         _check_projections(contract, registry)
+        _check_scopes(contract, registry)
         contracts[name] = contract
     return Catalogue(contracts, registry, fast_registry)
 
@@ -341,6 +348,28 @@ def _check_projections(contract: Contract, registry: Registry[Any]) -> None:
                     f"{contract.id}: consumer {consumer.office} names {field}, "
                     "which no version of the schema defines"
                 )
+
+
+def _check_scopes(contract: Contract, registry: Registry[Any]) -> None:
+    """A scope names a rule the hub implements, live majors, and fields their schemas define."""
+    where = contract.folder / "contract.yaml"
+    for scope in contract.meta.scopes:
+        if scope.fault:
+            raise ContractError(f"{where}: scope `{scope.rule}` {scope.fault}")
+        for major in scope.majors or tuple(contract.versions):
+            version = contract.versions.get(major)
+            if version is None:
+                raise ContractError(
+                    f"{where}: scope `{scope.rule}` holds for v{major}, which is not live: "
+                    "correct its `majors`"
+                )
+            for field in scope.fields:
+                if not schema_has_path(version.schema, parse_path(field), registry):
+                    raise ContractError(
+                        f"{where}: scope `{scope.rule}` names {field}, which v{major} of the "
+                        "schema does not define: correct the path, or name in `majors` the "
+                        "versions that have it"
+                    )
 
 
 def schema_has_path(schema: dict[str, Any], path: FieldPath, registry: Registry[Any]) -> bool:

@@ -1,10 +1,13 @@
+import datetime as dt
 import json
 import shutil
 from pathlib import Path
 
 import pytest
 
+from hub.catalogue.checks import consistency
 from hub.catalogue.contracts import Catalogue, ContractError, load_catalogue, schema_id_for
+from hub.catalogue.directory import PartnerDirectory
 from hub.catalogue.validation import schema_reasons
 from tests.conftest import CONTRACTS, FORMAL_NOTICE
 
@@ -108,3 +111,64 @@ def test_a_rule_broken_in_several_branches_is_reported_once(catalogue: Catalogue
     reasons = schema_reasons(validator, {})
     assert reasons
     assert len(reasons) == len(set(reasons))
+
+
+def test_a_contract_that_names_no_legal_basis_is_refused(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    meta = root / "hub.acceptance" / "contract.yaml"
+    text = meta.read_text()
+    start = text.index("legal_basis:")
+    end = text.index("sensitivity:")
+    meta.write_text(text[:start] + "legal_basis: []\n" + text[end:])
+    with pytest.raises(ContractError, match="legal_basis"):
+        load_catalogue(root)
+
+
+RETIRED = "logement.decision-aide"
+
+
+def test_a_retirement_whose_last_day_comes_before_its_announcement_is_refused(
+    tmp_path: Path,
+) -> None:
+    root = _copy(tmp_path)
+    meta = root / RETIRED / "contract.yaml"
+    meta.write_text(
+        meta.read_text().replace("announced_on: 2026-12-01", "announced_on: 2027-06-01")
+    )
+    with pytest.raises(ContractError, match="last_accepted_on comes before announced_on"):
+        load_catalogue(root)
+
+
+def test_a_retired_contract_replaced_by_an_unknown_or_retired_one_is_reported(
+    tmp_path: Path, directory: PartnerDirectory
+) -> None:
+    root = _copy(tmp_path)
+    meta = root / RETIRED / "contract.yaml"
+    meta.write_text(
+        meta.read_text().replace(
+            "replaced_by: [logement.demande-avis, logement.avis, logement.decision-payeur]",
+            f"replaced_by: [logement.avis-du-prefet, {RETIRED}]",
+        )
+    )
+    problems = consistency(load_catalogue(root), directory)
+    assert f"{RETIRED}: refers to the unknown contract logement.avis-du-prefet" in problems
+    assert f"{RETIRED}: is replaced by {RETIRED}, which is retired too" in problems
+
+
+def test_the_retired_flow_says_when_and_why_and_the_payer_decides(catalogue: Catalogue) -> None:
+    retired = catalogue.get(RETIRED)
+    assert retired is not None
+    assert retired.meta.retired is not None
+    assert retired.meta.retired.over(dt.date(2027, 3, 1))
+    assert not retired.meta.retired.over(dt.date(2027, 2, 28))
+    decision = catalogue.get("logement.decision-payeur")
+    assert decision is not None
+    assert decision.meta.producers == ("caf/caf",)
+    assert [c.office for c in decision.meta.consumers] == ["ccapex/ccapex"]
+    avis = catalogue.get("logement.avis")
+    assert avis is not None
+    assert [c.office for c in avis.meta.consumers] == [
+        "answered",
+        "departement/fsl",
+        "departement/mdd",
+    ]
