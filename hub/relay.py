@@ -2,8 +2,10 @@
 
 Order, for at-least-once with a truthful ledger:
 1. examine every record and deduplicate against the ledger (and within the batch);
-2. publish the deliveries, acceptances and rejections, and wait for the broker to hold them;
-3. record the batch (decisions, deliveries, the records kept for redelivery) in one commit.
+2. publish the deliveries, acceptances, rejections and routing alerts, and wait for the broker
+   to hold them;
+3. record the batch (decisions, deliveries, alerts, the records kept for redelivery) in one
+   commit.
 Only then does the caller commit the consumer offsets. If the hub stops before 3, the records
 come back and are decided again; a recipient may then receive a delivery twice, and drops the
 `ce_id` + `ce_recipient` pair it already handled.
@@ -20,12 +22,15 @@ from datetime import UTC, datetime
 from hub.core.dedup import deduplicate
 from hub.core.intake import Admitted, Intake, Rejected, case_key
 from hub.core.outgoing import (
+    ManualRouting,
     Publish,
+    RoutingAlert,
     acceptance_notice,
     delivery_records,
     is_receipt,
     position,
     rejection_notice,
+    routing_alert_records,
 )
 from hub.core.routing import Origin
 from hub.ledger.chain import Entry
@@ -70,6 +75,7 @@ class Relay:
         self._intake, self._state, self._publish = intake, state, publish
         self._clock, self._metrics, self._tries = clock, metrics, tries
         self._failures: dict[str, int] = {}  # failed tries by the position of a batch's first
+        self._routing = ManualRouting(intake.catalogue, intake.directory)
 
     async def process(self, records: Sequence[Record]) -> BatchReport:
         """Handle one batch; returns once everything is delivered and recorded.
@@ -125,6 +131,9 @@ class Relay:
         outgoing = [out for n in notices for out in delivery_records(n, spans.trace_of(n))]
         outgoing += [rejection_notice(r, now) for r in rejections]
         outgoing += [acceptance_notice(a, now) for a in accepted]
+        # A notice refused as not the office's own, or with no office found: told to a person.
+        alerts = [a for n in notices if not n.resumed for a in self._routing.alerts(n)]
+        outgoing += [r for a in alerts for r in routing_alert_records(a, now)]
         kept = [  # what may have to be delivered again: notices, not receipts
             Kept(n.case_id, n.envelope.source, n.envelope.id, n.record)
             for n in notices
@@ -132,12 +141,14 @@ class Relay:
         ]
         await self._publish(outgoing)
         try:
-            await self._commit(batch_entries(notices, rejections, self._intake.catalogue), kept)
+            entries = batch_entries(notices, rejections, self._intake.catalogue, alerts)
+            await self._commit(entries, kept)
         except Exception as error:
             error.add_note(NOT_RECORDED)
             raise
         spans.end()
         log_decisions(log, notices, rejections)
+        _log_alerts(alerts)
         new = [n for n in notices if not n.resumed]
         if self._metrics is not None:
             duplicates = [a for a in accepted if all(a is not n for n in notices)]
@@ -181,6 +192,21 @@ class Relay:
             self._intake.examine(r, {**origins, **in_batch}, parties) if _unknown_answer(o) else o
             for r, o in zip(records, examined, strict=True)
         ]
+
+
+def _log_alerts(alerts: Sequence[RoutingAlert]) -> None:
+    for alert in alerts:
+        log.warning(
+            "notice without an office (%s): alerted",
+            alert.cause,
+            extra={
+                "notice_id": alert.notice_id,
+                "case_id": alert.case_id,
+                "contract": alert.contract,
+                "sender": alert.sender,
+                "offices": [r.address for r in alert.recipients],
+            },
+        )
 
 
 def _unknown_answer(outcome: Admitted | Rejected) -> bool:

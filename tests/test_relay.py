@@ -320,3 +320,106 @@ async def test_a_hub_that_cannot_record_sets_nothing_aside_and_tells_no_sender(
             await relay.process([record(LIMOGES, notice_id="n-6")])
     assert outbox.rejections() == []
     await state.close()
+
+
+def _routing_alerts(outbox: Outbox) -> list[tuple[str, str, str]]:
+    return [
+        (o.headers["ce_id"], o.headers["ce_recipient"], json.loads(o.value)["cause"])
+        for o in outbox.sent
+        if o.headers["ce_type"] == "hub.routing-alert"
+    ]
+
+
+def _wrong_office(notice_id: str, *, offset: int = 1) -> Record:
+    """The MDD's receipt refusing `notice_id` as not its own."""
+    receipt: dict[str, object] = {
+        "notice_id": notice_id,
+        "status": "refused",
+        "reason_code": "wrong_office",
+        "at": "2026-11-23T10:00:00+01:00",
+    }
+    headers = ce_headers(
+        notice_id=f"r-{notice_id}",
+        source="/departement/mdd:87-limoges-nord",
+        contract="hub.receipt",
+        ce_causationid=notice_id,
+    )
+    return Record("hub.in.departement", 0, offset, CASE, _json(receipt), tuple(headers))
+
+
+@pytest.mark.asyncio
+async def test_an_unrouted_consumer_is_alerted_once_and_recorded(
+    relay: Relay, outbox: Outbox, ledger: SqliteState
+) -> None:
+    elsewhere = {**LIMOGES, "address": {**LIMOGES["address"], "commune_insee": "23096"}}
+    await relay.process([record(elsewhere, notice_id="n-20", key=CASE)])
+    await relay.process([record(elsewhere, notice_id="n-20", key=CASE, offset=1)])  # duplicate
+    [(alert_id, _, _), _] = alerts = _routing_alerts(outbox)
+    assert alerts == [
+        (alert_id, "departement/sdas", "unrouted"),
+        (alert_id, "academie/dsden", "unrouted"),
+    ]
+    [entry] = [s.entry for s in await ledger.entries() if s.entry.kind == "routing-alerted"]
+    assert (entry.notice_id, entry.case_id, entry.sender, entry.office) == (
+        "n-20",
+        CASE.decode(),
+        "/academie/dsden",
+        "departement/mdd",
+    )
+    assert entry.detail == {
+        "cause": "unrouted",
+        "receipt_id": None,
+        "alert_id": alert_id,
+        "offices": ["academie/dsden", "departement/sdas"],
+    }
+    assert (await ledger.verify()).ok
+
+
+@pytest.mark.asyncio
+async def test_a_receipt_refusing_as_wrong_office_alerts_sdas_and_the_sender_once(
+    relay: Relay, outbox: Outbox, ledger: SqliteState
+) -> None:
+    await relay.process([record(LIMOGES, notice_id="n-21", key=CASE)])
+    assert _routing_alerts(outbox) == []  # every consumer has its office
+    await relay.process([_wrong_office("n-21")])
+    await relay.process([_wrong_office("n-21", offset=2)])  # the same receipt again
+    [(alert_id, _, _), _] = alerts = _routing_alerts(outbox)
+    assert alerts == [
+        (alert_id, "departement/sdas", "wrong_office"),
+        (alert_id, "academie/dsden", "wrong_office"),
+    ]
+    [entry] = [s.entry for s in await ledger.entries() if s.entry.kind == "routing-alerted"]
+    assert (entry.notice_id, entry.office, entry.contract) == (
+        "n-21",
+        "departement/mdd:87-limoges-nord",
+        FORMAL_NOTICE,
+    )
+    assert entry.detail["receipt_id"] == "r-n-21"
+
+
+@pytest.mark.asyncio
+async def test_a_batch_read_again_after_a_state_failure_alerts_under_the_same_id(
+    catalogue: Catalogue, directory: PartnerDirectory, outbox: Outbox, tmp_path: Path
+) -> None:
+    class FailsOnce(SqliteState):
+        fail_next = False
+
+        async def commit(self, entries: Sequence[Entry], kept: Sequence[Kept] = ()) -> None:
+            if self.fail_next:
+                self.fail_next = False
+                raise sqlite3.OperationalError("disk I/O error")
+            await super().commit(entries, kept)
+
+    state = FailsOnce(tmp_path / "state.sqlite", clock=lambda: NOW)
+    relay = Relay(Intake(catalogue, directory), state, outbox, clock=lambda: NOW)
+    await relay.process([record(LIMOGES, notice_id="n-22", key=CASE)])
+    state.fail_next = True  # the receipt's batch is published, then its commit fails
+    with pytest.raises(sqlite3.OperationalError):
+        await relay.process([_wrong_office("n-22")])
+    await relay.process([_wrong_office("n-22")])  # read again
+    alerts = _routing_alerts(outbox)
+    assert len(alerts) == 4  # two offices, twice: the broker held the first ones
+    assert len({alert_id for alert_id, _, _ in alerts}) == 1  # under one id, dropped once seen
+    entries = [s.entry for s in await state.entries() if s.entry.kind == "routing-alerted"]
+    assert len(entries) == 1
+    await state.close()

@@ -18,13 +18,13 @@ from aiokafka import ConsumerRecord
 from faststream.message import StreamMessage
 
 from adapters.sdk.inbox import Handling
-from hub.core.outgoing import ACCEPTANCE, ALERT, HUB_SOURCE, REJECTION
+from hub.core.outgoing import ACCEPTANCE, ALERT, HUB_SOURCE, REJECTION, ROUTING_ALERT
 from hub.wire.envelope import CAUSATION_HEADER, RECIPIENT_HEADER
 from hub.wire.reasons import Reason
 
 NEEDED = ("ce_id", "ce_source", "ce_type", RECIPIENT_HEADER, "ce_dataschema")
 # The hub's own records: only it writes them (a `hub.receipt` is an office's, forwarded).
-HUB_WRITTEN = (ACCEPTANCE, REJECTION, ALERT)
+HUB_WRITTEN = (ACCEPTANCE, REJECTION, ALERT, ROUTING_ALERT)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from hub.catalogue.directory import PartnerDirectory
 from hub.catalogue.validation import rule_code, schema_reasons
 
 HUB = "hub"
+ROUTING_ALERT = "hub.routing-alert"  # its consumers are the offices that route by hand
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +52,7 @@ def consistency(catalogue: Catalogue, directory: PartnerDirectory) -> list[str]:
     for contract in catalogue.contracts.values():
         problems += _offices(contract.meta, directory)
         problems += _references(contract.meta, catalogue)
+    problems += _routing_by_hand(catalogue, directory)
     for partner, declared in directory.declared_versions().items():
         for contract_id, major in declared.items():
             pinned = catalogue.get(contract_id)
@@ -71,6 +73,26 @@ def _offices(meta: ContractMeta, directory: PartnerDirectory) -> list[str]:
     if any(c.office == ANSWERED for c in meta.consumers) and not meta.answers:
         problems.append(f"{meta.id}: an `answered` consumer needs `answers`")
     return problems
+
+
+def _routing_by_hand(catalogue: Catalogue, directory: PartnerDirectory) -> list[str]:
+    """The offices that route by hand and the named consumers of the routing alert agree."""
+    alert = catalogue.get(ROUTING_ALERT)
+    if alert is None:
+        return []
+    named = {c.office for c in alert.meta.consumers} - {SENDER, ANSWERED}
+    routing = {
+        f"{partner}/{office}"
+        for partner in directory.partners
+        if (office := directory.routes_by_hand(partner))
+    }
+    return [
+        f"{ROUTING_ALERT}: {office} routes by hand but is not one of its consumers"
+        for office in sorted(routing - named)
+    ] + [
+        f"{ROUTING_ALERT}: {office} is a consumer but routes nothing by hand"
+        for office in sorted(named - routing)
+    ]
 
 
 def _references(meta: ContractMeta, catalogue: Catalogue) -> list[str]:

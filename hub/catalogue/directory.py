@@ -48,6 +48,10 @@ class PartnerEntry(BaseModel):
         default_factory=dict,
         description="Contract id -> the major version this partner's systems read.",
     )
+    routes_by_hand: str | None = Field(
+        default=None,
+        description="The office that dispatches by hand a notice none of its offices takes.",
+    )
 
     @field_validator("offices")
     @classmethod
@@ -56,6 +60,12 @@ class PartnerEntry(BaseModel):
         if bad:
             raise ValueError(f"invalid office ids: {', '.join(bad)}")
         return offices
+
+    @model_validator(mode="after")
+    def _routes_by_hand_is_an_office(self) -> PartnerEntry:
+        if self.routes_by_hand is not None and self.routes_by_hand not in self.offices:
+            raise ValueError(f"routes_by_hand: {self.routes_by_hand} is not one of its offices")
+        return self
 
 
 class Territory(BaseModel):
@@ -136,6 +146,11 @@ class PartnerDirectory:
     def declared_versions(self) -> dict[str, dict[str, int]]:
         """Every partner's declared versions (partner -> contract -> major)."""
         return {p: dict(e.consumes) for p, e in self._partners.items() if e.consumes}
+
+    def routes_by_hand(self, partner: str) -> str | None:
+        """The office of `partner` that dispatches by hand what none of its offices takes."""
+        entry = self._partners.get(partner)
+        return entry.routes_by_hand if entry else None
 
     def office_for_commune(self, partner: str, kind: str, commune: str) -> str | None:
         """The office of `kind` (e.g. `mdd`) at `partner` that serves `commune`, if any."""

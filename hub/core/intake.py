@@ -105,6 +105,11 @@ class Intake:
         """The contracts it checks against."""
         return self._catalogue
 
+    @property
+    def directory(self) -> PartnerDirectory:
+        """The partners and offices it checks senders and routes notices against."""
+        return self._directory
+
     def refuse(self, record: Record, *reasons: Reason) -> Rejected:
         """A rejection of this record, told to the office that wrote it when it is known."""
         try:

@@ -17,6 +17,7 @@ Kind = Literal[
     "deadline-opened",
     "deadline-closed",
     "deadline-alerted",
+    "routing-alerted",
     "redelivered",
     "erased",
     "quarantined",

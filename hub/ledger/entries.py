@@ -14,16 +14,19 @@ from hub.catalogue.contracts import Catalogue
 from hub.catalogue.projection import leaf_paths
 from hub.core.deadlines import due, start_of
 from hub.core.intake import Admitted, Rejected
-from hub.core.outgoing import HUB_SOURCE, is_receipt, position, rejection_id
+from hub.core.outgoing import HUB_SOURCE, RoutingAlert, is_receipt, position, rejection_id
 from hub.ledger.chain import Entry, Open, Unreceipted
 from hub.ledger.timeline import Timeline
 from hub.wire.topics import outbound
 
 
 def batch_entries(
-    notices: Sequence[Admitted], rejections: Sequence[Rejected], catalogue: Catalogue
+    notices: Sequence[Admitted],
+    rejections: Sequence[Rejected],
+    catalogue: Catalogue,
+    alerts: Sequence[RoutingAlert] = (),
 ) -> list[Entry]:
-    """What one batch recorded, in order: its decisions, then its deliveries.
+    """What one batch recorded, in order: its decisions, its deliveries, its routing alerts.
 
     A resumed notice (accepted before a crash) records only the deliveries it lacked.
     """
@@ -33,6 +36,7 @@ def batch_entries(
     entries += [e for n in new for e in [*deadlines_opened(n), *deadlines_closed(n, catalogue)]]
     entries += [rejected(r) for r in rejections]
     entries += [e for n in notices for e in delivered(n)]
+    entries += [routing_alerted(a) for a in alerts]
     return entries
 
 
@@ -193,6 +197,24 @@ def deadline_alerted(late: Open, alert: str, offices: Sequence[str]) -> Entry:
             "due_on": late.due_on,
             "alert_id": alert,
             "offices": sorted(offices),
+        },
+    )
+
+
+def routing_alerted(alert: RoutingAlert) -> Entry:
+    """A notice left with no office (refused as not its own, or unrouted), alerted once."""
+    return Entry(
+        kind="routing-alerted",
+        sender=f"/{alert.sender}",
+        notice_id=alert.notice_id,
+        case_id=alert.case_id,
+        contract=alert.contract,
+        office=alert.office,
+        detail={
+            "cause": alert.cause,
+            "receipt_id": alert.receipt_id,
+            "alert_id": alert.event_id,
+            "offices": sorted(r.address for r in alert.recipients),
         },
     )
 

@@ -144,6 +144,12 @@ def _alerted(e: Entry) -> list[str]:
     return [f"{d['deadline']} of {e.notice_id}, due {d['due_on']}: alerted {offices}"]
 
 
+def _routing_alerted(e: Entry) -> list[str]:
+    d = e.detail
+    offices = ", ".join(d["offices"])
+    return [f"{e.notice_id} has no office ({d['cause']} {e.office}): alerted {offices}"]
+
+
 def _redelivered(e: Entry) -> list[str]:
     return [f"{e.notice_id} to {e.office} again (attempt {e.detail['attempt']}): no receipt yet"]
 
@@ -188,6 +194,7 @@ LINES = {
     "deadline-opened": _opened,
     "deadline-closed": _closed,
     "deadline-alerted": _alerted,
+    "routing-alerted": _routing_alerted,
     "redelivered": _redelivered,
     "erased": _erased,
     "quarantined": _quarantined,

@@ -71,3 +71,14 @@ def test_an_example_that_does_not_fail_as_labelled_is_reported(copy: Path) -> No
     problems = _problems(copy)
     assert f"{FORMAL_NOTICE} mislabelled.json: labelled invalid, passes" in problems
     assert f"{FORMAL_NOTICE} wrong-rule.json: $comment names pattern, fails schema.enum" in problems
+
+
+def test_an_office_routing_by_hand_must_be_a_consumer_of_the_routing_alert(copy: Path) -> None:
+    _edit(copy / "directory.yaml", "routes_by_hand: sdas", "routes_by_hand: crip")
+    problems = _problems(copy)
+    assert "hub.routing-alert: departement/crip routes by hand but is not one of its consumers" in (
+        problems
+    )
+    assert "hub.routing-alert: departement/sdas is a consumer but routes nothing by hand" in (
+        problems
+    )

@@ -57,3 +57,22 @@ partners:
 def test_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(DirectoryError, match="cannot read the partner directory"):
         load_directory(tmp_path / "absent.yaml")
+
+
+def test_the_sdas_routes_by_hand_for_the_departement(directory: PartnerDirectory) -> None:
+    assert directory.routes_by_hand("departement") == "sdas"
+    assert directory.routes_by_hand("academie") is None
+    assert directory.routes_by_hand("nobody") is None
+
+
+def test_routing_by_hand_through_an_office_the_partner_lacks_is_refused(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        """
+territory: {name: T, code: "87"}
+partners:
+  departement: {name: D, routes_by_hand: dispatch, offices: {sdas: {name: S}}}
+""",
+    )
+    with pytest.raises(DirectoryError, match="routes_by_hand: dispatch is not one of its offices"):
+        load_directory(path)

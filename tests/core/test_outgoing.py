@@ -1,8 +1,11 @@
-"""The records the hub writes itself: deliveries, acceptances, rejections, deadline alerts."""
+"""The records the hub writes itself: deliveries, acceptances, rejections, alerts."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
+
+import pytest
 
 from hub.catalogue.contracts import Catalogue
 from hub.catalogue.directory import PartnerDirectory
@@ -13,20 +16,25 @@ from hub.core.outgoing import (
     ALERT,
     HUB_SOURCE,
     REJECTION,
+    ROUTING_ALERT,
+    ManualRouting,
     acceptance_notice,
     alert_id,
     alert_records,
     delivery_records,
     rejection_id,
     rejection_notice,
+    routing_alert_records,
 )
-from hub.core.routing import Router
-from hub.wire.envelope import Record
+from hub.core.routing import Origin, Router
+from hub.wire.envelope import Outgoing, Record
 from tests.conftest import FORMAL_NOTICE, example
-from tests.notices import record
+from tests.notices import ce_headers, record
 
 LIMOGES = example(FORMAL_NOTICE, "limoges-no-known-school")
 NOW = "2026-11-23T09:30:00.000+00:00"
+CASE = "51e36384-2d67-48c7-8e6b-77c6363188a0"
+MDD = "departement/mdd:87-limoges-nord"
 
 
 def _admitted(catalogue: Catalogue, directory: PartnerDirectory) -> Admitted:
@@ -110,3 +118,148 @@ def test_a_deadline_alert_goes_to_each_alerted_office_once_by_id(
         assert alert.headers["ce_id"] == event_id
         assert alert.headers["ce_causationid"] == "m-1"
         _valid(catalogue, ALERT, alert.value)
+
+
+def _unrouted(catalogue: Catalogue, directory: PartnerDirectory) -> Admitted:
+    """A formal notice for a family of Guéret, in a commune no MDD of the directory serves."""
+    elsewhere = {**LIMOGES, "address": {**LIMOGES["address"], "commune_insee": "23096"}}
+    notice = Intake(catalogue, directory).examine(record(elsewhere, notice_id="m-2"), {})
+    assert isinstance(notice, Admitted)
+    assert [u.consumer for u in notice.unrouted] == ["departement/mdd"]
+    return notice
+
+
+def _receipt(  # noqa: PLR0913 - one keyword per thing a test changes
+    catalogue: Catalogue,
+    directory: PartnerDirectory,
+    *,
+    origin: Origin,
+    office: str = MDD,
+    status: str = "refused",
+    code: str | None = "wrong_office",
+) -> Admitted:
+    """An office's receipt of `origin`, as the intake admits it."""
+    body: dict[str, Any] = {"notice_id": origin.notice_id, "status": status, "at": NOW}
+    if code:
+        body["reason_code"] = code
+    headers = ce_headers(
+        notice_id="r-1",
+        source=f"/{office}",
+        contract="hub.receipt",
+        ce_causationid=origin.notice_id,
+    )
+    partner = office.split("/", 1)[0]
+    raw = Record(f"hub.in.{partner}", 0, 4, CASE.encode(), json.dumps(body).encode(), (*headers,))
+    receipt = Intake(catalogue, directory).examine(raw, {origin.notice_id: [origin]})
+    assert isinstance(receipt, Admitted), receipt
+    return receipt
+
+
+def _formal(sender: str = "/academie/dsden") -> Origin:
+    return Origin("m-1", sender, FORMAL_NOTICE, CASE, frozenset({"departement/sdas", MDD}))
+
+
+def _bodies(records: list[Outgoing]) -> dict[str, dict[str, Any]]:
+    return {r.headers["ce_recipient"]: json.loads(r.value) for r in records}
+
+
+def test_an_unrouted_consumer_alerts_the_office_routing_by_hand_and_the_sender(
+    catalogue: Catalogue, directory: PartnerDirectory
+) -> None:
+    notice = _unrouted(catalogue, directory)
+    [alert] = ManualRouting(catalogue, directory).alerts(notice)
+    assert [a.event_id for a in ManualRouting(catalogue, directory).alerts(notice)] == [
+        alert.event_id
+    ]
+    records = routing_alert_records(alert, NOW)
+    assert [(r.topic, r.headers["ce_recipient"]) for r in records] == [
+        ("hub.out.departement", "departement/sdas"),
+        ("hub.out.academie", "academie/dsden"),
+    ]
+    for r in records:
+        assert r.headers["ce_type"] == ROUTING_ALERT
+        assert r.headers["ce_source"] == HUB_SOURCE
+        assert r.headers["ce_id"] == alert.event_id
+        assert r.headers["ce_causationid"] == "m-2"
+        assert r.key == notice.case_id.encode()
+        _valid(catalogue, ROUTING_ALERT, r.value)
+        assert b"23096" not in r.value  # ids and codes only: not the commune that was not served
+    assert _bodies(records)["departement/sdas"] == {
+        "notice_id": "m-2",
+        "case_id": notice.case_id,
+        "contract": FORMAL_NOTICE,
+        "sender": "academie/dsden",
+        "office": "departement/mdd",
+        "cause": "unrouted",
+        "alerted_at": NOW,
+    }
+
+
+def test_a_notice_with_an_office_for_each_consumer_alerts_no_one(
+    catalogue: Catalogue, directory: PartnerDirectory
+) -> None:
+    assert ManualRouting(catalogue, directory).alerts(_admitted(catalogue, directory)) == []
+
+
+@pytest.mark.parametrize("code", ["wrong_office", "outside_territory"])
+def test_a_receipt_refusing_a_delivery_as_not_the_offices_own_alerts_sdas_and_sender(
+    catalogue: Catalogue, directory: PartnerDirectory, code: str
+) -> None:
+    receipt = _receipt(catalogue, directory, origin=_formal(), code=code)
+    [alert] = ManualRouting(catalogue, directory).alerts(receipt)
+    records = routing_alert_records(alert, NOW)
+    bodies = _bodies(records)
+    assert sorted(bodies) == ["academie/dsden", "departement/sdas"]
+    assert bodies["academie/dsden"] == {
+        "notice_id": "m-1",
+        "case_id": CASE,
+        "contract": FORMAL_NOTICE,
+        "sender": "academie/dsden",
+        "office": MDD,
+        "cause": code,
+        "receipt_id": "r-1",
+        "alerted_at": NOW,
+    }
+    assert {r.headers["ce_causationid"] for r in records} == {"m-1"}
+    for r in records:
+        _valid(catalogue, ROUTING_ALERT, r.value)
+    # The id is the receipt's: the same receipt decided again gives the same alert id.
+    again = _receipt(catalogue, directory, origin=_formal(), code=code)
+    assert ManualRouting(catalogue, directory).alerts(again)[0].event_id == alert.event_id
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [("received", None), ("processed", None), ("refused", "duplicate"), ("refused", "other")],
+)
+def test_other_receipts_alert_no_one(
+    catalogue: Catalogue, directory: PartnerDirectory, status: str, code: str | None
+) -> None:
+    receipt = _receipt(catalogue, directory, origin=_formal(), status=status, code=code)
+    assert ManualRouting(catalogue, directory).alerts(receipt) == []
+
+
+def test_a_senders_word_on_its_own_notice_refuses_no_delivery(
+    catalogue: Catalogue, directory: PartnerDirectory
+) -> None:
+    receipt = _receipt(catalogue, directory, origin=_formal(), office="academie/dsden")
+    assert ManualRouting(catalogue, directory).alerts(receipt) == []
+
+
+def test_an_office_routing_by_hand_that_sent_the_notice_is_alerted_once(
+    catalogue: Catalogue, directory: PartnerDirectory
+) -> None:
+    receipt = _receipt(catalogue, directory, origin=_formal("/departement/sdas"))
+    [alert] = ManualRouting(catalogue, directory).alerts(receipt)
+    assert [r.address for r in alert.recipients] == ["departement/sdas"]
+
+
+def test_a_partner_that_routes_nothing_by_hand_leaves_the_sender_alone_alerted(
+    catalogue: Catalogue, directory: PartnerDirectory
+) -> None:
+    assert directory.routes_by_hand("academie") is None
+    feedback = Origin("m-1", "/departement/crip", "ip.retour", CASE, frozenset({"academie/dsden"}))
+    receipt = _receipt(catalogue, directory, origin=feedback, office="academie/dsden")
+    [alert] = ManualRouting(catalogue, directory).alerts(receipt)
+    assert [r.address for r in alert.recipients] == ["departement/crip"]
+    assert alert.office == "academie/dsden"

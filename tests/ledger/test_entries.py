@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from hub.catalogue.contracts import Catalogue
 from hub.catalogue.directory import PartnerDirectory
 from hub.core.intake import Admitted, Intake, Rejected
+from hub.core.outgoing import ManualRouting
 from hub.core.routing import Origin
 from hub.ledger.chain import Open, Unreceipted
 from hub.ledger.entries import (
@@ -16,6 +17,7 @@ from hub.ledger.entries import (
     deadlines_closed,
     erased,
     redelivered,
+    routing_alerted,
 )
 from hub.wire.envelope import Record
 from tests.conftest import FORMAL_NOTICE, example
@@ -100,3 +102,29 @@ def test_the_schedules_entries_say_what_they_did() -> None:
     gone = erased("case-1", "request", datetime(2026, 11, 23, 9, 30, tzinfo=UTC))
     assert (gone.kind, gone.sender, gone.case_id) == ("erased", "/hub", "case-1")
     assert gone.detail == {"reason": "request", "at": "2026-11-23T09:30:00+00:00"}
+
+
+def test_a_routing_alert_is_recorded_after_the_deliveries_with_ids_and_codes_only(
+    catalogue: Catalogue, directory: PartnerDirectory
+) -> None:
+    elsewhere = {**LIMOGES, "address": {**LIMOGES["address"], "commune_insee": "23096"}}
+    notice = Intake(catalogue, directory).examine(record(elsewhere, notice_id="m-3"), {})
+    assert isinstance(notice, Admitted)
+    [alert] = ManualRouting(catalogue, directory).alerts(notice)
+    entries = batch_entries([notice], [], catalogue, [alert])
+    assert [e.kind for e in entries][-2:] == ["delivered", "routing-alerted"]
+    entry = routing_alerted(alert)
+    assert entries[-1] == entry
+    assert (entry.sender, entry.notice_id, entry.case_id, entry.contract, entry.office) == (
+        "/academie/dsden",
+        "m-3",
+        notice.case_id,
+        FORMAL_NOTICE,
+        "departement/mdd",
+    )
+    assert entry.detail == {
+        "cause": "unrouted",
+        "receipt_id": None,
+        "alert_id": alert.event_id,
+        "offices": ["academie/dsden", "departement/sdas"],
+    }

@@ -23,6 +23,7 @@ from tests.test_relay import NOW, Outbox
 pytestmark = pytest.mark.asyncio
 CASE = "6c1f3e2a-0b4d-4e8f-9a7c-2d5e8f1a3b60"
 OTHER_CASE = "0a9b8c7d-6e5f-4a3b-8c2d-1e0f9a8b7c6d"
+UNROUTED_CASE = "3e4f5a6b-7c8d-4e9f-8a0b-1c2d3e4f5a6b"
 
 
 def _record(payload: Mapping[str, object], headers: list[tuple[str, bytes]], topic: str) -> Record:
@@ -34,7 +35,8 @@ async def ledger(
     tmp_path: Path, catalogue: Catalogue, directory: PartnerDirectory
 ) -> AsyncIterator[SqliteState]:
     """A formal notice, its two deliveries, a receipt, a regularisation answering it, a
-    rejected record in the same case, and a notice in another case."""
+    rejected record in the same case, a notice in another case, and in a third case a notice
+    no MDD serves the commune of."""
     ledger = SqliteState(tmp_path / "ledger.sqlite", clock=lambda: NOW)
     relay = Relay(Intake(catalogue, directory), ledger, Outbox(), clock=lambda: NOW)
     limoges = example(FORMAL_NOTICE, "limoges-no-known-school")
@@ -58,6 +60,8 @@ async def ledger(
             record(limoges, notice_id="elsewhere-1", key=OTHER_CASE.encode()),
         ]
     )
+    gueret = {**limoges, "address": {**limoges["address"], "commune_insee": "23096"}}
+    await relay.process([record(gueret, notice_id="gueret-1", key=UNROUTED_CASE.encode())])
     yield ledger
     await ledger.close()
 
@@ -101,6 +105,18 @@ async def test_a_case_trace_holds_every_step_of_the_case_and_nothing_else(
     assert ("accepted", "acc-1") in kinds  # the receipt is itself an accepted notice
     assert not any(notice == "elsewhere-1" for _, notice in kinds)
     assert "schema." in render(found)
+
+
+async def test_a_notice_no_office_takes_shows_whom_the_hub_alerted(ledger: SqliteState) -> None:
+    found = await timeline(ledger.about, "gueret-1")
+    assert found is not None
+    [alerted] = [s for s in found.as_json()["steps"] if s["kind"] == "routing-alerted"]
+    assert alerted["office"] == "departement/mdd"
+    assert alerted["detail"]["offices"] == ["academie/dsden", "departement/sdas"]
+    assert (
+        "gueret-1 has no office (unrouted departement/mdd): alerted academie/dsden, "
+        "departement/sdas"
+    ) in render(found)
 
 
 async def test_an_id_the_ledger_does_not_know_has_no_trace(ledger: SqliteState) -> None:

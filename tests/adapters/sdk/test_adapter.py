@@ -293,6 +293,7 @@ RETOUR = b'{"outcome": "Zqx-canari"}'
         ),
         (b"{}", delivery("a", contract="hub.acceptance"), b"c", "a hub.acceptance not written"),
         (b"{}", delivery("a", contract="hub.deadline-alert"), b"c", "a hub.deadline-alert not"),
+        (b"{}", delivery("a", contract="hub.routing-alert"), b"c", "a hub.routing-alert not"),
         (b"{}", delivery("a", "/hub", "hub.acceptance"), b"c", "a hub.acceptance that names no"),
         (
             b'{"accepted": {"id": null}}',
