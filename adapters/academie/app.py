@@ -11,7 +11,11 @@ from adapters.sdk import Exported, ExportError, exchange_files, notices_json, se
 
 
 def read_export(path: Path, raw: bytes) -> list[Exported]:
-    """An export by its extension: `.csv` formal notices or warnings, `.json` any contract."""
+    """An export by its extension: `.csv` formal notices or warnings, `.json` any contract.
+
+    A JSON export names its sending office: a school head's is `etablissement:<UAI>` (its
+    school's), and what answers it comes back to that office alone.
+    """
     if path.suffix.lower() == ".csv":
         return academie_csv(raw)
     if path.suffix.lower() == ".json":

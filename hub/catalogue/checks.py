@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hub.catalogue.contracts import ANSWERED, SENDER, Catalogue, Contract, ContractMeta
-from hub.catalogue.directory import PartnerDirectory
+from hub.catalogue.contracts import ANSWERED, SENDER, Catalogue, Consumer, Contract, ContractMeta
+from hub.catalogue.directory import PartnerDirectory, PinnedBy
+from hub.catalogue.projection import parse_path
 from hub.catalogue.validation import rule_code, schema_reasons
+from hub.catalogue.versions import lost
 
 HUB = "hub"
 ROUTING_ALERT = "hub.routing-alert"  # its consumers are the offices that route by hand
@@ -52,23 +54,27 @@ def consistency(catalogue: Catalogue, directory: PartnerDirectory) -> list[str]:
     for contract in catalogue.contracts.values():
         problems += _offices(contract.meta, directory)
         problems += _references(contract.meta, catalogue)
+        problems += undeclared_losses(contract)
     problems += _routing_by_hand(catalogue, directory)
-    for partner, declared in directory.declared_versions().items():
-        for contract_id, major in declared.items():
-            pinned = catalogue.get(contract_id)
-            if pinned is None or major not in pinned.versions:
-                problems.append(f"{partner} reads {contract_id} v{major}, which is not live")
+    problems += pin_problems(catalogue, directory)
     return problems
 
 
 def _offices(meta: ContractMeta, directory: PartnerDirectory) -> list[str]:
     named = [("producer", p) for p in meta.producers if p != HUB]
-    named += [("consumer", c.office) for c in meta.consumers if c.office not in (SENDER, ANSWERED)]
-    named += [("alerted office", o) for d in meta.deadlines for o in d.alert if o != SENDER]
+    taking = [("consumer", c.office) for c in meta.consumers if c.office not in (SENDER, ANSWERED)]
+    taking += [("alerted office", o) for d in meta.deadlines for o in d.alert if o != SENDER]
     problems = [
         f"{meta.id}: {role} {office} is not in the directory"
-        for role, office in named
-        if not _names_offices(directory, office)
+        for role, office in named + taking
+        if not directory.knows(*office.split("/", 1))
+    ]
+    # Which member of a kind known by codes would receive? None can be chosen in advance.
+    problems += [
+        f"{meta.id}: {role} {office} is a kind of offices known by their codes, not an office: "
+        "name an office, or `answered` for the office that sent the answered notice"
+        for role, office in taking
+        if office.split("/", 1)[1] in directory.coded_kinds(office.split("/", 1)[0])
     ]
     if any(c.office == ANSWERED for c in meta.consumers) and not meta.answers:
         problems.append(f"{meta.id}: an `answered` consumer needs `answers`")
@@ -150,8 +156,113 @@ def _migrated(contract: Contract, example: Example) -> list[str]:
     return problems
 
 
-def _names_offices(directory: PartnerDirectory, address: str) -> bool:
-    partner, _, office = address.partition("/")
-    return directory.has_office(partner, office) or any(
-        o.split(":", 1)[0] == office for o in directory.offices(partner)
+def undeclared_losses(contract: Contract) -> list[str]:
+    """Migration steps that remove a field some office is entitled to, not declared lost."""
+    where = _shown(contract.folder / "migrations.yaml")
+    return [
+        f"{where}: {contract.id} v{step.source} to v{step.target} removes {name}, which "
+        f"{_office_of(consumer)} is entitled to (its projection names it): declare the loss, "
+        f"`lost: [{name}]` in the step {{from: {step.source}, to: {step.target}}}"
+        for step in contract.migrations
+        for name in step.remove
+        if name not in step.lost
+        for consumer in contract.meta.consumers
+        if name in _entitled(consumer)
+    ]
+
+
+def pin_problems(catalogue: Catalogue, directory: PartnerDirectory) -> list[str]:
+    """Faults of the directory's pins (`consumes`), each naming the file and what to change.
+
+    A pin to a major that is not live; a pin to a major whose migration from the latest loses
+    a field an office reading through it is entitled to, unless the pin acknowledges that field
+    by name; an acknowledgement of a loss that no office reading through the pin suffers.
+    """
+    where = _shown(directory.path) if directory.path else "the partner directory"
+    problems: list[str] = []
+    live: list[PinnedBy] = []
+    for pinned in directory.pins():
+        contract = catalogue.get(pinned.contract)
+        if contract is None or pinned.pin.major not in contract.versions:
+            major = pinned.pin.major
+            problems.append(f"{pinned.holder} reads {pinned.contract} v{major}, which is not live")
+        else:
+            live.append(pinned)
+    suffered: set[tuple[str, str, str]] = set()
+    for partner in directory.partners:
+        for entry in directory.entries(partner):
+            for contract in catalogue.contracts.values():
+                applying = directory.pinned(partner, entry, contract.id)
+                if applying is None or applying not in live:
+                    continue
+                for name in _losses(catalogue, contract, partner, entry, applying.pin.major):
+                    suffered.add((applying.holder, contract.id, name))
+                    if name not in applying.pin.accepts_loss_of:
+                        office = f"{partner}/{entry}"
+                        problems.append(_unacknowledged(where, office, contract, applying, name))
+    problems += [
+        f"{where}: {pinned.holder} acknowledges the loss of {name} in {pinned.contract} "
+        f"v{pinned.pin.major}, which no office reading through this pin suffers: remove it "
+        "from accepts_loss_of"
+        for pinned in live
+        for name in pinned.pin.accepts_loss_of
+        if (pinned.holder, pinned.contract, name) not in suffered
+    ]
+    return problems
+
+
+def _losses(
+    catalogue: Catalogue, contract: Contract, partner: str, entry: str, major: int
+) -> list[str]:
+    """The fields an office is entitled to that the migration from the latest to `major` loses."""
+    dropped = lost(max(contract.versions), major, contract.migrations)
+    reaching = [
+        c for c in contract.meta.consumers if _reaches(catalogue, contract, c, partner, entry)
+    ]
+    return [name for name in dropped if any(name in _entitled(c) for c in reaching)]
+
+
+def _unacknowledged(
+    where: str, office: str, contract: Contract, pinned: PinnedBy, name: str
+) -> str:
+    # `office` may be a kind known by codes (`academie/etablissement`): each of its offices.
+    major, latest = pinned.pin.major, max(contract.versions)
+    by = "" if pinned.holder == office else f" (pinned by {pinned.holder})"
+    return (
+        f"{where}: {office} reads {contract.id} v{major}{by}, and the migration from v{latest} "
+        f"to v{major} loses {name}, which {office} is entitled to (its projection names it): "
+        f"let it read v{latest} (remove or raise the pin), or acknowledge the loss by name in "
+        f"that pin: `{contract.id}: {{major: {major}, accepts_loss_of: [{name}]}}`"
     )
+
+
+def _reaches(
+    catalogue: Catalogue, contract: Contract, consumer: Consumer, partner: str, entry: str
+) -> bool:
+    """Whether a consumer of `contract` can be this office (or an office of this coded kind)."""
+    if consumer.office == SENDER:
+        return True
+    if consumer.office == ANSWERED:
+        answered = [catalogue.get(other) for other in contract.meta.answers]
+        return any(a.meta.produced_by(partner, entry) for a in answered if a is not None)
+    return consumer.partner == partner and consumer.office_name in (entry, entry.split(":", 1)[0])
+
+
+def _entitled(consumer: Consumer) -> set[str]:
+    """The top-level fields a consumer's projection names, wholly or in part."""
+    return {parse_path(field)[0].name for field in consumer.fields}
+
+
+def _office_of(consumer: Consumer) -> str:
+    return {
+        ANSWERED: "the office that sent the answered notice",
+        SENDER: "the sender of a refused record",
+    }.get(consumer.office, consumer.office)
+
+
+def _shown(path: Path) -> str:
+    """A file as its reader finds it: relative to the working folder when under it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

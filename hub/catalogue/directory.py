@@ -1,32 +1,92 @@
 """The partner directory: which partners exist, their offices, and the communes each office serves.
 
 The directory is configuration, loaded from a YAML file; the hub's code names no partner.
+
+An office is listed by its id (`crip`, `mdd:87-limoges-nord`), or a whole kind of offices is
+declared by the pattern of its members' codes (`etablissement` with the UAI's pattern: every
+school head is the office `etablissement:<UAI>`, none listed one by one). A partner, or one of
+its offices, may pin the major version of a contract it reads (`consumes`); the office's pin
+wins over its partner's.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 PARTNER_ID = re.compile(r"^[a-z][a-z0-9-]{1,31}$")
-OFFICE_ID = re.compile(r"^[a-z][a-z0-9-]{1,31}(:[a-z0-9][a-z0-9-]{0,63})?$")
+KIND = r"[a-z][a-z0-9-]{1,31}"
+CODE = r"[A-Za-z0-9][A-Za-z0-9-]{0,63}"  # a UAI is upper case: `0870015U`
+OFFICE_ID = re.compile(rf"^{KIND}(:{CODE})?$")
+CODE_ID = re.compile(rf"^{CODE}$")
 COMMUNE = re.compile(r"^(?:[0-9]{2}|2A|2B)[0-9]{3}$")
+FIELD = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
 class DirectoryError(ValueError):
     """The directory file is missing or does not describe a consistent set of partners."""
 
 
+class Pin(BaseModel):
+    """The major of a contract an office reads, and the fields it knowingly goes without.
+
+    Written `ip.transmission: 1`, or `ip.transmission: {major: 1, accepts_loss_of:
+    [other_minors]}` when that major's migration drops fields the office is entitled to.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    major: StrictInt = Field(ge=1)
+    accepts_loss_of: tuple[str, ...] = Field(
+        default=(),
+        description="Fields the migration to this major drops, acknowledged one by one.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short_form(cls, value: Any) -> Any:
+        return {"major": value} if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @field_validator("accepts_loss_of")
+    @classmethod
+    def _field_names(cls, fields: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [name for name in fields if not FIELD.match(name)]
+        if bad:
+            raise ValueError(f"not top-level field names: {', '.join(bad)}")
+        return fields
+
+
+Pins = dict[str, Pin]
+
+
 class OfficeEntry(BaseModel):
-    """One office as written in the directory file."""
+    """One office, or one kind of offices known by their codes, as written in the directory."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str
     communes: tuple[str, ...] = ()
+    code_pattern: str | None = Field(
+        default=None,
+        description="Every code matching it makes an office `<kind>:<code>` of this kind.",
+    )
+    consumes: Pins = Field(
+        default_factory=dict,
+        description="Contract id -> the major this office reads; wins over its partner's.",
+    )
 
     @field_validator("communes")
     @classmethod
@@ -36,6 +96,22 @@ class OfficeEntry(BaseModel):
             raise ValueError(f"not INSEE commune codes: {', '.join(bad)}")
         return communes
 
+    @field_validator("code_pattern")
+    @classmethod
+    def _pattern_compiles(cls, pattern: str | None) -> str | None:
+        if pattern is not None:
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                raise ValueError(f"code_pattern is not a regular expression: {error}") from error
+        return pattern
+
+    @model_validator(mode="after")
+    def _a_kind_of_codes_serves_no_commune(self) -> OfficeEntry:
+        if self.code_pattern is not None and self.communes:
+            raise ValueError("a kind of offices known by their codes cannot serve communes")
+        return self
+
 
 class PartnerEntry(BaseModel):
     """One partner institution as written in the directory file."""
@@ -44,7 +120,7 @@ class PartnerEntry(BaseModel):
 
     name: str
     offices: dict[str, OfficeEntry] = Field(min_length=1)
-    consumes: dict[str, int] = Field(
+    consumes: Pins = Field(
         default_factory=dict,
         description="Contract id -> the major version this partner's systems read.",
     )
@@ -59,11 +135,21 @@ class PartnerEntry(BaseModel):
         bad = [office for office in offices if not OFFICE_ID.match(office)]
         if bad:
             raise ValueError(f"invalid office ids: {', '.join(bad)}")
+        coded = [o for o, entry in offices.items() if entry.code_pattern is not None]
+        for kind in coded:
+            if ":" in kind:
+                raise ValueError(f"{kind}: a kind known by codes is named without a code")
+            listed = [o for o in offices if o.startswith(f"{kind}:")]
+            if listed:
+                raise ValueError(
+                    f"{kind} is a kind known by codes; do not list {', '.join(listed)} too"
+                )
         return offices
 
     @model_validator(mode="after")
     def _routes_by_hand_is_an_office(self) -> PartnerEntry:
-        if self.routes_by_hand is not None and self.routes_by_hand not in self.offices:
+        office = self.offices.get(self.routes_by_hand or "")
+        if self.routes_by_hand is not None and (office is None or office.code_pattern):
             raise ValueError(f"routes_by_hand: {self.routes_by_hand} is not one of its offices")
         return self
 
@@ -109,19 +195,32 @@ class DirectoryFile(BaseModel):
         return self
 
 
+@dataclass(frozen=True, slots=True)
+class PinnedBy:
+    """A pin that applies to an office, and who declared it (`partner` or `partner/office`)."""
+
+    holder: str
+    contract: str
+    pin: Pin
+
+
 class PartnerDirectory:
     """Partners, their offices and, per office kind, which office serves which commune."""
 
-    def __init__(self, source: DirectoryFile) -> None:
-        """Index a parsed directory file."""
+    def __init__(self, source: DirectoryFile, path: Path | None = None) -> None:
+        """Index a parsed directory file (`path`: the file it came from, named in faults)."""
         self.territory = source.territory
+        self.path = path
         self._partners = source.partners
         self._by_commune: dict[tuple[str, str, str], str] = {}
+        self._codes: dict[tuple[str, str], re.Pattern[str]] = {}
         for partner_id, partner in source.partners.items():
             for office_id, office in partner.offices.items():
                 kind = office_id.split(":", 1)[0]
                 for commune in office.communes:
                     self._by_commune[partner_id, kind, commune] = office_id
+                if office.code_pattern is not None:
+                    self._codes[partner_id, office_id] = re.compile(office.code_pattern)
 
     @property
     def partners(self) -> tuple[str, ...]:
@@ -129,23 +228,78 @@ class PartnerDirectory:
         return tuple(self._partners)
 
     def offices(self, partner: str) -> tuple[str, ...]:
-        """The offices of one partner (empty for an unknown partner)."""
+        """The offices listed for one partner (empty for an unknown partner).
+
+        A kind known by codes is no office itself, and its members are not listed: see
+        `entries`.
+        """
+        entry = self._partners.get(partner)
+        if entry is None:
+            return ()
+        return tuple(o for o in entry.offices if (partner, o) not in self._codes)
+
+    def entries(self, partner: str) -> tuple[str, ...]:
+        """The offices listed for one partner and its kinds of offices known by codes."""
         entry = self._partners.get(partner)
         return tuple(entry.offices) if entry else ()
 
-    def has_office(self, partner: str, office: str) -> bool:
-        """Whether `partner` has an office called `office`."""
-        entry = self._partners.get(partner)
-        return entry is not None and office in entry.offices
+    def coded_kinds(self, partner: str) -> tuple[str, ...]:
+        """The kinds of `partner`'s offices known by a code (`etablissement`)."""
+        return tuple(kind for p, kind in self._codes if p == partner)
 
-    def consumed_major(self, partner: str, contract: str) -> int | None:
-        """The major version of `contract` that `partner` declared it reads, if any."""
+    def has_office(self, partner: str, office: str) -> bool:
+        """Whether `partner` has an office called `office` (listed, or a code of its kind)."""
+        # A kind known by codes is in the file, but only its members are offices.
+        return self._entry_of(partner, office) is not None and (partner, office) not in self._codes
+
+    def knows(self, partner: str, name: str) -> bool:
+        """Whether `partner/name` names an office, a kind of listed offices or of coded ones."""
+        return (
+            self.has_office(partner, name)
+            or (partner, name) in self._codes
+            or any(o.split(":", 1)[0] == name for o in self.offices(partner))
+        )
+
+    def pinned(self, partner: str, office: str, contract: str) -> PinnedBy | None:
+        """The pin on `contract` that applies to an office (or a kind known by codes).
+
+        The office's own pin (for `etablissement:0870015U`, its kind's), else its partner's.
+        """
         entry = self._partners.get(partner)
-        return entry.consumes.get(contract) if entry else None
+        office_entry = self._entry_of(partner, office)
+        if entry is None or office_entry is None:
+            return None
+        own = entry.offices[office_entry].consumes.get(contract)
+        if own is not None:
+            return PinnedBy(f"{partner}/{office_entry}", contract, own)
+        shared = entry.consumes.get(contract)
+        return PinnedBy(partner, contract, shared) if shared is not None else None
+
+    def consumed_major(self, partner: str, contract: str, office: str | None = None) -> int | None:
+        """The major of `contract` that `office` (else any office of `partner`) reads, if pinned."""
+        if office is not None:
+            pinned = self.pinned(partner, office, contract)
+            return pinned.pin.major if pinned else None
+        entry = self._partners.get(partner)
+        shared = entry.consumes.get(contract) if entry else None
+        return shared.major if shared else None
+
+    def pins(self) -> list[PinnedBy]:
+        """Every pin as written: each partner's, then its offices' own."""
+        found = []
+        for partner_id, partner in self._partners.items():
+            found += [PinnedBy(partner_id, c, p) for c, p in partner.consumes.items()]
+            for office_id, office in partner.offices.items():
+                holder = f"{partner_id}/{office_id}"
+                found += [PinnedBy(holder, c, p) for c, p in office.consumes.items()]
+        return found
 
     def declared_versions(self) -> dict[str, dict[str, int]]:
-        """Every partner's declared versions (partner -> contract -> major)."""
-        return {p: dict(e.consumes) for p, e in self._partners.items() if e.consumes}
+        """Every declared major: `partner` or `partner/office` -> contract -> major."""
+        declared: dict[str, dict[str, int]] = {}
+        for pinned in self.pins():
+            declared.setdefault(pinned.holder, {})[pinned.contract] = pinned.pin.major
+        return declared
 
     def routes_by_hand(self, partner: str) -> str | None:
         """The office of `partner` that dispatches by hand what none of its offices takes."""
@@ -155,6 +309,19 @@ class PartnerDirectory:
     def office_for_commune(self, partner: str, kind: str, commune: str) -> str | None:
         """The office of `kind` (e.g. `mdd`) at `partner` that serves `commune`, if any."""
         return self._by_commune.get((partner, kind, commune))
+
+    def _entry_of(self, partner: str, office: str) -> str | None:
+        """The directory entry that stands for `office`: its own, or its coded kind's."""
+        entry = self._partners.get(partner)
+        if entry is None:
+            return None
+        if office in entry.offices:
+            return office
+        kind, _, code = office.partition(":")
+        pattern = self._codes.get((partner, kind))
+        if pattern is None or not CODE_ID.match(code) or not pattern.fullmatch(code):
+            return None
+        return kind
 
 
 def load_directory(path: Path) -> PartnerDirectory:
@@ -166,6 +333,6 @@ def load_directory(path: Path) -> PartnerDirectory:
     except yaml.YAMLError as error:
         raise DirectoryError(f"the partner directory {path} is not valid YAML: {error}") from error
     try:
-        return PartnerDirectory(DirectoryFile.model_validate(raw))
+        return PartnerDirectory(DirectoryFile.model_validate(raw), path)
     except ValidationError as error:
         raise DirectoryError(f"the partner directory {path} is inconsistent: {error}") from error

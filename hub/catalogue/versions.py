@@ -3,6 +3,10 @@
 Migrations are data (`contracts/<id>/migrations.yaml`): each step goes from one major to an
 adjacent one by removing top-level fields and adding fields with a default. A recipient pinned
 to an older major receives the payload converted step by step.
+
+A removed field that an office is entitled to (its projection names it) is information that
+office will not get: the step declares it `lost`, and `hub contracts check` holds every pin
+to a major that loses it to an acknowledgement by name (`hub/catalogue/checks.py`).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 
 class MigrationError(ValueError):
@@ -28,6 +32,20 @@ class Step(BaseModel):
     target: int = Field(alias="to", ge=1)
     remove: tuple[str, ...] = ()
     add: dict[str, Any] = Field(default_factory=dict)
+    lost: tuple[str, ...] = Field(
+        default=(),
+        description="Removed fields some office is entitled to: the loss, declared.",
+    )
+
+    @model_validator(mode="after")
+    def _lost_fields_are_removed(self) -> Step:
+        unknown = [name for name in self.lost if name not in self.remove]
+        if unknown:
+            raise ValueError(
+                f"step {self.source}->{self.target}: lost names {', '.join(unknown)}, "
+                "which the step does not remove"
+            )
+        return self
 
     def apply(self, payload: dict[str, Any]) -> dict[str, Any]:
         """The payload after this step (the input is not modified)."""
@@ -56,15 +74,28 @@ def load_steps(path: Path) -> tuple[Step, ...]:
     return steps
 
 
-def convert(
-    payload: dict[str, Any], source: int, target: int, steps: tuple[Step, ...]
-) -> dict[str, Any]:
-    """`payload` of major `source` as major `target`, one declared step at a time."""
+def chain(source: int, target: int, steps: tuple[Step, ...]) -> tuple[Step, ...]:
+    """The declared steps that take major `source` to major `target`, in order."""
     by_pair = {(s.source, s.target): s for s in steps}
     direction = 1 if target > source else -1
+    found = []
     for major in range(source, target, direction):
         step = by_pair.get((major, major + direction))
         if step is None:
             raise MigrationError(f"no migration from v{major} to v{major + direction}")
+        found.append(step)
+    return tuple(found)
+
+
+def convert(
+    payload: dict[str, Any], source: int, target: int, steps: tuple[Step, ...]
+) -> dict[str, Any]:
+    """`payload` of major `source` as major `target`, one declared step at a time."""
+    for step in chain(source, target, steps):
         payload = step.apply(payload)
     return payload
+
+
+def lost(source: int, target: int, steps: tuple[Step, ...]) -> tuple[str, ...]:
+    """The fields declared lost on the way from major `source` to major `target`."""
+    return tuple(dict.fromkeys(name for step in chain(source, target, steps) for name in step.lost))

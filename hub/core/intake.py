@@ -173,7 +173,10 @@ class Intake:
         converted = {version.major: payload}
         deliveries = []
         for recipient in recipients:
-            major = self._directory.consumed_major(recipient.partner, contract.id) or version.major
+            major = (  # the office's own pin, else its partner's, else the sender's major
+                self._directory.consumed_major(recipient.partner, contract.id, recipient.office)
+                or version.major
+            )
             if major not in converted:
                 converted[major] = contract.convert(payload, version.major, major)
             view = recipient.projection.apply(converted[major])

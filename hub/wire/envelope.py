@@ -28,8 +28,9 @@ REQUIRED = ("ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "ce_da
 KNOWN_HEADERS = frozenset(
     (*REQUIRED, "content-type", CAUSATION_HEADER, RECIPIENT_HEADER, *TRACE_HEADERS)
 )
+# An office's code may hold capitals: a school head is `etablissement:<UAI>` (`0870015U`).
 SOURCE = re.compile(
-    r"^/([a-z][a-z0-9-]{1,31})/([a-z][a-z0-9-]{1,31}(?::[a-z0-9][a-z0-9-]{0,63})?)$"
+    r"^/([a-z][a-z0-9-]{1,31})/([a-z][a-z0-9-]{1,31}(?::[A-Za-z0-9][A-Za-z0-9-]{0,63})?)$"
 )
 # A notice id names files and lookups downstream: letters, digits and . _ : - only.
 EVENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$")

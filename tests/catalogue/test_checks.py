@@ -2,6 +2,7 @@
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -82,3 +83,90 @@ def test_an_office_routing_by_hand_must_be_a_consumer_of_the_routing_alert(copy:
     assert "hub.routing-alert: departement/sdas is a consumer but routes nothing by hand" in (
         problems
     )
+
+
+IP = "ip.transmission"
+PARTNER = "  departement:\n    name: Conseil départemental de la Haute-Vienne\n"
+CRIP = '      crip: {name: "Cellule de recueil des informations préoccupantes"}'
+
+
+def _pin_partner(copy: Path, pin: str) -> None:
+    _edit(copy / "directory.yaml", PARTNER, f"{PARTNER}    consumes: {{{IP}: {pin}}}\n")
+
+
+def _pin_crip(copy: Path, pin: str) -> None:
+    _edit(copy / "directory.yaml", CRIP, f"      crip: {{name: CRIP, consumes: {{{IP}: {pin}}}}}")
+
+
+def test_a_removed_field_an_office_is_entitled_to_must_be_declared_lost(copy: Path) -> None:
+    migrations = copy / "contracts" / IP / "migrations.yaml"
+    _edit(migrations, ", lost: [other_minors]", "")
+    expected = (
+        f"{migrations}: {IP} v2 to v1 removes other_minors, which departement/crip is entitled "
+        "to (its projection names it): declare the loss, `lost: [other_minors]` in the step "
+        "{from: 2, to: 1}"
+    )
+    assert _problems(copy) == [expected]
+
+
+def test_a_removed_field_no_office_is_entitled_to_is_no_loss(copy: Path) -> None:
+    _edit(copy / "contracts" / IP / "migrations.yaml", ", lost: [other_minors]", "")
+    _edit(copy / "contracts" / IP / "contract.yaml", "      - other_minors\n", "")
+    assert _problems(copy) == []
+
+
+@pytest.mark.parametrize(
+    ("pin", "holder"), [(_pin_partner, " (pinned by departement)"), (_pin_crip, "")]
+)
+def test_a_pin_that_loses_a_field_the_office_is_entitled_to_is_refused(
+    copy: Path, pin: Callable[[Path, str], None], holder: str
+) -> None:
+    pin(copy, "1")
+    expected = (
+        f"{copy / 'directory.yaml'}: departement/crip reads {IP} v1{holder}, and the migration "
+        "from v2 to v1 loses other_minors, which departement/crip is entitled to (its "
+        "projection names it): let it read v2 (remove or raise the pin), or acknowledge the "
+        f"loss by name in that pin: `{IP}: {{major: 1, accepts_loss_of: [other_minors]}}`"
+    )
+    assert _problems(copy) == [expected]
+
+
+@pytest.mark.parametrize("pin", [_pin_partner, _pin_crip])
+def test_a_pin_that_acknowledges_the_loss_by_name_is_accepted(
+    copy: Path, pin: Callable[[Path, str], None]
+) -> None:
+    pin(copy, "{major: 1, accepts_loss_of: [other_minors]}")
+    assert _problems(copy) == []
+
+
+def test_the_office_pin_wins_over_the_partner_pin_in_the_check_too(copy: Path) -> None:
+    _pin_partner(copy, "1")  # the other offices of the département are entitled to nothing of it
+    _pin_crip(copy, "2")
+    assert _problems(copy) == []
+
+
+def test_an_acknowledged_loss_that_does_not_happen_is_refused(copy: Path) -> None:
+    _pin_crip(copy, "{major: 2, accepts_loss_of: [other_minors]}")
+    expected = (
+        f"{copy / 'directory.yaml'}: departement/crip acknowledges the loss of other_minors in "
+        f"{IP} v2, which no office reading through this pin suffers: remove it from "
+        "accepts_loss_of"
+    )
+    assert _problems(copy) == [expected]
+
+
+def test_a_kind_of_offices_known_by_codes_is_never_a_named_recipient(copy: Path) -> None:
+    retour = copy / "contracts" / "ip.retour" / "contract.yaml"
+    _edit(retour, "office: answered", "office: academie/etablissement")
+    _edit(retour, "answers: [ip.transmission]\n", "")
+    expected = (
+        "ip.retour: consumer academie/etablissement is a kind of offices known by their codes, "
+        "not an office: name an office, or `answered` for the office that sent the answered notice"
+    )
+    assert expected in _problems(copy)
+
+
+def test_the_former_office_of_every_school_is_gone(copy: Path) -> None:
+    contract = copy / "contracts" / IP / "contract.yaml"
+    _edit(contract, "- academie/etablissement\n", "- academie/etablissements\n")
+    assert f"{IP}: producer academie/etablissements is not in the directory" in _problems(copy)

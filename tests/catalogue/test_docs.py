@@ -1,14 +1,16 @@
 """The generated catalogue and AsyncAPI document: fresh, complete and self-consistent."""
 
+from pathlib import Path
 from typing import Any
 
 import yaml
 
 from hub.catalogue.contracts import Catalogue
-from hub.catalogue.directory import PartnerDirectory
+from hub.catalogue.directory import PartnerDirectory, load_directory
 from hub.catalogue.docs import asyncapi, markdown
 from hub.settings import PROJECT_ROOT
 from hub.wire.topics import all_topics
+from tests.conftest import DIRECTORY
 
 DOCS = PROJECT_ROOT / "docs"
 
@@ -30,7 +32,19 @@ def test_every_contract_has_a_section_naming_its_offices(
         for consumer in contract.meta.consumers:
             for field in consumer.fields:
                 assert f"`{field}`" in section, (contract.id, field)
-    assert "departement reads v1" in text.split("## `ip.transmission`", 1)[1]
+
+
+def test_a_pinned_office_is_named_with_the_major_it_reads(
+    catalogue: Catalogue, tmp_path: Path
+) -> None:
+    raw = yaml.safe_load(DIRECTORY.read_text(encoding="utf-8"))
+    crip = raw["partners"]["departement"]["offices"]["crip"]
+    crip["consumes"] = {"ip.transmission": {"major": 1, "accepts_loss_of": ["other_minors"]}}
+    path = tmp_path / "directory.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    text = markdown(catalogue, load_directory(path))
+    section = text.split("## `ip.transmission`", 1)[1].split("\n## ", 1)[0]
+    assert "- Versions: v1 (1.0), v2 (2.0); departement/crip reads v1" in section
 
 
 def _resolve(document: dict[str, Any], ref: str) -> Any:

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.catalogue.versions import MigrationError, Step, convert, load_steps
+from hub.catalogue.versions import MigrationError, Step, chain, convert, load_steps, lost
 
 STEPS = (
     Step.model_validate({"from": 2, "to": 1, "remove": ["other_minors"]}),
@@ -40,3 +40,25 @@ def test_a_migrations_file_must_join_adjacent_majors(tmp_path: Path) -> None:
     with pytest.raises(MigrationError, match="adjacent majors, not 3->1"):
         load_steps(path)
     assert load_steps(tmp_path / "absent.yaml") == ()
+
+
+def test_a_step_declares_as_lost_only_fields_it_removes(tmp_path: Path) -> None:
+    path = tmp_path / "migrations.yaml"
+    path.write_text("- {from: 2, to: 1, remove: [other_minors], lost: [other_minors, facts]}\n")
+    with pytest.raises(MigrationError, match="lost names facts, which the step does not remove"):
+        load_steps(path)
+
+
+def test_the_losses_between_two_majors_are_those_of_the_steps_between() -> None:
+    steps = (
+        Step.model_validate({"from": 3, "to": 2, "remove": ["signature"]}),
+        Step.model_validate(
+            {"from": 2, "to": 1, "remove": ["other_minors"], "lost": ["other_minors"]}
+        ),
+        Step.model_validate({"from": 1, "to": 2, "add": {"other_minors": []}}),
+        Step.model_validate({"from": 2, "to": 3, "add": {"signature": ""}}),
+    )
+    assert lost(3, 1, steps) == ("other_minors",)
+    assert lost(3, 2, steps) == ()
+    assert lost(1, 3, steps) == ()
+    assert [(s.source, s.target) for s in chain(3, 1, steps)] == [(3, 2), (2, 1)]

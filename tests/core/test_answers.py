@@ -5,13 +5,14 @@ import uuid
 from typing import Any
 
 import pytest
+import yaml
 
 from hub.catalogue.contracts import Catalogue
-from hub.catalogue.directory import PartnerDirectory
-from hub.core.intake import Admitted, Intake, Rejected
+from hub.catalogue.directory import DirectoryFile, PartnerDirectory
+from hub.core.intake import Admitted, Delivery, Intake, Rejected
 from hub.core.routing import Origin
 from hub.wire.envelope import Record
-from tests.conftest import CONTRACTS, example
+from tests.conftest import CONTRACTS, DIRECTORY, example
 from tests.notices import ce_headers
 
 CASE = str(uuid.uuid4())
@@ -114,18 +115,77 @@ def test_any_office_of_a_declared_kind_may_produce(intake: Intake) -> None:
     assert isinstance(outcome, Admitted), outcome
 
 
-def test_a_partner_pinned_to_an_older_major_receives_it_converted(
-    intake: Intake, catalogue: Catalogue
-) -> None:
+def _pinned(
+    catalogue: Catalogue,
+    partner: dict[str, Any] | None = None,
+    crip: dict[str, Any] | None = None,
+) -> Intake:
+    """An intake on the shipped catalogue and directory, the département's pins set."""
+    raw = yaml.safe_load(DIRECTORY.read_text(encoding="utf-8"))
+    departement = raw["partners"]["departement"]
+    if partner is not None:
+        departement["consumes"] = partner
+    if crip is not None:
+        departement["offices"]["crip"]["consumes"] = crip
+    return Intake(catalogue, PartnerDirectory(DirectoryFile.model_validate(raw)))
+
+
+def _ip_v2(intake: Intake) -> Delivery:
     outcome = intake.examine(
         _record(IP_V2, "hub.in.academie", "/academie/service-social", "ip.transmission", 2)
     )
     assert isinstance(outcome, Admitted), outcome
     [crip] = outcome.deliveries
+    assert crip.recipient.address == "departement/crip"
+    return crip
+
+
+V1_LOSING_OTHER_MINORS = {"ip.transmission": {"major": 1, "accepts_loss_of": ["other_minors"]}}
+
+
+def test_the_crip_reads_the_latest_ip_other_minors_included(intake: Intake) -> None:
+    crip = _ip_v2(intake)
+    assert crip.version.major == 2
+    assert crip.payload["other_minors"] == IP_V2["other_minors"]
+
+
+def test_a_partner_pinned_to_an_older_major_receives_it_converted(catalogue: Catalogue) -> None:
+    crip = _ip_v2(_pinned(catalogue, partner=V1_LOSING_OTHER_MINORS))
     assert crip.version.major == 1
     assert "other_minors" in IP_V2
     assert "other_minors" not in crip.payload
     assert catalogue.contracts["ip.transmission"].versions[1].accepts(crip.payload)
+
+
+def test_an_office_pin_wins_over_its_partner_pin(catalogue: Catalogue) -> None:
+    crip = _ip_v2(_pinned(catalogue, partner=V1_LOSING_OTHER_MINORS, crip={"ip.transmission": 2}))
+    assert crip.version.major == 2
+    assert "other_minors" in crip.payload
+    crip = _ip_v2(_pinned(catalogue, partner={"ip.transmission": 2}, crip=V1_LOSING_OTHER_MINORS))
+    assert crip.version.major == 1
+    assert "other_minors" not in crip.payload
+
+
+def test_a_school_sends_as_its_uai_and_the_answer_reaches_it_alone(intake: Intake) -> None:
+    school = "/academie/etablissement:0870015U"
+    ip = intake.examine(_record(IP_V2, "hub.in.academie", school, "ip.transmission", 2))
+    assert isinstance(ip, Admitted), ip
+    origin = Origin(
+        ip.envelope.id, school, "ip.transmission", CASE, frozenset({"departement/crip"})
+    )
+    retour = intake.examine(_retour(ce_causationid=origin.notice_id), {origin.notice_id: [origin]})
+    assert isinstance(retour, Admitted), retour
+    assert [d.recipient.address for d in retour.deliveries] == ["academie/etablissement:0870015U"]
+
+
+@pytest.mark.parametrize(
+    "school",
+    ["/academie/etablissement", "/academie/etablissement:0870015u", "/academie/etablissements"],
+)
+def test_a_school_is_known_by_a_well_formed_uai_only(intake: Intake, school: str) -> None:
+    outcome = intake.examine(_record(IP_V2, "hub.in.academie", school, "ip.transmission", 2))
+    assert isinstance(outcome, Rejected)
+    assert [r.code for r in outcome.reasons] == ["sender.unknown-office"]
 
 
 def test_the_sender_of_a_notice_may_follow_it_up(intake: Intake) -> None:

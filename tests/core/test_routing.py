@@ -76,3 +76,15 @@ def test_each_office_gets_its_own_projection(
     assert sdas["reason"] == LIMOGES["reason"]
     assert "reason" not in mdd
     assert set(mdd["guardians"][0]) <= {"last_name", "first_name", "relationship"}
+
+
+def test_an_answer_to_a_school_goes_to_that_school_alone(
+    catalogue: Catalogue, directory: PartnerDirectory
+) -> None:
+    feedback = example("ip.retour", "classement-college")
+    origin = Origin("ip-1", "/academie/etablissement:0870015U", "ip.transmission", "case-1")
+    found, unrouted = Router(directory).recipients(
+        catalogue.contracts["ip.retour"], feedback, origin
+    )
+    assert ([r.address for r in found], unrouted) == (["academie/etablissement:0870015U"], [])
+    assert directory.has_office("academie", found[0].office)

@@ -164,17 +164,22 @@ def test_each_recipient_receives_exactly_its_projection(run: Run, contract: str)
         assert others == set(), f"{contract}: delivered to offices it does not name"
 
 
-def test_a_recipient_pinned_to_an_older_major_receives_it_valid(
+def test_the_crip_receives_the_latest_ip_other_minors_included(
     run: Run, catalogue: Catalogue
 ) -> None:
-    v1 = catalogue.contracts["ip.transmission"].versions[1]
-    crip = [
-        run.received[s.notice_id, "departement/crip"]
-        for s in run.sent
-        if s.contract == "ip.transmission"
+    """Nothing pins the CRIP to v1 any more: what v2 says of the other minors reaches it."""
+    contract = catalogue.contracts["ip.transmission"]
+    v2 = [
+        (s, e.payload)
+        for s, e in zip(
+            [s for s in run.sent if s.contract == contract.id],
+            [e for e in examples(contract) if e.valid],
+            strict=True,
+        )
+        if e.major == 2
     ]
-    assert len(crip) >= 4  # the v1 and the v2 examples
-    for record in crip:
-        assert record.headers["ce_dataschema"] == v1.schema_id
-        assert v1.accepts(record.json())
-        assert "other_minors" not in record.json()
+    assert [p for _, p in v2 if p.get("other_minors")], "no v2 example names other minors"
+    for sent, payload in v2:
+        record = run.received[sent.notice_id, "departement/crip"]
+        assert record.headers["ce_dataschema"] == contract.versions[2].schema_id
+        assert record.json()["other_minors"] == payload["other_minors"]

@@ -144,7 +144,7 @@ async def test_the_application_answers_an_ip_through_the_api(
     ip_id = await adapter.send("ip.transmission", "service-social", IP)
     await application.wait_for({f"{ip_id}/departement/crip"})
     ip = application.taken[f"{ip_id}/departement/crip"]
-    assert "other_minors" not in ip["payload"]  # the département reads IP v1
+    assert ip["payload"]["other_minors"] == IP["other_minors"]  # the CRIP reads IP v2
     retour = {
         "contract": "ip.retour",
         "office": "crip",

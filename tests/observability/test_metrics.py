@@ -15,7 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from hub.catalogue.contracts import Catalogue
 from hub.catalogue.directory import PartnerDirectory
-from hub.core.intake import Intake
+from hub.core.intake import Admitted, Intake
 from hub.observability.metrics import HubMetrics
 from hub.relay import Relay
 from hub.state.sqlite import SqliteState
@@ -102,3 +102,25 @@ async def test_no_label_holds_a_payload_value(
     labels = {value for samples in scraped.values() for s, _ in samples for value in s.values()}
     values = {LIMOGES["child"]["last_name"], LIMOGES["address"]["line1"], "Martin", "x-1", "m-1"}
     assert not labels & values
+
+
+async def test_a_school_known_by_its_uai_is_counted_under_its_kind(
+    catalogue: Catalogue, directory: PartnerDirectory
+) -> None:
+    registry = CollectorRegistry()
+    offices = [f"{p}/{o}" for p in directory.partners for o in directory.offices(p)]
+    metrics = HubMetrics(registry, catalogue.contracts, offices)
+    ip = example("ip.transmission", "caf-panazol-siblings", major=2)
+    school = "/academie/etablissement:0870015U"
+    notice = Intake(catalogue, directory).examine(
+        record(ip, notice_id="ip-1", source=school, contract="ip.transmission", major=2)
+    )
+    assert isinstance(notice, Admitted)
+    metrics.decided([notice], [], [])
+    labels = {
+        sample.labels.get("sender")
+        for family in text_string_to_metric_families(generate_latest(registry).decode())
+        for sample in family.samples
+    }
+    assert "academie/etablissement" in labels
+    assert not any("0870015U" in str(label) for label in labels)

@@ -1,0 +1,126 @@
+"""Below the partner, through the running hub: a school answered alone, each office its major.
+
+Schools are offices known by their UAI (`academie/etablissement:<UAI>`): the CRIP's feedback on
+an IP reaches the school that sent it and no other. A pin on one office wins over its partner's:
+one IP reaches two offices of the département in two majors.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import CONTRACTS, DIRECTORY, example
+from tests.integration.conftest import HubProcess, hub_on_own_broker
+from tests.integration.plain import PlainKafka, Received, notice_headers
+
+pytestmark = pytest.mark.kafka
+IP = "ip.transmission"
+SCHEMA = "https://partner-hub.example/contracts/ip.transmission/v{}/schema.json"
+SCHOOLS = ("0870015U", "0870019Y")
+
+
+def _school_ip(uai: str) -> dict[str, Any]:
+    """An IP written by a school head, naming the other children of the home (v2)."""
+    payload = example(IP, "caf-panazol-siblings", major=2)
+    payload["sender_reference"] = f"CLG-{uai}-2026-001"
+    payload["sender_role"] = "school_head"
+    payload["sender_service"] = {"name": f"Collège {uai}", "uai": uai}
+    payload["school_uai"] = uai
+    return payload
+
+
+def _delivered(records: list[Received], notice_id: str) -> list[str]:
+    return [r.headers["ce_recipient"] for r in records if r.headers.get("ce_id") == notice_id]
+
+
+def test_the_crip_feedback_reaches_the_school_that_sent_the_ip_and_no_other(
+    running_hub: HubProcess,  # noqa: ARG001 - started for what it does
+    plain: PlainKafka,
+) -> None:
+    ips = {uai: (str(uuid.uuid4()), str(uuid.uuid4())) for uai in SCHOOLS}  # notice id, case
+    for uai, (ip_id, case) in ips.items():
+        headers = notice_headers(ip_id, f"/academie/etablissement:{uai}", IP, major=2)
+        plain.send("hub.in.academie", json.dumps(_school_ip(uai)).encode(), headers, case.encode())
+    crip = plain.read(
+        "hub.out.departement",
+        lambda got: all(_delivered(got, ip_id) for ip_id, _ in ips.values()),
+    )
+    for uai, (ip_id, _) in ips.items():
+        [delivery] = [r for r in crip if r.headers.get("ce_id") == ip_id]
+        assert delivery.headers["ce_recipient"] == "departement/crip"
+        assert delivery.json()["school_uai"] == uai
+        assert len(delivery.json()["other_minors"]) == 2  # the CRIP reads v2: nothing lost
+
+    feedback = {uai: str(uuid.uuid4()) for uai in SCHOOLS}
+    for uai, (ip_id, case) in ips.items():
+        headers = notice_headers(feedback[uai], "/departement/crip", "ip.retour", 1, ip_id)
+        payload = {**example("ip.retour", "classement-college"), "sender_reference": uai}
+        plain.send("hub.in.departement", json.dumps(payload).encode(), headers, case.encode())
+    academie = plain.read(
+        "hub.out.academie",
+        lambda got: all(_delivered(got, retour) for retour in feedback.values()),
+    )
+    for uai, retour in feedback.items():
+        assert _delivered(academie, retour) == [f"academie/etablissement:{uai}"]
+        [record] = [r for r in academie if r.headers.get("ce_id") == retour]
+        assert record.json()["sender_reference"] == uai
+        assert record.headers["ce_causationid"] == ips[uai][0]
+
+
+@pytest.fixture(scope="module")
+def pinned_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubProcess]:
+    """A hub whose département reads IP v1 (the loss of other minors acknowledged) but whose
+    CRIP pins v2, with the SDAS made a second reader of the IP for this test only (the law
+    names the CRIP alone)."""
+    folder = tmp_path_factory.mktemp("pinned")
+    contracts = folder / "contracts"
+    shutil.copytree(CONTRACTS, contracts)
+    _edit_yaml(contracts / IP / "contract.yaml", _sdas_reads_ip)
+    directory = folder / "directory.yaml"
+    shutil.copy(DIRECTORY, directory)
+    _edit_yaml(directory, _pins)
+    with hub_on_own_broker(
+        folder, HUB_CONTRACTS_PATH=str(contracts), HUB_DIRECTORY_PATH=str(directory)
+    ) as hub:
+        yield hub
+
+
+def _edit_yaml(path: Path, edit: Any) -> None:
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    edit(document)
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+
+
+def _sdas_reads_ip(contract: dict[str, Any]) -> None:
+    contract["consumers"].append(
+        {"office": "departement/sdas", "fields": ["sender_reference", "urgency", "other_minors"]}
+    )
+
+
+def _pins(directory: dict[str, Any]) -> None:
+    departement = directory["partners"]["departement"]
+    departement["consumes"] = {IP: {"major": 1, "accepts_loss_of": ["other_minors"]}}
+    departement["offices"]["crip"]["consumes"] = {IP: 2}
+
+
+def test_each_office_receives_the_major_it_is_pinned_to(pinned_hub: HubProcess) -> None:
+    plain = PlainKafka(pinned_hub.bootstrap)
+    ip_id = str(uuid.uuid4())
+    headers = notice_headers(ip_id, f"/academie/etablissement:{SCHOOLS[0]}", IP, major=2)
+    payload = _school_ip(SCHOOLS[0])
+    plain.send("hub.in.academie", json.dumps(payload).encode(), headers, str(uuid.uuid4()).encode())
+    got = plain.read("hub.out.departement", lambda rs: len(_delivered(rs, ip_id)) == 2)
+    by_office = {r.headers["ce_recipient"]: r for r in got if r.headers.get("ce_id") == ip_id}
+    crip, sdas = by_office["departement/crip"], by_office["departement/sdas"]
+    assert crip.headers["ce_dataschema"] == SCHEMA.format(2)
+    assert crip.json()["other_minors"] == payload["other_minors"]
+    assert sdas.headers["ce_dataschema"] == SCHEMA.format(1)
+    assert sdas.json() == {"sender_reference": payload["sender_reference"], "urgency": "standard"}
