@@ -15,6 +15,7 @@ from typing import Any
 from hub.catalogue.contracts import ANSWERED, SENDER, Catalogue, Consumer, Contract, ContractMeta
 from hub.catalogue.directory import PartnerDirectory, PinnedBy
 from hub.catalogue.projection import parse_path
+from hub.catalogue.scopes import CODE_PREFIX, scope_reasons
 from hub.catalogue.validation import rule_code, schema_reasons
 from hub.catalogue.versions import lost
 
@@ -32,6 +33,7 @@ class Example:
     payload: dict[str, Any]
     valid: bool
     rule: str | None  # for an invalid example: the schema keyword its `$comment` names
+    # (or the code of the scope it is out of, `scope.<rule>`)
 
 
 def examples(contract: Contract) -> list[Example]:
@@ -119,6 +121,7 @@ def example_problems(catalogue: Catalogue) -> list[str]:
             mine = [e for e in found if e.major == major]
             if not any(e.valid for e in mine) or not any(not e.valid for e in mine):
                 problems.append(f"{contract.id} v{major}: needs valid and invalid examples")
+        problems += _unshown_scopes(contract, found)
         for example in found:
             problems += _labelled(contract, example)
             if example.valid:
@@ -132,15 +135,30 @@ def _labelled(contract: Contract, example: Example) -> list[str]:
     where = f"{contract.id} {example.path.name}"
     if version.accepts(example.payload) != (not reasons):
         return [f"{where}: the two validators disagree"]
+    # As in the intake: the scopes judge what the schema let through.
+    reasons = reasons or scope_reasons(contract.meta.scopes, example.major, example.payload)
     if example.valid:
         return [f"{where}: labelled valid, fails {reasons[0].code}"] if reasons else []
     if not reasons:
         return [f"{where}: labelled invalid, passes"]
     expected = rule_code(example.rule or "")
+    if example.rule and example.rule.startswith(CODE_PREFIX):  # a scope, named by its code
+        expected = example.rule
     codes = sorted({r.code for r in reasons})
     if codes != [expected]:
         return [f"{where}: $comment names {example.rule}, fails {', '.join(codes)}"]
     return []
+
+
+def _unshown_scopes(contract: Contract, found: list[Example]) -> list[str]:
+    """Scopes no invalid example of a major they hold for shows refusing."""
+    named = {(e.major, e.rule) for e in found if not e.valid}
+    return [
+        f"{contract.folder / 'contract.yaml'}: scope `{scope.rule}` has no invalid example: "
+        f"add one whose $comment names {scope.code}"
+        for scope in contract.meta.scopes
+        if not any((major, scope.code) in named for major in scope.majors or contract.versions)
+    ]
 
 
 def _migrated(contract: Contract, example: Example) -> list[str]:

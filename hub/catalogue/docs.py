@@ -16,6 +16,7 @@ import yaml
 from hub.catalogue.compat import current_minor
 from hub.catalogue.contracts import ANSWERED, SENDER, Catalogue, Consumer, Contract
 from hub.catalogue.directory import PartnerDirectory
+from hub.catalogue.scopes import Scope
 from hub.wire.envelope import CAUSATION_HEADER, RECIPIENT_HEADER, REQUIRED
 from hub.wire.topics import inbound, outbound
 
@@ -70,9 +71,24 @@ def _section(contract: Contract, directory: PartnerDirectory) -> list[str]:
         + f"; closed by {', '.join(d.closed_by)}; alerts {', '.join(d.alert)}. {d.description}"
         for d in meta.deadlines
     ]
+    lines += [_scope_line(scope) for scope in meta.scopes]
     lines += ["", "| receiving office | when | fields received |", "|---|---|---|"]
     lines += [_consumer_row(c) for c in meta.consumers]
     return lines
+
+
+def _shown(value: object) -> str:
+    """A condition's value as the contract writes it (`true`, not Python's `True`)."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _scope_line(scope: Scope) -> str:
+    majors = f", v{', v'.join(map(str, scope.majors))} only" if scope.majors else ""
+    reads = ", ".join(f"`{field}`" for field in scope.fields)
+    return (
+        f"- Scope `{scope.rule}` (refused as `{scope.code}`{majors}; reads {reads}): "
+        + " ".join(scope.description.split())
+    )
 
 
 def _consumer_row(consumer: Consumer) -> str:
@@ -83,7 +99,7 @@ def _consumer_row(consumer: Consumer) -> str:
     if consumer.route:
         office += f" serving the commune in `{consumer.route.commune}`"
     when = (
-        f"`{consumer.when.field}` in {', '.join(map(str, consumer.when.values))}"
+        f"`{consumer.when.field}` in {', '.join(map(_shown, consumer.when.values))}"
         if consumer.when
         else "always"
     )
@@ -149,7 +165,7 @@ def _message(contract: Contract, major: int) -> dict[str, Any]:
     headers[RECIPIENT_HEADER] = {"type": "string", "description": "on hub.out only"}
     if contract.meta.answers:
         headers[CAUSATION_HEADER] = {"type": "string", "description": "the notice answered"}
-    return {
+    message: dict[str, Any] = {
         "name": contract.id,
         "title": contract.meta.title.en,
         "summary": contract.meta.title.fr,
@@ -161,6 +177,13 @@ def _message(contract: Contract, major: int) -> dict[str, Any]:
         },
         "bindings": {"kafka": {"key": {"type": "string", "format": "uuid"}}},
     }
+    if scopes := [s for s in contract.meta.scopes if s.holds_for(major)]:
+        # What the schema cannot say and the hub still refuses: each scope and its code.
+        message["description"] = "\n\n".join(
+            f"Refused as `{s.code}` out of this scope: " + " ".join(s.description.split())
+            for s in scopes
+        )
+    return message
 
 
 def _senders(contract: Contract, directory: PartnerDirectory) -> list[str]:

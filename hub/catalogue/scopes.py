@@ -31,7 +31,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PrivateAttr,
     ValidationError,
     model_validator,
 )
@@ -98,8 +97,7 @@ class Condition(BaseModel):
 
     def holds(self, payload: dict[str, Any]) -> bool:
         """Whether the field has one of the values (`true` is not `1`)."""
-        found = value(payload, self.field)
-        return any(type(found) is type(v) and found == v for v in self.values)
+        return _one_of(value(payload, self.field), self.values)
 
 
 class NetOf(BaseModel):
@@ -161,7 +159,9 @@ class Consent(Rule):
 
     def breaches(self, payload: dict[str, Any]) -> list[tuple[str, str]]:
         """Each field that is not `true` (absent included: no agreement recorded is none)."""
-        why = "must be true: the notice is sent only with the person's recorded agreement"
+        why = (
+            "must be true: the notice is sent only once the people it is about were told and agreed"
+        )
         return [(f, why) for f in self.fields_ if value(payload, f) is not True]
 
 
@@ -182,7 +182,8 @@ class Orientation(Rule):
 
     def breaches(self, payload: dict[str, Any]) -> list[tuple[str, str]]:
         """The agreement, when it is given for an orientation to another service."""
-        if value(payload, self.agreement) is None or value(payload, self.service) in self.services:
+        given = value(payload, self.agreement) is not None
+        if not given or _one_of(value(payload, self.service), self.services):
             return []
         why = f"recorded only for an orientation to {_listed(self.services)} (`{self.service}`)"
         return [(self.agreement, why)]
@@ -201,38 +202,50 @@ class ScopeError(LookupError):
 
 
 class Scope(BaseModel):
-    """One scope a contract declares: its rule, the rule's parameters, its majors, why."""
+    """One scope a contract declares: its rule, the rule's parameters, its majors, why.
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    Declared flat (`rule`, `description`, `majors` and the rule's own parameters); read, the
+    parameters become the rule's model, compiled once when the catalogue loads.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     rule: str
     description: str
     majors: tuple[int, ...] = Field(
         default=(), description="The majors it holds for; every live one when empty."
     )
-    _check: Rule | None = PrivateAttr(default=None)
-    _fault: str | None = PrivateAttr(default=None)
+    check: Rule | None = Field(default=None, exclude=True)
+    fault: str | None = Field(
+        default=None,
+        exclude=True,
+        description="Why it cannot be applied (no such rule, parameters its rule does not take).",
+    )
 
-    @model_validator(mode="after")
-    def _compile(self) -> Scope:
-        # Compiled once, when the catalogue is loaded; a fault is kept for the catalogue's
-        # check to report with the contract's file, not raised here in pydantic's words.
-        kind = RULES.get(self.rule)
+    @model_validator(mode="before")
+    @classmethod
+    def _compile(cls, declared: Any) -> Any:
+        # A fault is kept for the catalogue's load to report with the contract's file, in the
+        # hub's words rather than pydantic's; such a scope is never applied.
+        if not isinstance(declared, dict):
+            return declared
+        own = {k: v for k, v in declared.items() if k in OWN}
+        parameters = {k: v for k, v in declared.items() if k not in OWN}
+        kind = RULES.get(str(own.get("rule")))
         if kind is None:
-            self._fault = (
+            fault = (
                 "names no rule the hub implements (a scope without its rule): implement it in "
                 f"hub/catalogue/scopes.py, or name one of {', '.join(sorted(RULES))}"
             )
-            return self
+            return {**own, "fault": fault}
         try:
-            self._check = kind.model_validate(self.model_extra or {})
+            return {**own, "check": kind.model_validate(parameters)}
         except ValidationError as error:
             faults = "; ".join(
                 f"{'.'.join(map(str, e['loc'])) or 'parameters'}: {e['msg']}"
                 for e in error.errors()
             )
-            self._fault = f"has parameters its rule does not take: {faults}"
-        return self
+            return {**own, "fault": f"has parameters its rule does not take: {faults}"}
 
     @property
     def code(self) -> str:
@@ -240,14 +253,9 @@ class Scope(BaseModel):
         return CODE_PREFIX + self.rule
 
     @property
-    def fault(self) -> str | None:
-        """Why the scope cannot be applied (an unknown rule, wrong parameters), if it cannot."""
-        return self._fault
-
-    @property
     def fields(self) -> tuple[str, ...]:
         """The payload paths its rule reads (none when the rule is unknown)."""
-        return self._check.fields() if self._check else ()
+        return self.check.fields() if self.check else ()
 
     def holds_for(self, major: int) -> bool:
         """Whether it applies to notices of this major."""
@@ -255,9 +263,13 @@ class Scope(BaseModel):
 
     def reasons(self, payload: dict[str, Any]) -> list[Reason]:
         """Why the payload is out of this scope; empty when it is within."""
-        if self._check is None:
-            raise ScopeError(f"scope {self.rule}: {self._fault}")
-        return [Reason(self.code, why, pointer(f)) for f, why in self._check.breaches(payload)]
+        check = self.check
+        if check is None:
+            raise ScopeError(f"scope {self.rule}: {self.fault}")
+        return [Reason(self.code, why, pointer(f)) for f, why in check.breaches(payload)]
+
+
+OWN = frozenset(("rule", "description", "majors"))  # a scope's own keys; the rest: parameters
 
 
 def scope_reasons(scopes: tuple[Scope, ...], major: int, payload: dict[str, Any]) -> list[Reason]:
@@ -300,6 +312,11 @@ def _amount(found: Any) -> Decimal | None:
     if isinstance(found, bool) or not isinstance(found, int | float):
         return None
     return Decimal(str(found))
+
+
+def _one_of(found: Any, values: tuple[Scalar, ...]) -> bool:
+    # `true` is not `1`, nor `1` `true`, as Python's `==` would have it.
+    return any(type(found) is type(v) and found == v for v in values)
 
 
 def _listed(values: tuple[Scalar, ...]) -> str:

@@ -1,8 +1,9 @@
 """The intake: what the hub decides about one inbound record, as a pure function of the record.
 
 Order of checks: size, headers, envelope, sender (a partner cannot speak for another),
-contract and producer, version, payload, schema. The first blocking stage stops the record;
-within a stage every fault is reported.
+contract and producer, version, payload, schema, scopes (whom the contract is for, as its
+documents say). The first blocking stage stops the record; within a stage every fault is
+reported.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from hub.catalogue.contracts import Catalogue, Contract, ContractVersion
 from hub.catalogue.directory import PartnerDirectory
+from hub.catalogue.scopes import check_scopes
 from hub.catalogue.validation import schema_reasons
 from hub.core.routing import Origin, Recipient, Router, Unrouted
 from hub.wire.bounded import refused_batch
@@ -143,6 +145,7 @@ class Intake:
             contract, version = self._contract(envelope)
             payload = read_object(record.value or b"")
             _check_schema(version, payload)
+            check_scopes(contract.meta.scopes, version.major, payload)
             answered = _answered(contract, envelope, record.key, origins or {})
             case_id = answered.case_id if answered else _case_id(record.key, envelope)
             if answered is None:

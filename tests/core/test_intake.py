@@ -10,12 +10,14 @@ from jsonschema import Draft202012Validator
 from hub.catalogue.contracts import Catalogue
 from hub.catalogue.directory import PartnerDirectory
 from hub.core.intake import Admitted, Intake, Rejected, _check_schema
+from hub.core.routing import Origin
 from hub.wire.envelope import Record
 from hub.wire.reasons import Refusal
 from tests.conftest import FORMAL_NOTICE, example
-from tests.notices import record
+from tests.notices import ce_headers, record
 
 LIMOGES = example(FORMAL_NOTICE, "limoges-no-known-school")
+CASE = str(uuid.uuid4())
 
 
 @pytest.fixture
@@ -139,3 +141,98 @@ def test_a_payload_the_deciding_validator_refuses_is_never_accepted(catalogue: C
     with pytest.raises(Refusal) as refused:
         _check_schema(version, LIMOGES)
     assert [r.code for r in refused.value.reasons] == ["schema.invalid"]
+
+
+def _scoped(payload: dict[str, Any], contract: str, source: str, major: int = 1) -> Record:
+    partner = source.split("/")[1]
+    return record(payload, topic=f"hub.in.{partner}", source=source, contract=contract, major=major)
+
+
+def test_a_formal_notice_about_a_child_of_16_is_refused_out_of_scope_and_reaches_nobody(
+    intake: Intake,
+) -> None:
+    sixteen = {**LIMOGES, "child": {**LIMOGES["child"], "birth_date": "2010-10-05"}}
+    outcome = intake.examine(record(sixteen))  # sent on 2026-10-05, the 16th birthday
+    assert isinstance(outcome, Rejected)
+    assert [(r.code, r.pointer) for r in outcome.reasons] == [("scope.age", "/child/birth_date")]
+    assert outcome.office == "dsden"
+    assert "2010" not in json.dumps([r.as_json() for r in outcome.reasons])
+    fifteen = {**sixteen, "sent_on": "2026-10-04"}
+    assert isinstance(intake.examine(record(fifteen)), Admitted)
+
+
+def test_scopes_judge_only_what_the_schema_let_through(intake: Intake) -> None:
+    both = {**LIMOGES, "child": {**LIMOGES["child"], "birth_date": "2001-01-01"}, "x": 1}
+    assert _codes(intake, record(both)) == ["schema.additional-properties"]
+
+
+def test_a_referral_under_two_months_of_arrears_is_refused(intake: Intake) -> None:
+    referral = example("logement.saisine-impayes", "under-two-months", "invalid")
+    referral.pop("$comment", None)
+    outcome = intake.examine(_scoped(referral, "logement.saisine-impayes", "/caf/caf"))
+    assert isinstance(outcome, Rejected)
+    assert [(r.code, r.pointer) for r in outcome.reasons] == [("scope.arrears", "/debt_amount")]
+
+
+def test_an_orientation_v2_needs_the_households_agreement_and_v1_is_not_judged(
+    intake: Intake,
+) -> None:
+    contract, ccapex = "logement.orientation", "/ccapex/ccapex"
+    agreed = example(contract, "saint-junien-to-mdd", major=2)
+    assert isinstance(intake.examine(_scoped(agreed, contract, ccapex, 2)), Admitted)
+    declined = {**agreed, "consent": {"informed": True, "agreed": False}}
+    outcome = intake.examine(_scoped(declined, contract, ccapex, 2))
+    assert isinstance(outcome, Rejected)
+    assert [(r.code, r.pointer) for r in outcome.reasons] == [("scope.consent", "/consent/agreed")]
+    v1 = example(contract, "saint-junien-to-mdd")
+    assert isinstance(intake.examine(_scoped(v1, contract, ccapex)), Admitted)
+
+
+def _outcome(payload: dict[str, Any], origin: str) -> Record:
+    headers = ce_headers(
+        notice_id=str(uuid.uuid4()),
+        source="/departement/sdas",
+        contract="absenteisme.issue-convocation",
+        ce_causationid=origin,
+    )
+    value = json.dumps(payload).encode()
+    return Record("hub.in.departement", 0, 0, CASE.encode(), value, tuple(headers))
+
+
+@pytest.mark.parametrize(
+    ("orientation", "offices"),
+    [
+        (
+            {"service": "mdd", "family_agreed": True},
+            ["academie/dsden", "departement/mdd:87-limoges-nord"],
+        ),
+        ({"service": "mdd", "family_agreed": False}, ["academie/dsden"]),
+        ({"service": "mdd"}, ["academie/dsden"]),  # no agreement recorded is none
+        ({"service": "school_social_service"}, ["academie/dsden"]),
+    ],
+)
+def test_the_convocations_outcome_reaches_the_mdd_only_when_the_family_agreed(
+    intake: Intake, orientation: dict[str, Any], offices: list[str]
+) -> None:
+    convocation = Origin(
+        "conv-1",
+        "/academie/dsden",
+        "absenteisme.convocation",
+        CASE,
+        frozenset({"departement/sdas"}),
+    )
+    payload = {**example("absenteisme.issue-convocation", "couzeix-oriented-mdd")}
+    payload["orientation"] = orientation
+    outcome = intake.examine(_outcome(payload, "conv-1"), {"conv-1": [convocation]})
+    assert isinstance(outcome, Admitted), outcome
+    assert [d.recipient.address for d in outcome.deliveries] == offices
+
+
+def test_an_agreement_to_another_service_than_the_mdd_is_refused(intake: Intake) -> None:
+    payload = example("absenteisme.issue-convocation", "couzeix-oriented-mdd")
+    payload["orientation"] = {"service": "school_social_service", "family_agreed": True}
+    outcome = intake.examine(_outcome(payload, "conv-1"))  # refused before its answer is looked up
+    assert isinstance(outcome, Rejected)
+    assert [(r.code, r.pointer) for r in outcome.reasons] == [
+        ("scope.orientation", "/orientation/family_agreed")
+    ]

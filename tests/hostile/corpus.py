@@ -164,6 +164,7 @@ def build(catalogue: Catalogue, directory: PartnerDirectory) -> Corpus:
     for contract in catalogue.contracts.values():
         if contract.meta.producers and contract.meta.producers != ("hub",):
             corpus.cases += list(_field_cases(catalogue, directory, contract))
+            corpus.cases += list(_scope_cases(directory, contract))
     corpus.cases.append(
         _case(
             "a formal notice dated 9999",
@@ -522,6 +523,30 @@ def _field_cases(
                     {f"{tag}:{fault}"},
                     topic=topic,
                     pointer=pointer,
+                )
+
+
+def _scope_cases(directory: PartnerDirectory, contract: Contract) -> Iterator[Case]:
+    """A contract's invalid examples that its schema passes and one of its scopes refuses."""
+    partner, office = _producer(directory, contract)
+    for major in sorted(contract.versions):
+        folder = contract.folder / f"v{major}" / "examples" / "invalid"
+        for path in sorted(folder.glob("*.json")):
+            payload = json.loads(path.read_text("utf-8"))
+            code = str(payload.pop("$comment", "")).split(":", 1)[0]
+            if code.startswith("scope."):
+                yield _case(
+                    f"{contract.id} v{major} out of scope: {path.stem}",
+                    headers(
+                        f"s-{uuid.uuid4().hex[:8]}",
+                        source=f"/{partner}/{office}",
+                        contract=contract.id,
+                        major=major,
+                    ),
+                    json.dumps(payload).encode(),
+                    {code},
+                    set(),
+                    topic=f"hub.in.{partner}",
                 )
 
 

@@ -72,8 +72,9 @@ async def test_an_export_naming_a_contract_it_may_not_send_is_refused_by_the_hub
     housing: Running,
 ) -> None:
     caf, _ = housing
-    # The CCAPEX's orientation of a household: not the CAF's to send.
-    orientation = example("logement.orientation", "limoges-to-fsl")
+    # The CCAPEX's orientation of a household (the latest major, the one the adapter sends):
+    # not the CAF's to send.
+    orientation = example("logement.orientation", "limoges-to-fsl", major=2)
     _export(caf.drop, "mauvais.json", "logement.orientation", "caf", orientation)
     # The file is well formed and its payload valid: it is sent, and the hub refuses it.
     outbox = Outbox(caf.state / "outbox.sqlite")  # a second reader of the adapter's outbox

@@ -62,7 +62,7 @@ def test_the_month_is_played_through_every_adapter_and_summarised(tmp_path: Path
     for step in (
         "logement.saisine-impayes v1",
         "to ccapex/ccapex",
-        "logement.demande-diagnostic v1",
+        "logement.demande-diagnostic v2",  # with the household's agreement
         "to departement/mdd:87-limoges-nord",
         "logement.diagnostic v1",
         "logement.demande-avis v1",
