@@ -105,11 +105,17 @@ def _routing_by_hand(catalogue: Catalogue, directory: PartnerDirectory) -> list[
 
 def _references(meta: ContractMeta, catalogue: Catalogue) -> list[str]:
     referred = meta.answers + tuple(c for d in meta.deadlines for c in d.closed_by)
-    return [
+    replacements = meta.retired.replaced_by if meta.retired else ()
+    problems = [
         f"{meta.id}: refers to the unknown contract {other}"
-        for other in referred
+        for other in referred + replacements
         if catalogue.get(other) is None
     ]
+    for other in replacements:
+        replacement = catalogue.get(other)
+        if replacement is not None and replacement.meta.retired is not None:
+            problems.append(f"{meta.id}: is replaced by {other}, which is retired too")
+    return problems
 
 
 def example_problems(catalogue: Catalogue) -> list[str]:

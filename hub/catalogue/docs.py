@@ -65,6 +65,13 @@ def _section(contract: Contract, directory: PartnerDirectory) -> list[str]:
     ]
     if meta.answers:
         lines.append(f"- Answers (`{CAUSATION_HEADER}`): {', '.join(meta.answers)}")
+    if meta.retired:
+        lines.append(
+            f"- **Retired**: announced {meta.retired.announced_on.isoformat()}, accepted until "
+            f"{meta.retired.last_accepted_on.isoformat()}, refused after it "
+            f"(`contract.retired`); replaced by {', '.join(meta.retired.replaced_by)}. "
+            + " ".join(meta.retired.why.split())
+        )
     lines += [
         f"- Deadline `{d.name}`: {d.period} from `{d.opens_on}`"
         + (f" (else `{d.fallback}`)" if d.fallback else "")

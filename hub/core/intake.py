@@ -11,8 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
 from hub.catalogue.contracts import Catalogue, Contract, ContractVersion
@@ -95,8 +96,10 @@ class Intake:
         catalogue: Catalogue,
         directory: PartnerDirectory,
         max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
+        today: Callable[[], date] | None = None,
     ) -> None:
-        """Check records with these contracts and partners."""
+        """Check records with these contracts and partners; `today` is the hub's calendar."""
+        self._today = today or (lambda: datetime.now(UTC).date())
         self._catalogue = catalogue
         self._directory = directory
         self._router = Router(directory)
@@ -211,6 +214,13 @@ class Intake:
         if not contract.meta.produced_by(envelope.partner, envelope.office):
             detail = "this office is not a declared producer of the contract"
             raise Refusal(Reason("sender.not-producer", detail, "ce_source"))
+        retired = contract.meta.retired
+        if retired and retired.over(self._today()):
+            detail = (
+                f"this contract was retired after {retired.last_accepted_on.isoformat()}: "
+                f"send {' or '.join(retired.replaced_by)}"
+            )
+            raise Refusal(Reason("contract.retired", detail, "ce_type"))
         version = self._catalogue.version_for(envelope.dataschema)
         if version is None or version.contract_id != contract.id:
             detail = "not the schema URI of a live version of this contract"

@@ -1,4 +1,5 @@
 import dataclasses
+import datetime as dt
 import json
 import uuid
 from typing import Any
@@ -141,6 +142,47 @@ def test_a_payload_the_deciding_validator_refuses_is_never_accepted(catalogue: C
     with pytest.raises(Refusal) as refused:
         _check_schema(version, LIMOGES)
     assert [r.code for r in refused.value.reasons] == ["schema.invalid"]
+
+
+def _housing(contract: str, name: str, source: str) -> Record:
+    partner = source.split("/")[1]
+    return record(
+        example(contract, name), topic=f"hub.in.{partner}", source=source, contract=contract
+    )
+
+
+def test_a_retired_contract_is_accepted_until_its_last_day_and_refused_after_it(
+    catalogue: Catalogue, directory: PartnerDirectory
+) -> None:
+    retired = catalogue.get("logement.decision-aide")
+    assert retired is not None
+    assert retired.meta.retired is not None
+    last = retired.meta.retired.last_accepted_on
+    notice = _housing("logement.decision-aide", "suspended", "/ccapex/ccapex")
+    on_the_day = Intake(catalogue, directory, today=lambda: last)
+    assert isinstance(on_the_day.examine(notice), Admitted)
+    after = Intake(catalogue, directory, today=lambda: last + dt.timedelta(days=1))
+    refused = after.examine(notice)
+    assert isinstance(refused, Rejected)
+    assert [(r.code, r.pointer) for r in refused.reasons] == [("contract.retired", "ce_type")]
+    assert "logement.demande-avis or logement.avis or logement.decision-payeur" in (
+        refused.reasons[0].detail
+    )
+
+
+def test_the_payers_decision_goes_to_the_ccapex_and_the_avis_request_too(
+    intake: Intake,
+) -> None:
+    for contract, name in [
+        ("logement.demande-avis", "suspension-plan-not-kept"),
+        ("logement.decision-payeur", "maintained-with-plan"),
+    ]:
+        admitted = _admitted(intake, _housing(contract, name, "/caf/caf"))
+        assert [d.recipient.address for d in admitted.deliveries] == ["ccapex/ccapex"]
+    # The CCAPEX decides nothing on the benefit: it cannot send the payer's decision.
+    assert _codes(
+        intake, _housing("logement.decision-payeur", "maintained-with-plan", "/ccapex/ccapex")
+    ) == ["sender.not-producer"]
 
 
 def _scoped(payload: dict[str, Any], contract: str, source: str, major: int = 1) -> Record:

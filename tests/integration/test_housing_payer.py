@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from hub.wire.topics import inbound, outbound
 from tests.conftest import example
-from tests.integration.conftest import HubProcess
+from tests.integration.conftest import HubProcess, hub_on_own_broker
 from tests.integration.plain import PlainKafka, Received, by_id, notice_headers
 
 pytestmark = pytest.mark.kafka
@@ -63,13 +64,13 @@ def test_the_avis_reaches_the_payer_that_asked_and_the_decision_the_ccapex(
     [to_payer] = _delivered(plain, "caf", avis)
     assert to_payer["recipient"] == "caf/caf"
     assert to_payer["avis"] == "maintain_with_repayment_plan"
-    # The payer gets its own file back: no household, no address.
-    assert "household" not in to_payer
-    assert "address" not in to_payer
+    # The payer gets its own file back, and nothing of the household.
+    assert "commune_insee" not in to_payer
     [to_fsl] = _delivered(plain, "departement", avis)
     assert to_fsl["recipient"] == "departement/fsl"  # the CCAPEX asked the FSL to act, not the MDD
     assert "payer" not in to_fsl  # never the allocataire's number
-    assert to_fsl["household"]["dependent_children"] == 3
+    assert "household" not in to_fsl  # the household comes with the orientation, agreed to
+    assert to_fsl["recommendations"] == ["repayment_plan", "fsl_application"]
 
     decision = _send(plain, "logement.decision-payeur", "maintained-with-plan", "/caf/caf", case)
     [decided] = _delivered(plain, "ccapex", decision)
@@ -94,3 +95,28 @@ def test_the_ccapex_cannot_send_the_payers_decision(
 
     [rejection] = mine(plain.read(outbound("ccapex"), lambda rs: bool(mine(rs))))
     assert [reason["code"] for reason in rejection.json()["reasons"]] == ["sender.not-producer"]
+
+
+def test_the_retired_flow_is_refused_after_its_last_day(tmp_path: Path) -> None:
+    # The hub's calendar set past the last day of logement.decision-aide (2027-02-28).
+    with hub_on_own_broker(tmp_path, HUB_DEADLINES_AS_OF="2027-03-01T08:00:00+00:00") as hub:
+        other = PlainKafka(hub.bootstrap)
+        refused = _send(
+            other, "logement.decision-aide", "suspended", "/ccapex/ccapex", str(uuid.uuid4())
+        )
+
+        def mine(records: list[Received]) -> list[Received]:
+            return [
+                r
+                for r in records
+                if r.headers.get("ce_type") == "hub.rejection"
+                and r.json()["refused"]["id"] == refused
+            ]
+
+        [rejection] = mine(other.read(outbound("ccapex"), lambda rs: bool(mine(rs))))
+        [reason] = rejection.json()["reasons"]
+        assert (reason["code"], reason["pointer"]) == ("contract.retired", "ce_type")
+        assert (
+            "send logement.demande-avis or logement.avis or logement.decision-payeur"
+            in (reason["detail"])
+        )
