@@ -3,7 +3,8 @@
 It takes the adapter's signed webhooks (checking each with `verify`: signature and five-minute
 window; then taking it once per idempotency key, which drops a replay inside the window) and
 answers what a caseworker would answer, through the adapter's reply API: the CRIP's outcome
-for each IP, the SDAS's outcome for a convocation, the MDD's diagnosis for a CCAPEX request.
+for each IP, the SDAS's outcome for a convocation, the MDD's diagnosis for a CCAPEX request;
+and it refuses one delivery as a caseworker would (the wrong MDD).
 """
 
 from __future__ import annotations
@@ -45,6 +46,19 @@ def answer_for(document: dict[str, Any]) -> Answer | None:
     return None
 
 
+def refusal_for(document: dict[str, Any]) -> str | None:
+    """The code a caseworker refuses a delivery with, if any (a `hub.receipt` reason).
+
+    The MDD of Bellac finds that the family of a formal notice's copy lives in another sector:
+    it refuses it as `wrong_office`, and the hub alerts the SDAS, which routes by hand.
+    """
+    if document["contract"] == "instruction.mise-en-demeure" and document["to"] == (
+        "departement/mdd:87-bellac"
+    ):
+        return "wrong_office"
+    return None
+
+
 @dataclass
 class CaseManagement:
     """The application: a webhook in, replies out through the adapter's API."""
@@ -74,6 +88,8 @@ class CaseManagement:
         if key not in self.received:  # taken once: a replay inside the window is dropped
             document = json.loads(body)
             self.received[key] = document
+            if (reason := refusal_for(document)) is not None:
+                return web.json_response({"reason_code": reason}, status=422)
             if (answer := answer_for(document)) is not None:
                 task = asyncio.create_task(self._reply(document, answer))
                 self._tasks.add(task)

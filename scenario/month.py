@@ -41,7 +41,7 @@ NAMES = {
 ANSWERS = {"instruction.regularisation", "logement.diagnostic", "logement.avis"}
 # What must have reached each partner's institution side for the month to be complete.
 EXPECTED = {
-    "academie": {"absenteisme.issue-convocation", "ip.retour"},
+    "academie": {"absenteisme.issue-convocation", "ip.retour", "hub.routing-alert"},
     "departement": {
         "absenteisme.avertissement",
         "absenteisme.convocation",
@@ -52,6 +52,7 @@ EXPECTED = {
         "logement.demande-diagnostic",
         "logement.orientation",
         "logement.avis",
+        "hub.routing-alert",
     },
     "isg": {"ip.retour"},
     "caf": {"logement.avis"},
@@ -89,9 +90,12 @@ class Month:
         self.drop("caf", "saisines-impayes-2026-11.json")
 
         self.say("Week 2: the DSDEN sends two formal notices (CSV from its tool); the school")
-        self.say("        social service and the ISG each send an IP; the ISG orients a family.")
+        self.say("        social service, a collège's head (its school, by UAI) and the ISG each")
+        self.say("        send an IP; the ISG orients a family. The MDD of Bellac finds a family")
+        self.say("        is not in its sector and refuses the copy: the hub alerts the SDAS.")
         self.drop("academie", "mises-en-demeure-2026-11.csv")
         self.drop("academie", "ip-service-social-2026-11.json")
+        self.drop("academie", "ip-etablissement-2026-11.json")
         await self.post("isg", "ip.json")
         await self.post("isg", "orientation.json")
 
@@ -123,7 +127,9 @@ class Month:
         self.export("caf", "logement.decision-payeur", "decision-payeur.json", referred)
 
         self.say("And what goes wrong: a damaged export, an export dropped twice, a request")
-        self.say("        that breaks its contract.")
+        self.say("        that breaks its contract, a formal notice for a child of 16 (out of the")
+        self.say("        flow's scope: refused by the hub).")
+        self.drop("academie", "mise-en-demeure-hors-champ.json")
         await self.mishaps()
 
         self.say("\nWaiting for every delivery, answer and receipt...")
@@ -268,6 +274,23 @@ def summary(month: Month, out: TextIO) -> None:
         print(f"  quarantined: {name}", file=out)
     for refusal in month.refusals:
         print(f"  {refusal}", file=out)
+    print("\nRefused by the hub, answered to the sender (codes only):", file=out)
+    for partner in FILE_PARTNERS:
+        for path in sorted((cast.root(partner) / "recus" / "hub.rejection").glob("*.json")):
+            answer = json.loads(path.read_text(encoding="utf-8"))
+            reasons = ", ".join(
+                f"{r['code']} at {r.get('pointer', '/')}" for r in answer["hub"]["reasons"]
+            )
+            print(f"  {answer['export']} line {answer['line']}: {reasons}", file=out)
+    print("\nRouted by hand (hub.routing-alert to the sender and the SDAS):", file=out)
+    for partner in FILE_PARTNERS:
+        for path in sorted((cast.root(partner) / "recus" / "hub.routing-alert").glob("*.json")):
+            alert = json.loads(path.read_text(encoding="utf-8"))["payload"]
+            print(
+                f"  {alert['contract']} {alert['notice_id']}: {alert['cause']} "
+                f"by {alert['office']}",
+                file=out,
+            )
     again = cast.root("academie") / "depot" / "traites" / "avertissements-bis.csv"
     if again.exists():
         print(f"  {again.name}: the content of an earlier export; archived, not sent", file=out)

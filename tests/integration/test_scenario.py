@@ -34,14 +34,24 @@ def test_the_month_is_played_through_every_adapter_and_summarised(tmp_path: Path
     # Each partner's summary, from its own adapter's state.
     assert (
         "sent      absenteisme.avertissement 2, absenteisme.convocation 1, "
-        "instruction.mise-en-demeure 2, instruction.regularisation 1, ip.transmission 1"
-    ) in out  # the warnings and the formal notices from the DSDEN's CSV exports
+        "instruction.mise-en-demeure 3, instruction.regularisation 1, ip.transmission 2"
+    ) in out  # the warnings and the formal notices from the DSDEN's CSV exports, and a school's IP
+    # A formal notice for a child of 16 is out of the flow's scope: refused, the field named.
+    assert "hub: 8 accepted, 1 rejected, 0 waiting" in out
+    assert "mise-en-demeure-hors-champ.json line 1: scope.age at /child/birth_date" in out
+    # The MDD of Bellac refused a copy as the wrong office: the DSDEN and the SDAS are alerted.
+    assert "wrong_office by departement/mdd:87-bellac" in out
+    assert "hub.routing-alert 1, instruction.mise-en-demeure 4" in out  # at the département
+    # The CRIP's feedback reached the school that sent the IP, and no other school head.
+    feedback = sorted(
+        p.name.split("__")[1] for p in (folder / "academie/recus/ip.retour").glob("*")
+    )
+    assert feedback == ["academie_etablissement~3A0870015U.json", "academie_service-social.json"]
     assert "received  logement.avis 1" in out  # the CAF: the avis it asked for
     assert (
         "received  logement.decision-payeur 1, logement.demande-avis 1, logement.diagnostic 1, "
         "logement.saisine-impayes 1"
     ) in out
-    assert "hub: 7 accepted, 0 rejected, 0 waiting" in out
     assert "quarantined: export-abime.csv.error.txt" in out
     assert "ISG API, HTTP 422" in out
     assert "avertissements-bis.csv: the content of an earlier export; archived, not sent" in out
