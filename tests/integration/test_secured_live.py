@@ -34,6 +34,25 @@ LIMOGES = example(FORMAL_NOTICE, "limoges-no-known-school")
 WAIT_S = 60.0
 
 
+def _serve(bootstrap: str, folder: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """`hub serve` on `bootstrap` with these `HUB_*` settings, until it stops by itself."""
+    return subprocess.run(
+        [sys.executable, "-m", "hub", "serve"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        env={
+            **os.environ,
+            "HUB_KAFKA_BOOTSTRAP": bootstrap,
+            "HUB_KAFKA_IDEMPOTENCE": "false",
+            "HUB_STATE_URL": f"sqlite:///{folder / 'state.sqlite'}",
+            "HUB_HTTP_PORT": "0",
+            **env,
+        },
+    )
+
+
 @pytest.fixture(scope="module")
 def authority(tmp_path_factory: pytest.TempPathFactory) -> Authority:
     return Authority(tmp_path_factory.mktemp("authority"))
@@ -153,20 +172,7 @@ async def test_a_client_that_does_not_trust_the_brokers_authority_is_not_connect
 
 
 def test_a_plaintext_hub_cannot_reach_a_tls_broker(tls_hub: HubProcess, tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "hub", "serve"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-        env={
-            **os.environ,
-            "HUB_KAFKA_BOOTSTRAP": tls_hub.bootstrap,
-            "HUB_KAFKA_IDEMPOTENCE": "false",
-            "HUB_STATE_URL": f"sqlite:///{tmp_path / 'state.sqlite'}",
-            "HUB_HTTP_PORT": "0",
-        },
-    )
+    result = _serve(tls_hub.bootstrap, tmp_path)
     assert result.returncode == 2, result.stderr
     assert "hub: cannot start: the broker: KafkaConnectionError" in result.stderr
     assert "Traceback" not in result.stderr
@@ -244,21 +250,7 @@ def test_the_hub_says_the_broker_refused_its_scram_identity(
     scram_broker: str, authority: Authority, tmp_path: Path
 ) -> None:
     scram = _scram_settings(authority, tmp_path, "partner-hub")
-    result = subprocess.run(
-        [sys.executable, "-m", "hub", "serve"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-        env={
-            **os.environ,
-            **{f"HUB_{name}": value for name, value in scram.items()},
-            "HUB_KAFKA_BOOTSTRAP": scram_broker,
-            "HUB_KAFKA_IDEMPOTENCE": "false",
-            "HUB_STATE_URL": f"sqlite:///{tmp_path / 'state.sqlite'}",
-            "HUB_HTTP_PORT": "0",
-        },
-    )
+    result = _serve(scram_broker, tmp_path, **{f"HUB_{name}": v for name, v in scram.items()})
     assert result.returncode == 2, result.stderr
     assert "hub: cannot start: the broker: KafkaConnectionError" in result.stderr
     assert "the broker refused the SCRAM exchange: unknown-user" in result.stderr
