@@ -19,6 +19,7 @@ from prometheus_client import CollectorRegistry
 
 from hub.catalogue.checks import consistency
 from hub.catalogue.contracts import Catalogue, ContractError, load_catalogue
+from hub.catalogue.deadlines import agreed
 from hub.catalogue.directory import PartnerDirectory, load_directory
 from hub.core.intake import Intake
 from hub.core.outgoing import Publish
@@ -112,7 +113,7 @@ async def running_hub(
     broker = build_broker(settings, bootstrap, embedded=embedded, registry=registry)
     as_of = settings.deadlines_as_of
     intake = Intake(
-        catalogue,
+        agreed(catalogue, directory),  # with the département's periods for its agreements
         directory,
         settings.max_record_bytes,
         today=as_of.date if as_of else None,  # a drill's calendar, else now
@@ -320,7 +321,7 @@ async def _refresh(
             count, oldest = await state.awaiting_receipts()
             since = datetime.fromisoformat(oldest) if oldest else None
             metrics.awaiting(count, since, datetime.now(UTC))
-            opened, overdue = await state.deadlines(clock().date())
+            opened, overdue = await state.deadlines(clock())
             metrics.deadlines_open.set(opened)
             metrics.deadlines_overdue.set(overdue)
             for topic, lag in (await consumer_lag(subscriber)).items():

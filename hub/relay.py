@@ -141,7 +141,10 @@ class Relay:
         ]
         await self._publish(outgoing)
         try:
-            entries = batch_entries(notices, rejections, self._intake.catalogue, alerts)
+            accepted_at = datetime.fromisoformat(now)  # deadlines from the acceptance run from it
+            entries = batch_entries(
+                notices, rejections, self._intake.catalogue, alerts, accepted_at=accepted_at
+            )
             await self._commit(entries, kept)
         except Exception as error:
             error.add_note(NOT_RECORDED)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.catalogue.contracts import ANSWERED, SENDER, Catalogue, Consumer, Contract, ContractMeta
+from hub.catalogue.deadlines import deadline_problems
 from hub.catalogue.directory import PartnerDirectory, PinnedBy
 from hub.catalogue.projection import parse_path
 from hub.catalogue.scopes import CODE_PREFIX, scope_reasons
@@ -59,6 +60,7 @@ def consistency(catalogue: Catalogue, directory: PartnerDirectory) -> list[str]:
         problems += undeclared_losses(contract)
     problems += _routing_by_hand(catalogue, directory)
     problems += pin_problems(catalogue, directory)
+    problems += deadline_problems(catalogue, directory)
     return problems
 
 

@@ -18,11 +18,19 @@ import jsonschema_rs
 import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 
 from hub.catalogue.keywords import validators
+from hub.catalogue.periods import check_period
 from hub.catalogue.projection import FieldPath, parse_path
 from hub.catalogue.scopes import Scope
 from hub.catalogue.versions import Step, convert, load_steps
@@ -90,22 +98,63 @@ class Consumer(BaseModel):
         return self.office.split("/", 1)[1]
 
 
+ACCEPTED = "accepted"  # a deadline's `opens_on` for the time the hub accepted the notice
+
+
 class Deadline(BaseModel):
-    """A legal deadline that a notice opens, and what closes it."""
+    """A deadline a notice opens: from when, until when, on what basis, and what closes it.
+
+    It is due after a `period` (`P15D`, `P3M`, `P6W`, `PT24H`), or on a payload date (`due_on`:
+    to the end of that day; `due_before`: before that day starts). A law's period is the law's;
+    an agreement's may be set otherwise by a département (the directory's `agreements`).
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str
-    opens_on: str = Field(description="Payload date field the period runs from.")
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")
+    opens_on: str = Field(
+        description="Payload date or date-time field it runs from; `accepted`: the acceptance."
+    )
     fallback: str | None = Field(default=None, description="Used when `opens_on` is absent.")
-    period: str = Field(pattern=r"^P(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+D)?$")
+    period: str | None = Field(default=None, description="How long it runs (ISO 8601).")
+    due_on: str | None = Field(default=None, description="Payload date it is due on, all day.")
+    due_before: str | None = Field(default=None, description="Payload date it is due before.")
+    when: Condition | None = Field(
+        default=None, description="Opened only when a payload field has one of these values."
+    )
     closed_by: tuple[str, ...] = Field(
         min_length=1, description="Contracts whose notice, answering this one, closes it."
+    )
+    closed_from: tuple[str, ...] = Field(
+        default=(),
+        description="Only a closing notice from these offices (a kind: any of it) closes it.",
+    )
+    closed_in: Literal["answer", "case"] = Field(
+        default="answer",
+        description="`case`: a later notice of `closed_by` in the same case closes it too.",
     )
     alert: tuple[str, ...] = Field(
         min_length=1, description="Offices alerted when it is overdue; `sender` is allowed."
     )
+    basis: Literal["law", "agreement"] = Field(
+        description="Whether the law sets it (`article` says where) or the partners' agreement."
+    )
+    article: str | None = Field(default=None, description="The law's article, for `law`.")
     description: str
+
+    @field_validator("period")
+    @classmethod
+    def _period_is_read(cls, value: str | None) -> str | None:
+        return None if value is None else check_period(value)
+
+    @model_validator(mode="after")
+    def _due_one_way_on_a_basis(self) -> Deadline:
+        dues = [d for d in (self.period, self.due_on, self.due_before) if d is not None]
+        if len(dues) != 1:
+            raise ValueError(f"{self.name}: give one of period, due_on and due_before")
+        if self.basis == "law" and not self.article:
+            raise ValueError(f"{self.name}: a deadline the law sets names its `article`")
+        return self
 
 
 class Retirement(BaseModel):

@@ -6,7 +6,8 @@ An office is listed by its id (`crip`, `mdd:87-limoges-nord`), or a whole kind o
 declared by the pattern of its members' codes (`etablissement` with the UAI's pattern: every
 school head is the office `etablissement:<UAI>`, none listed one by one). A partner, or one of
 its offices, may pin the major version of a contract it reads (`consumes`); the office's pin
-wins over its partner's.
+wins over its partner's. `agreements` sets the periods of the deadlines the partners agree on
+in this département, by contract and deadline name (`hub.catalogue.agreements`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from hub.catalogue.periods import check_period
 
 PARTNER_ID = re.compile(r"^[a-z][a-z0-9-]{1,31}$")
 KIND = r"[a-z][a-z0-9-]{1,31}"
@@ -170,6 +173,23 @@ class DirectoryFile(BaseModel):
 
     territory: Territory
     partners: dict[str, PartnerEntry] = Field(min_length=1)
+    agreements: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="Contract id -> deadline -> the period agreed here, for an agreement's.",
+    )
+
+    @field_validator("agreements")
+    @classmethod
+    def _agreed_periods_are_read(
+        cls, agreements: dict[str, dict[str, str]]
+    ) -> dict[str, dict[str, str]]:
+        for contract, periods in agreements.items():
+            for name, period in periods.items():
+                try:
+                    check_period(period)
+                except ValueError as error:
+                    raise ValueError(f"agreements: {contract} {name}: {error}") from error
+        return agreements
 
     @field_validator("partners")
     @classmethod
@@ -211,6 +231,8 @@ class PartnerDirectory:
         """Index a parsed directory file (`path`: the file it came from, named in faults)."""
         self.territory = source.territory
         self.path = path
+        # The periods this département's partners agreed, by contract and deadline name.
+        self.agreements = source.agreements
         self._partners = source.partners
         self._by_commune: dict[tuple[str, str, str], str] = {}
         self._codes: dict[tuple[str, str], re.Pattern[str]] = {}

@@ -15,6 +15,7 @@ import yaml
 
 from hub.catalogue.compat import current_minor
 from hub.catalogue.contracts import ANSWERED, SENDER, Catalogue, Consumer, Contract
+from hub.catalogue.deadlines import deadline_line
 from hub.catalogue.directory import PartnerDirectory
 from hub.catalogue.scopes import Scope
 from hub.wire.envelope import CAUSATION_HEADER, RECIPIENT_HEADER, REQUIRED
@@ -72,12 +73,7 @@ def _section(contract: Contract, directory: PartnerDirectory) -> list[str]:
             f"(`contract.retired`); replaced by {', '.join(meta.retired.replaced_by)}. "
             + " ".join(meta.retired.why.split())
         )
-    lines += [
-        f"- Deadline `{d.name}`: {d.period} from `{d.opens_on}`"
-        + (f" (else `{d.fallback}`)" if d.fallback else "")
-        + f"; closed by {', '.join(d.closed_by)}; alerts {', '.join(d.alert)}. {d.description}"
-        for d in meta.deadlines
-    ]
+    lines += [deadline_line(d) for d in meta.deadlines]
     lines += [_scope_line(scope) for scope in meta.scopes]
     lines += ["", "| receiving office | when | fields received |", "|---|---|---|"]
     lines += [_consumer_row(c) for c in meta.consumers]

@@ -1,45 +1,206 @@
-"""Legal deadlines as date arithmetic: when a period starts and when it is due.
+"""Deadlines as time arithmetic: when one opens, when it is due, what closes it.
 
-A contract's `deadlines` say which payload date a period runs from, which answering
-contracts close it and which offices are alerted. The ledger records a deadline opened and
-closed (`hub.ledger.entries`); the watch alerts those past due (`hub.schedules.deadlines`).
+A contract's `deadlines` say what a period runs from (a payload date or date-time, or the
+hub's acceptance of the notice), how long it runs or which payload date it is due on, when it
+applies, and which answers close it. Deadlines are counted in date-times, in the
+département's time zone (Europe/Paris): a date stands for its whole day, so a period in days
+from a date runs to the end of its due day there, and one in hours from a time runs hour for
+hour. The ledger records a deadline opened and closed (`hub.ledger.entries`); the watch alerts
+those past due (`hub.schedules.deadlines`).
 """
 
 from __future__ import annotations
 
-import re
 from calendar import monthrange
 from collections.abc import Mapping
-from datetime import date
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from hub.catalogue.contracts import Deadline
+from hub.catalogue.contracts import ACCEPTED, Deadline
+from hub.catalogue.periods import Period, parse_period
+from hub.core.outgoing import RECEIPT
 
-PERIOD = re.compile(r"^P(?:(?P<y>[0-9]+)Y)?(?:(?P<m>[0-9]+)M)?(?:(?P<d>[0-9]+)D)?$")
+ZONE = ZoneInfo("Europe/Paris")  # the département's clock: where a day starts and ends
+REFUSED = "refused"  # a receipt's status that takes nothing on: it closes no deadline
+
+
+@dataclass(frozen=True, slots=True)
+class Opening:
+    """A deadline opened: what it runs from, and the instant it is due (UTC)."""
+
+    start: date | datetime
+    due_at: datetime
+
+    @property
+    def opened_on(self) -> date:
+        """The day it runs from, in the département."""
+        if isinstance(self.start, datetime):
+            return self.start.astimezone(ZONE).date()
+        return self.start
+
+    @property
+    def due_on(self) -> date:
+        """The last day that is still in time, in the département."""
+        return last_day(self.due_at)
+
+    def as_detail(self) -> dict[str, str]:
+        """What the ledger records of it: the days, and the instants (UTC, to the second)."""
+        detail = {"opened_on": self.opened_on.isoformat(), "due_on": self.due_on.isoformat()}
+        if isinstance(self.start, datetime):
+            detail["opened_at"] = instant(self.start)
+        return detail | {"due_at": instant(self.due_at)}
 
 
 def due(start: date, period: str) -> date:
-    """`start` plus an ISO 8601 period of years, months and days.
+    """`start` plus a period of years, months, weeks and days: the due day.
 
     A month end stays in range: 31 January plus one month is 28 or 29 February.
     """
-    found = PERIOD.match(period)
-    if not found:
-        raise ValueError(f"not a period of years, months and days: {period}")
-    years, months, days = (int(found.group(k) or 0) for k in ("y", "m", "d"))
-    month_index = start.month - 1 + months + 12 * years
+    parsed = parse_period(period)
+    if parsed.on_the_clock:
+        raise ValueError(f"{period} counts hours: it is due at a time, not on a day")
+    return _calendar(start, parsed)
+
+
+def due_at(start: date | datetime, period: Period) -> datetime:
+    """The instant a period from `start` is due, in UTC.
+
+    From a date (a whole day), the calendar part ends with its due day, at midnight in the
+    département, and hours count from that midnight. From a time, the calendar part keeps the
+    time of day on the département's clock, and hours are elapsed hours.
+    """
+    hours = timedelta(hours=period.hours, minutes=period.minutes)
+    if not isinstance(start, datetime):
+        return end_of(_calendar(start, period)) + hours
+    local = start.astimezone(ZONE)
+    moved = datetime.combine(_calendar(local.date(), period), local.time(), tzinfo=ZONE)
+    return moved.astimezone(UTC) + hours
+
+
+def end_of(day: date) -> datetime:
+    """The first instant after `day` in the département (its midnight), in UTC."""
+    return beginning_of(day + timedelta(days=1))
+
+
+def beginning_of(day: date) -> datetime:
+    """The first instant of `day` in the département, in UTC."""
+    return datetime.combine(day, time(0), tzinfo=ZONE).astimezone(UTC)
+
+
+def last_day(due_instant: datetime) -> date:
+    """The last day, in the département, on which something due at `due_instant` is in time."""
+    return (due_instant.astimezone(ZONE) - timedelta(microseconds=1)).date()
+
+
+def instant(moment: datetime) -> str:
+    """A moment as the ledger holds it: UTC, to the second, so that text order is time order."""
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def aware(moment: datetime | date) -> datetime:
+    """A moment with its offset: the département's time when given without.
+
+    A day stands for its first instant there: what was due before that day.
+    """
+    if not isinstance(moment, datetime):
+        return beginning_of(moment)
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZONE)
+
+
+def due_instant(due_at_text: str | None, due_on_text: str) -> datetime:
+    """When a recorded deadline is due: its `due_at`, else the end of its `due_on` day.
+
+    An entry recorded before deadlines counted hours holds only the day it is due on.
+    """
+    if due_at_text:
+        return datetime.fromisoformat(due_at_text)
+    return end_of(date.fromisoformat(due_on_text))
+
+
+def applies(deadline: Deadline, payload: Mapping[str, Any]) -> bool:
+    """Whether a notice with this payload opens the deadline (its `when`, if any, holds)."""
+    return deadline.when is None or value_at(payload, deadline.when.field) in deadline.when.values
+
+
+def start_of(
+    payload: Mapping[str, Any], deadline: Deadline, accepted: datetime | None = None
+) -> date | datetime | None:
+    """What a deadline runs from: a payload date or date-time, or the acceptance; else None."""
+    for field in (deadline.opens_on, deadline.fallback):
+        if field == ACCEPTED:
+            if accepted is not None:
+                return accepted
+            continue
+        found = _moment(value_at(payload, field)) if field else None
+        if found is not None:
+            return found
+    return None
+
+
+def opening(
+    deadline: Deadline, payload: Mapping[str, Any], accepted: datetime | None = None
+) -> Opening | None:
+    """The deadline a newly accepted notice opens, if it does.
+
+    None when its `when` does not hold, or the dates it runs from or is due on are absent.
+    """
+    if not applies(deadline, payload):
+        return None
+    start = start_of(payload, deadline, accepted)
+    if start is None:
+        return None
+    if deadline.period is not None:
+        return Opening(start, due_at(start, parse_period(deadline.period)))
+    field = deadline.due_on or deadline.due_before
+    day = _moment(value_at(payload, field)) if field else None
+    if day is None:
+        return None
+    if isinstance(day, datetime):
+        return Opening(start, day.astimezone(UTC))
+    return Opening(start, end_of(day) if deadline.due_on else beginning_of(day))
+
+
+def closes(deadline: Deadline, contract: str, office: str, payload: Mapping[str, Any]) -> bool:
+    """Whether a notice of `contract` from `office` (`partner/office`) closes the deadline.
+
+    Its contract is one of `closed_by`; its office one of `closed_from`, when named (a kind
+    names every office of it); and a receipt that refuses the notice takes nothing on.
+    """
+    if contract not in deadline.closed_by:
+        return False
+    if contract == RECEIPT and payload.get("status") == REFUSED:
+        return False
+    kind = office.split(":", 1)[0]
+    return not deadline.closed_from or any(o in (office, kind) for o in deadline.closed_from)
+
+
+def value_at(payload: Mapping[str, Any], path: str) -> Any:
+    """The value at a dotted path of a payload (`procedure.hearing_on`); None when absent."""
+    node: Any = payload
+    for step in path.split("."):
+        if not isinstance(node, Mapping):
+            return None
+        node = node.get(step)
+    return node
+
+
+def _moment(value: Any) -> date | datetime | None:
+    """A payload date (`2026-10-08`) or date-time (with its offset; without, the département's)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        if "T" not in value and "t" not in value:
+            return date.fromisoformat(value)
+        moment = datetime.fromisoformat(value)
+    except ValueError:  # the schema checked it; a date it allows but Python refuses
+        return None
+    return aware(moment)
+
+
+def _calendar(start: date, period: Period) -> date:
+    month_index = start.month - 1 + period.months + 12 * period.years
     year, month = start.year + month_index // 12, month_index % 12 + 1
     day = min(start.day, monthrange(year, month)[1])
-    return date.fromordinal(date(year, month, day).toordinal() + days)
-
-
-def start_of(payload: Mapping[str, Any], deadline: Deadline) -> date | None:
-    """The date a deadline runs from in this payload; None when its date field is absent."""
-    for field in (deadline.opens_on, deadline.fallback):
-        value = payload.get(field) if field else None
-        if isinstance(value, str):
-            try:
-                return date.fromisoformat(value)
-            except ValueError:  # the schema checked it; a date it allows but Python refuses
-                continue
-    return None
+    return date(year, month, day) + timedelta(days=7 * period.weeks + period.days)

@@ -63,7 +63,8 @@ class Open:
     contract: str
     deadline: str
     opened_on: str
-    due_on: str
+    due_on: str  # the last day in time, in the département
+    due_at: str | None = None  # the instant it is due (UTC); None in entries older than hours
 
 
 @dataclass(frozen=True, slots=True)

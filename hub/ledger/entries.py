@@ -12,7 +12,7 @@ from typing import Any
 
 from hub.catalogue.contracts import Catalogue
 from hub.catalogue.projection import leaf_paths
-from hub.core.deadlines import due, start_of
+from hub.core.deadlines import closes, opening
 from hub.core.intake import Admitted, Rejected
 from hub.core.outgoing import HUB_SOURCE, RoutingAlert, is_receipt, position, rejection_id
 from hub.ledger.chain import Entry, Open, Unreceipted
@@ -25,15 +25,20 @@ def batch_entries(
     rejections: Sequence[Rejected],
     catalogue: Catalogue,
     alerts: Sequence[RoutingAlert] = (),
+    accepted_at: datetime | None = None,
 ) -> list[Entry]:
     """What one batch recorded, in order: its decisions, its deliveries, its routing alerts.
 
     A resumed notice (accepted before a crash) records only the deliveries it lacked.
+    `accepted_at` is when the hub accepted the batch: the deadlines that run from the
+    acceptance run from it.
     """
     new = [n for n in notices if not n.resumed]
     entries = [accepted(n) for n in new]
     entries += [receipted(n) for n in new if is_receipt(n)]
-    entries += [e for n in new for e in [*deadlines_opened(n), *deadlines_closed(n, catalogue)]]
+    entries += [
+        e for n in new for e in [*deadlines_opened(n, accepted_at), *deadlines_closed(n, catalogue)]
+    ]
     entries += [rejected(r) for r in rejections]
     entries += [e for n in notices for e in delivered(n)]
     entries += [routing_alerted(a) for a in alerts]
@@ -132,13 +137,17 @@ def delivered(notice: Admitted) -> list[Entry]:
     return entries
 
 
-def deadlines_opened(notice: Admitted) -> list[Entry]:
-    """The deadlines a newly accepted notice opens (none when its date field is absent)."""
+def deadlines_opened(notice: Admitted, accepted_at: datetime | None = None) -> list[Entry]:
+    """The deadlines a newly accepted notice opens, accepted at `accepted_at`.
+
+    None opens when its `when` does not hold, or the dates it runs from or is due on are
+    absent. Each records the days it runs from and is due on, and the instant it is due.
+    """
     entries = []
     env = notice.envelope
     for deadline in notice.contract.meta.deadlines:
-        start = start_of(notice.payload, deadline)
-        if start is None:
+        opened = opening(deadline, notice.payload, accepted_at)
+        if opened is None:
             continue
         entries.append(
             Entry(
@@ -148,11 +157,7 @@ def deadlines_opened(notice: Admitted) -> list[Entry]:
                 case_id=notice.case_id,
                 contract=notice.contract.id,
                 version=notice.version.major,
-                detail={
-                    "deadline": deadline.name,
-                    "opened_on": start.isoformat(),
-                    "due_on": due(start, deadline.period).isoformat(),
-                },
+                detail={"deadline": deadline.name, **opened.as_detail()},
             )
         )
     return entries
@@ -180,8 +185,23 @@ def deadlines_closed(notice: Admitted, catalogue: Catalogue) -> list[Entry]:
             },
         )
         for deadline in answered.meta.deadlines
+        # a closing contract closes it only from its offices, and a refusing receipt never
+        if notice.contract.id not in deadline.closed_by
+        or closes(deadline, notice.contract.id, notice.envelope.sender, notice.payload)
         if notice.contract.id in deadline.closed_by
     ]
+
+
+def deadline_closed_in_case(late: Open, contract: str, closing_notice: str) -> Entry:
+    """A deadline closed by a later notice of its case (`closed_in: case`), found when due."""
+    return Entry(
+        kind="deadline-closed",
+        sender=late.sender,
+        notice_id=late.notice_id,
+        case_id=late.case_id,
+        contract=late.contract,
+        detail={"deadline": late.deadline, "closed_by": contract, "closing_notice": closing_notice},
+    )
 
 
 def deadline_alerted(late: Open, alert: str, offices: Sequence[str]) -> Entry:

@@ -130,7 +130,8 @@ def _receipted(e: Entry) -> list[str]:
 
 def _opened(e: Entry) -> list[str]:
     d = e.detail
-    return [f"{d['deadline']} of {e.notice_id}: from {d['opened_on']}, due {d['due_on']}"]
+    at = f" (by {d['due_at']})" if d.get("due_at") else ""  # none in entries older than hours
+    return [f"{d['deadline']} of {e.notice_id}: from {d['opened_on']}, due {d['due_on']}{at}"]
 
 
 def _closed(e: Entry) -> list[str]:

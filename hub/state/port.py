@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Protocol
 
 from hub.core.dedup import Seen
@@ -77,11 +77,14 @@ class State(Protocol):
         """Deliveries of notices still waiting for their office's receipt, cases not erased."""
         ...
 
-    async def overdue(self, today: date) -> list[Open]:
-        """Open deadlines due before `today` that were neither closed nor alerted."""
+    async def overdue(self, now: datetime | date) -> list[Open]:
+        """Open deadlines due by `now` that were neither closed nor alerted.
+
+        `now` is an instant; a day stands for its first instant in the département.
+        """
         ...
 
-    async def deadlines(self, today: date) -> tuple[int, int]:
+    async def deadlines(self, now: datetime | date) -> tuple[int, int]:
         """Deadlines not closed: how many, and how many of them are past due."""
         ...
 

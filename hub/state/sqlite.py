@@ -98,13 +98,13 @@ class SqliteState:
         """Deliveries of notices still waiting for their office's receipt, cases not erased."""
         return await self._read(ledger.unreceipted)
 
-    async def overdue(self, today: date) -> list[Open]:
-        """Open deadlines due before `today` that were neither closed nor alerted."""
-        return await self._read(ledger.overdue, today)
+    async def overdue(self, now: datetime | date) -> list[Open]:
+        """Open deadlines due by `now` that were neither closed nor alerted."""
+        return await self._read(ledger.overdue, now)
 
-    async def deadlines(self, today: date) -> tuple[int, int]:
-        """Deadlines not closed: how many, and how many of them are past due."""
-        return await self._read(ledger.deadlines, today)
+    async def deadlines(self, now: datetime | date) -> tuple[int, int]:
+        """Deadlines not closed: how many, and how many of them are past due at `now`."""
+        return await self._read(ledger.deadlines, now)
 
     async def case_activity(self) -> list[tuple[str, str, str]]:
         """For every case not erased: (case id, contract, last time a notice was accepted)."""

@@ -1,14 +1,41 @@
-"""Deadlines as date arithmetic: a period added as the calendar does, its start in a payload."""
+"""Deadlines as time arithmetic: periods in days and hours, in the département's time zone."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 
-from hub.catalogue.contracts import Catalogue
-from hub.core.deadlines import due, start_of
+from hub.catalogue.contracts import Catalogue, Deadline
+from hub.core.deadlines import (
+    ZONE,
+    aware,
+    closes,
+    due,
+    due_instant,
+    end_of,
+    opening,
+    start_of,
+)
 from tests.conftest import FORMAL_NOTICE
+
+ACCEPTED_AT = datetime(2026, 10, 6, 14, 30, tzinfo=UTC)  # 16:30 in Paris (summer time)
+
+
+def _deadline(**terms: Any) -> Deadline:
+    base: dict[str, Any] = {
+        "name": "test",
+        "opens_on": "sent_on",
+        "closed_by": ["hub.receipt"],
+        "alert": ["sender"],
+        "basis": "agreement",
+        "period": "P1D",
+        "description": "a deadline made for a test",
+    }
+    if "due_on" in terms or "due_before" in terms:
+        del base["period"]
+    return Deadline.model_validate(base | terms)
 
 
 @pytest.mark.parametrize(
@@ -19,15 +46,99 @@ from tests.conftest import FORMAL_NOTICE
         (date(2026, 1, 31), "P1M", date(2026, 2, 28)),
         (date(2028, 1, 31), "P1M", date(2028, 2, 29)),
         (date(2026, 11, 30), "P1Y2M3D", date(2028, 2, 2)),
+        (date(2026, 9, 1), "P6W", date(2026, 10, 13)),
     ],
 )
 def test_a_period_is_added_as_the_calendar_does(start: date, period: str, expected: date) -> None:
     assert due(start, period) == expected
 
 
-def test_a_malformed_period_is_refused() -> None:
-    with pytest.raises(ValueError, match="not a period"):
-        due(date(2026, 1, 1), "P2W")
+def test_a_malformed_period_is_refused_and_hours_have_no_due_day() -> None:
+    with pytest.raises(ValueError, match="the unit 'X' cannot be read"):
+        due(date(2026, 1, 1), "P2W3X")
+    with pytest.raises(ValueError, match="counts hours"):
+        due(date(2026, 1, 1), "PT24H")
+
+
+def test_a_day_period_from_a_date_runs_to_the_end_of_its_due_day_in_paris() -> None:
+    summer = opening(_deadline(period="P15D"), {"sent_on": "2026-10-08"})
+    assert summer is not None
+    assert summer.due_at == datetime(2026, 10, 23, 22, 0, tzinfo=UTC)  # midnight, UTC+2
+    assert (summer.opened_on, summer.due_on) == (date(2026, 10, 8), date(2026, 10, 23))
+    winter = opening(_deadline(period="P15D"), {"sent_on": "2026-11-02"})
+    assert winter is not None
+    assert winter.due_at == datetime(2026, 11, 17, 23, 0, tzinfo=UTC)  # midnight, UTC+1
+    assert winter.as_detail() == {
+        "opened_on": "2026-11-02",
+        "due_on": "2026-11-17",
+        "due_at": "2026-11-17T23:00:00+00:00",
+    }
+
+
+def test_hours_from_the_acceptance_are_elapsed_hours_even_across_a_clock_change() -> None:
+    deadline = _deadline(opens_on="accepted", period="PT24H")
+    opened = opening(deadline, {}, ACCEPTED_AT)
+    assert opened is not None
+    assert opened.due_at == datetime(2026, 10, 7, 14, 30, tzinfo=UTC)
+    assert opened.as_detail() == {
+        "opened_on": "2026-10-06",
+        "due_on": "2026-10-07",
+        "opened_at": "2026-10-06T14:30:00+00:00",
+        "due_at": "2026-10-07T14:30:00+00:00",
+    }
+    # Paris leaves summer time on 25 October 2026: 24 hours are 24 hours, a day keeps the hour.
+    saturday = datetime(2026, 10, 24, 10, 0, tzinfo=UTC)  # 12:00 in Paris
+    by_hours = opening(deadline, {}, saturday)
+    by_day = opening(_deadline(opens_on="accepted", period="P1D"), {}, saturday)
+    assert by_hours is not None
+    assert by_day is not None
+    assert by_hours.due_at == datetime(2026, 10, 25, 10, 0, tzinfo=UTC)
+    assert by_day.due_at == datetime(2026, 10, 25, 11, 0, tzinfo=UTC)  # 12:00 in Paris again
+    assert by_day.due_at.astimezone(ZONE).hour == 12
+
+
+def test_combined_periods_and_hours_from_a_date_count_from_the_end_of_that_day() -> None:
+    combined = opening(_deadline(opens_on="accepted", period="P1DT12H"), {}, ACCEPTED_AT)
+    assert combined is not None
+    assert combined.due_at == datetime(2026, 10, 8, 2, 30, tzinfo=UTC)
+    from_a_date = opening(_deadline(period="PT72H"), {"sent_on": "2026-10-06"})
+    assert from_a_date is not None
+    assert from_a_date.due_at == end_of(date(2026, 10, 6)) + timedelta(hours=72)
+
+
+def test_a_deadline_may_run_from_a_payload_date_time_hour_for_hour() -> None:
+    deadline = _deadline(opens_on="convocation.date_time", period="P1M")
+    opened = opening(deadline, {"convocation": {"date_time": "2026-11-16T09:30:00+01:00"}})
+    assert opened is not None
+    assert opened.due_at == datetime(2026, 12, 16, 8, 30, tzinfo=UTC)
+    assert opened.opened_on == date(2026, 11, 16)
+
+
+def test_a_deadline_due_on_a_payload_date_ends_with_it_or_before_it() -> None:
+    payload = {
+        "sent_on": "2026-11-02",
+        "procedure": {"hearing_on": "2027-01-12"},
+        "by": "2026-12-01",
+    }
+    on = opening(_deadline(due_on="by"), payload)
+    before = opening(_deadline(due_before="procedure.hearing_on"), payload)
+    assert on is not None
+    assert before is not None
+    assert (on.due_at, on.due_on) == (end_of(date(2026, 12, 1)), date(2026, 12, 1))
+    assert before.due_at == datetime(2027, 1, 11, 23, 0, tzinfo=UTC)  # the hearing day begins
+    assert before.due_on == date(2027, 1, 11)
+    assert opening(_deadline(due_on="absent"), payload) is None
+
+
+def test_a_deadline_opens_only_when_its_condition_holds_and_its_start_is_known() -> None:
+    urgent = _deadline(
+        opens_on="accepted",
+        period="PT24H",
+        when={"field": "urgency", "in": ["serious_immediate_danger"]},
+    )
+    assert opening(urgent, {"urgency": "serious_immediate_danger"}, ACCEPTED_AT) is not None
+    assert opening(urgent, {"urgency": "standard"}, ACCEPTED_AT) is None
+    assert opening(urgent, {"urgency": "serious_immediate_danger"}) is None  # no acceptance
 
 
 def test_a_deadline_runs_from_its_date_field_or_its_fallback(catalogue: Catalogue) -> None:
@@ -47,3 +158,24 @@ def test_a_date_the_schema_allows_but_the_calendar_refuses_opens_nothing(
     [deadline] = catalogue.contracts[FORMAL_NOTICE].meta.deadlines
     assert deadline.opens_on is not None
     assert start_of({deadline.opens_on: "2026-02-30"}, deadline) is None
+
+
+def test_a_receipt_closes_only_from_its_offices_and_never_as_a_refusal() -> None:
+    deadline = _deadline(closed_from=["departement/crip", "departement/mdd"])
+    received = {"status": "received"}
+    assert closes(deadline, "hub.receipt", "departement/crip", received)
+    assert closes(deadline, "hub.receipt", "departement/mdd:87-bellac", received)  # a kind
+    assert not closes(deadline, "hub.receipt", "academie/service-social", received)
+    assert not closes(deadline, "hub.receipt", "departement/crip", {"status": "refused"})
+    assert not closes(deadline, "ip.retour", "departement/crip", {})
+    assert closes(_deadline(), "hub.receipt", "isg/isg", {"status": "processed"})
+
+
+def test_an_older_entry_is_due_at_the_end_of_its_day_and_a_day_is_its_first_instant() -> None:
+    assert due_instant(None, "2026-10-23") == datetime(2026, 10, 23, 22, 0, tzinfo=UTC)
+    assert due_instant("2026-10-07T14:30:00+00:00", "2026-10-07") == datetime(
+        2026, 10, 7, 14, 30, tzinfo=UTC
+    )
+    assert aware(date(2026, 12, 1)) == datetime(2026, 11, 30, 23, 0, tzinfo=UTC)
+    naive = datetime(2026, 12, 1, 8, 0)  # noqa: DTZ001 - a drill's time given without offset
+    assert aware(naive) == datetime(2026, 12, 1, 7, 0, tzinfo=UTC)

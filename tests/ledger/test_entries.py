@@ -52,6 +52,7 @@ def test_a_batch_records_its_decisions_then_its_deliveries(
         "deadline": "enrolment",
         "opened_on": LIMOGES["notified_on"],
         "due_on": "2026-10-23",
+        "due_at": "2026-10-23T22:00:00+00:00",  # the end of that day in Paris
     }
     assert rejected.sender == "/isg"
     assert rejected.detail["position"] == "hub.in.isg/0/3"

@@ -1,0 +1,173 @@
+"""The catalogue's deadlines, checked, and the periods a département's agreements set.
+
+A contract's deadline says whether the law sets it (`basis: law`, with its article) or the
+partners' agreement (`basis: agreement`), with a default period. A département sets its own
+period for an agreement's deadline in its directory file, by contract and deadline name:
+
+    agreements:
+      ip.transmission: {urgent_receipt: PT12H}
+
+The law's periods are not the partners' to change, and a deadline due on a date its notice
+carries has no period to set: `hub contracts check` (and the hub at start) refuses both, an
+agreement naming no deadline, and a deadline naming a field its schemas lack, an unknown
+office, or an office the alert contract does not let be told about that contract.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from hub.catalogue.contracts import ACCEPTED, Catalogue, Contract, Deadline, schema_has_path
+from hub.catalogue.directory import PartnerDirectory
+from hub.catalogue.projection import parse_path
+
+ALERT = "hub.deadline-alert"  # its consumers are who may be told of a deadline past due
+
+
+def deadline_problems(catalogue: Catalogue, directory: PartnerDirectory) -> list[str]:
+    """Faults of the deadlines and of the département's agreements, each saying what to change."""
+    problems = agreement_problems(catalogue, directory)
+    for contract in catalogue.contracts.values():
+        for deadline in contract.meta.deadlines:
+            problems += _fields(contract, deadline, catalogue)
+            problems += _closers(contract, deadline, directory)
+            problems += _alerted(contract, deadline, catalogue)
+    return problems
+
+
+def agreement_problems(catalogue: Catalogue, directory: PartnerDirectory) -> list[str]:
+    """Agreed periods that name no deadline, or one that is not the partners' to set."""
+    where = f"{_shown(directory.path)}: agreements" if directory.path else "agreements"
+    problems = []
+    for contract_id, periods in directory.agreements.items():
+        contract = catalogue.get(contract_id)
+        if contract is None:
+            problems.append(f"{where}: {contract_id} is no contract of the catalogue")
+            continue
+        deadlines = {d.name: d for d in contract.meta.deadlines}
+        for name in periods:
+            deadline = deadlines.get(name)
+            if deadline is None:
+                named = ", ".join(deadlines) or "none"
+                problems.append(
+                    f"{where}: {contract_id} has no deadline {name} (its deadlines: {named})"
+                )
+            elif deadline.basis == "law":
+                problems.append(
+                    f"{where}: {contract_id} {name} is set by law ({deadline.article}): only "
+                    "a deadline the partners agree on (`basis: agreement`) may be set here"
+                )
+            elif deadline.period is None:
+                problems.append(
+                    f"{where}: {contract_id} {name} is due on a date its notice carries: it "
+                    "has no period to set"
+                )
+    return problems
+
+
+def agreed(catalogue: Catalogue, directory: PartnerDirectory) -> Catalogue:
+    """The catalogue with the département's agreed periods in place of the contracts' own.
+
+    Only an agreement's deadline with a period takes one; `agreement_problems` names the rest.
+    """
+    if not directory.agreements:
+        return catalogue
+    contracts = dict(catalogue.contracts)
+    for contract_id, periods in directory.agreements.items():
+        contract = contracts.get(contract_id)
+        if contract is None:
+            continue
+        deadlines = tuple(
+            d.model_copy(update={"period": periods[d.name]})
+            if d.name in periods and d.basis == "agreement" and d.period is not None
+            else d
+            for d in contract.meta.deadlines
+        )
+        meta = contract.meta.model_copy(update={"deadlines": deadlines})
+        contracts[contract_id] = dataclasses.replace(contract, meta=meta)
+    return Catalogue(contracts, catalogue.registry, catalogue.fast_registry)
+
+
+def _fields(contract: Contract, deadline: Deadline, catalogue: Catalogue) -> list[str]:
+    """The payload fields a deadline reads, each defined by some version of the schema."""
+    named = [
+        ("opens_on", deadline.opens_on if deadline.opens_on != ACCEPTED else None),
+        ("fallback", deadline.fallback),
+        ("due_on", deadline.due_on),
+        ("due_before", deadline.due_before),
+        ("when", deadline.when.field if deadline.when else None),
+    ]
+    return [
+        f"{_shown(contract.folder / 'contract.yaml')}: deadline {deadline.name}: `{key}` names "
+        f"{field}, which no version of the schema defines"
+        + (f" (`{ACCEPTED}` is the hub's acceptance)" if key == "opens_on" else "")
+        for key, field in named
+        if field is not None
+        and not any(
+            schema_has_path(v.schema, parse_path(field), catalogue.registry)
+            for v in contract.versions.values()
+        )
+    ]
+
+
+def _closers(contract: Contract, deadline: Deadline, directory: PartnerDirectory) -> list[str]:
+    return [
+        f"{contract.id}: deadline {deadline.name} is closed from {office}, which is not in "
+        "the directory"
+        for office in deadline.closed_from
+        if "/" not in office or not directory.knows(*office.split("/", 1))
+    ]
+
+
+def _alerted(contract: Contract, deadline: Deadline, catalogue: Catalogue) -> list[str]:
+    """Each office a deadline alerts may be told: the alert contract has it for this contract."""
+    alert = catalogue.get(ALERT)
+    if alert is None:
+        return []
+    about = {"contract": contract.id, "deadline": deadline.name}
+    return [
+        f"{contract.id}: deadline {deadline.name} alerts {office}, which {ALERT} does not let "
+        f"be told about {contract.id}: add it to that consumer's `when`, or a consumer "
+        f"`{{office: {office}, when: {{field: contract, in: [{contract.id}]}}}}`"
+        for office in deadline.alert
+        if not any(
+            c.office == office and (c.when is None or about.get(c.when.field) in c.when.values)
+            for c in alert.meta.consumers
+        )
+    ]
+
+
+def _shown(path: Path) -> str:
+    """A file as its reader finds it: relative to the working folder when under it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def deadline_line(d: Deadline) -> str:
+    """A deadline in one line of the catalogue: its basis, its term, what closes it, who is told."""
+    start = "the hub's acceptance" if d.opens_on == ACCEPTED else f"`{d.opens_on}`"
+    start += f" (else `{d.fallback}`)" if d.fallback else ""
+    if d.period is not None:
+        term = f"{d.period} from {start}"
+    elif d.due_on is not None:
+        term = f"from {start} to the end of `{d.due_on}`"
+    else:
+        term = f"from {start} until `{d.due_before}` begins"
+    if d.basis == "law":
+        basis = f"law: {d.article}"
+    elif d.period is not None:
+        basis = "partners' agreement: a département sets its own period, directory `agreements`"
+    else:
+        basis = "partners' agreement: due on the notice's own date"
+    if d.when:
+        values = ", ".join(str(v).lower() if isinstance(v, bool) else str(v) for v in d.when.values)
+        term += f", when `{d.when.field}` in {values}"
+    closed = ", ".join(d.closed_by) + (f" from {', '.join(d.closed_from)}" if d.closed_from else "")
+    closed += ", or a later one in its case" if d.closed_in == "case" else ""
+    return (
+        f"- Deadline `{d.name}` ({basis}): {term}; closed by {closed}; alerts "
+        f"{', '.join(d.alert)}. " + " ".join(d.description.split())
+    )
