@@ -27,11 +27,13 @@ from hub.core.outgoing import (
     RoutingAlert,
     acceptance_notice,
     delivery_records,
+    is_recall,
     is_receipt,
     position,
     rejection_notice,
     routing_alert_records,
 )
+from hub.core.recall import marked_recalled
 from hub.core.routing import Origin
 from hub.ledger.chain import Entry
 from hub.ledger.entries import batch_entries, quarantined, rejected
@@ -191,10 +193,32 @@ class Relay:
                     o.envelope.id, o.envelope.source, o.contract.id, o.case_id, recipients
                 )
                 in_batch.setdefault(o.envelope.id, []).append(origin)
-        return [
+        examined = [
             self._intake.examine(r, {**origins, **in_batch}, parties) if _unknown_answer(o) else o
             for r, o in zip(records, examined, strict=True)
         ]
+        return self._recalled_once(records, examined, {**origins, **in_batch}, parties)
+
+    def _recalled_once(
+        self,
+        records: Sequence[Record],
+        examined: list[Admitted | Rejected],
+        origins: dict[str, list[Origin]],
+        parties: dict[str, frozenset[str]],
+    ) -> list[Admitted | Rejected]:
+        """A second recall of one notice in a batch is refused, as it would be in the next."""
+        first: dict[tuple[str, str], str] = {}
+        decided = []
+        for record, outcome in zip(records, examined, strict=True):
+            origin = outcome.answered if isinstance(outcome, Admitted) else None
+            if isinstance(outcome, Admitted) and origin and is_recall(outcome):
+                by = first.setdefault((origin.source, origin.notice_id), outcome.envelope.id)
+                if by != outcome.envelope.id:
+                    marked = marked_recalled(origins, origin, by)
+                    decided.append(self._intake.examine(record, marked, parties))
+                    continue
+            decided.append(outcome)
+        return decided
 
 
 def _log_alerts(alerts: Sequence[RoutingAlert]) -> None:
@@ -213,6 +237,7 @@ def _log_alerts(alerts: Sequence[RoutingAlert]) -> None:
 
 
 def _unknown_answer(outcome: Admitted | Rejected) -> bool:
-    return isinstance(outcome, Rejected) and [r.code for r in outcome.reasons] == [
-        "answer.unknown-notice"
-    ]
+    return isinstance(outcome, Rejected) and [r.code for r in outcome.reasons] in (
+        ["answer.unknown-notice"],
+        ["recall.unknown-notice"],
+    )

@@ -2,10 +2,11 @@
 
 Outgoing: `send` checks a payload against its contract, wraps it in the CloudEvents envelope
 with a trace context, and queues it in the outbox; a sender loop publishes what is due until
-the hub's acceptance or rejection settles it. Incoming: every record on `hub.out.<partner>`
-either settles an outgoing notice or is a delivery, handed to the institution once (inbox) and
-answered with a `hub.receipt`, itself sent through the outbox. Offsets are committed only
-after that (at-least-once). A record no adapter could take (`arrival`) is skipped and counted.
+the hub's acceptance or rejection settles it; `recall` withdraws one the hub accepted.
+Incoming: every record on `hub.out.<partner>` either settles an outgoing notice or is a
+delivery, handed to the institution once (inbox) and answered with a `hub.receipt`, itself
+sent through the outbox. Offsets are committed only after that (at-least-once). A record no
+adapter could take (`arrival`) is skipped and counted.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from adapters.sdk.settings import AdapterSettings
 from hub.catalogue.contracts import Catalogue, load_catalogue, schema_id_for
 from hub.catalogue.validation import schema_reasons
 from hub.core.outgoing import ACCEPTANCE, HUB_CONTRACTS, RECEIPT, SETTLEMENTS
+from hub.core.recall import RECALL, recall_id
 from hub.observability.logs import keep_values_out_of_logs, library_logger
 from hub.observability.telemetry import current_or, exporting, headers_of, tracer, within
 from hub.wire.bounded import bound_decompression
@@ -149,13 +151,19 @@ class Adapter:
         if not version.accepts(payload):
             reasons = schema_reasons(version.validator, payload)
             raise InvalidNotice(contract_id, reasons or [Reason("schema.invalid", "invalid")])
+        key: str | None = case_id or str(uuid.uuid4())
+        event_id = notice_id or str(uuid.uuid4())
+        if contract_id == RECALL:  # it answers the notice it names, in its case, under one id
+            answers = answers or str(payload["notice_id"])
+            key = case_id or self._case_of(answers)
+            event_id = notice_id or recall_id(f"/{self.partner}/{office}", answers)
         extra = _send_trace(contract_id, office, self.partner)
         if answers:
             extra[CAUSATION_HEADER] = answers
         return write_record(
             topic=inbound(self.partner),
-            key=case_id or str(uuid.uuid4()),
-            event_id=notice_id or str(uuid.uuid4()),
+            key=key,
+            event_id=event_id,
             source=f"/{self.partner}/{office}",
             event_type=contract_id,
             time=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -171,6 +179,36 @@ class Adapter:
         record = self.notice(contract_id, office, payload, **options)
         self.queue(record)
         return record.headers["ce_id"]
+
+    async def recall(self, notice_id: str, reason: str) -> str:
+        """Recall a notice this adapter sent and the hub accepted; returns the recall's id.
+
+        `reason` is a code of `hub.recall` (`sent_in_error`, `wrong_recipient`, `duplicate`,
+        `wrong_person`). The hub tells every office that received the notice and answers as
+        for any notice (`settled`). A notice has one recall id: recalling it again queues
+        nothing new. `InvalidNotice` for a notice it did not send or the hub has not accepted,
+        or a reason not in the list.
+        """
+        sent = self._outbox.sent(notice_id)
+        if sent is None or self._outbox.state(notice_id) != "accepted":
+            detail = "no notice with this id was sent through this adapter and accepted"
+            raise InvalidNotice(RECALL, [Reason("recall.unknown-notice", detail, "/notice_id")])
+        payload = {
+            "notice_id": notice_id,
+            "contract": sent.headers["ce_type"],
+            "reason_code": reason,
+            "recalled_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        office = sent.headers["ce_source"].split("/", 2)[2]
+        return await self.send(RECALL, office, payload)
+
+    def _case_of(self, notice_id: str) -> str | None:
+        """The case of a notice this adapter sent: the hub's word, else the key it was sent with."""
+        settlement = self._outbox.settlement(notice_id)
+        if settlement and isinstance(case_id := settlement.outcome.get("case_id"), str):
+            return case_id
+        sent = self._outbox.sent(notice_id)
+        return sent.key.decode() if sent and sent.key else None
 
     def queue(self, record: Outgoing) -> bool:
         """Queue a built record durably; False when its notice id was already queued."""
@@ -304,7 +342,8 @@ class Adapter:
             if handling is None:  # new: handed to the institution, once
                 handling = await self._institution.receive(notice)
                 self._inbox.record(notice_id, recipient, contract, handling)
-            if not contract.startswith(HUB_CONTRACTS):  # notices are acknowledged, not the hub's
+            # Notices are acknowledged, and recalls; not the hub's records, nor receipts.
+            if not contract.startswith(HUB_CONTRACTS) or contract == RECALL:
                 self._outbox.put(self._receipt(notice_id, recipient, notice.case_id, handling))
                 self._wake.set()
 

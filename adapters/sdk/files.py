@@ -31,6 +31,7 @@ from adapters.sdk.adapter import Adapter
 from adapters.sdk.inbox import Handling
 from adapters.sdk.notices import Incoming, InvalidNotice
 from hub.core.outgoing import ACCEPTANCE, REJECTION
+from hub.core.recall import RECALL
 
 log = logging.getLogger("adapter.files")
 REFERENCED = {"payload", "case_id", "answers"}  # the keys of a notice given with its references
@@ -247,7 +248,10 @@ class DropFolder:
                     n.contract,
                     n.office,
                     n.payload,
-                    notice_id=str(uuid.uuid5(FILE_NAMESPACE, f"{digest}/{n.line}")),
+                    # A recall's id is its notice's own: two exports recalling it are one recall.
+                    notice_id=None
+                    if n.contract == RECALL
+                    else str(uuid.uuid5(FILE_NAMESPACE, f"{digest}/{n.line}")),
                     case_id=n.case_id,
                     answers=n.answers,
                 )
@@ -304,20 +308,57 @@ class ReceivedFolder:
 
     Files are written under a temporary name and renamed, so the institution's application
     never reads half a file; the name is the notice id and the office, so a notice handed over
-    again overwrites its own file with the same content.
+    again overwrites its own file with the same content. A recall (`hub.recall`) is written
+    as any notice, and the file of the notice it recalls leaves the folder for `recalled`,
+    beside a `.rappel.json` saying why.
     """
 
-    def __init__(self, folder: Path) -> None:
-        """Write into `folder`, one sub-folder per contract."""
+    def __init__(self, folder: Path, recalled: Path | None = None) -> None:
+        """Write into `folder`, one sub-folder per contract; recalled notices go to `recalled`.
+
+        `recalled` is `rappels/` beside `folder` unless named.
+        """
         self.folder = folder
+        self.recalled = recalled or folder.parent / "rappels"
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
 
     async def receive(self, notice: Incoming) -> Handling:
-        """Write the notice as `<contract>/<notice id>__<partner>_<office>.json` (`file_name`s)."""
-        partner, _, office = notice.recipient.partition("/")
-        name = f"{file_name(notice.notice_id)}__{file_name(partner)}_{file_name(office)}"
-        self._write(file_name(notice.contract), name, notice.as_document())
+        """Write the notice as `<contract>/<notice id>__<partner>_<office>.json` (`file_name`s).
+
+        A copy of a notice already recalled (sent again as the recall was made) is written
+        straight to `recalled`, beside its note.
+        """
+        kind, name = file_name(notice.contract), _delivery_name(notice)
+        withdrawn = inside(self.recalled, kind, f"{name}.rappel.json").is_file()
+        self._write(kind, name, notice.as_document(), self.recalled if withdrawn else self.folder)
+        if notice.contract == RECALL:
+            self._withdraw(notice)
         return Handling("processed")
+
+    def _withdraw(self, recall: Incoming) -> None:
+        """Move the recalled notice's file to `recalled/<contract>/`, with why beside it.
+
+        Done again for a recall handed over again: the file is there already, the note
+        rewritten with the same content. A notice that never reached the folder gets its note.
+        """
+        notice_id, contract = recall.payload.get("notice_id"), recall.payload.get("contract")
+        if not isinstance(notice_id, str) or not isinstance(contract, str):
+            return  # the hub delivers only recalls that name both
+        kind, name = file_name(contract), _delivery_name(recall, notice_id)
+        note = {
+            "notice_id": notice_id,
+            "contract": contract,
+            "case_id": recall.case_id,
+            "recalled_by": recall.source,
+            "to": recall.recipient,
+            "reason_code": recall.payload.get("reason_code"),
+            "recalled_at": recall.payload.get("recalled_at"),
+            "recall_id": recall.notice_id,
+        }
+        self._write(kind, f"{name}.rappel", note, self.recalled)
+        received = inside(self.folder, kind, f"{name}.json")
+        if received.is_file():
+            received.replace(inside(self.recalled, kind, f"{name}.json"))
 
     def settled(self, notice_id: str, state: str, origin: tuple[str, int], outcome: Any) -> None:
         """What the hub answered about a line of an export, as `hub.<state>/<notice id>.json`.
@@ -339,10 +380,20 @@ class ReceivedFolder:
         """Write `<kind>/<name>.json` whole, both made safe by `file_name`."""
         self._write(file_name(kind), file_name(name), document)
 
-    def _write(self, kind: str, name: str, document: dict[str, Any]) -> None:
-        """Write `<kind>/<name>.json` whole: a temporary name, then renamed."""
-        inside(self.folder, kind).mkdir(exist_ok=True, mode=0o700)
-        target = inside(self.folder, kind, f"{name}.json")
-        temporary = inside(self.folder, kind, f".{name}.json.tmp")
+    def _write(
+        self, kind: str, name: str, document: dict[str, Any], base: Path | None = None
+    ) -> None:
+        """Write `<kind>/<name>.json` under `base` (the folder) whole: a temporary name, renamed."""
+        base = base or self.folder
+        base.mkdir(parents=True, exist_ok=True, mode=0o700)
+        inside(base, kind).mkdir(exist_ok=True, mode=0o700)
+        target = inside(base, kind, f"{name}.json")
+        temporary = inside(base, kind, f".{name}.json.tmp")
         _write_new(temporary, json.dumps(document, ensure_ascii=False, indent=2).encode())
         temporary.replace(target)
+
+
+def _delivery_name(notice: Incoming, notice_id: str | None = None) -> str:
+    """`<notice id>__<partner>_<office>`, each part a `file_name`: one delivery's file name."""
+    partner, _, office = notice.recipient.partition("/")
+    return f"{file_name(notice_id or notice.notice_id)}__{file_name(partner)}_{file_name(office)}"

@@ -134,6 +134,14 @@ class Outbox:
             ).fetchone()
         return Settlement(row[0], json.loads(row[1])) if row else None
 
+    def sent(self, notice_id: str) -> Outgoing | None:
+        """The record queued under this notice id, settled or not; None if never queued."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT topic, key, value, headers FROM outbox WHERE notice_id = ?", (notice_id,)
+            ).fetchone()
+        return Outgoing(row[0], row[1], row[2], json.loads(row[3])) if row else None
+
     def unsettled(self) -> int:
         """How many notices still wait for the hub's answer."""
         with self._lock:

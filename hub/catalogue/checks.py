@@ -12,7 +12,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hub.catalogue.contracts import ANSWERED, SENDER, Catalogue, Consumer, Contract, ContractMeta
+from hub.catalogue.contracts import (
+    ANSWERED,
+    RECIPIENTS,
+    SENDER,
+    Catalogue,
+    Consumer,
+    Contract,
+    ContractMeta,
+)
 from hub.catalogue.deadlines import deadline_problems
 from hub.catalogue.directory import PartnerDirectory, PinnedBy
 from hub.catalogue.projection import parse_path
@@ -66,7 +74,8 @@ def consistency(catalogue: Catalogue, directory: PartnerDirectory) -> list[str]:
 
 def _offices(meta: ContractMeta, directory: PartnerDirectory) -> list[str]:
     named = [("producer", p) for p in meta.producers if p != HUB]
-    taking = [("consumer", c.office) for c in meta.consumers if c.office not in (SENDER, ANSWERED)]
+    unnamed = (SENDER, ANSWERED, RECIPIENTS)
+    taking = [("consumer", c.office) for c in meta.consumers if c.office not in unnamed]
     taking += [("alerted office", o) for d in meta.deadlines for o in d.alert if o != SENDER]
     problems = [
         f"{meta.id}: {role} {office} is not in the directory"
@@ -80,8 +89,9 @@ def _offices(meta: ContractMeta, directory: PartnerDirectory) -> list[str]:
         for role, office in taking
         if office.split("/", 1)[1] in directory.coded_kinds(office.split("/", 1)[0])
     ]
-    if any(c.office == ANSWERED for c in meta.consumers) and not meta.answers:
-        problems.append(f"{meta.id}: an `answered` consumer needs `answers`")
+    for office in (ANSWERED, RECIPIENTS):
+        if any(c.office == office for c in meta.consumers) and not meta.answers:
+            problems.append(f"{meta.id}: a consumer `{office}` needs `answers`")
     return problems
 
 
@@ -266,7 +276,7 @@ def _reaches(
     catalogue: Catalogue, contract: Contract, consumer: Consumer, partner: str, entry: str
 ) -> bool:
     """Whether a consumer of `contract` can be this office (or an office of this coded kind)."""
-    if consumer.office == SENDER:
+    if consumer.office in (SENDER, RECIPIENTS):  # any office may have received the notice
         return True
     if consumer.office == ANSWERED:
         answered = [catalogue.get(other) for other in contract.meta.answers]
@@ -283,6 +293,7 @@ def _office_of(consumer: Consumer) -> str:
     return {
         ANSWERED: "the office that sent the answered notice",
         SENDER: "the sender of a refused record",
+        RECIPIENTS: "the offices that received the answered notice",
     }.get(consumer.office, consumer.office)
 
 

@@ -75,6 +75,7 @@ class Condition(BaseModel):
 # office that sent the notice this one answers.
 SENDER = "sender"
 ANSWERED = "answered"
+RECIPIENTS = "recipients"  # every office the answered notice was delivered to (a recall's)
 
 
 class Consumer(BaseModel):
@@ -82,7 +83,7 @@ class Consumer(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    office: str = Field(pattern=r"^(sender|answered|[a-z][a-z0-9-]*/[a-z][a-z0-9:-]*)$")
+    office: str = Field(pattern=r"^(sender|answered|recipients|[a-z][a-z0-9-]*/[a-z][a-z0-9:-]*)$")
     route: Route | None = None
     when: Condition | None = None
     fields: tuple[str, ...] = Field(min_length=1)

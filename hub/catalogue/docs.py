@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from hub.catalogue.compat import current_minor
-from hub.catalogue.contracts import ANSWERED, SENDER, Catalogue, Consumer, Contract
+from hub.catalogue.contracts import ANSWERED, RECIPIENTS, SENDER, Catalogue, Consumer, Contract
 from hub.catalogue.deadlines import deadline_line
 from hub.catalogue.directory import PartnerDirectory
 from hub.catalogue.scopes import Scope
@@ -98,6 +98,7 @@ def _consumer_row(consumer: Consumer) -> str:
     office = {
         ANSWERED: "the office that sent the notice answered",
         SENDER: "the sender of the refused record",
+        RECIPIENTS: "every office that received the notice answered",
     }.get(consumer.office, f"`{consumer.office}`")
     if consumer.route:
         office += f" serving the commune in `{consumer.route.commune}`"
@@ -196,12 +197,16 @@ def _senders(contract: Contract, directory: PartnerDirectory) -> list[str]:
 
 def _receivers(contract: Contract, catalogue: Catalogue, directory: PartnerDirectory) -> list[str]:
     offices = {c.office for c in contract.meta.consumers}
-    named = {c.partner for c in contract.meta.consumers if c.office not in (SENDER, ANSWERED)}
+    unnamed = (SENDER, ANSWERED, RECIPIENTS)
+    named = {c.partner for c in contract.meta.consumers if c.office not in unnamed}
     if SENDER in offices:  # a rejection can go back to any partner
         named |= set(directory.partners)
     if ANSWERED in offices:  # an answer goes back to whoever sent the notice answered
         for answered in contract.meta.answers:
             named |= {p.split("/", 1)[0] for p in catalogue.contracts[answered].meta.producers}
+    if RECIPIENTS in offices:  # a recall reaches whoever received the notice answered
+        for answered in contract.meta.answers:
+            named |= set(_receivers(catalogue.contracts[answered], catalogue, directory))
     return [p for p in directory.partners if p in named]
 
 

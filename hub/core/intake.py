@@ -20,6 +20,7 @@ from hub.catalogue.contracts import Catalogue, Contract, ContractVersion
 from hub.catalogue.directory import PartnerDirectory
 from hub.catalogue.scopes import check_scopes
 from hub.catalogue.validation import schema_reasons
+from hub.core.recall import RECALL, recalled
 from hub.core.routing import Origin, Recipient, Router, Unrouted
 from hub.wire.bounded import refused_batch
 from hub.wire.envelope import EVENT_ID, Envelope, Record, header_map, read_envelope
@@ -149,7 +150,13 @@ class Intake:
             payload = read_object(record.value or b"")
             _check_schema(version, payload)
             check_scopes(contract.meta.scopes, version.major, payload)
-            answered = _answered(contract, envelope, record.key, origins or {})
+            answered = (
+                recalled(
+                    contract.meta.answers, envelope, payload, _valid_key(record.key), origins or {}
+                )
+                if contract.id == RECALL
+                else _answered(contract, envelope, record.key, origins or {})
+            )
             case_id = answered.case_id if answered else _case_id(record.key, envelope)
             if answered is None:
                 _check_party(envelope.partner, case_id, parties or {})

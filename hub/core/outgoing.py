@@ -18,6 +18,7 @@ from hub.catalogue.contracts import SENDER, Catalogue, schema_id_for
 from hub.catalogue.directory import PartnerDirectory
 from hub.catalogue.projection import Projection
 from hub.core.intake import Admitted, Rejected
+from hub.core.recall import RECALL
 from hub.core.routing import Recipient
 from hub.wire.envelope import (
     CAUSATION_HEADER,
@@ -53,6 +54,11 @@ Publish = Callable[[Sequence[Outgoing]], Awaitable[None]]
 def is_receipt(notice: Admitted) -> bool:
     """Whether this accepted notice is an office's receipt of a notice it received."""
     return notice.contract.id == RECEIPT and notice.answered is not None
+
+
+def is_recall(notice: Admitted) -> bool:
+    """Whether this accepted notice is its sender's recall of a notice it sent (`hub.recall`)."""
+    return notice.contract.id == RECALL and notice.answered is not None
 
 
 def position(record: Record) -> str:
@@ -228,6 +234,8 @@ class ManualRouting:
         origin, env = receipt.answered, receipt.envelope
         code = receipt.payload.get("reason_code")
         if origin is None or receipt.payload.get("status") != "refused" or code not in NOT_OURS:
+            return []
+        if origin.contract == RECALL:  # a recall withdraws a notice: nothing to route by hand
             return []
         sender = "/".join(origin.address)
         if env.sender == sender:  # a sender's word on its own notice refuses no delivery

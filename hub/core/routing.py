@@ -2,8 +2,9 @@
 
 Purpose binding: a notice goes only to the offices its contract names. An office kind with a
 route (for example the MDD serving the family's commune) is resolved through the directory;
-`answered` is the office that sent the notice this one answers; a consumer with a condition
-receives the notice only when the payload meets it.
+`answered` is the office that sent the notice this one answers, `recipients` every office it
+was delivered to (a recall reaches them all); a consumer with a condition receives the notice
+only when the payload meets it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from hub.catalogue.contracts import ANSWERED, Consumer, Contract
+from hub.catalogue.contracts import ANSWERED, RECIPIENTS, Consumer, Contract
 from hub.catalogue.directory import PartnerDirectory
 from hub.catalogue.projection import FieldPath, Projection, parse_path
 
@@ -25,6 +26,7 @@ class Origin:
     contract: str
     case_id: str
     recipients: frozenset[str] = frozenset()
+    recalled_by: str | None = None  # the id of the recall that withdrew it, once recalled
 
     @property
     def address(self) -> tuple[str, str]:
@@ -87,6 +89,10 @@ class Router:
                     unrouted.append(Unrouted(consumer.office, "the notice answers no notice"))
                 else:
                     found.append(Recipient(*answered.address, projection))
+            elif consumer.office == RECIPIENTS:
+                for address in sorted(answered.recipients if answered else ()):
+                    partner, name = address.split("/", 1)
+                    found.append(Recipient(partner, name, projection))
             elif consumer.route is None:
                 found.append(Recipient(consumer.partner, consumer.office_name, projection))
             else:

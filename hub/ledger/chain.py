@@ -18,6 +18,7 @@ Kind = Literal[
     "deadline-closed",
     "deadline-alerted",
     "routing-alerted",
+    "recalled",
     "redelivered",
     "erased",
     "quarantined",

@@ -14,7 +14,14 @@ from hub.catalogue.contracts import Catalogue
 from hub.catalogue.projection import leaf_paths
 from hub.core.deadlines import closes, opening
 from hub.core.intake import Admitted, Rejected
-from hub.core.outgoing import HUB_SOURCE, RoutingAlert, is_receipt, position, rejection_id
+from hub.core.outgoing import (
+    HUB_SOURCE,
+    RoutingAlert,
+    is_recall,
+    is_receipt,
+    position,
+    rejection_id,
+)
 from hub.ledger.chain import Entry, Open, Unreceipted
 from hub.ledger.timeline import Timeline
 from hub.wire.topics import outbound
@@ -36,6 +43,7 @@ def batch_entries(
     new = [n for n in notices if not n.resumed]
     entries = [accepted(n) for n in new]
     entries += [receipted(n) for n in new if is_receipt(n)]
+    entries += [recalled(n) for n in new if is_recall(n)]
     entries += [
         e for n in new for e in [*deadlines_opened(n, accepted_at), *deadlines_closed(n, catalogue)]
     ]
@@ -106,6 +114,30 @@ def receipted(receipt: Admitted) -> Entry:
     )
 
 
+def recalled(recall: Admitted) -> Entry:
+    """A notice recalled by its sender, recorded against it: the recall, its reason, whom it told.
+
+    From this entry on, the notice's deliveries are no longer sent again (`State.unreceipted`)
+    and another recall of it is refused.
+    """
+    origin = recall.answered
+    if origin is None:
+        raise ValueError("a recall answers the notice it withdraws")
+    return Entry(
+        kind="recalled",
+        sender=origin.source,
+        notice_id=origin.notice_id,
+        case_id=origin.case_id,
+        contract=origin.contract,
+        detail={
+            "recall_id": recall.envelope.id,
+            "reason_code": recall.payload["reason_code"],
+            "recalled_at": recall.payload["recalled_at"],
+            "offices": [d.recipient.address for d in recall.deliveries],
+        },
+    )
+
+
 def delivered(notice: Admitted) -> list[Entry]:
     """One entry per office served: the version it got, the fields sent and withheld."""
     env = notice.envelope
@@ -164,7 +196,7 @@ def deadlines_opened(notice: Admitted, accepted_at: datetime | None = None) -> l
 
 
 def deadlines_closed(notice: Admitted, catalogue: Catalogue) -> list[Entry]:
-    """The deadlines of the notice this one answers that it closes."""
+    """The deadlines of the notice this one answers that it closes: all of them for a recall."""
     origin = notice.answered
     if origin is None:
         return []
@@ -188,7 +220,7 @@ def deadlines_closed(notice: Admitted, catalogue: Catalogue) -> list[Entry]:
         # a closing contract closes it only from its offices, and a refusing receipt never
         if notice.contract.id not in deadline.closed_by
         or closes(deadline, notice.contract.id, notice.envelope.sender, notice.payload)
-        if notice.contract.id in deadline.closed_by
+        if notice.contract.id in deadline.closed_by or is_recall(notice)  # a recall: all
     ]
 
 

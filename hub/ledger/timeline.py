@@ -1,9 +1,10 @@
 """The timeline of a notice or a case, from the ledger: for `hub trace` and `GET /trace/{id}`.
 
 A case's trace is every step recorded in it. A notice's trace is its own steps (accepted or
-rejected, delivered to each office with the fields sent and withheld, each office's receipt),
-then the same for every notice answering it. Only what the ledger holds appears: ids, codes,
-offices, contract versions and field names, never a payload value.
+rejected, delivered to each office with the fields sent and withheld, each office's receipt,
+its recall), then the same for every notice answering it (its recall too). Only what the
+ledger holds appears: ids, codes, offices, contract versions and field names, never a payload
+value.
 """
 
 from __future__ import annotations
@@ -151,6 +152,13 @@ def _routing_alerted(e: Entry) -> list[str]:
     return [f"{e.notice_id} has no office ({d['cause']} {e.office}): alerted {offices}"]
 
 
+def _recalled(e: Entry) -> list[str]:
+    d = e.detail
+    offices = ", ".join(d["offices"]) or "no office"
+    by, why = e.sender.strip("/"), f"{d['reason_code']}, recall {d['recall_id']}"
+    return [f"{e.notice_id} by {by} ({why} at {d['recalled_at']}): told {offices}"]
+
+
 def _redelivered(e: Entry) -> list[str]:
     return [f"{e.notice_id} to {e.office} again (attempt {e.detail['attempt']}): no receipt yet"]
 
@@ -196,6 +204,7 @@ LINES = {
     "deadline-closed": _closed,
     "deadline-alerted": _alerted,
     "routing-alerted": _routing_alerted,
+    "recalled": _recalled,
     "redelivered": _redelivered,
     "erased": _erased,
     "quarantined": _quarantined,

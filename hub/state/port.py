@@ -46,7 +46,7 @@ class State(Protocol):
         ...
 
     async def origins(self, notice_ids: Collection[str]) -> dict[str, list[Origin]]:
-        """The accepted notices with these ids (several sources may use one id)."""
+        """The accepted notices with these ids (several sources may use one id), recalls named."""
         ...
 
     async def case_parties(self, case_ids: Collection[str]) -> dict[str, frozenset[str]]:
@@ -74,7 +74,7 @@ class State(Protocol):
         ...
 
     async def unreceipted(self) -> list[Unreceipted]:
-        """Deliveries of notices still waiting for their office's receipt, cases not erased."""
+        """Deliveries awaiting their office's receipt, of cases not erased, notices not recalled."""
         ...
 
     async def overdue(self, now: datetime | date) -> list[Open]:

@@ -56,11 +56,15 @@ COLUMNS = (
     "detail, prev_hash, hash"
 )
 LOOKUP_CHUNK = 500
-# A delivery of a notice (not the hub's own) whose office has not sent its receipt.
+# A delivery of a notice (not the hub's own; a recall is receipted as a notice) whose office
+# has not sent its receipt, and which its sender has not recalled.
 UNRECEIPTED = (
-    "d.kind = 'delivered' AND d.contract NOT LIKE 'hub.%' AND NOT EXISTS ("
+    "d.kind = 'delivered' AND (d.contract NOT LIKE 'hub.%' OR d.contract = 'hub.recall') "
+    "AND NOT EXISTS ("
     "SELECT 1 FROM entries r WHERE r.kind = 'receipted' AND r.notice_id = d.notice_id "
-    "AND r.sender = d.sender AND r.office = d.office)"
+    "AND r.sender = d.sender AND r.office = d.office) "
+    "AND NOT EXISTS (SELECT 1 FROM entries x WHERE x.kind = 'recalled' "
+    "AND x.notice_id = d.notice_id AND x.sender = d.sender)"
 )
 # Deadlines as the ledger holds them: opened by one entry, ended by a closing (or alerting) one.
 OPEN_DEADLINES = (
@@ -118,13 +122,22 @@ def seen(db: sqlite3.Connection, keys: Collection[NoticeKey]) -> dict[NoticeKey,
 
 
 def origins(db: sqlite3.Connection, notice_ids: Collection[str]) -> dict[str, list[Origin]]:
-    """The accepted notices with these ids."""
+    """The accepted notices with these ids, each with the recall that withdrew it, if any."""
     found: dict[str, list[Origin]] = {}
-    rows = _by_notice(db, "notice_id, sender, contract, case_id, detail", "'accepted'", notice_ids)
-    for notice_id, sender, contract, case_id, detail in rows:
+    rows = _by_notice(
+        db,
+        "notice_id, sender, contract, case_id, detail, kind",
+        "'accepted', 'recalled'",
+        notice_ids,
+    )
+    recalls = {(r[0], r[1]): json.loads(r[4]).get("recall_id") for r in rows if r[5] == "recalled"}
+    for notice_id, sender, contract, case_id, detail, kind in rows:
+        if kind != "accepted":
+            continue
         recipients = frozenset(json.loads(detail).get("recipients", ()))
+        recall = recalls.get((notice_id, sender))
         found.setdefault(notice_id, []).append(
-            Origin(notice_id, sender, contract, case_id, recipients)
+            Origin(notice_id, sender, contract, case_id, recipients, recall)
         )
     return found
 

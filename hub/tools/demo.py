@@ -21,6 +21,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from hub.catalogue.contracts import Catalogue, Contract
 from hub.catalogue.directory import PartnerDirectory
 from hub.core.outgoing import ACCEPTANCE, REJECTION
+from hub.core.recall import RECALL
 from hub.core.routing import Origin, Router
 from hub.wire.envelope import CAUSATION_HEADER, RECIPIENT_HEADER, Outgoing, write_record
 from hub.wire.topics import inbound, outbound
@@ -72,6 +73,8 @@ def notice(  # noqa: PLR0913 - keyword-only, each optional
 ) -> Outgoing:
     """A notice from `sender` (`partner/office`) as a partner's system would publish it."""
     partner = sender.split("/", 1)[0]
+    if contract.id == RECALL and answers:  # a recall names in its payload the notice it answers
+        payload = {**payload, "notice_id": answers}
     return write_record(
         topic=inbound(partner),
         key=case_id or str(uuid.uuid4()),
@@ -134,7 +137,13 @@ def scenario(catalogue: Catalogue, directory: PartnerDirectory) -> Scenario:
 
 
 def _answering_office(contract: Contract, origin: Origin | None) -> str | None:
-    """An office that received `origin` and may send `contract`, to answer it."""
+    """An office that received `origin` and may send `contract`, to answer it.
+
+    A recall is its sender's alone (its first example names a formal notice, the first
+    contract it answers).
+    """
+    if contract.id == RECALL and origin:
+        return "/".join(origin.address)
     offices = origin.parties if origin else []
     return next((o for o in offices if contract.meta.produced_by(*o.split("/", 1))), None)
 

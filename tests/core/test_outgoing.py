@@ -22,6 +22,8 @@ from hub.core.outgoing import (
     alert_id,
     alert_records,
     delivery_records,
+    is_recall,
+    is_receipt,
     rejection_id,
     rejection_notice,
     routing_alert_records,
@@ -29,6 +31,7 @@ from hub.core.outgoing import (
 from hub.core.routing import Origin, Router
 from hub.wire.envelope import Outgoing, Record
 from tests.conftest import FORMAL_NOTICE, example
+from tests.core.test_recall import NOTICE, recall
 from tests.notices import ce_headers, record
 
 LIMOGES = example(FORMAL_NOTICE, "limoges-no-known-school")
@@ -263,3 +266,33 @@ def test_a_partner_that_routes_nothing_by_hand_leaves_the_sender_alone_alerted(
     [alert] = ManualRouting(catalogue, directory).alerts(receipt)
     assert [r.address for r in alert.recipients] == ["departement/crip"]
     assert alert.office == "academie/dsden"
+
+
+def test_a_receipt_refusing_a_recall_as_not_the_offices_own_alerts_no_one(
+    catalogue: Catalogue, directory: PartnerDirectory
+) -> None:
+    """A recall withdraws a notice: there is nothing left for anyone to route by hand."""
+    recall_of = Origin("r-9", "/academie/dsden", "hub.recall", CASE, frozenset({MDD}))
+    receipt = _receipt(catalogue, directory, origin=recall_of, code="wrong_office")
+    assert is_receipt(receipt)
+    assert not is_recall(receipt)
+    assert ManualRouting(catalogue, directory).alerts(receipt) == []
+
+
+def test_a_recall_is_delivered_as_its_sender_wrote_it_and_acknowledged_to_it(
+    catalogue: Catalogue, directory: PartnerDirectory
+) -> None:
+    recall_of = Intake(catalogue, directory).examine(recall(key=NOTICE.case_id), {"m-1": [NOTICE]})
+    assert isinstance(recall_of, Admitted)
+    assert is_recall(recall_of)
+    assert not is_recall(_admitted(catalogue, directory))
+    records = delivery_records(recall_of)
+    assert [r.headers["ce_recipient"] for r in records] == sorted(NOTICE.recipients)
+    for r in records:
+        assert r.headers["ce_type"] == "hub.recall"
+        assert r.headers["ce_source"] == "/academie/dsden"
+        assert r.headers["ce_causationid"] == "m-1"
+        _valid(catalogue, "hub.recall", r.value)
+    acceptance = acceptance_notice(recall_of, NOW)
+    assert acceptance.headers["ce_recipient"] == "academie/dsden"
+    assert json.loads(acceptance.value)["delivered_to"] == sorted(NOTICE.recipients)

@@ -31,6 +31,7 @@ WIRE_CONTRACT = PROJECT_ROOT / "docs" / "wire-contract.md"
 CASE_A = "7d2b6f7e-0c1a-4c55-9a6e-2f3b4c5d6e7f"  # opened by the académie in the set-up
 FORMAL_NOTICE = "instruction.mise-en-demeure"
 REGULARISATION = "instruction.regularisation"
+RECALL = "hub.recall"
 ATTRIBUTES = (
     "ce_specversion",
     "ce_id",
@@ -155,12 +156,21 @@ def build(catalogue: Catalogue, directory: PartnerDirectory) -> Corpus:
                 headers("base-1"),
                 CASE_A.encode(),
             ),
+            # A second notice, recalled by its sender: recalling it again is refused.
+            ("hub.in.academie", json.dumps(notice).encode(), headers("base-2"), CASE_A.encode()),
+            (
+                "hub.in.academie",
+                json.dumps(_recall("base-2")).encode(),
+                headers("recall-1", contract=RECALL, answers="base-2"),
+                CASE_A.encode(),
+            ),
         )
     )
     corpus = Corpus(setup)
     corpus.cases += list(_envelope_cases(catalogue, notice))
     corpus.cases += list(_value_cases(notice))
     corpus.cases += list(_shape_cases(notice))
+    corpus.cases += list(_recall_cases())
     for contract in catalogue.contracts.values():
         if contract.meta.producers and contract.meta.producers != ("hub",):
             corpus.cases += list(_field_cases(catalogue, directory, contract))
@@ -360,6 +370,46 @@ def _envelope_cases(catalogue: Catalogue, notice: dict[str, Any]) -> Iterator[Ca
         {"case.foreign"},
         {"attribute:key:spoofed"},
         topic="hub.in.isg",
+        key=CASE_A.encode(),
+    )
+
+
+def _recall(answered: str, **changed: str) -> dict[str, str]:
+    """A recall's payload naming a notice of the set-up, then `changed`."""
+    payload = {
+        "notice_id": answered,
+        "contract": FORMAL_NOTICE,
+        "reason_code": "duplicate",
+        "recalled_at": "2026-11-23T11:05:00+01:00",
+    }
+    return payload | changed
+
+
+def _recall_cases() -> Iterator[Case]:
+    """Recalls the hub refuses: of no notice, by another office, twice, naming something else."""
+    yield _recall_case("of a notice never accepted", "nobody-1", "recall.unknown-notice")
+    other = "/academie/service-social"
+    yield _recall_case("by another office", "base-1", "recall.not-sender", source=other)
+    recipient = "/departement/sdas"
+    yield _recall_case("by a recipient", "base-1", "recall.not-sender", source=recipient)
+    yield _recall_case("of a notice recalled", "base-2", "recall.already-recalled")
+    yield _recall_case("naming another notice", "base-1", "recall.mismatch", notice_id=CANARY)
+    yield _recall_case(
+        "naming another contract", "base-1", "recall.mismatch", contract=REGULARISATION
+    )
+
+
+def _recall_case(
+    what: str, answers: str, code: str, *, source: str = "/academie/dsden", **changed: str
+) -> Case:
+    """A recall of `answers`, from `source`, its payload `changed`, refused with `code`."""
+    return _case(
+        f"a recall {what}",
+        headers(f"rc-{uuid.uuid4().hex[:8]}", source=source, contract=RECALL, answers=answers),
+        json.dumps(_recall(answers, **changed)).encode(),
+        {code},
+        set(),
+        topic=f"hub.in.{source.split('/')[1]}",
         key=CASE_A.encode(),
     )
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime
 
+import pytest
+
 from hub.catalogue.contracts import Catalogue
 from hub.catalogue.directory import PartnerDirectory
 from hub.core.intake import Admitted, Intake, Rejected
@@ -16,11 +18,13 @@ from hub.ledger.entries import (
     deadline_alerted,
     deadlines_closed,
     erased,
+    recalled,
     redelivered,
     routing_alerted,
 )
 from hub.wire.envelope import Record
 from tests.conftest import FORMAL_NOTICE, example
+from tests.core.test_recall import NOTICE, recall
 from tests.notices import record
 
 LIMOGES = example(FORMAL_NOTICE, "limoges-no-known-school")
@@ -129,3 +133,34 @@ def test_a_routing_alert_is_recorded_after_the_deliveries_with_ids_and_codes_onl
         "alert_id": alert.event_id,
         "offices": ["academie/dsden", "departement/sdas"],
     }
+
+
+def test_a_recall_is_recorded_against_its_notice_and_closes_each_of_its_deadlines(
+    catalogue: Catalogue, directory: PartnerDirectory
+) -> None:
+    recall_of = Intake(catalogue, directory).examine(recall(), {"m-1": [NOTICE]})
+    assert isinstance(recall_of, Admitted)
+    entries = batch_entries([recall_of], [], catalogue)
+    assert [e.kind for e in entries] == [
+        "accepted",
+        "recalled",
+        "deadline-closed",
+        "delivered",
+        "delivered",
+    ]
+    _, withdrawn, closed, *_ = entries
+    assert (withdrawn.notice_id, withdrawn.sender, withdrawn.case_id) == (
+        "m-1",
+        NOTICE.source,
+        NOTICE.case_id,
+    )
+    assert withdrawn.detail["offices"] == [d.recipient.address for d in recall_of.deliveries]
+    assert closed.detail == {
+        "deadline": "enrolment",
+        "closed_by": "hub.recall",
+        "closing_notice": "r-1",
+    }
+    assert recalled(recall_of) == withdrawn
+    unanswered = dataclasses.replace(recall_of, answered=None)
+    with pytest.raises(ValueError, match="withdraws"):
+        recalled(unanswered)

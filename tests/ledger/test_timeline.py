@@ -17,6 +17,7 @@ from hub.relay import Relay
 from hub.state.sqlite import SqliteState
 from hub.wire.envelope import Record
 from tests.conftest import FORMAL_NOTICE, example
+from tests.core.test_recall import RECALLED, recall
 from tests.notices import ce_headers, record
 from tests.test_relay import NOW, Outbox
 
@@ -130,3 +131,32 @@ async def test_no_payload_value_appears_in_a_trace(ledger: SqliteState) -> None:
     limoges = example(FORMAL_NOTICE, "limoges-no-known-school")
     for value in (limoges["child"]["last_name"], limoges["address"]["line1"]):
         assert value not in text
+
+
+async def test_a_recalled_notice_shows_its_recall_whom_it_told_and_its_deadline_closed(
+    ledger: SqliteState, catalogue: Catalogue, directory: PartnerDirectory
+) -> None:
+    relay = Relay(Intake(catalogue, directory), ledger, Outbox(), clock=lambda: NOW)
+    withdrawn = {**RECALLED, "notice_id": "elsewhere-1", "reason_code": "sent_in_error"}
+    await relay.process(
+        [recall(withdrawn, notice_id="rap-1", answers="elsewhere-1", key=OTHER_CASE)]
+    )
+    found = await timeline(ledger.about, "elsewhere-1")
+    assert found is not None
+    steps = [(s["kind"], s["notice_id"], s["office"]) for s in found.as_json()["steps"]]
+    assert {
+        ("recalled", "elsewhere-1", None),
+        ("deadline-closed", "elsewhere-1", None),
+        ("accepted", "rap-1", None),
+        ("delivered", "rap-1", "departement/sdas"),
+        ("delivered", "rap-1", "departement/mdd:87-limoges-nord"),
+    } <= set(steps)
+    text = render(found)
+    assert (
+        "elsewhere-1 by academie/dsden (sent_in_error, recall rap-1 at 2026-11-23T11:05:00+01:00): "
+        "told departement/mdd:87-limoges-nord, departement/sdas"
+    ) in text
+    assert "enrolment of elsewhere-1 by hub.recall rap-1" in text
+    mise = await timeline(ledger.about, "mise-1")
+    assert mise is not None
+    assert "recalled" not in {s["kind"] for s in mise.as_json()["steps"]}

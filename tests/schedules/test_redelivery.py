@@ -8,7 +8,11 @@ from datetime import timedelta
 import pytest
 
 from hub.ledger.timeline import render, timeline
+from hub.wire.envelope import Record
+from tests.core.test_recall import recall
+from tests.notices import ce_headers
 from tests.schedules.world import (
+    CASE,
     MDD,
     NOW,
     SDAS,
@@ -38,3 +42,35 @@ async def test_a_delivery_is_sent_again_with_backoff_until_its_receipt_comes(wor
     found = await timeline(world.state.about, "m-1")
     assert found is not None
     assert "m-1 to departement/mdd:87-limoges-nord again (attempt 2)" in render(found)
+
+
+async def test_a_recalled_notice_is_not_sent_again_and_its_recall_is_until_receipted(
+    world: World,
+) -> None:
+    assert (await world.state.awaiting_receipts())[0] == 2  # the notice's, to the SDAS and MDD
+    await world.relay.process([recall(key=CASE, offset=2)])
+    assert (await world.state.awaiting_receipts())[0] == 2  # now the recall's, and only them
+    world.clock.now = NOW + timedelta(seconds=61)
+    assert await world.redelivery.check() == 2  # the recall's two deliveries, not the notice's
+    assert sorted((o.headers["ce_id"], o.headers["ce_recipient"]) for o in world.sent.sent) == [
+        ("r-1", MDD),
+        ("r-1", SDAS),
+    ]
+    for office in (SDAS, MDD):
+        await world.relay.process([_recall_receipt(office)])
+    world.clock.now = NOW + timedelta(hours=12)
+    assert await world.redelivery.check() == 0
+    assert await world.state.awaiting_receipts() == (0, None)
+
+
+def _recall_receipt(office: str) -> Record:
+    body = {"notice_id": "r-1", "status": "processed", "at": "2026-11-23T10:00:00+01:00"}
+    headers = ce_headers(
+        notice_id=f"rr-{office.replace('/', '-').replace(':', '-')}",
+        source=f"/{office}",
+        contract="hub.receipt",
+        ce_causationid="r-1",
+    )
+    return Record(
+        "hub.in.departement", 0, 3, CASE.encode(), json.dumps(body).encode(), tuple(headers)
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import time
 from collections.abc import AsyncIterator
 
@@ -92,3 +93,34 @@ async def test_any_other_answer_is_a_failure_tried_again(
     app.status = 503
     with pytest.raises(WebhookError, match="the application answered 503"):
         await webhook.receive(NOTICE)
+
+
+async def test_a_recall_reaches_the_application_as_a_signed_delivery_naming_the_notice(
+    application: tuple[Application, Webhook],
+) -> None:
+    app, webhook = application
+    recall = Incoming(
+        "r-1",
+        "hub.recall",
+        "/isg/isg",
+        "departement/crip",
+        "c-1",
+        "s",
+        "n-1",
+        {
+            "notice_id": "n-1",
+            "contract": "ip.transmission",
+            "reason_code": "sent_in_error",
+            "recalled_at": "2026-11-23T11:05:00+01:00",
+        },
+    )
+    assert (await webhook.receive(recall)).status == "processed"
+    [(headers, body)] = app.requests
+    assert verify(SECRET, headers, body) == "r-1/departement/crip"
+    document = json.loads(body)
+    assert (document["contract"], document["answers"], document["case_id"]) == (
+        "hub.recall",
+        "n-1",
+        "c-1",
+    )
+    assert document["payload"]["reason_code"] == "sent_in_error"

@@ -31,7 +31,11 @@ from adapters.sdk import (
 from adapters.sdk.notices import UnreadableRecordError, answered, arrival, tolerant_parser
 from adapters.sdk.outbox import Outbox
 from hub.catalogue.contracts import Catalogue
-from hub.wire.envelope import CAUSATION_HEADER, TRACEPARENT, read_envelope
+from hub.catalogue.directory import PartnerDirectory
+from hub.core.intake import Admitted, Intake
+from hub.core.recall import RECALL, recall_id
+from hub.core.routing import Origin
+from hub.wire.envelope import CAUSATION_HEADER, TRACEPARENT, Record, read_envelope
 from hub.wire.reasons import Reason
 from tests.conftest import CONTRACTS, FORMAL_NOTICE, example
 
@@ -367,3 +371,104 @@ async def test_only_the_hub_settles_a_notice_and_an_unreadable_record_is_counted
     genuine = delivery("a-1", "/hub", "hub.acceptance")
     await adapter._on_record(consumed(accepted, genuine))  # noqa: SLF001
     assert (adapter.state_of(notice_id), adapter.skipped()) == ("accepted", 2)
+
+
+@pytest.mark.asyncio
+async def test_a_recall_answers_an_accepted_notice_in_its_case_under_one_id(
+    adapter: Adapter, tmp_path: Path, catalogue: Catalogue, directory: PartnerDirectory
+) -> None:
+    notice_id = await adapter.send(FORMAL_NOTICE, "dsden", LIMOGES)
+    with pytest.raises(InvalidNotice, match="sent through this adapter and accepted"):
+        await adapter.recall(notice_id, "wrong_person")  # not accepted yet: it may never be
+    outbox = Outbox(tmp_path / "etat" / "outbox.sqlite")  # as the adapter settles on an answer
+    outbox.settle(notice_id, "accepted", {"case_id": CASE})
+    recalled = await adapter.recall(notice_id, "wrong_person")
+    assert recalled == recall_id("/academie/dsden", notice_id)
+    assert await adapter.recall(notice_id, "duplicate") == recalled  # one recall, queued once
+    assert adapter.state_of(recalled) == "pending"
+    record = outbox.sent(recalled)
+    assert record is not None
+    assert (record.key, record.headers["ce_type"]) == (CASE.encode(), RECALL)
+    assert record.headers["ce_source"] == "/academie/dsden"
+    assert record.headers[CAUSATION_HEADER] == notice_id
+    body = json.loads(record.value)
+    assert {k: body[k] for k in ("notice_id", "contract", "reason_code")} == {
+        "notice_id": notice_id,
+        "contract": FORMAL_NOTICE,
+        "reason_code": "wrong_person",
+    }
+    # The hub's own intake accepts it, against the notice as its ledger holds it.
+    origin = Origin(notice_id, "/academie/dsden", FORMAL_NOTICE, CASE, frozenset({"x/y"}))
+    raw = Record(
+        "hub.in.academie",
+        0,
+        0,
+        record.key,
+        record.value,
+        tuple((k, v.encode()) for k, v in record.headers.items()),
+    )
+    assert isinstance(Intake(catalogue, directory).examine(raw, {notice_id: [origin]}), Admitted)
+    outbox.close()
+
+
+@pytest.mark.asyncio
+async def test_a_recall_of_no_notice_of_its_own_or_for_no_reason_is_never_queued(
+    adapter: Adapter, tmp_path: Path
+) -> None:
+    with pytest.raises(InvalidNotice, match="sent through this adapter and accepted"):
+        await adapter.recall("never-sent", "sent_in_error")
+    notice_id = await adapter.send(FORMAL_NOTICE, "dsden", LIMOGES)
+    outbox = Outbox(tmp_path / "etat" / "outbox.sqlite")
+    outbox.settle(notice_id, "accepted", {"case_id": CASE})
+    with pytest.raises(InvalidNotice, match="/reason_code"):
+        await adapter.recall(notice_id, "changed my mind")
+    assert adapter.unsettled() == 0
+    outbox.close()
+
+
+@pytest.mark.asyncio
+async def test_a_recall_built_from_its_payload_alone_answers_the_notice_it_names(
+    adapter: Adapter,
+) -> None:
+    """As an export or the API gives it: the SDK names the notice, its case, the recall's id."""
+    payload = {
+        "notice_id": "sent-elsewhere",
+        "contract": FORMAL_NOTICE,
+        "reason_code": "sent_in_error",
+        "recalled_at": "2026-11-23T11:05:00+01:00",
+    }
+    record = adapter.notice(RECALL, "dsden", payload)
+    assert record.headers[CAUSATION_HEADER] == "sent-elsewhere"
+    assert record.key is None  # a notice it did not send: the hub finds its case
+    assert record.headers["ce_id"] == recall_id("/academie/dsden", "sent-elsewhere")
+    chosen = adapter.notice(RECALL, "dsden", payload, case_id=CASE, notice_id="r-9")
+    assert (chosen.key, chosen.headers["ce_id"]) == (CASE.encode(), "r-9")
+
+
+@pytest.mark.asyncio
+async def test_a_recall_delivered_is_handed_over_once_and_receipted(
+    adapter: Adapter, tmp_path: Path
+) -> None:
+    await adapter._on_record(consumed(RETOUR, delivery("n-1")))  # noqa: SLF001 - as delivered
+    recall_of = json.dumps(
+        {
+            "notice_id": "n-1",
+            "contract": "ip.retour",
+            "reason_code": "wrong_person",
+            "recalled_at": "2026-11-23T11:05:00+01:00",
+        }
+    ).encode()
+    headers = _replaced(delivery("r-1", contract=RECALL), "ce_causationid", b"n-1")
+    for _ in range(2):  # delivered twice: handed over once, answered by one receipt
+        await adapter._on_record(consumed(recall_of, headers))  # noqa: SLF001
+    assert not (tmp_path / "recus" / "ip.retour" / "n-1__academie_dsden.json").exists()
+    moved = tmp_path / "rappels" / "ip.retour" / "n-1__academie_dsden.json"
+    assert json.loads(moved.read_text())["notice_id"] == "n-1"
+    note = json.loads(moved.with_name("n-1__academie_dsden.rappel.json").read_text())
+    assert (note["reason_code"], note["recall_id"]) == ("wrong_person", "r-1")
+    receipts = [
+        r
+        for r in Outbox(tmp_path / "etat" / "outbox.sqlite").due()
+        if r.headers["ce_type"] == "hub.receipt"
+    ]
+    assert sorted(r.headers[CAUSATION_HEADER] for r in receipts) == ["n-1", "r-1"]

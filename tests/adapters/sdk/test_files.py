@@ -10,6 +10,7 @@ from adapters.academie.app import read_export
 from adapters.sdk import Adapter, Incoming
 from adapters.sdk.files import DropFolder, OutsideFolderError, ReceivedFolder, file_name, inside
 from hub.catalogue.contracts import Catalogue
+from hub.core.recall import RECALL, recall_id
 
 EXPORT = Path(__file__).parents[1] / "academie" / "mises-en-demeure-2026-11.csv"
 EXAMPLES = Path(__file__).parents[3] / "contracts"
@@ -316,3 +317,99 @@ def test_a_symlinked_drop_folder_or_subfolder_is_refused(
     with pytest.raises(ValueError, match=f"{Path(linked).name}/ is a symbolic link"):
         DropFolder(tmp_path / "root" / "depot", adapter, read_export)
     assert list(elsewhere.iterdir()) == []
+
+
+def _recall(notice_id: str, recipient: str, contract: str = "ip.retour") -> Incoming:
+    payload = {
+        "notice_id": notice_id,
+        "contract": contract,
+        "reason_code": "wrong_person",
+        "recalled_at": "2026-11-23T11:05:00+01:00",
+    }
+    return Incoming("r-1", RECALL, "/departement/crip", recipient, "c", "s", notice_id, payload)
+
+
+def _retour(notice_id: str, recipient: str) -> Incoming:
+    payload = {"outcome": "mesure_administrative"}
+    return Incoming(
+        notice_id, "ip.retour", "/departement/crip", recipient, "c", "s", "ip-1", payload
+    )
+
+
+def test_a_recalled_notice_leaves_the_received_folder_for_rappels_beside_a_note(
+    tmp_path: Path,
+) -> None:
+    folder = ReceivedFolder(tmp_path / "recus")
+    asyncio.run(folder.receive(_retour("n-1", "academie/service-social")))
+    asyncio.run(folder.receive(_retour("n-1", "academie/dsden")))  # another office's copy
+    for _ in range(2):  # handed over again: the same files, the same note
+        handling = asyncio.run(folder.receive(_recall("n-1", "academie/service-social")))
+        assert handling.status == "processed"
+    name = "n-1__academie_service-social"
+    assert not (tmp_path / "recus" / "ip.retour" / f"{name}.json").exists()
+    assert (tmp_path / "recus" / "ip.retour" / "n-1__academie_dsden.json").is_file()
+    rappels = tmp_path / "rappels" / "ip.retour"
+    assert sorted(p.name for p in rappels.iterdir()) == [f"{name}.json", f"{name}.rappel.json"]
+    assert json.loads((rappels / f"{name}.json").read_text())["notice_id"] == "n-1"
+    assert json.loads((rappels / f"{name}.rappel.json").read_text()) == {
+        "notice_id": "n-1",
+        "contract": "ip.retour",
+        "case_id": "c",
+        "recalled_by": "/departement/crip",
+        "to": "academie/service-social",
+        "reason_code": "wrong_person",
+        "recalled_at": "2026-11-23T11:05:00+01:00",
+        "recall_id": "r-1",
+    }
+    recall_file = tmp_path / "recus" / RECALL / "r-1__academie_service-social.json"
+    assert json.loads(recall_file.read_text())["answers"] == "n-1"  # written as any notice
+    modes = [p.stat().st_mode & 0o777 for p in (tmp_path / "rappels", rappels)]
+    assert modes == [0o700, 0o700]
+
+
+def test_a_recall_of_a_notice_never_received_leaves_its_note_and_stays_inside(
+    tmp_path: Path,
+) -> None:
+    folder = ReceivedFolder(tmp_path / "recus", tmp_path / "elsewhere")
+    odd = "../../etc/passwd"
+    asyncio.run(folder.receive(_recall(odd, "academie/dsden", contract="../ip.retour")))
+    [note] = (tmp_path / "elsewhere").rglob("*.rappel.json")
+    assert note.parent.parent == tmp_path / "elsewhere"  # one folder down, safely named
+    assert json.loads(note.read_text())["notice_id"] == odd
+    assert _everything_under(tmp_path) <= {
+        *_everything_under(tmp_path / "recus"),
+        *_everything_under(tmp_path / "elsewhere"),
+        tmp_path / "recus",
+        tmp_path / "elsewhere",
+    }
+
+
+def test_an_export_recalling_a_notice_answers_it_under_the_recalls_fixed_id(
+    drop: DropFolder,
+) -> None:
+    line = {
+        "notice_id": "an-earlier-notice",
+        "contract": "instruction.mise-en-demeure",
+        "reason_code": "duplicate",
+        "recalled_at": "2026-11-23T11:05:00+01:00",
+    }
+    for name in ("rappel.json", "rappel-encore.json"):  # two exports, one recall
+        export = {"contract": RECALL, "office": "dsden", "notices": [line]}
+        (drop.folder / name).write_text(json.dumps(export, indent=len(name)), encoding="utf-8")
+    assert drop.scan() == 1
+    [record] = drop._adapter._outbox.due()  # noqa: SLF001 - the record as queued
+    assert record.headers["ce_id"] == recall_id("/academie/dsden", "an-earlier-notice")
+    assert record.headers["ce_causationid"] == "an-earlier-notice"
+    assert json.loads(record.value) == line
+    assert drop.origin(record.headers["ce_id"]) == ("rappel.json", 1)
+
+
+def test_a_copy_of_a_notice_arriving_after_its_recall_is_kept_withdrawn(tmp_path: Path) -> None:
+    folder = ReceivedFolder(tmp_path / "recus")
+    asyncio.run(folder.receive(_recall("n-1", "academie/dsden")))  # the notice was lost
+    asyncio.run(folder.receive(_retour("n-1", "academie/dsden")))  # then sent again, late
+    assert not (tmp_path / "recus" / "ip.retour").exists()
+    assert sorted(p.name for p in (tmp_path / "rappels" / "ip.retour").iterdir()) == [
+        "n-1__academie_dsden.json",
+        "n-1__academie_dsden.rappel.json",
+    ]

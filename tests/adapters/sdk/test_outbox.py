@@ -54,3 +54,12 @@ def test_the_outbox_is_readable_by_its_owner_only(tmp_path: Path) -> None:
     outbox.close()
     assert (tmp_path / "etat").stat().st_mode & 0o777 == 0o700
     assert (tmp_path / "etat" / "outbox.sqlite").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_queued_record_is_found_by_its_id_settled_or_not(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "outbox.sqlite")
+    assert outbox.sent("n-1") is None
+    outbox.put(_record("n-1"))
+    outbox.settle("n-1", "accepted", {"case_id": "c"})
+    assert outbox.sent("n-1") == _record("n-1")
+    outbox.close()
