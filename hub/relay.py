@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import astuple, dataclass
 from datetime import UTC, datetime
 
+from hub.core.answers import to_read, with_contents
 from hub.core.dedup import deduplicate
 from hub.core.intake import Admitted, Intake, Rejected, case_key
 from hub.core.outgoing import (
@@ -173,14 +174,24 @@ class Relay:
         if self._metrics is not None and entries:
             self._metrics.ledger_append.observe(time.perf_counter() - started)
 
+    async def _contents(
+        self, records: Sequence[Record], origins: dict[str, list[Origin]]
+    ) -> dict[str, list[Origin]]:
+        """The origins an answer of the batch is compared with (`matches`), read from the vault."""
+        wanted = to_read(self._intake.catalogue, records, origins)
+        return with_contents(origins, await self._state.kept_records(wanted)) if wanted else origins
+
     async def _examine(self, records: Sequence[Record]) -> list[Admitted | Rejected]:
         """Examine a batch, with the notices its answers name looked up in the ledger.
+
+        An answer whose contract declares `matches` is compared with the notice it answers, as
+        the vault keeps it sealed; one whose case was erased is read as nothing.
 
         A notice answered in the same batch is not in the ledger yet: records refused for that
         alone are examined again with the batch's own notices as possible origins.
         """
         causes = {header_value(r, CAUSATION_HEADER) for r in records} - {None}
-        origins = await self._state.origins({c for c in causes if c})
+        origins = await self._contents(records, await self._state.origins({c for c in causes if c}))
         parties = await self._state.case_parties({k for r in records if (k := case_key(r))})
         examined = [self._intake.examine(r, origins, parties) for r in records]
         if not causes:
@@ -190,7 +201,12 @@ class Relay:
             if isinstance(o, Admitted):
                 recipients = frozenset(d.recipient.address for d in o.deliveries)
                 origin = Origin(
-                    o.envelope.id, o.envelope.source, o.contract.id, o.case_id, recipients
+                    o.envelope.id,
+                    o.envelope.source,
+                    o.contract.id,
+                    o.case_id,
+                    recipients,
+                    content=o.payload,  # an answer in the batch is compared with it
                 )
                 in_batch.setdefault(o.envelope.id, []).append(origin)
         examined = [

@@ -31,6 +31,9 @@ class Answer:
     contract: str
     office: str
     sample: str
+    # Fields the reply takes from the notice it answers: the CRIP files each IP's feedback
+    # under the reference its sender gave it, as the hub checks (`matches`).
+    echo: tuple[str, ...] = ()
 
 
 def answer_for(document: dict[str, Any]) -> Answer | None:
@@ -38,7 +41,7 @@ def answer_for(document: dict[str, Any]) -> Answer | None:
     contract, office = document["contract"], document["to"].split("/", 1)[1]
     if contract == "ip.transmission" and office == "crip":
         sender = document["from"].strip("/").split("/")[0]
-        return Answer("ip.retour", "crip", f"ip-retour-{sender}.json")
+        return Answer("ip.retour", "crip", f"ip-retour-{sender}.json", ("sender_reference",))
     if contract == "absenteisme.convocation" and office == "sdas":
         return Answer("absenteisme.issue-convocation", "sdas", "issue-convocation.json")
     if contract == "logement.demande-diagnostic" and office.startswith("mdd:"):
@@ -98,6 +101,7 @@ class CaseManagement:
 
     async def _reply(self, document: dict[str, Any], answer: Answer) -> None:
         payload = json.loads((self.samples / answer.sample).read_text(encoding="utf-8"))
+        payload |= {name: document["payload"][name] for name in answer.echo}
         body = {
             "contract": answer.contract,
             "office": answer.office,

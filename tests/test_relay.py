@@ -16,6 +16,7 @@ from hub.core.intake import Admitted, Intake
 from hub.ledger import Entry
 from hub.ledger.entries import accepted, delivered
 from hub.relay import Relay
+from hub.schedules.retention import erase_case
 from hub.state.port import Kept
 from hub.state.sqlite import SqliteState
 from hub.wire.envelope import Outgoing, Record
@@ -219,7 +220,7 @@ async def test_an_answer_in_the_same_batch_as_its_notice_reaches_the_sender(
                 0,
                 0,
                 case,
-                _json(example("ip.retour", "classement-college")),
+                _json(example("ip.retour", "mesure-administrative-service-social")),
                 tuple(retour_headers),
             ),
             Record("hub.in.academie", 0, 0, case, _json(ip), tuple(ip_headers)),
@@ -423,3 +424,51 @@ async def test_a_batch_read_again_after_a_state_failure_alerts_under_the_same_id
     entries = [s.entry for s in await state.entries() if s.entry.kind == "routing-alerted"]
     assert len(entries) == 1
     await state.close()
+
+
+def _regularisation(payload: dict[str, Any], notice_id: str, offset: int) -> Record:
+    headers = ce_headers(
+        notice_id=notice_id, contract="instruction.regularisation", ce_causationid="m-10"
+    )
+    return Record("hub.in.academie", 0, offset, CASE, _json(payload), tuple(headers))
+
+
+@pytest.mark.asyncio
+async def test_an_answer_is_compared_with_the_notice_as_the_vault_keeps_it(
+    relay: Relay, outbox: Outbox, ledger: SqliteState
+) -> None:
+    await relay.process([record(LIMOGES, notice_id="m-10", key=CASE)])
+    enrolled = example("instruction.regularisation", "limoges-enrolled")
+    other_child = {**enrolled, "child": {**enrolled["child"], "first_names": "Noah"}}
+    too_early = {**enrolled, "sent_on": "2026-10-01"}  # the formal notice was sent on 10-05
+    await relay.process(
+        [_regularisation(other_child, "r-1", 1), _regularisation(too_early, "r-2", 2)]
+    )
+    assert [[(r["code"], r["pointer"]) for r in b["reasons"]] for b in outbox.rejections()] == [
+        [("answer.mismatch", "/child/first_names")],
+        [("answer.mismatch", "/sent_on")],
+    ]
+    assert not [k for k in await _kinds_all(ledger) if k == "deadline-closed"]
+    report = await relay.process([_regularisation(enrolled, "r-3", 3)])
+    assert report.accepted == 1
+    assert ("r-3", "departement/sdas") in outbox.deliveries()
+    assert "deadline-closed" in await _kinds_all(ledger)
+
+
+@pytest.mark.asyncio
+async def test_an_answer_to_a_notice_of_an_erased_case_is_refused(
+    relay: Relay, outbox: Outbox, ledger: SqliteState
+) -> None:
+    await relay.process([record(LIMOGES, notice_id="m-10", key=CASE)])
+    assert await erase_case(ledger, CASE.decode(), "request", NOW)
+    enrolled = example("instruction.regularisation", "limoges-enrolled")
+    report = await relay.process([_regularisation(enrolled, "r-4", 1)])
+    assert report.rejected == 1
+    [rejection] = outbox.rejections()
+    assert [(r["code"], r["pointer"]) for r in rejection["reasons"]] == [
+        ("answer.case-erased", "ce_causationid")
+    ]
+
+
+async def _kinds_all(ledger: SqliteState) -> list[str]:
+    return [s.entry.kind for s in await ledger.entries()]

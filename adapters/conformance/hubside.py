@@ -126,6 +126,7 @@ class HubSide:
             notice.contract.id,
             notice.case_id,
             frozenset(d.recipient.address for d in notice.deliveries),
+            content=notice.payload,  # what an answer to it is compared with (`matches`)
         )
         self.origins[origin.notice_id] = [origin]
         mine = outbound(self.partner)

@@ -108,7 +108,10 @@ def _origins(
     contract: Contract,
     sender: tuple[str, str],
 ) -> list[Origin | None]:
-    """For an answer, a notice it may answer (one the sender received); else nothing."""
+    """For an answer, notices it may answer (ones the sender received); else nothing.
+
+    One per valid example of the answered contract: an answer must match what it answers.
+    """
     if not contract.meta.answers:
         return [None]
     found: list[Origin | None] = []
@@ -118,7 +121,10 @@ def _origins(
                 notice_id = str(uuid.uuid5(KIT_NAMESPACE, f"{answered}/{owner}/{office}"))
                 case_id = str(uuid.uuid5(KIT_NAMESPACE, notice_id))
                 source, recipients = f"/{owner}/{office}", frozenset({"/".join(sender)})
-                found.append(Origin(notice_id, source, answered, case_id, recipients))
+                found += [
+                    Origin(notice_id, source, answered, case_id, recipients, content=payload)
+                    for payload in examples(catalogue.contracts[answered])
+                ]
     return found
 
 

@@ -20,6 +20,7 @@ from hub.catalogue.contracts import (
     Consumer,
     Contract,
     ContractMeta,
+    schema_has_path,
 )
 from hub.catalogue.deadlines import deadline_problems
 from hub.catalogue.directory import PartnerDirectory, PinnedBy
@@ -65,6 +66,7 @@ def consistency(catalogue: Catalogue, directory: PartnerDirectory) -> list[str]:
     for contract in catalogue.contracts.values():
         problems += _offices(contract.meta, directory)
         problems += _references(contract.meta, catalogue)
+        problems += match_problems(contract, catalogue)
         problems += undeclared_losses(contract)
     problems += _routing_by_hand(catalogue, directory)
     problems += pin_problems(catalogue, directory)
@@ -130,6 +132,31 @@ def _references(meta: ContractMeta, catalogue: Catalogue) -> list[str]:
     return problems
 
 
+def match_problems(contract: Contract, catalogue: Catalogue) -> list[str]:
+    """Match rules naming a contract it does not answer, or a field either side lacks."""
+    where = _shown(contract.folder / "contract.yaml")
+    problems = []
+    for other, match in contract.meta.matches.items():
+        answered = catalogue.get(other)
+        if other not in contract.meta.answers or answered is None:
+            problems.append(
+                f"{where}: `matches` names {other}, which {contract.id} does not answer: add it "
+                "to `answers`, or remove its rules"
+            )
+            continue
+        sides = (("answer", contract, "answer"), ("answered notice", answered, "answered"))
+        for what, side, attribute in sides:
+            for pair in match.pairs:
+                field = getattr(pair, attribute)
+                problems += [
+                    f"{where}: `matches.{other}` names {field} of the {what}, which v{major} of "
+                    f"{side.id} does not define: correct the path in `{attribute}`"
+                    for major, version in sorted(side.versions.items())
+                    if not schema_has_path(version.schema, parse_path(field), catalogue.registry)
+                ]
+    return problems
+
+
 def example_problems(catalogue: Catalogue) -> list[str]:
     """Examples that do not pass or fail as labelled, and migrations that break valid ones."""
     problems: list[str] = []
@@ -140,6 +167,7 @@ def example_problems(catalogue: Catalogue) -> list[str]:
             if not any(e.valid for e in mine) or not any(not e.valid for e in mine):
                 problems.append(f"{contract.id} v{major}: needs valid and invalid examples")
         problems += _unshown_scopes(contract, found)
+        problems += _unmatched_examples(contract, catalogue, found)
         for example in found:
             problems += _labelled(contract, example)
             if example.valid:
@@ -177,6 +205,25 @@ def _unshown_scopes(contract: Contract, found: list[Example]) -> list[str]:
         for scope in contract.meta.scopes
         if not any((major, scope.code) in named for major in scope.majors or contract.versions)
     ]
+
+
+def _unmatched_examples(
+    contract: Contract, catalogue: Catalogue, found: list[Example]
+) -> list[str]:
+    """Valid answers that match no valid example of a contract they answer (`matches`)."""
+    problems = []
+    for other, match in contract.meta.matches.items():
+        answered = catalogue.get(other)
+        if answered is None or other not in contract.meta.answers:
+            continue  # named by `match_problems`
+        theirs = [e.payload for e in examples(answered) if e.valid]
+        problems += [
+            f"{contract.id} {example.path.name}: matches no valid example of {other}: make it "
+            f"answer one of them (`matches` in {_shown(contract.folder / 'contract.yaml')})"
+            for example in found
+            if example.valid and not any(match.agrees(example.payload, t) for t in theirs)
+        ]
+    return problems
 
 
 def _migrated(contract: Contract, example: Example) -> list[str]:

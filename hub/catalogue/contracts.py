@@ -30,6 +30,7 @@ from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 
 from hub.catalogue.keywords import validators
+from hub.catalogue.matches import Match
 from hub.catalogue.periods import check_period
 from hub.catalogue.projection import FieldPath, parse_path
 from hub.catalogue.scopes import Scope
@@ -199,6 +200,10 @@ class ContractMeta(BaseModel):
     consumers: tuple[Consumer, ...] = Field(min_length=1)
     answers: tuple[str, ...] = Field(
         default=(), description="Contracts a notice of this one may answer (ce_causationid)."
+    )
+    matches: dict[str, Match] = Field(
+        default_factory=dict,
+        description="Per contract it answers: the fields both share, the dates it may not precede.",
     )
     deadlines: tuple[Deadline, ...] = ()
     retired: Retirement | None = None

@@ -17,6 +17,7 @@ from hub.catalogue.compat import current_minor
 from hub.catalogue.contracts import ANSWERED, RECIPIENTS, SENDER, Catalogue, Consumer, Contract
 from hub.catalogue.deadlines import deadline_line
 from hub.catalogue.directory import PartnerDirectory
+from hub.catalogue.matches import Match, Pair
 from hub.catalogue.scopes import Scope
 from hub.wire.envelope import CAUSATION_HEADER, RECIPIENT_HEADER, REQUIRED
 from hub.wire.topics import inbound, outbound
@@ -66,6 +67,7 @@ def _section(contract: Contract, directory: PartnerDirectory) -> list[str]:
     ]
     if meta.answers:
         lines.append(f"- Answers (`{CAUSATION_HEADER}`): {', '.join(meta.answers)}")
+    lines += [_match_line(answered, match) for answered, match in meta.matches.items()]
     if meta.retired:
         lines.append(
             f"- **Retired**: announced {meta.retired.announced_on.isoformat()}, accepted until "
@@ -78,6 +80,16 @@ def _section(contract: Contract, directory: PartnerDirectory) -> list[str]:
     lines += ["", "| receiving office | when | fields received |", "|---|---|---|"]
     lines += [_consumer_row(c) for c in meta.consumers]
     return lines
+
+
+def _match_line(answered: str, match: Match) -> str:
+    def same(pair: Pair) -> str:
+        theirs = "" if pair.answer == pair.answered else f" as its `{pair.answered}`"
+        return f"`{pair.answer}`{theirs}"
+
+    parts = [f"the same {', '.join(map(same, match.same))}"] if match.same else []
+    parts += [f"`{p.answer}` not before its `{p.answered}`" for p in match.not_before]
+    return f"- Matches {answered} (else `answer.mismatch`): {'; '.join(parts)}"
 
 
 def _shown(value: object) -> str:

@@ -2,8 +2,8 @@
 
 Order of checks: size, headers, envelope, sender (a partner cannot speak for another),
 contract and producer, version, payload, schema, scopes (whom the contract is for, as its
-documents say). The first blocking stage stops the record; within a stage every fault is
-reported.
+documents say), the notice an answer answers and what it must share with it (`matches`).
+The first blocking stage stops the record; within a stage every fault is reported.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 
 from hub.catalogue.contracts import Catalogue, Contract, ContractVersion
 from hub.catalogue.directory import PartnerDirectory
+from hub.catalogue.matches import ERASED
 from hub.catalogue.scopes import check_scopes
 from hub.catalogue.validation import schema_reasons
 from hub.core.recall import RECALL, recalled
@@ -160,6 +161,8 @@ class Intake:
             case_id = answered.case_id if answered else _case_id(record.key, envelope)
             if answered is None:
                 _check_party(envelope.partner, case_id, parties or {})
+            else:
+                _check_match(contract, answered, payload)
         except Refusal as refusal:
             return self._rejected(record, refusal, partner, headers, envelope)
         recipients, unrouted = self._router.recipients(contract, payload, answered)
@@ -292,6 +295,18 @@ def _answered(
             return origin
     detail = "this office neither sent nor received the notice it answers"
     raise Refusal(Reason("answer.not-recipient", detail, "ce_source"))
+
+
+def _check_match(contract: Contract, answered: Origin, payload: dict[str, Any]) -> None:
+    """An answer shares with the notice it answers what its contract declares (`matches`)."""
+    match = contract.meta.matches.get(answered.contract)
+    if match is None:
+        return
+    if answered.content is None:  # an accepted notice is unreadable once its case is erased
+        detail = "the notice this one answers can no longer be read: its case was erased"
+        raise Refusal(Reason(ERASED, detail, "ce_causationid"))
+    if reasons := match.reasons(payload, answered.content):
+        raise Refusal(*reasons)
 
 
 def _check_party(partner: str, case_id: str, parties: Mapping[str, frozenset[str]]) -> None:

@@ -9,7 +9,7 @@ only when the payload meets it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from hub.catalogue.contracts import ANSWERED, RECIPIENTS, Consumer, Contract
@@ -27,6 +27,9 @@ class Origin:
     case_id: str
     recipients: frozenset[str] = frozenset()
     recalled_by: str | None = None  # the id of the recall that withdrew it, once recalled
+    # Its payload as the hub sealed it, read from the vault for an answer whose contract
+    # declares `matches` (None: not read, or its case erased). Never shown, never compared.
+    content: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @property
     def address(self) -> tuple[str, str]:

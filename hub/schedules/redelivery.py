@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from hub.core.answers import to_read, with_contents
 from hub.core.intake import Admitted, Intake
 from hub.core.outgoing import Publish, delivery_records
 from hub.ledger.chain import Unreceipted
@@ -65,6 +66,8 @@ class Redelivery:
             return None
         causation = dict(record.headers).get(CAUSATION_HEADER)
         origins = await self._state.origins({causation.decode()} if causation else set())
+        if wanted := to_read(self._intake.catalogue, [record], origins):  # `matches` compared
+            origins = with_contents(origins, await self._state.kept_records(wanted))
         examined = self._intake.examine(record, origins)
         if not isinstance(examined, Admitted):
             return None

@@ -96,6 +96,10 @@ class State(Protocol):
         """A kept record, or None when it was never kept or its case was erased."""
         ...
 
+    async def kept_records(self, keys: Collection[NoticeKey]) -> dict[NoticeKey, Record]:
+        """The kept records among `keys` that can still be read (cases not erased)."""
+        ...
+
     async def erase(self, case_id: str, entry: Entry) -> bool:
         """Destroy a case's key and record `entry`, together; False when nothing was erased.
 

@@ -114,6 +114,10 @@ class SqliteState:
         """A kept record, or None when it was never kept or its case was erased."""
         return await self._read(vault.record, self._vault, source, notice_id)
 
+    async def kept_records(self, keys: Collection[NoticeKey]) -> dict[NoticeKey, Record]:
+        """The kept records among `keys` that can still be read (cases not erased)."""
+        return await self._read(vault.records, self._vault, keys) if keys else {}
+
     async def erase(self, case_id: str, entry: Entry) -> bool:
         """Destroy a case's key and record `entry`, in one transaction."""
         return await asyncio.to_thread(self._erase, case_id, entry)

@@ -16,11 +16,12 @@ import base64
 import json
 import os
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from hub.core.intake import NoticeKey
 from hub.state.port import Kept
 from hub.wire.envelope import Record
 
@@ -80,6 +81,14 @@ def record(db: sqlite3.Connection, name: str, source: str, notice_id: str) -> Re
     except InvalidTag:  # tampered with, or moved to another notice
         return None
     return _deserialise(plain)
+
+
+def records(
+    db: sqlite3.Connection, name: str, keys: Collection[NoticeKey]
+) -> dict[NoticeKey, Record]:
+    """The kept records among `keys` that can still be read, each as `record` reads it."""
+    found = {key: record(db, name, key.source, key.id) for key in keys}
+    return {key: kept for key, kept in found.items() if kept is not None}
 
 
 def live_key(db: sqlite3.Connection, name: str, case_id: str) -> bytes | None:

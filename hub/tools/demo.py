@@ -101,7 +101,7 @@ def scenario(catalogue: Catalogue, directory: PartnerDirectory) -> Scenario:
     """Every contract's valid examples, the faults the hub must refuse, then the answers."""
     router = Router(directory)
     played = Scenario([], [], Expectation())
-    origins: dict[str, Origin] = {}
+    origins: dict[str, list[Origin]] = {}
     notices = [c for c in catalogue.contracts.values() if c.meta.kind == "notice"]
     for contract in (c for c in notices if not c.meta.answers):
         sender = _office(directory, contract.meta.producers[0])
@@ -110,30 +110,42 @@ def scenario(catalogue: Catalogue, directory: PartnerDirectory) -> Scenario:
             played.notices.append(record)
             recipients, _ = router.recipients(contract, payload)
             _expect(played.expect, record, {r.address for r in recipients})
-            origins.setdefault(
-                contract.id,
+            origins.setdefault(contract.id, []).append(
                 Origin(
                     record.headers["ce_id"],
                     f"/{sender}",
                     contract.id,
                     (record.key or b"").decode(),
                     frozenset(r.address for r in recipients),
-                ),
+                    content=payload,
+                )
             )
     played.notices += _faults(notices[0], directory, played)
     for contract in (c for c in notices if c.meta.answers):
-        origin = next((origins[a] for a in contract.meta.answers if a in origins), None)
+        origin, answer = _answer(contract, origins)
         answering = _answering_office(contract, origin)
-        if origin is None or answering is None:
+        if origin is None or answer is None or answering is None:
             continue
-        payload = examples(contract, "valid")[0]
         record = notice(
-            contract, answering, payload, case_id=origin.case_id, answers=origin.notice_id
+            contract, answering, answer, case_id=origin.case_id, answers=origin.notice_id
         )
         played.answers.append(record)
-        recipients, _ = router.recipients(contract, payload, origin)
+        recipients, _ = router.recipients(contract, answer, origin)
         _expect(played.expect, record, {r.address for r in recipients})
     return played
+
+
+def _answer(
+    contract: Contract, origins: dict[str, list[Origin]]
+) -> tuple[Origin | None, dict[str, Any] | None]:
+    """A notice played that `contract` answers, and a valid example matching it (`matches`)."""
+    for answered in contract.meta.answers:
+        match = contract.meta.matches.get(answered)
+        for origin in origins.get(answered, []):
+            for payload in examples(contract, "valid"):
+                if match is None or match.agrees(payload, origin.content or {}):
+                    return origin, payload
+    return None, None
 
 
 def _answering_office(contract: Contract, origin: Origin | None) -> str | None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from hub.catalogue.checks import consistency, example_problems
-from hub.catalogue.contracts import Catalogue, load_catalogue
+from hub.catalogue.contracts import Catalogue, ContractError, load_catalogue
 from hub.catalogue.directory import PartnerDirectory, load_directory
 from tests.conftest import CONTRACTS, DIRECTORY, FORMAL_NOTICE
 
@@ -170,3 +170,59 @@ def test_the_former_office_of_every_school_is_gone(copy: Path) -> None:
     contract = copy / "contracts" / IP / "contract.yaml"
     _edit(contract, "- academie/etablissement\n", "- academie/etablissements\n")
     assert f"{IP}: producer academie/etablissements is not in the directory" in _problems(copy)
+
+
+REGULARISATION = "instruction.regularisation"
+SAME_CHILD = "    same: [dasen_reference, child.last_name, child.first_names, child.birth_date]\n"
+
+
+def test_a_match_for_a_contract_not_answered_is_refused_naming_the_file_and_the_fix(
+    copy: Path,
+) -> None:
+    _edit(
+        copy / "contracts" / REGULARISATION / "contract.yaml",
+        "matches:\n",
+        "matches:\n  ip.transmission:\n    same: [sent_on]\n",
+    )
+    [problem] = [p for p in _problems(copy) if "`matches`" in p]
+    assert problem.startswith(str(copy / "contracts" / REGULARISATION / "contract.yaml"))
+    assert "names ip.transmission, which instruction.regularisation does not answer" in problem
+    assert "add it to `answers`, or remove its rules" in problem
+
+
+@pytest.mark.parametrize(
+    ("same", "side", "contract"),
+    [
+        ("[{answer: child.nickname, answered: child.last_name}]", "answer", REGULARISATION),
+        (
+            "[{answer: child.last_name, answered: child.surname}]",
+            "answered notice",
+            FORMAL_NOTICE,
+        ),
+    ],
+)
+def test_a_match_naming_a_field_either_contract_lacks_is_refused(
+    copy: Path, same: str, side: str, contract: str
+) -> None:
+    _edit(copy / "contracts" / REGULARISATION / "contract.yaml", SAME_CHILD, f"    same: {same}\n")
+    [problem] = [p for p in _problems(copy) if "`matches." in p]
+    field = "child.nickname" if side == "answer" else "child.surname"
+    named = f"`matches.{FORMAL_NOTICE}` names {field} of the {side}, which v1 of {contract}"
+    assert named in problem
+    assert "does not define: correct the path" in problem
+
+
+def test_a_valid_answer_matching_no_example_of_what_it_answers_is_reported(copy: Path) -> None:
+    examples = copy / "contracts" / REGULARISATION / "v1" / "examples"
+    _edit(examples / "valid" / "limoges-enrolled.json", '"Martin"', '"Martinez"')
+    assert (
+        f"{REGULARISATION} limoges-enrolled.json: matches no valid example of {FORMAL_NOTICE}: "
+        "make it answer one of them"
+    ) in " ".join(_problems(copy))
+
+
+def test_a_match_that_compares_nothing_or_walks_a_list_is_refused_at_load(copy: Path) -> None:
+    yaml_path = copy / "contracts" / REGULARISATION / "contract.yaml"
+    _edit(yaml_path, SAME_CHILD, "    same:\n      - guardians[].last_name\n")
+    with pytest.raises(ContractError, match=r"a match compares one value; `\[\]` walks a list"):
+        load_catalogue(copy / "contracts")

@@ -9,15 +9,18 @@ import yaml
 
 from hub.catalogue.contracts import Catalogue
 from hub.catalogue.directory import DirectoryFile, PartnerDirectory
-from hub.core.intake import Admitted, Delivery, Intake, Rejected
+from hub.core.answers import to_read, with_contents
+from hub.core.intake import Admitted, Delivery, Intake, NoticeKey, Rejected
 from hub.core.routing import Origin
 from hub.wire.envelope import Record
 from tests.conftest import CONTRACTS, DIRECTORY, example
 from tests.notices import ce_headers
 
 CASE = str(uuid.uuid4())
+IP_V1 = example("ip.transmission", "college-limoges-bruises")
 IP_V2 = example("ip.transmission", "school-social-worker-serious-danger", major=2)
-RETOUR = example("ip.retour", "classement-college")
+RETOUR = example("ip.retour", "classement-college")  # answers IP_V1
+RETOUR_V2 = example("ip.retour", "mesure-administrative-service-social")  # answers IP_V2
 
 
 @pytest.fixture
@@ -35,11 +38,17 @@ def _record(
 
 
 def _ip_origin(recipients: frozenset[str] = frozenset({"departement/crip"})) -> Origin:
-    return Origin("ip-1", "/academie/service-social", "ip.transmission", CASE, recipients)
+    return Origin(
+        "ip-1", "/academie/service-social", "ip.transmission", CASE, recipients, content=IP_V1
+    )
 
 
 def _retour(**extra: str) -> Record:
-    return _record(RETOUR, "hub.in.departement", "/departement/crip", "ip.retour", 1, **extra)
+    return _feedback(RETOUR, **extra)
+
+
+def _feedback(payload: dict[str, Any], **extra: str) -> Record:
+    return _record(payload, "hub.in.departement", "/departement/crip", "ip.retour", 1, **extra)
 
 
 def test_feedback_goes_to_the_office_that_sent_the_ip_and_only_there(intake: Intake) -> None:
@@ -171,9 +180,16 @@ def test_a_school_sends_as_its_uai_and_the_answer_reaches_it_alone(intake: Intak
     ip = intake.examine(_record(IP_V2, "hub.in.academie", school, "ip.transmission", 2))
     assert isinstance(ip, Admitted), ip
     origin = Origin(
-        ip.envelope.id, school, "ip.transmission", CASE, frozenset({"departement/crip"})
+        ip.envelope.id,
+        school,
+        "ip.transmission",
+        CASE,
+        frozenset({"departement/crip"}),
+        content=ip.payload,
     )
-    retour = intake.examine(_retour(ce_causationid=origin.notice_id), {origin.notice_id: [origin]})
+    retour = intake.examine(
+        _feedback(RETOUR_V2, ce_causationid=origin.notice_id), {origin.notice_id: [origin]}
+    )
     assert isinstance(retour, Admitted), retour
     assert [d.recipient.address for d in retour.deliveries] == ["academie/etablissement:0870015U"]
 
@@ -195,6 +211,7 @@ def test_the_sender_of_a_notice_may_follow_it_up(intake: Intake) -> None:
         "instruction.mise-en-demeure",
         CASE,
         frozenset({"departement/sdas"}),
+        content=example("instruction.mise-en-demeure", "limoges-no-known-school"),
     )
     payload = example(
         "instruction.regularisation",
@@ -213,3 +230,123 @@ def test_the_sender_of_a_notice_may_follow_it_up(intake: Intake) -> None:
     )
     outcome = intake.examine(record, {"mise-1": [formal_notice]})
     assert isinstance(outcome, Admitted), outcome
+
+
+FORMAL_NOTICE = example("instruction.mise-en-demeure", "limoges-no-known-school")
+REGULARISATION = example("instruction.regularisation", "limoges-enrolled")  # of FORMAL_NOTICE
+
+
+def _formal_notice(content: dict[str, Any] | None = FORMAL_NOTICE) -> Origin:
+    return Origin(
+        "mise-1",
+        "/academie/dsden",
+        "instruction.mise-en-demeure",
+        CASE,
+        frozenset({"departement/sdas"}),
+        content=content,
+    )
+
+
+def _regularisation(payload: dict[str, Any]) -> Record:
+    contract = "instruction.regularisation"
+    return _record(payload, "hub.in.academie", "/academie/dsden", contract, ce_causationid="mise-1")
+
+
+def test_the_regularisation_of_the_child_given_formal_notice_is_admitted(intake: Intake) -> None:
+    outcome = intake.examine(_regularisation(REGULARISATION), {"mise-1": [_formal_notice()]})
+    assert isinstance(outcome, Admitted), outcome
+    assert outcome.answered is not None
+    assert outcome.answered.notice_id == "mise-1"
+
+
+@pytest.mark.parametrize(
+    ("changed", "pointers"),
+    [
+        ({"child": {**REGULARISATION["child"], "first_names": "Noah"}}, ["/child/first_names"]),
+        (
+            {"child": {**REGULARISATION["child"], "birth_date": "2016-03-14"}},
+            ["/child/birth_date"],
+        ),
+        ({"dasen_reference": "DSDEN87-MED-2026-0157"}, ["/dasen_reference"]),
+        ({"sent_on": "2026-10-04"}, ["/sent_on"]),  # before the formal notice was sent
+        (
+            {"child": {**REGULARISATION["child"], "last_name": "Petit"}, "sent_on": "2026-09-30"},
+            ["/child/last_name", "/sent_on"],
+        ),
+    ],
+)
+def test_a_regularisation_of_another_child_or_dated_before_the_notice_is_refused(
+    intake: Intake, changed: dict[str, Any], pointers: list[str]
+) -> None:
+    payload = {**REGULARISATION, **changed}
+    outcome = intake.examine(_regularisation(payload), {"mise-1": [_formal_notice()]})
+    assert isinstance(outcome, Rejected)
+    assert [(r.code, r.pointer) for r in outcome.reasons] == [
+        ("answer.mismatch", p) for p in pointers
+    ]
+    said = json.dumps([r.as_json() for r in outcome.reasons])
+    for value in ("Noah", "Petit", "Martin", "2016-03-14", "0157", "2026-09-30", "2026-10-04"):
+        assert value not in said
+
+
+def test_an_answer_to_a_notice_whose_case_was_erased_is_refused(intake: Intake) -> None:
+    outcome = intake.examine(_regularisation(REGULARISATION), {"mise-1": [_formal_notice(None)]})
+    assert isinstance(outcome, Rejected)
+    assert [(r.code, r.pointer) for r in outcome.reasons] == [
+        ("answer.case-erased", "ce_causationid")
+    ]
+
+
+def test_a_receipt_answers_a_notice_without_reading_it(intake: Intake) -> None:
+    receipt = {"notice_id": "mise-1", "status": "processed", "at": "2026-11-23T10:00:00+01:00"}
+    record = _record(
+        receipt, "hub.in.departement", "/departement/sdas", "hub.receipt", ce_causationid="mise-1"
+    )
+    outcome = intake.examine(record, {"mise-1": [_formal_notice(None)]})  # nothing read
+    assert isinstance(outcome, Admitted), outcome
+
+
+def test_the_feedback_is_filed_under_the_senders_reference_only(intake: Intake) -> None:
+    elsewhere = {**RETOUR, "sender_reference": "ISG87-2026-0231"}
+    outcome = intake.examine(_feedback(elsewhere, ce_causationid="ip-1"), {"ip-1": [_ip_origin()]})
+    assert isinstance(outcome, Rejected)
+    assert [(r.code, r.pointer) for r in outcome.reasons] == [
+        ("answer.mismatch", "/sender_reference")
+    ]
+    concluded_before = {**RETOUR, "concluded_on": "2026-03-11"}  # the IP was sent on 03-12
+    outcome = intake.examine(
+        _feedback(concluded_before, ce_causationid="ip-1"), {"ip-1": [_ip_origin()]}
+    )
+    assert isinstance(outcome, Rejected)
+    assert [(r.code, r.pointer) for r in outcome.reasons] == [("answer.mismatch", "/concluded_on")]
+
+
+def test_only_the_notices_an_answer_compares_are_read(catalogue: Catalogue) -> None:
+    ip = _ip_origin()
+    formal_notice = _formal_notice(None)
+    origins = {"ip-1": [ip], "mise-1": [formal_notice]}
+    receipt = _record(
+        {}, "hub.in.departement", "/departement/crip", "hub.receipt", ce_causationid="ip-1"
+    )
+    notice = _record({}, "hub.in.academie", "/academie/dsden", "instruction.mise-en-demeure")
+    answers = [_retour(ce_causationid="ip-1"), _regularisation(REGULARISATION)]
+    assert to_read(catalogue, [receipt, notice], origins) == set()
+    assert to_read(catalogue, answers, origins) == {
+        NoticeKey("/academie/service-social", "ip-1"),
+        NoticeKey("/academie/dsden", "mise-1"),
+    }
+    # Another contract under the same id (another source) is not what the answer compares.
+    other = Origin("mise-1", "/isg/isg", "isg.orientation", CASE)
+    assert to_read(catalogue, answers[1:], {"mise-1": [other, formal_notice]}) == {
+        NoticeKey("/academie/dsden", "mise-1")
+    }
+
+
+def test_the_notices_read_from_the_vault_are_handed_over_and_the_others_left_empty() -> None:
+    sealed = Record("hub.in.academie", 0, 3, CASE.encode(), json.dumps(FORMAL_NOTICE).encode(), ())
+    origins = {"mise-1": [_formal_notice(None)], "ip-1": [_ip_origin()]}
+    read = with_contents(origins, {NoticeKey("/academie/dsden", "mise-1"): sealed})
+    assert read["mise-1"][0].content == FORMAL_NOTICE
+    assert read["mise-1"][0] == origins["mise-1"][0]  # the same notice, its content added
+    assert read["ip-1"] == origins["ip-1"]
+    assert "Martin" not in repr(read)  # an origin never shows its content

@@ -262,6 +262,7 @@ def test_the_convocations_outcome_reaches_the_mdd_only_when_the_family_agreed(
         "absenteisme.convocation",
         CASE,
         frozenset({"departement/sdas"}),
+        content=example("absenteisme.convocation", "couzeix-convocation"),
     )
     payload = {**example("absenteisme.issue-convocation", "couzeix-oriented-mdd")}
     payload["orientation"] = orientation

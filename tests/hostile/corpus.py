@@ -17,7 +17,7 @@ import json
 import re
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from hub.catalogue.compat import bundled
@@ -29,6 +29,7 @@ from tests.notices import SCHEMA
 CANARY = "CANARY_Zephyrine_Lagarde_2014"
 WIRE_CONTRACT = PROJECT_ROOT / "docs" / "wire-contract.md"
 CASE_A = "7d2b6f7e-0c1a-4c55-9a6e-2f3b4c5d6e7f"  # opened by the académie in the set-up
+CASE_ERASED = "0b6f3c1e-5d2a-4e8b-9c7d-3a1f2e4b5c6d"  # opened in the set-up, then erased
 FORMAL_NOTICE = "instruction.mise-en-demeure"
 REGULARISATION = "instruction.regularisation"
 RECALL = "hub.recall"
@@ -81,6 +82,9 @@ class Setup:
     """Valid notices sent first, so that conflicts, foreign cases and answers have a target."""
 
     records: tuple[tuple[str, bytes, tuple[tuple[str, bytes], ...], bytes], ...]
+    # Sent after `records`, then their cases erased (`hub erase`): only a test that holds the
+    # hub's state can play them.
+    erased: tuple[tuple[str, bytes, tuple[tuple[str, bytes], ...], bytes], ...] = ()
 
 
 @dataclass
@@ -166,7 +170,14 @@ def build(catalogue: Catalogue, directory: PartnerDirectory) -> Corpus:
             ),
         )
     )
-    corpus = Corpus(setup)
+    # A formal notice in a case of its own, erased once accepted: what answers it is refused.
+    erased = (
+        "hub.in.academie",
+        json.dumps(notice).encode(),
+        headers("base-e"),
+        CASE_ERASED.encode(),
+    )
+    corpus = Corpus(replace(setup, erased=(erased,)))
     corpus.cases += list(_envelope_cases(catalogue, notice))
     corpus.cases += list(_value_cases(notice))
     corpus.cases += list(_shape_cases(notice))
@@ -354,6 +365,25 @@ def _envelope_cases(catalogue: Catalogue, notice: dict[str, Any]) -> Iterator[Ca
         {"attribute:ce_causationid:spoofed"},
         topic="hub.in.caf",
         key=CASE_A.encode(),
+    )
+    about = json.loads(regularisation)
+    yield _case(
+        "a regularisation of another child, dated before the formal notice",
+        headers("a-5", answers="base-1", contract=REGULARISATION),
+        json.dumps(
+            {**about, "sent_on": "1999-01-01", "child": {**about["child"], "last_name": CANARY}}
+        ).encode(),
+        {"answer.mismatch"},
+        {"value:answer-mismatch"},
+        key=CASE_A.encode(),
+    )
+    yield _case(
+        "an answer to a notice whose case was erased",
+        headers("a-6", answers="base-e", contract=REGULARISATION),
+        regularisation.encode(),
+        {"answer.case-erased"},
+        {"value:answer-case-erased"},
+        key=CASE_ERASED.encode(),
     )
     yield _case(
         "a key that is not a case id",

@@ -20,6 +20,7 @@ from hub.core.intake import Intake
 from hub.observability.logs import configure
 from hub.observability.metrics import HubMetrics
 from hub.relay import Relay
+from hub.schedules.retention import erase_case
 from hub.state.sqlite import SqliteState
 from hub.wire.envelope import Record
 from tests.hostile.corpus import (
@@ -74,7 +75,7 @@ def _records(corpus: Corpus) -> Iterator[tuple[Record, Case | None]]:
         offsets[topic] = offsets.get(topic, -1) + 1
         return Record(topic, 0, offsets[topic], key, value, headers, 1_796_000_000_000)
 
-    for topic, value, headers, key in corpus.setup.records:
+    for topic, value, headers, key in (*corpus.setup.records, *corpus.setup.erased):
         yield record(topic, key, value, headers), None
     for case in corpus.cases:
         yield record(case.topic, case.key, case.value, case.headers), case
@@ -109,6 +110,8 @@ async def test_every_hostile_record_is_refused_to_its_sender_and_nothing_leaks(
     pairs = list(_records(corpus))
     setup = [r for r, case in pairs if case is None]
     assert (await relay.process(setup)).accepted == len(setup)
+    for *_, case_id in corpus.setup.erased:
+        assert await erase_case(state, case_id.decode(), "request", NOW)
     delivered_before = len(outbox.deliveries())
     hostile = [(r, case) for r, case in pairs if case is not None]
     for start in range(0, len(hostile), BATCH):

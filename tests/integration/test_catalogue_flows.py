@@ -98,7 +98,7 @@ def run(
 ) -> Run:
     partners = Partners(plain, Intake(catalogue, directory))
     result = Run()
-    origins: dict[str, Origin] = {}
+    origins: dict[str, list[Origin]] = {}
     answering = [
         catalogue.contracts[c] for c in NOTICE_CONTRACTS if catalogue.contracts[c].meta.answers
     ]
@@ -109,12 +109,12 @@ def run(
         for example in (e for e in examples(contract) if e.valid):
             sent = partners.send(contract, sender, example.payload, example.major)
             result.sent.append(_expectation(sent))
-            origins.setdefault(contract.id, _origin(sent))
+            origins.setdefault(contract.id, []).append(_origin(sent))
     _wait(plain, result, directory)
     for contract in answering:
-        origin = next(origins[a] for a in contract.meta.answers if a in origins)
-        sender = next(o for o in origin.parties if contract.meta.produced_by(*o.split("/", 1)))
         for example in (e for e in examples(contract) if e.valid):
+            origin = _answered(contract, example.payload, origins)
+            sender = next(o for o in origin.parties if contract.meta.produced_by(*o.split("/", 1)))
             sent = partners.send(contract, sender, example.payload, example.major, origin)
             result.sent.append(_expectation(sent))
     _wait(plain, result, directory)
@@ -129,7 +129,22 @@ def _expectation(notice: Admitted) -> Sent:
 def _origin(notice: Admitted) -> Origin:
     recipients = frozenset(d.recipient.address for d in notice.deliveries)
     env = notice.envelope
-    return Origin(env.id, env.source, notice.contract.id, notice.case_id, recipients)
+    return Origin(
+        env.id, env.source, notice.contract.id, notice.case_id, recipients, content=notice.payload
+    )
+
+
+def _answered(
+    contract: Contract, answer: dict[str, Any], origins: dict[str, list[Origin]]
+) -> Origin:
+    """A notice sent that the answer may answer and matches (`matches`)."""
+    return next(
+        origin
+        for answered in contract.meta.answers
+        for origin in origins.get(answered, [])
+        if (match := contract.meta.matches.get(answered)) is None
+        or match.agrees(answer, origin.content or {})
+    )
 
 
 def _wait(plain: PlainKafka, run: Run, directory: PartnerDirectory) -> None:

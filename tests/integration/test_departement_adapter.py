@@ -150,7 +150,7 @@ async def test_the_application_answers_an_ip_through_the_api(
         "office": "crip",
         "answers": ip_id,
         "case_id": ip["case_id"],
-        "payload": example("ip.retour", "classement-college"),
+        "payload": example("ip.retour", "mesure-administrative-service-social"),  # IP's answer
     }
     async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {TOKEN}"}) as http:
         async with http.post(f"{departement}/notices", json=retour) as response:

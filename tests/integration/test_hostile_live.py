@@ -118,7 +118,12 @@ def test_a_hostile_corpus_from_one_partner_is_answered_record_by_record_and_harm
     hub: HubProcess, catalogue: Catalogue, directory: PartnerDirectory
 ) -> None:
     corpus = build(catalogue, directory)
-    hostile = [c for c in corpus.cases if c.topic == "hub.in.academie"]
+    # An answer to an erased case needs the state erased under the hub (test_corpus.py does it).
+    hostile = [
+        c
+        for c in corpus.cases
+        if c.topic == "hub.in.academie" and "answer.case-erased" not in c.codes
+    ]
     assert len(hostile) > 500
     plain = PlainKafka(hub.bootstrap)
     setup = [(t, v, list(h), k) for t, v, h, k in corpus.setup.records]

@@ -73,7 +73,12 @@ async def test_an_ip_from_the_isg_reaches_the_crip_and_its_feedback_comes_back(
         )
         [received] = await side.wait_for(1, ip_id)
         assert received.recipient == "departement/crip"
-        retour = example("ip.retour", "saisine-judiciaire-isg")
+        retour = {  # under the IP's own reference, concluded after it was sent
+            **example("ip.retour", "saisine-judiciaire-isg"),
+            "sender_reference": ip["sender_reference"],
+            "concluded_on": "2026-11-20",
+            "sent_on": "2026-11-21",
+        }
         await crip.send("ip.retour", "crip", retour, case_id=received.case_id, answers=ip_id)
         async with asyncio.timeout(WAIT_S):
             while True:

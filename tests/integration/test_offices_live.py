@@ -62,7 +62,11 @@ def test_the_crip_feedback_reaches_the_school_that_sent_the_ip_and_no_other(
     feedback = {uai: str(uuid.uuid4()) for uai in SCHOOLS}
     for uai, (ip_id, case) in ips.items():
         headers = notice_headers(feedback[uai], "/departement/crip", "ip.retour", 1, ip_id)
-        payload = {**example("ip.retour", "classement-college"), "sender_reference": uai}
+        # Filed by the school under its own reference, concluded after the IP was sent.
+        payload = {
+            **example("ip.retour", "mesure-administrative-service-social"),
+            "sender_reference": f"CLG-{uai}-2026-001",
+        }
         plain.send("hub.in.departement", json.dumps(payload).encode(), headers, case.encode())
     academie = plain.read(
         "hub.out.academie",
@@ -71,7 +75,7 @@ def test_the_crip_feedback_reaches_the_school_that_sent_the_ip_and_no_other(
     for uai, retour in feedback.items():
         assert _delivered(academie, retour) == [f"academie/etablissement:{uai}"]
         [record] = [r for r in academie if r.headers.get("ce_id") == retour]
-        assert record.json()["sender_reference"] == uai
+        assert record.json()["sender_reference"] == f"CLG-{uai}-2026-001"
         assert record.headers["ce_causationid"] == ips[uai][0]
 
 

@@ -12,7 +12,9 @@ from hub.core.intake import NoticeKey
 from hub.core.routing import Origin
 from hub.ledger import Entry
 from hub.state import State
+from hub.state.port import Kept
 from hub.state.sqlite import SqliteState
+from hub.wire.envelope import Record
 
 Tamper = Callable[[str, tuple[object, ...]], None]
 
@@ -132,3 +134,24 @@ async def test_origins_name_sender_contract_case_and_recipients(ledger: State) -
     assert await ledger.origins(["n-1", "n-9"]) == {
         "n-1": [Origin("n-1", "/academie/dsden", "c", "case-1", frozenset({"x/y"}))]
     }
+
+
+@pytest.mark.asyncio
+async def test_kept_records_are_read_together_and_an_erased_case_is_read_as_nothing(
+    ledger: State,
+) -> None:
+    record = Record("hub.in.academie", 0, 1, b"case-1", b'{"n": 1}', (("ce_id", b"n-1"),))
+    other = Record("hub.in.isg", 0, 2, b"case-2", b'{"n": 2}', (("ce_id", b"i-1"),))
+    await ledger.commit(
+        [_accepted("n-1")],
+        [
+            Kept("case-1", "/academie/dsden", "n-1", record),
+            Kept("case-2", "/isg/isg", "i-1", other),
+        ],
+    )
+    first, second = NoticeKey("/academie/dsden", "n-1"), NoticeKey("/isg/isg", "i-1")
+    unknown = NoticeKey("/academie/dsden", "n-9")
+    assert await ledger.kept_records({first, second, unknown}) == {first: record, second: other}
+    assert await ledger.erase("case-2", Entry("erased", "/hub", case_id="case-2"))
+    assert await ledger.kept_records({first, second}) == {first: record}
+    assert await ledger.kept_records(set()) == {}

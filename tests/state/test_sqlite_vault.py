@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from hub.core.intake import NoticeKey
 from hub.state import sqlite_vault as vault
 from hub.state.port import Kept
 from hub.storage import open_sqlite, unit_of_work
@@ -61,3 +62,20 @@ def test_destroying_a_case_key_makes_its_records_unreadable_and_keeps_none_again
     _keep(db, Kept("case-1", "/academie/dsden", "m-2", RECORD))
     assert db.execute("SELECT COUNT(*) FROM records WHERE notice_id = 'm-2'").fetchone() == (0,)
     assert db.execute("SELECT key FROM case_keys WHERE case_id = 'case-1'").fetchone() == (None,)
+
+
+def test_records_read_many_at_once_leave_out_the_unknown_and_the_erased(tmp_path: Path) -> None:
+    db = _vault(tmp_path)
+    _keep(
+        db,
+        Kept("case-1", "/academie/dsden", "m-1", RECORD),
+        Kept("case-2", "/isg/isg", "i-1", RECORD),
+    )
+    with unit_of_work(db):
+        vault.destroy_key(db, "main", "case-2", "request", NOW)
+    wanted = [
+        NoticeKey("/academie/dsden", "m-1"),
+        NoticeKey("/isg/isg", "i-1"),  # its case erased
+        NoticeKey("/academie/dsden", "m-2"),  # never kept
+    ]
+    assert vault.records(db, "main", wanted) == {NoticeKey("/academie/dsden", "m-1"): RECORD}
