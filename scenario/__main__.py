@@ -49,7 +49,7 @@ async def play(folder: Path, *, exit_after: bool) -> int:
             await asyncio.to_thread(cast.start_hub)
             await asyncio.to_thread(cast.start_adapters)
             application.api, application.token = cast.api("departement"), cast.token
-            month = Month(cast, sys.stdout)
+            month = Month(cast, sys.stdout, application)
             try:
                 await month.play()
                 complete = not application.failures

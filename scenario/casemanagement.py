@@ -59,6 +59,12 @@ def refusal_for(document: dict[str, Any]) -> str | None:
         "departement/mdd:87-bellac"
     ):
         return "wrong_office"
+    # An urgent IP the CRIP's application cannot take in: its deadline to be receipted runs
+    # on, and the CRIP's on-call office is alerted when it runs out.
+    if document["contract"] == "ip.transmission" and document["payload"].get(
+        "sender_reference"
+    ) == ("ISG87-2026-0457"):
+        return "incomplete"
     return None
 
 

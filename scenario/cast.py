@@ -65,8 +65,8 @@ class Cast:
         """The hub's key and operators file: in a folder of their own, not the state's."""
         return self.folder / "secrets"
 
-    def start_hub(self) -> None:
-        """Start `hub serve` and wait until it runs.
+    def start_hub(self, **drill: str) -> None:
+        """Start `hub serve` and wait until it runs (`drill`: more `HUB_*` settings).
 
         The demo signs checkpoints with a key of its own and lets one operator, `demo`, look.
         """
@@ -85,9 +85,19 @@ class Cast:
             "HUB_CHECKPOINT_EVERY_S": "20",
             # The embedded broker is the hub's to furnish; a real cluster declares its topics.
             **({} if self.external else {"HUB_TOPICS_OWNER": "hub"}),
+            **drill,
         }
+        log = self.logs / "hub.log"
+        lives = log.read_bytes().count(b"hub: running") if log.exists() else 0
         self._spawn("hub", ["-m", "hub", "serve"], env)
-        self._wait_for_log("hub", b"hub: running")
+        self._wait_for_log("hub", b"hub: running", lives + 1)
+
+    def restart_hub(self, **drill: str) -> None:
+        """Stop the hub (SIGTERM, as an operator would) and start it again with `drill`."""
+        process = self.processes["hub"]
+        process.send_signal(signal.SIGTERM)
+        process.wait(30)
+        self.start_hub(**drill)
 
     def start_adapters(self) -> None:
         """Start the five adapters; the API ones are up when this returns."""
@@ -130,10 +140,10 @@ class Cast:
                 preexec_fn=die_with_parent,  # noqa: PLW1509 - only prctl
             )
 
-    def _wait_for_log(self, name: str, line: bytes) -> None:
+    def _wait_for_log(self, name: str, line: bytes, count: int = 1) -> None:
         log, process = self.logs / f"{name}.log", self.processes[name]
         deadline = time.monotonic() + START_WAIT_S
-        while line not in log.read_bytes():
+        while log.read_bytes().count(line) < count:
             if process.poll() is not None or time.monotonic() > deadline:
                 tail = log.read_text(encoding="utf-8", errors="replace")[-2000:]
                 raise RuntimeError(f"{name} did not start; the end of its log:\n{tail}")

@@ -15,6 +15,7 @@ import json
 import shutil
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
@@ -22,7 +23,7 @@ import aiohttp
 from aiohttp import web
 
 from adapters.sdk.tally import Tally, tally
-from hub.core.outgoing import ACCEPTANCE, RECEIPT
+from hub.core.outgoing import ACCEPTANCE, ALERT, LEDGER_HEAD, RECEIPT
 from scenario.casemanagement import CaseManagement
 from scenario.cast import FILE_PARTNERS, Cast
 
@@ -53,6 +54,7 @@ EXPECTED = {
         "logement.orientation",
         "logement.avis",
         "hub.routing-alert",
+        "hub.recall",
     },
     "isg": {"ip.retour"},
     "caf": {"logement.avis"},
@@ -72,9 +74,9 @@ class Incomplete(RuntimeError):  # noqa: N818 - the month is incomplete, not in 
 class Month:
     """The scenario's steps, against a started cast and the département's application."""
 
-    def __init__(self, cast: Cast, out: TextIO) -> None:
-        """Play with `cast`, narrating to `out`."""
-        self.cast, self.out = cast, out
+    def __init__(self, cast: Cast, out: TextIO, application: CaseManagement) -> None:
+        """Play with `cast` and the département's `application`, narrating to `out`."""
+        self.cast, self.out, self.application = cast, out, application
         self.refusals: list[str] = []
 
     def say(self, text: str) -> None:
@@ -82,7 +84,15 @@ class Month:
         print(text, file=self.out, flush=True)
 
     async def play(self) -> None:
-        """The month, week by week."""
+        """The month, week by week, then a day later."""
+        await self._weeks_one_and_two()
+        await self._weeks_three_and_four()
+        await self._what_goes_wrong()
+        self.say("\nWaiting for every delivery, answer and receipt...")
+        await self.until_complete()
+        await self._a_day_later()
+
+    async def _weeks_one_and_two(self) -> None:
         self.say("\nWeek 1: the DSDEN exports absenteeism warnings and a joint convocation;")
         self.say("        the CAF refers a family's rent arrears to the CCAPEX.")
         self.drop("academie", "avertissements-absenteisme-2026-11.csv")
@@ -98,7 +108,12 @@ class Month:
         self.drop("academie", "ip-etablissement-2026-11.json")
         await self.post("isg", "ip.json")
         await self.post("isg", "orientation.json")
+        self.say("        The school social service's IP is urgent (serious and immediate danger):")
+        self.say("        the CRIP receipts it within the hours it has. The ISG sends an urgent IP")
+        self.say("        too, which the CRIP's application cannot take in (incomplete).")
+        await self.post("isg", "ip-urgente.json")
 
+    async def _weeks_three_and_four(self) -> None:
         self.say("Week 3: the CCAPEX asks the MDD for a social diagnosis of the referred family;")
         self.say("        the CRIP and the SDAS answer what reached them (their application).")
         referral = await self.received_document("ccapex", "logement.saisine-impayes")
@@ -126,14 +141,63 @@ class Month:
         await self.received_document("caf", "logement.avis")
         self.export("caf", "logement.decision-payeur", "decision-payeur.json", referred)
 
+        self.say("        The DSDEN recalls an absenteeism warning it sent in error: the SDAS is")
+        self.say("        told, and receipts the recall.")
+        warning = await self.accepted("academie", "avertissements-absenteisme-2026-11.csv", line=2)
+        self.recall("academie", "dsden", warning, "absenteisme.avertissement", "sent_in_error")
+
+    async def _what_goes_wrong(self) -> None:
         self.say("And what goes wrong: a damaged export, an export dropped twice, a request")
         self.say("        that breaks its contract, a formal notice for a child of 16 (out of the")
-        self.say("        flow's scope: refused by the hub).")
+        self.say("        flow's scope: refused by the hub), a regularisation filed under the")
+        self.say("        second formal notice but about the first child (refused: it does not")
+        self.say("        match the notice it answers).")
         self.drop("academie", "mise-en-demeure-hors-champ.json")
+        second = await self.accepted("academie", "mises-en-demeure-2026-11.csv", line=3)
+        self.export(
+            "academie", "instruction.regularisation", "regularisation.json", second, office="dsden"
+        )
         await self.mishaps()
 
-        self.say("\nWaiting for every delivery, answer and receipt...")
-        await self.until_complete()
+    async def _a_day_later(self) -> None:
+        self.say("\nA day later (the hub's deadline clock set 25 hours ahead, as in a drill): the")
+        self.say("        ISG's urgent IP was never receipted: the CRIP's on-call office and the")
+        self.say("        ISG are alerted; the second formal notice's 15 days have run out: the")
+        self.say("        DSDEN and the SDAS are alerted.")
+        ahead = datetime.now(UTC) + timedelta(hours=25)
+        await asyncio.to_thread(
+            self.cast.restart_hub,
+            HUB_DEADLINES_AS_OF=ahead.isoformat(timespec="seconds"),
+            HUB_DEADLINE_CHECK_S="1",
+        )
+        await self._until(self._alerted, "the deadline alerts")
+
+    def recall(
+        self, partner: str, office: str, about: dict[str, Any], contract: str, reason: str
+    ) -> None:
+        """Export a recall of a notice `partner` sent (`about`: the hub's acceptance of it)."""
+        recall = {
+            "notice_id": about["notice_id"],
+            "contract": contract,
+            "reason_code": reason,
+            "recalled_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        document = {"contract": "hub.recall", "office": office, "notices": [recall]}
+        depot = self.cast.root(partner) / "depot"
+        name = f"rappel-{uuid.uuid4().hex[:8]}.json"
+        (depot / f".{name}.tmp").write_text(json.dumps(document), "utf-8")
+        (depot / f".{name}.tmp").rename(depot / name)
+
+    def _alerted(self) -> bool:
+        """Whether the urgent IP's and the formal notice's deadline alerts have arrived."""
+        at_isg = self.tally("isg").received.get(ALERT, 0)
+        at_dsden = self.tally("academie").received.get(ALERT, 0)
+        on_call = [
+            d
+            for d in self.application.received.values()
+            if d["contract"] == ALERT and d["to"] == "departement/crip-astreinte"
+        ]
+        return bool(at_isg and at_dsden and on_call)
 
     def drop(self, partner: str, sample: str, name: str | None = None) -> None:
         """Put a sample export in a partner's drop folder, as its tool would (then rename)."""
@@ -249,7 +313,8 @@ def summary(month: Month, out: TextIO) -> None:
     for partner in PARTNERS:
         counts = month.tally(partner)
         sent = {k: v for k, v in counts.sent.items() if k != RECEIPT}
-        received = {k: v for k, v in counts.received.items() if k != RECEIPT}
+        # The ledger's signed heads arrive on the hub's schedule, apart from the month.
+        received = {k: v for k, v in counts.received.items() if k not in (RECEIPT, LEDGER_HEAD)}
         print(f"\n  {NAMES[partner]}", file=out)
         print(f"    sent      {_counts(sent)}", file=out)
         print(
@@ -274,6 +339,28 @@ def summary(month: Month, out: TextIO) -> None:
         print(f"  quarantined: {name}", file=out)
     for refusal in month.refusals:
         print(f"  {refusal}", file=out)
+    again = cast.root("academie") / "depot" / "traites" / "avertissements-bis.csv"
+    if again.exists():
+        print(f"  {again.name}: the content of an earlier export; archived, not sent", file=out)
+    _answered_by_the_hub(month, out)
+    print("\nWhere to look:", file=out)
+    print(f"  files       {cast.folder}/<partner>/ (depot, recus, etat)", file=out)
+    print(f"  logs        {cast.logs}/", file=out)
+    print(f"  trace       .venv/bin/hub trace --path {cast.state} <notice or case id>", file=out)
+    print(f"  hub HTTP    {cast.api('hub')}/metrics, /healthz, /readyz", file=out)
+    print(
+        f"  trace API   {cast.api('trace')}/trace/<id>  "
+        f"(Authorization: Bearer {cast.operator_token}: the operator demo; each look is recorded)",
+        file=out,
+    )
+    print(
+        f"  ISG API     {cast.api('isg')}/received  (Authorization: Bearer {cast.token})", file=out
+    )
+
+
+def _answered_by_the_hub(month: Month, out: TextIO) -> None:
+    """What the hub refused, routed by hand and alerted as run out, from the partners' files."""
+    cast = month.cast
     print("\nRefused by the hub, answered to the sender (codes only):", file=out)
     for partner in FILE_PARTNERS:
         for path in sorted((cast.root(partner) / "recus" / "hub.rejection").glob("*.json")):
@@ -291,22 +378,16 @@ def summary(month: Month, out: TextIO) -> None:
                 f"by {alert['office']}",
                 file=out,
             )
-    again = cast.root("academie") / "depot" / "traites" / "avertissements-bis.csv"
-    if again.exists():
-        print(f"  {again.name}: the content of an earlier export; archived, not sent", file=out)
-    print("\nWhere to look:", file=out)
-    print(f"  files       {cast.folder}/<partner>/ (depot, recus, etat)", file=out)
-    print(f"  logs        {cast.logs}/", file=out)
-    print(f"  trace       .venv/bin/hub trace --path {cast.state} <notice or case id>", file=out)
-    print(f"  hub HTTP    {cast.api('hub')}/metrics, /healthz, /readyz", file=out)
     print(
-        f"  trace API   {cast.api('trace')}/trace/<id>  "
-        f"(Authorization: Bearer {cast.operator_token}: the operator demo; each look is recorded)",
+        "\nDeadlines run out (hub.deadline-alert; the département's through its application):",
         file=out,
     )
-    print(
-        f"  ISG API     {cast.api('isg')}/received  (Authorization: Bearer {cast.token})", file=out
-    )
+    held = [d["payload"] for d in month.application.received.values() if d["contract"] == ALERT]
+    for partner in ("academie", "isg"):
+        folder = cast.root(partner) / "recus" / ALERT
+        held += [json.loads(p.read_text("utf-8"))["payload"] for p in sorted(folder.glob("*.json"))]
+    for alert in sorted({(a["contract"], a["deadline"], a["notice_id"]) for a in held}):
+        print(f"  {alert[0]} {alert[2]}: {alert[1]}", file=out)
 
 
 def _counts(counter: dict[str, int]) -> str:

@@ -34,14 +34,28 @@ def test_the_month_is_played_through_every_adapter_and_summarised(tmp_path: Path
     # Each partner's summary, from its own adapter's state.
     assert (
         "sent      absenteisme.avertissement 2, absenteisme.convocation 1, "
-        "instruction.mise-en-demeure 3, instruction.regularisation 1, ip.transmission 2"
-    ) in out  # the warnings and the formal notices from the DSDEN's CSV exports, and a school's IP
-    # A formal notice for a child of 16 is out of the flow's scope: refused, the field named.
-    assert "hub: 8 accepted, 1 rejected, 0 waiting" in out
+        "hub.recall 1, instruction.mise-en-demeure 3, instruction.regularisation 2, "
+        "ip.transmission 2"
+    ) in out  # the warnings and formal notices from the DSDEN's CSV exports, a school's IP
+    # A formal notice for a child of 16 is out of the flow's scope: refused, the field named;
+    # a regularisation about another child than the notice it answers: refused, the fields named.
+    assert "hub: 9 accepted, 2 rejected, 0 waiting" in out
     assert "mise-en-demeure-hors-champ.json line 1: scope.age at /child/birth_date" in out
+    assert "answer.mismatch at /dasen_reference, answer.mismatch at /child/last_name" in out
+    # The DSDEN's recall of a warning reached the SDAS, which receipted it.
+    assert "hub.recall 1, hub.routing-alert 1, instruction.mise-en-demeure 4" in out
+    # A day later: the urgent IP the CRIP never receipted, the formal notice never regularised.
+    assert "ip.transmission " in out
+    assert ": urgent_receipt" in out
+    assert ": enrolment" in out
+    isg_alerts = [
+        json.loads(p.read_text()) for p in (folder / "isg/recus/hub.deadline-alert").glob("*")
+    ]
+    assert {(a["to"], a["payload"]["deadline"]) for a in isg_alerts} == {
+        ("isg/isg", "urgent_receipt")
+    }
     # The MDD of Bellac refused a copy as the wrong office: the DSDEN and the SDAS are alerted.
     assert "wrong_office by departement/mdd:87-bellac" in out
-    assert "hub.routing-alert 1, instruction.mise-en-demeure 4" in out  # at the département
     # The CRIP's feedback reached the school that sent the IP, and no other school head.
     feedback = sorted(
         p.name.split("__")[1] for p in (folder / "academie/recus/ip.retour").glob("*")
