@@ -18,6 +18,8 @@ kafka-topics.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG"
 kafka-topics.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --create --if-not-exists --topic hub.out.caf --partitions 3 --replication-factor 1 --config retention.ms=2592000000 --config max.message.bytes=278528
 kafka-topics.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --create --if-not-exists --topic hub.in.ccapex --partitions 3 --replication-factor 1 --config retention.ms=604800000 --config max.message.bytes=278528
 kafka-topics.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --create --if-not-exists --topic hub.out.ccapex --partitions 3 --replication-factor 1 --config retention.ms=2592000000 --config max.message.bytes=278528
+kafka-topics.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --create --if-not-exists --topic hub.in.msa --partitions 3 --replication-factor 1 --config retention.ms=604800000 --config max.message.bytes=278528
+kafka-topics.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --create --if-not-exists --topic hub.out.msa --partitions 3 --replication-factor 1 --config retention.ms=2592000000 --config max.message.bytes=278528
 
 kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:partner-hub --operation Read --operation DescribeConfigs --topic hub.in. --resource-pattern-type prefixed
 kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:partner-hub --operation Write --operation DescribeConfigs --topic hub.out. --resource-pattern-type prefixed
@@ -43,3 +45,7 @@ kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" -
 kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ccapex --operation Read --topic hub.out.ccapex --resource-pattern-type literal
 kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ccapex --operation Read --group ccapex. --resource-pattern-type prefixed
 kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ccapex --operation IdempotentWrite --cluster
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:msa --operation Write --topic hub.in.msa --resource-pattern-type literal
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:msa --operation Read --topic hub.out.msa --resource-pattern-type literal
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:msa --operation Read --group msa. --resource-pattern-type prefixed
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:msa --operation IdempotentWrite --cluster

@@ -28,6 +28,15 @@ from hub.settings import PROJECT_ROOT, Settings
 from hub.state import StateUrlError
 from hub.tools.cluster import render, write
 from hub.tools.demo import play, where_to_look
+from hub.tools.partners import (
+    NewPartner,
+    PartnerError,
+    add_partner,
+    office_option,
+    receives_option,
+    sends_option,
+    with_partner_list,
+)
 from hub.tools.scaffold import ScaffoldError, scaffold
 from hub.tools.state_commands import add_state_commands
 
@@ -133,6 +142,7 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("--root", type=Path, default=PROJECT_ROOT, help="the project folder")
     new.set_defaults(run=_new_adapter)
 
+    _partner_commands(commands)
     add_state_commands(commands)
 
     cluster = commands.add_parser(
@@ -197,6 +207,51 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--file", type=Path, required=True, help="the operators file")
     add.set_defaults(run=_add_operator)
     return parser
+
+
+def _partner_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    partner = commands.add_parser(
+        "partner", help="the partners of the directory", description="Partner institutions."
+    )
+    partner_commands = partner.add_subparsers(required=True, metavar="COMMAND")
+    add = partner_commands.add_parser(
+        "add",
+        help="add a partner: directory, contracts, receipts, its adapter; then check",
+        description="Add PARTNER to the directory with its offices; name each sending office a "
+        "producer of what it sends (and of hub.recall), each receiving office a consumer of what "
+        "it receives with the fields it sees, and a producer of hub.receipt; write its adapter "
+        "and tests (hub adapter new); then run the checks of hub contracts check. Comments and "
+        "layout of the files are kept; nothing is written when an option is wrong.",
+    )
+    add.add_argument("partner", help="the partner's id, e.g. msa")
+    add.add_argument("--name", required=True, help="the institution's name")
+    add.add_argument(
+        "--office",
+        action="append",
+        required=True,
+        type=office_option,
+        metavar="OFFICE=NAME",
+        help="an office and its name (repeat for each office)",
+    )
+    add.add_argument(
+        "--sends",
+        action="append",
+        default=[],
+        type=sends_option,
+        metavar="CONTRACT:OFFICE",
+        help="a contract the office sends (repeat)",
+    )
+    add.add_argument(
+        "--receives",
+        action="append",
+        default=[],
+        type=receives_option,
+        metavar="CONTRACT:OFFICE=FIELDS",
+        help="a contract the office receives and the fields it sees, comma-separated; or "
+        "=answered: as the office whose notice it answers (repeat)",
+    )
+    add.add_argument("--no-adapter", action="store_true", help="do not write its adapter")
+    add.set_defaults(run=_add_partner)
 
 
 def _up(args: argparse.Namespace) -> int:
@@ -285,9 +340,11 @@ def _contract_docs(args: argparse.Namespace) -> int:
     settings = Settings()
     catalogue = load_catalogue(settings.contracts_path)
     directory = load_directory(settings.directory_path)
+    wire = DOCS / "wire-contract.md"
     generated = {
         DOCS / "contracts.md": markdown(catalogue, directory),
         DOCS / "asyncapi.yaml": asyncapi(catalogue, directory),
+        wire: with_partner_list(wire.read_text("utf-8"), directory),  # its partner list only
     }
     stale = [p for p, text in generated.items() if not p.exists() or p.read_text("utf-8") != text]
     if args.check:
@@ -308,6 +365,32 @@ def _freeze_contract(args: argparse.Namespace) -> int:
         return 1
     print(f"contracts: froze {freeze(catalogue, args.contract, args.major)}")
     return 0
+
+
+def _add_partner(args: argparse.Namespace) -> int:
+    settings = Settings()
+    catalogue = load_catalogue(settings.contracts_path)
+    directory = load_directory(settings.directory_path)
+    new = NewPartner(
+        args.partner, args.name, dict(args.office), tuple(args.sends), tuple(args.receives)
+    )
+    try:
+        done = add_partner(new, catalogue, directory, settings.directory_path)
+        directory = load_directory(settings.directory_path)
+        if not args.no_adapter:
+            done += [f"adapter: wrote {p}" for p in scaffold(args.partner, PROJECT_ROOT, directory)]
+    except (PartnerError, ScaffoldError) as error:
+        print(f"partner: {error}", file=sys.stderr)
+        return 1
+    for line in done:
+        print(f"partner: {line}")
+    code = _check_contracts(args)
+    if code == 0:
+        print(
+            f"partner: {args.partner} added; now `hub contracts docs` and "
+            "`hub cluster render --out deploy/kafka`"
+        )
+    return code
 
 
 def _new_adapter(args: argparse.Namespace) -> int:

@@ -1,0 +1,154 @@
+"""`hub partner add`: the directory and the contracts edited in place, nothing else touched."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from hub.catalogue.checks import consistency
+from hub.catalogue.contracts import load_catalogue
+from hub.catalogue.directory import PartnerDirectory, load_directory
+from hub.settings import PROJECT_ROOT
+from hub.tools.partners import (
+    PARTNERS_BEGIN,
+    PARTNERS_END,
+    NewPartner,
+    PartnerError,
+    Receiving,
+    add_partner,
+    office_option,
+    receives_option,
+    sends_option,
+    with_partner_list,
+)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    for part in ("contracts", "directory"):
+        shutil.copytree(PROJECT_ROOT / part, tmp_path / part)
+    return tmp_path
+
+
+HOSPITAL = NewPartner(
+    "chu",
+    "Centre hospitalier universitaire",
+    {"service-social": "Service social hospitalier"},
+    sends=(("ip.transmission", "service-social"),),
+    receives=(
+        Receiving("ip.retour", "service-social", answered=True),
+        Receiving("logement.orientation", "service-social", ("ccapex_reference", "sent_on")),
+    ),
+)
+
+
+def _added(lines_before: list[str], lines_after: list[str]) -> list[str]:
+    """The lines added, checking every line of before is still there, in order."""
+    added, rest = [], iter(lines_before)
+    expected = next(rest, None)
+    for line in lines_after:
+        if line == expected:
+            expected = next(rest, None)
+        else:
+            added.append(line)
+    assert expected is None, f"a line was changed or removed: {expected!r}"
+    return added
+
+
+def test_a_partner_is_added_with_only_new_lines(project: Path) -> None:
+    directory_path = project / "directory" / "haute-vienne.yaml"
+    files = [directory_path, *sorted((project / "contracts").glob("*/contract.yaml"))]
+    before = {p: p.read_text("utf-8").splitlines() for p in files}
+    catalogue = load_catalogue(project / "contracts")
+    done = add_partner(HOSPITAL, catalogue, load_directory(directory_path), directory_path)
+
+    added = {
+        p.relative_to(project).as_posix(): lines
+        for p in files
+        if (lines := _added(before[p], p.read_text("utf-8").splitlines()))
+    }
+    assert added == {
+        "directory/haute-vienne.yaml": [
+            "  chu:",
+            '    name: "Centre hospitalier universitaire"',
+            "    offices:",
+            '      service-social: {name: "Service social hospitalier"}',
+        ],
+        "contracts/ip.transmission/contract.yaml": ["  - chu/service-social"],
+        "contracts/hub.recall/contract.yaml": ["  - chu/service-social"],
+        "contracts/hub.receipt/contract.yaml": ["  - chu/service-social"],
+        "contracts/logement.orientation/contract.yaml": [
+            "  - office: chu/service-social",
+            "    fields:",
+            "      - ccapex_reference",
+            "      - sent_on",
+        ],
+    }
+    assert any("ip.retour" in line and "office that asked" in line for line in done)
+    # The result is a catalogue the hub runs on.
+    directory = load_directory(directory_path)
+    assert consistency(load_catalogue(project / "contracts"), directory) == []
+    assert directory.offices("chu") == ("service-social",)
+
+
+@pytest.mark.parametrize(
+    ("new", "fault"),
+    [
+        (NewPartner("caf", "x", {"caf": "x"}), "already in the directory"),
+        (NewPartner("chu", "x", {"a": "x"}, sends=(("nope.nope", "a"),)), "no such contract"),
+        (NewPartner("chu", "x", {"a": "x"}, sends=(("ip.transmission", "b"),)), "not one of its"),
+        (
+            NewPartner("chu", "x", {"a": "x"}, sends=(("hub.acceptance", "a"),)),
+            "hub's own records",
+        ),
+        (
+            NewPartner("chu", "x", {"a": "x"}, receives=(Receiving("ip.retour", "a", ("x",)),)),
+            "has no field x",
+        ),
+        (
+            NewPartner(
+                "chu", "x", {"a": "x"}, receives=(Receiving("ip.retour", "a", answered=True),)
+            ),
+            "only if it sends one of ip.transmission",
+        ),
+        (
+            NewPartner(
+                "chu", "x", {"a": "x"}, receives=(Receiving("ip.transmission", "a", answered=True),)
+            ),
+            "no `answered` consumer",
+        ),
+    ],
+)
+def test_a_wrong_request_writes_nothing(project: Path, new: NewPartner, fault: str) -> None:
+    directory_path = project / "directory" / "haute-vienne.yaml"
+    before = directory_path.read_text("utf-8")
+    with pytest.raises(PartnerError, match=fault):
+        add_partner(
+            new,
+            load_catalogue(project / "contracts"),
+            load_directory(directory_path),
+            directory_path,
+        )
+    assert directory_path.read_text("utf-8") == before
+
+
+def test_the_options_read_as_an_integrator_types_them() -> None:
+    assert office_option("msa=MSA du Limousin") == ("msa", "MSA du Limousin")
+    assert sends_option("logement.demande-avis:msa") == ("logement.demande-avis", "msa")
+    assert receives_option("logement.avis:msa=answered") == Receiving(
+        "logement.avis", "msa", answered=True
+    )
+    assert receives_option("a.b:o=x, y.z") == Receiving("a.b", "o", ("x", "y.z"))
+    for wrong in ("msa", "a.b:o", "a.b=x"):
+        with pytest.raises(PartnerError):
+            receives_option(wrong)
+
+
+def test_the_wire_contracts_partner_list_is_the_directorys(directory: PartnerDirectory) -> None:
+    text = (PROJECT_ROOT / "docs" / "wire-contract.md").read_text("utf-8")
+    assert with_partner_list(text, directory) == text
+    block = text.split(PARTNERS_BEGIN, 1)[1].split(PARTNERS_END, 1)[0]
+    for partner in directory.partners:
+        assert f"| `{partner}` |" in block
