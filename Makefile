@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+# The official AsyncAPI parser, pinned by its lock file, installed out of the tree's way.
+ASYNCAPI      := .tools/asyncapi
+ASYNCAPI_LOCK := tests/catalogue/asyncapi
 
 .PHONY: run test lint tools bench clean
 
@@ -21,13 +24,20 @@ run: $(STAMP)
 test: lint tools
 	$(BIN)/pytest -n 4
 
-## promtool (Debian's prometheus package) for the metrics exposition check, where apt allows.
-tools:
+## promtool (Debian's prometheus package) for the metrics exposition check, where apt allows;
+## the AsyncAPI parser (npm) that checks docs/asyncapi.yaml as integrators' tools read it.
+tools: $(ASYNCAPI)/.installed-stamp
 	@command -v promtool >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
 		&& { apt-get install -y --no-install-recommends prometheus >/dev/null 2>&1 \
 		|| { apt-get update >/dev/null 2>&1 \
 		&& apt-get install -y --no-install-recommends prometheus >/dev/null 2>&1; }; }; } \
 		|| echo "promtool not installed: its check will be reported as skipped"
+
+$(ASYNCAPI)/.installed-stamp: $(ASYNCAPI_LOCK)/package.json $(ASYNCAPI_LOCK)/package-lock.json
+	@if command -v npm >/dev/null; then mkdir -p $(ASYNCAPI) \
+		&& cp $(ASYNCAPI_LOCK)/package.json $(ASYNCAPI_LOCK)/package-lock.json $(ASYNCAPI)/ \
+		&& npm ci --prefix $(ASYNCAPI) --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: install Node.js; the AsyncAPI document's check will fail"; fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check hub adapters scenario tests bench
@@ -41,4 +51,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/throughput.py
 
 clean:
-	rm -rf $(VENV) .hub .demo .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .tools .hub .demo .pytest_cache .mypy_cache .ruff_cache

@@ -1,4 +1,4 @@
-"""The human catalogue (`docs/contracts.md`) and the AsyncAPI 3.0 document of the hub.
+"""The human catalogue (`docs/contracts.md`) and the AsyncAPI 3.1 document of the hub.
 
 Both are generated from the contracts and the directory, and committed; a test fails when
 either is stale (`hub contracts docs` writes them). FastStream's AsyncAPI generator derives
@@ -8,8 +8,10 @@ contracts whose schemas are data, so the document is built here.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from typing import Any
+from urllib.parse import urldefrag, urljoin
 
 import yaml
 
@@ -122,15 +124,26 @@ def _consumer_row(consumer: Consumer) -> str:
     return f"| {office} | {when} | {', '.join(f'`{f}`' for f in consumer.fields)} |"
 
 
+# A schema `$id`, as `schema_id_for` makes it: the folder and the major name its component.
+_SCHEMA_ID = re.compile(r"/contracts/([^/]+)/v([0-9]+)/schema\.json$")
+_DEFS = "/$defs/"
+
+
 def asyncapi(catalogue: Catalogue, directory: PartnerDirectory) -> str:
-    """The AsyncAPI 3.0 document: one channel per topic, one message per contract version."""
+    """The AsyncAPI 3.1 document: one channel per topic, one message per contract version.
+
+    It stands alone: each payload schema is inlined in its message, and the shared definitions
+    it refers to are `components/schemas` entries named `<folder>.v<major>.<name>`, referred to
+    by local pointers, so that a tool need fetch nothing (the `$id`s name no real host).
+    """
+    bundle = _Bundle(catalogue)
     messages: dict[str, Any] = {}
     sent: dict[str, list[str]] = defaultdict(list)
     received: dict[str, list[str]] = defaultdict(list)
     for contract in _sorted(catalogue):
         for major in sorted(contract.versions):
             name = f"{contract.id}.v{major}"
-            messages[name] = _message(contract, major)
+            messages[name] = _message(contract, major, bundle)
             for partner in _senders(contract, directory):
                 sent[partner].append(name)
             for partner in _receivers(contract, catalogue, directory):
@@ -153,7 +166,7 @@ def asyncapi(catalogue: Catalogue, directory: PartnerDirectory) -> str:
                 "messages": [{"$ref": f"#/channels/{topic}/messages/{n}"} for n in names],
             }
     document = {
-        "asyncapi": "3.0.0",
+        "asyncapi": "3.1.0",
         "info": {
             "title": "Partner hub",
             "version": "1",
@@ -163,7 +176,7 @@ def asyncapi(catalogue: Catalogue, directory: PartnerDirectory) -> str:
         "defaultContentType": "application/json",
         "channels": channels,
         "operations": operations,
-        "components": {"messages": messages},
+        "components": {"schemas": dict(sorted(bundle.schemas.items())), "messages": messages},
     }
     return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
 
@@ -174,10 +187,50 @@ def _channel_text(partner: str, action: str) -> str:
     return f"The hub writes here, for {partner}'s offices, deliveries, rejections and alerts."
 
 
-def _message(contract: Contract, major: int) -> dict[str, Any]:
+class _Bundle:
+    """Schemas made local: every `$ref` into a `$defs` entry becomes a `components/schemas` one."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+        self.schemas: dict[str, Any] = {}  # shared by every message: each appears once
+
+    def payload(self, schema: dict[str, Any]) -> dict[str, Any]:
+        """The schema with local `$ref`s, without the `$id` they would resolve against."""
+        rest = {k: v for k, v in schema.items() if k not in ("$id", "$schema")}
+        localised: dict[str, Any] = self._local(rest, schema["$id"])
+        return localised
+
+    def _local(self, node: Any, base: str) -> Any:
+        if isinstance(node, list):
+            return [self._local(item, base) for item in node]
+        if not isinstance(node, dict):
+            return node
+        return {
+            key: self._component(value, base) if key == "$ref" else self._local(value, base)
+            for key, value in node.items()
+        }
+
+    def _component(self, ref: str, base: str) -> str:
+        uri, fragment = urldefrag(urljoin(base, ref))
+        found = _SCHEMA_ID.search(uri)
+        if not found or not fragment.startswith(_DEFS) or "/" in fragment[len(_DEFS) :]:
+            msg = f"cannot bundle $ref {ref} (from {base}): only $defs entries are shared"
+            raise ValueError(msg)
+        definition = fragment[len(_DEFS) :]
+        name = f"{found[1]}.v{found[2]}.{definition}"
+        if name not in self.schemas:
+            self.schemas[name] = {}  # taken before its own refs are followed: cycles end
+            self.schemas[name] = self._local(
+                self.catalogue.registry.contents(uri)["$defs"][definition], uri
+            )
+        return f"#/components/schemas/{name}"
+
+
+def _message(contract: Contract, major: int, bundle: _Bundle) -> dict[str, Any]:
     version = contract.versions[major]
     required = [*REQUIRED, "content-type"]
     headers = {name: {"type": "string"} for name in required}
+    headers["ce_dataschema"] = {"type": "string", "const": version.schema_id}
     headers[RECIPIENT_HEADER] = {"type": "string", "description": "on hub.out only"}
     if contract.meta.answers:
         headers[CAUSATION_HEADER] = {"type": "string", "description": "the notice answered"}
@@ -189,7 +242,7 @@ def _message(contract: Contract, major: int) -> dict[str, Any]:
         "headers": {"type": "object", "required": required, "properties": headers},
         "payload": {
             "schemaFormat": "application/schema+json;version=draft-2020-12",
-            "schema": {"$ref": version.schema_id},
+            "schema": bundle.payload(version.schema),
         },
         "bindings": {"kafka": {"key": {"type": "string", "format": "uuid"}}},
     }
