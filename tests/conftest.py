@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import uuid
 from collections.abc import Iterator
@@ -12,6 +11,7 @@ import pytest
 
 from hub.catalogue.contracts import Catalogue, load_catalogue
 from hub.catalogue.directory import PartnerDirectory, load_directory
+from hub.catalogue.examples import read_example
 from hub.edge.embedded import EmbeddedBroker
 from hub.settings import PROJECT_ROOT
 
@@ -32,11 +32,9 @@ def directory() -> PartnerDirectory:
 
 
 def example(contract: str, name: str, kind: str = "valid", major: int = 1) -> dict[str, Any]:
-    """A contract example's payload, without its `$comment`."""
+    """A contract example's payload, without its `$comment`, read as `hub contracts check` does."""
     path = CONTRACTS / contract / f"v{major}" / "examples" / kind / f"{name}.json"
-    payload: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    payload.pop("$comment", None)
-    return payload
+    return read_example(path).payload
 
 
 def new_id() -> str:

@@ -11,6 +11,7 @@ SOURCES = ("hub", "adapters/sdk", "adapters/conformance")
 # Modules tested through other tests, and where: each must name a test file that exists.
 TESTED_ELSEWHERE = {
     "hub/assembly.py": "tests/integration/test_flow.py",
+    "hub/catalogue/identifiers.py": "tests/catalogue/test_recipients.py",
     "hub/edge/embedded.py": "tests/integration/conftest.py",
     "hub/ledger/chain.py": "tests/state/test_backends.py",
     "hub/observability/telemetry.py": "tests/integration/test_traces.py",

@@ -20,6 +20,7 @@ from hub.catalogue.contracts import Catalogue, Contract
 from hub.catalogue.directory import PartnerDirectory
 from hub.core.intake import Admitted, Intake
 from hub.core.outgoing import RECEIPT
+from hub.core.reach import unreached
 from hub.core.routing import Origin
 from hub.wire.envelope import CAUSATION_HEADER, Record
 from hub.wire.topics import inbound
@@ -81,6 +82,22 @@ def deliveries_to(
         if notice is not None:
             found.append(notice)
     return found
+
+
+def nothing_delivered(catalogue: Catalogue, directory: PartnerDirectory, partner: str) -> str:
+    """Why the kit has no notice to deliver to a partner, and what to change where."""
+    causes = unreached(catalogue, directory, partner)
+    if causes:
+        return (
+            f"{partner} receives no contract the catalogue's valid examples reach: nothing to "
+            f"check. {' '.join(f'{cause}.' for cause in causes)} (`hub contracts check` names "
+            "these too)"
+        )
+    return (
+        f"{partner} receives no contract: nothing to check. Name its offices as consumers of "
+        "the notices they receive (`consumers` in contracts/<id>/contract.yaml), with a valid "
+        "example that reaches them"
+    )
 
 
 def _first_delivered(

@@ -7,11 +7,6 @@ runs the cheap ones at start, `hub contracts check` runs them all.
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
-
 from hub.catalogue.contracts import (
     ANSWERED,
     RECIPIENTS,
@@ -24,40 +19,13 @@ from hub.catalogue.contracts import (
 )
 from hub.catalogue.deadlines import deadline_problems
 from hub.catalogue.directory import PartnerDirectory, PinnedBy
+from hub.catalogue.examples import Example, example_faults, examples, shown
 from hub.catalogue.projection import parse_path
-from hub.catalogue.scopes import CODE_PREFIX, scope_reasons
-from hub.catalogue.validation import rule_code, schema_reasons
+from hub.catalogue.recipients import identifier_problems, receipt_problems
 from hub.catalogue.versions import lost
 
 HUB = "hub"
 ROUTING_ALERT = "hub.routing-alert"  # its consumers are the offices that route by hand
-
-
-@dataclass(frozen=True, slots=True)
-class Example:
-    """One example payload of a contract version, and what it is meant to show."""
-
-    contract: str
-    major: int
-    path: Path
-    payload: dict[str, Any]
-    valid: bool
-    rule: str | None  # for an invalid example: the schema keyword its `$comment` names
-    # (or the code of the scope it is out of, `scope.<rule>`)
-
-
-def examples(contract: Contract) -> list[Example]:
-    """Every example of every live major of a contract."""
-    found = []
-    for major in sorted(contract.versions):
-        for kind in ("valid", "invalid"):
-            folder = contract.folder / f"v{major}" / "examples" / kind
-            for path in sorted(folder.glob("*.json")):
-                payload = json.loads(path.read_text(encoding="utf-8"))
-                comment = payload.pop("$comment", None)
-                rule = comment.split(":", 1)[0].strip() if isinstance(comment, str) else None
-                found.append(Example(contract.id, major, path, payload, kind == "valid", rule))
-    return found
 
 
 def consistency(catalogue: Catalogue, directory: PartnerDirectory) -> list[str]:
@@ -68,7 +36,9 @@ def consistency(catalogue: Catalogue, directory: PartnerDirectory) -> list[str]:
         problems += _references(contract.meta, catalogue)
         problems += match_problems(contract, catalogue)
         problems += undeclared_losses(contract)
+        problems += identifier_problems(contract, catalogue)
     problems += _routing_by_hand(catalogue, directory)
+    problems += receipt_problems(catalogue)
     problems += pin_problems(catalogue, directory)
     problems += deadline_problems(catalogue, directory)
     return problems
@@ -134,7 +104,7 @@ def _references(meta: ContractMeta, catalogue: Catalogue) -> list[str]:
 
 def match_problems(contract: Contract, catalogue: Catalogue) -> list[str]:
     """Match rules naming a contract it does not answer, or a field either side lacks."""
-    where = _shown(contract.folder / "contract.yaml")
+    where = shown(contract.folder / "contract.yaml")
     problems = []
     for other, match in contract.meta.matches.items():
         answered = catalogue.get(other)
@@ -169,31 +139,10 @@ def example_problems(catalogue: Catalogue) -> list[str]:
         problems += _unshown_scopes(contract, found)
         problems += _unmatched_examples(contract, catalogue, found)
         for example in found:
-            problems += _labelled(contract, example)
+            problems += example_faults(contract, example)
             if example.valid:
                 problems += _migrated(contract, example)
     return problems
-
-
-def _labelled(contract: Contract, example: Example) -> list[str]:
-    version = contract.versions[example.major]
-    reasons = schema_reasons(version.validator, example.payload)
-    where = f"{contract.id} {example.path.name}"
-    if version.accepts(example.payload) != (not reasons):
-        return [f"{where}: the two validators disagree"]
-    # As in the intake: the scopes judge what the schema let through.
-    reasons = reasons or scope_reasons(contract.meta.scopes, example.major, example.payload)
-    if example.valid:
-        return [f"{where}: labelled valid, fails {reasons[0].code}"] if reasons else []
-    if not reasons:
-        return [f"{where}: labelled invalid, passes"]
-    expected = rule_code(example.rule or "")
-    if example.rule and example.rule.startswith(CODE_PREFIX):  # a scope, named by its code
-        expected = example.rule
-    codes = sorted({r.code for r in reasons})
-    if codes != [expected]:
-        return [f"{where}: $comment names {example.rule}, fails {', '.join(codes)}"]
-    return []
 
 
 def _unshown_scopes(contract: Contract, found: list[Example]) -> list[str]:
@@ -219,7 +168,7 @@ def _unmatched_examples(
         theirs = [e.payload for e in examples(answered) if e.valid]
         problems += [
             f"{contract.id} {example.path.name}: matches no valid example of {other}: make it "
-            f"answer one of them (`matches` in {_shown(contract.folder / 'contract.yaml')})"
+            f"answer one of them (`matches` in {shown(contract.folder / 'contract.yaml')})"
             for example in found
             if example.valid and not any(match.agrees(example.payload, t) for t in theirs)
         ]
@@ -241,7 +190,7 @@ def _migrated(contract: Contract, example: Example) -> list[str]:
 
 def undeclared_losses(contract: Contract) -> list[str]:
     """Migration steps that remove a field some office is entitled to, not declared lost."""
-    where = _shown(contract.folder / "migrations.yaml")
+    where = shown(contract.folder / "migrations.yaml")
     return [
         f"{where}: {contract.id} v{step.source} to v{step.target} removes {name}, which "
         f"{_office_of(consumer)} is entitled to (its projection names it): declare the loss, "
@@ -261,7 +210,7 @@ def pin_problems(catalogue: Catalogue, directory: PartnerDirectory) -> list[str]
     a field an office reading through it is entitled to, unless the pin acknowledges that field
     by name; an acknowledgement of a loss that no office reading through the pin suffers.
     """
-    where = _shown(directory.path) if directory.path else "the partner directory"
+    where = shown(directory.path) if directory.path else "the partner directory"
     problems: list[str] = []
     live: list[PinnedBy] = []
     for pinned in directory.pins():
@@ -342,11 +291,3 @@ def _office_of(consumer: Consumer) -> str:
         SENDER: "the sender of a refused record",
         RECIPIENTS: "the offices that received the answered notice",
     }.get(consumer.office, consumer.office)
-
-
-def _shown(path: Path) -> str:
-    """A file as its reader finds it: relative to the working folder when under it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)

@@ -29,6 +29,7 @@ from pydantic import (
 from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 
+from hub.catalogue.identifiers import Identifier
 from hub.catalogue.keywords import validators
 from hub.catalogue.matches import Match
 from hub.catalogue.periods import check_period
@@ -209,6 +210,9 @@ class ContractMeta(BaseModel):
     retired: Retirement | None = None
     scopes: tuple[Scope, ...] = Field(
         default=(), description="Whom its notices are for, as its documents say, checked."
+    )
+    identifiers: tuple[Identifier, ...] = Field(
+        default=(), description="Numbers it carries of one partner's files, and who sees them all."
     )
 
     def produced_by(self, partner: str, office: str) -> bool:
@@ -429,20 +433,25 @@ def _check_scopes(contract: Contract, registry: Registry[Any]) -> None:
 
 def schema_has_path(schema: dict[str, Any], path: FieldPath, registry: Registry[Any]) -> bool:
     """Whether `path` names a property the schema defines (following `$ref`s)."""
+    return schema_at(schema, path, registry) is not None
+
+
+def schema_at(schema: dict[str, Any], path: FieldPath, registry: Registry[Any]) -> Any | None:
+    """The schema of the property `path` names (its `$ref`s followed), or None if undefined."""
     resolver = registry.resolver(base_uri=schema["$id"])
     node: Any = schema
     for step in path:
         node, resolver = _deref(node, resolver)
         properties = node.get("properties", {}) if isinstance(node, dict) else {}
         if step.name not in properties:
-            return False
+            return None
         node = properties[step.name]
         if step.each:
             node, resolver = _deref(node, resolver)
             node = node.get("items") if isinstance(node, dict) else None
             if node is None:
-                return False
-    return True
+                return None
+    return _deref(node, resolver)[0]
 
 
 def _deref(node: Any, resolver: Any) -> tuple[Any, Any]:

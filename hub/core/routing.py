@@ -81,10 +81,7 @@ class Router:
         found: list[Recipient] = []
         unrouted: list[Unrouted] = []
         for index, consumer in enumerate(contract.meta.consumers):
-            if (
-                consumer.when
-                and self._value(payload, consumer.when.field) not in consumer.when.values
-            ):
+            if not self._meets(consumer, payload):
                 continue
             projection = self._projection(contract, index)
             if consumer.office == ANSWERED:
@@ -105,6 +102,24 @@ class Router:
                 else:
                     found.append(Recipient(consumer.partner, office, projection))
         return found, unrouted
+
+    def reaches(self, consumer: Consumer, payload: dict[str, Any]) -> bool:
+        """Whether a notice with this payload reaches a consumer named in advance or routed.
+
+        Its condition is met and, when it is routed, an office serves the commune. The office
+        that sent an answered notice, or received it, is the notice's to say: only its
+        condition is judged.
+        """
+        if not self._meets(consumer, payload):
+            return False
+        if consumer.route is None or consumer.office in (ANSWERED, RECIPIENTS):
+            return True
+        return self._by_commune(consumer, self._value(payload, consumer.route.commune)) is not None
+
+    def _meets(self, consumer: Consumer, payload: dict[str, Any]) -> bool:
+        return (
+            not consumer.when or self._value(payload, consumer.when.field) in consumer.when.values
+        )
 
     def _by_commune(self, consumer: Consumer, commune: Any) -> str | None:
         if not isinstance(commune, str):

@@ -19,6 +19,7 @@ from hub.catalogue.compat import compatibility_problems, freeze
 from hub.catalogue.contracts import ContractError, load_catalogue
 from hub.catalogue.directory import DirectoryError, load_directory
 from hub.catalogue.docs import asyncapi, markdown
+from hub.core.reach import unreached
 from hub.edge.topics import MissingTopicsError
 from hub.edge.trace_api import OperatorsError, add_operator
 from hub.ledger.checkpoint import CheckpointKeyError, key_id, new_key, public_bytes
@@ -325,6 +326,7 @@ def _check_contracts(_: argparse.Namespace) -> int:
         print(f"contracts BROKEN: {error}")
         return 1
     problems = consistency(catalogue, directory) + example_problems(catalogue)
+    problems += [str(consumer) for consumer in unreached(catalogue, directory)]
     problems += compatibility_problems(catalogue)
     for problem in problems:
         print(f"contracts: {problem}")

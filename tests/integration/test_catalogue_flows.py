@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from hub.catalogue.checks import examples
 from hub.catalogue.contracts import Catalogue, Contract
 from hub.catalogue.directory import PartnerDirectory
+from hub.catalogue.examples import examples
 from hub.core.intake import Admitted, Intake
 from hub.core.routing import Origin
 from hub.wire.envelope import Record

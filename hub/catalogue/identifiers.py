@@ -1,0 +1,49 @@
+"""Identifiers: the numbers a contract carries that belong to one partner's files.
+
+A housing notice names an allocataire by the number the organisation that pays the benefit
+gives it. Such a number belongs to that organisation's files: an office of another partner
+that received every notice of the contract would receive every file of it. The contract
+says so, and names the offices entitled to every such number:
+
+```yaml
+identifiers:
+  - field: payer.allocataire_number
+    owner_in: payer.organisation     # the partner whose number it is, named by this field
+    shared_with:
+      ccapex/ccapex: the payer asks the commission's avis on its allocataire (CCH L824-2)
+  - field: caf_allocataire.caf_number
+    owner: caf                       # always this partner's
+```
+
+`hub contracts check` (and the hub at start) refuses a consumer that receives every notice
+(no `when`; `answered`, `sender` and `recipients` are the notice's own parties) of a partner
+that is not the number's owner, unless `shared_with` names it with the reason.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class Identifier(BaseModel):
+    """A payload field holding a number of one partner's files, and who else may see them all."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    field: str = Field(description="Payload path of the number.")
+    owner: str | None = Field(default=None, description="The partner whose number it is.")
+    owner_in: str | None = Field(
+        default=None, description="Payload path naming the partner whose number it is."
+    )
+    shared_with: dict[str, str] = Field(
+        default_factory=dict,
+        description="Offices receiving every notice that may see every such number, each with why.",
+    )
+
+    @model_validator(mode="after")
+    def _one_owner(self) -> Identifier:
+        if (self.owner is None) == (self.owner_in is None):
+            raise ValueError(f"{self.field}: give one of owner and owner_in")
+        if any(not why.strip() for why in self.shared_with.values()):
+            raise ValueError(f"{self.field}: each office of shared_with says why")
+        return self

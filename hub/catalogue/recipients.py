@@ -1,0 +1,141 @@
+"""Who receives a contract: each receiving office can receipt it, none gets another's files.
+
+Both are traps an integrator falls into when connecting a partner: an office named a consumer
+but not a producer of `hub.receipt` has each of its receipts refused (`sender.not-producer`),
+so its deliveries are sent again forever; an office added as a consumer with no `when` to a
+contract carrying another partner's identifiers receives all of that partner's files.
+"""
+
+from __future__ import annotations
+
+from hub.catalogue.contracts import (
+    ANSWERED,
+    RECIPIENTS,
+    SENDER,
+    Catalogue,
+    Consumer,
+    Contract,
+    schema_at,
+)
+from hub.catalogue.examples import shown
+from hub.catalogue.identifiers import Identifier
+from hub.catalogue.projection import parse_path
+
+HUB = "hub"
+RECEIPT = "hub.receipt"  # each delivery of a contract it answers is acknowledged by one
+NAMED_LATER = (SENDER, ANSWERED, RECIPIENTS)  # the notice's own parties, not named in advance
+
+
+def receipt_problems(catalogue: Catalogue) -> list[str]:
+    """Offices receiving a contract that `hub.receipt` answers, yet not among its producers."""
+    receipt = catalogue.get(RECEIPT)
+    if receipt is None:
+        return []
+    where = shown(receipt.folder / "contract.yaml")
+    receiving: dict[str, set[str]] = {}
+    for answered in receipt.meta.answers:
+        contract = catalogue.get(answered)
+        for consumer in contract.meta.consumers if contract else ():
+            for office in _receivers(catalogue, contract, consumer) if contract else ():
+                receiving.setdefault(office, set()).add(answered)
+    return [
+        f"{where}: {office} receives {', '.join(sorted(contracts))} but is not a producer of "
+        f"{RECEIPT}: each of its receipts would be refused as sender.not-producer and each "
+        f"delivery sent again; add `- {office}` to `producers` in {where}"
+        for office, contracts in sorted(receiving.items())
+        if not receipt.meta.produced_by(*office.split("/", 1))
+    ]
+
+
+def _receivers(catalogue: Catalogue, contract: Contract, consumer: Consumer) -> list[str]:
+    """The offices (or kinds) a consumer may be: `answered` is a sender of what it answers."""
+    if consumer.office == ANSWERED:
+        answered = [catalogue.get(other) for other in contract.meta.answers]
+        return [p for a in answered if a is not None for p in a.meta.producers if p != HUB]
+    if consumer.office == SENDER:
+        return [p for p in contract.meta.producers if p != HUB]
+    if consumer.office == RECIPIENTS:  # consumers of the answered notice, checked there
+        return []
+    return [consumer.office]
+
+
+def identifier_problems(contract: Contract, catalogue: Catalogue) -> list[str]:
+    """Consumers receiving every notice that carries another partner's numbers, unacknowledged.
+
+    Also an identifier naming a field no live major defines, and an acknowledgement of an
+    office that is not a consumer receiving every notice.
+    """
+    where = shown(contract.folder / "contract.yaml")
+    problems: list[str] = []
+    every = {c.office: c for c in contract.meta.consumers if _receives_every(c)}
+    for identifier in contract.meta.identifiers:
+        paths = [identifier.field] + ([identifier.owner_in] if identifier.owner_in else [])
+        undefined = [p for p in paths if _owners_schema(contract, catalogue, p) is None]
+        problems += [
+            f"{where}: `identifiers` names {path}, which no version of {contract.id} defines: "
+            "correct the path"
+            for path in undefined
+        ]
+        if undefined:
+            continue
+        owners = _owners(contract, catalogue, identifier)
+        problems += [
+            _unacknowledged(where, contract, identifier, office, owners)
+            for office, consumer in sorted(every.items())
+            if owners != {consumer.partner} and office not in identifier.shared_with
+        ]
+        problems += [
+            f"{where}: `identifiers` {identifier.field} shares every number with {office}, "
+            f"which is not a consumer of {contract.id} receiving every notice: remove it from "
+            "`shared_with`"
+            for office in sorted(identifier.shared_with)
+            if office not in every
+        ]
+    return problems
+
+
+def _receives_every(consumer: Consumer) -> bool:
+    """Whether a consumer receives every notice (a route picks an office, it selects none)."""
+    return consumer.when is None and consumer.office not in NAMED_LATER
+
+
+def _owners_schema(contract: Contract, catalogue: Catalogue, path: str) -> object | None:
+    """The schema of `path` in the latest major that defines it."""
+    for _, version in sorted(contract.versions.items(), reverse=True):
+        found: object | None = schema_at(version.schema, parse_path(path), catalogue.registry)
+        if found is not None:
+            return found
+    return None
+
+
+def _owners(contract: Contract, catalogue: Catalogue, identifier: Identifier) -> set[str] | None:
+    """The partners the number may belong to; None when the payload may name any."""
+    if identifier.owner is not None:
+        return {identifier.owner}
+    schema = _owners_schema(contract, catalogue, identifier.owner_in or "")
+    values = schema.get("enum") if isinstance(schema, dict) else None
+    return {str(v) for v in values} if isinstance(values, list) else None
+
+
+def _unacknowledged(
+    where: str, contract: Contract, identifier: Identifier, office: str, owners: set[str] | None
+) -> str:
+    partner = office.split("/", 1)[0]
+    whose = (
+        f"a number of {identifier.owner}'s files"
+        if identifier.owner
+        else f"a number of the files of the partner {identifier.owner_in} names "
+        f"({', '.join(sorted(owners)) if owners else 'any'})"
+    )
+    condition = (
+        f"`when: {{field: {identifier.owner_in}, in: [{partner}]}}` on that consumer"
+        if identifier.owner_in
+        else "a `when` on that consumer"
+    )
+    return (
+        f"{where}: {office} receives every notice of {contract.id}, which carries "
+        f"{identifier.field}, {whose}: it would receive files that are not its own. Make it "
+        f"receive only its own ({condition}), or, if it is entitled to every one, acknowledge "
+        f"it by name with the reason, under the identifier {identifier.field}: "
+        f"`shared_with: {{{office}: <why>}}`"
+    )

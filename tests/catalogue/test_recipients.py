@@ -1,0 +1,134 @@
+"""Who receives a contract: each receiving office can receipt it, none gets another's files."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from hub.catalogue.checks import consistency
+from hub.catalogue.contracts import Catalogue, ContractError, load_catalogue
+from hub.catalogue.directory import PartnerDirectory
+from hub.catalogue.recipients import identifier_problems, receipt_problems
+from tests.conftest import CONTRACTS
+
+REFERRAL = "logement.saisine-impayes"
+DECISION = "logement.decision-payeur"
+
+
+@pytest.fixture
+def contracts(tmp_path: Path) -> Path:
+    shutil.copytree(CONTRACTS, tmp_path / "contracts")
+    return tmp_path / "contracts"
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_the_shipped_catalogue_lets_every_receiving_office_receipt_and_keeps_files_apart(
+    catalogue: Catalogue, directory: PartnerDirectory
+) -> None:
+    assert receipt_problems(catalogue) == []
+    assert [
+        p for c in catalogue.contracts.values() for p in identifier_problems(c, catalogue)
+    ] == []
+    assert consistency(catalogue, directory) == []
+
+
+def test_an_office_that_receives_but_cannot_receipt_is_refused_naming_the_file_and_the_fix(
+    contracts: Path,
+) -> None:
+    receipt = contracts / "hub.receipt" / "contract.yaml"
+    _edit(receipt, "  - ccapex/ccapex\n", "")
+    [problem] = receipt_problems(load_catalogue(contracts))
+    assert problem.startswith(f"{receipt}: ccapex/ccapex receives ")
+    assert "logement.saisine-impayes" in problem  # a notice it is named a consumer of
+    assert "logement.avis" not in problem  # it sends the avis; the payer receives it
+    assert "refused as sender.not-producer" in problem
+    assert problem.endswith(f"add `- ccapex/ccapex` to `producers` in {receipt}")
+
+
+def test_the_sender_of_an_answered_notice_must_receipt_the_answer_too(contracts: Path) -> None:
+    # ip.retour reaches the office that sent the IP (`answered`): every producer of an IP.
+    receipt = contracts / "hub.receipt" / "contract.yaml"
+    _edit(receipt, "  - isg/isg\n", "")
+    [problem] = receipt_problems(load_catalogue(contracts))
+    assert problem.startswith(f"{receipt}: isg/isg receives ")
+    assert "ip.retour" in problem
+
+
+def _carrying(contracts: Path, contract: str, consumer: str) -> list[str]:
+    _edit(contracts / contract / "contract.yaml", "\nconsumers:\n", f"\nconsumers:\n{consumer}")
+    catalogue = load_catalogue(contracts)
+    return identifier_problems(catalogue.contracts[contract], catalogue)
+
+
+def test_an_unconditional_recipient_of_a_partners_numbers_is_refused(contracts: Path) -> None:
+    where = contracts / REFERRAL / "contract.yaml"
+    problems = _carrying(
+        contracts, REFERRAL, "  - office: departement/sdas\n    fields: [sent_on]\n"
+    )
+    expected = (
+        f"{where}: departement/sdas receives every notice of {REFERRAL}, which carries "
+        "caf_allocataire.caf_number, a number of caf's files: it would receive files that are "
+        "not its own. Make it receive only its own (a `when` on that consumer), or, if it is "
+        "entitled to every one, acknowledge it by name with the reason, under the identifier "
+        "caf_allocataire.caf_number: `shared_with: {departement/sdas: <why>}`"
+    )
+    assert problems == [expected]
+
+
+def test_a_payer_added_to_every_payers_files_is_told_to_receive_its_own(contracts: Path) -> None:
+    # The MSA's trap, with the CAF: a payer named a consumer of every payer's decisions.
+    problems = _carrying(contracts, DECISION, "  - office: caf/caf\n    fields: [sent_on]\n")
+    [problem] = problems
+    assert problem.startswith(f"{contracts / DECISION / 'contract.yaml'}: caf/caf receives ")
+    assert "the partner payer.organisation names (caf, msa)" in problem
+    assert "`when: {field: payer.organisation, in: [caf]}` on that consumer" in problem
+
+
+def test_a_recipient_on_its_own_payers_condition_is_accepted(contracts: Path) -> None:
+    consumer = (
+        "  - office: caf/caf\n"
+        "    when: {field: payer.organisation, in: [caf]}\n"
+        "    fields: [sent_on]\n"
+    )
+    assert _carrying(contracts, DECISION, consumer) == []
+
+
+def test_an_acknowledged_recipient_is_accepted_and_one_not_receiving_every_notice_refused(
+    contracts: Path,
+) -> None:
+    where = contracts / REFERRAL / "contract.yaml"
+    _edit(where, "    shared_with:\n", "    shared_with:\n      departement/sdas: it routes them\n")
+    problems = _carrying(
+        contracts, REFERRAL, "  - office: departement/sdas\n    fields: [sent_on]\n"
+    )
+    assert problems == []
+    _edit(where, "  - office: departement/sdas\n    fields: [sent_on]\n", "")
+    catalogue = load_catalogue(contracts)
+    expected = (
+        f"{where}: `identifiers` caf_allocataire.caf_number shares every number with "
+        f"departement/sdas, which is not a consumer of {REFERRAL} receiving every notice: "
+        "remove it from `shared_with`"
+    )
+    assert identifier_problems(catalogue.contracts[REFERRAL], catalogue) == [expected]
+
+
+def test_an_identifier_naming_an_undefined_field_is_refused(contracts: Path) -> None:
+    where = contracts / REFERRAL / "contract.yaml"
+    _edit(where, "field: caf_allocataire.caf_number", "field: caf_allocataire.number")
+    catalogue = load_catalogue(contracts)
+    expected = (
+        f"{where}: `identifiers` names caf_allocataire.number, which no version of {REFERRAL} "
+        "defines: correct the path"
+    )
+    assert identifier_problems(catalogue.contracts[REFERRAL], catalogue) == [expected]
+
+
+def test_an_identifier_names_one_owner(contracts: Path) -> None:
+    _edit(contracts / REFERRAL / "contract.yaml", "    owner: caf\n", "")
+    with pytest.raises(ContractError, match="give one of owner and owner_in"):
+        load_catalogue(contracts)

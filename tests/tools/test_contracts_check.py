@@ -1,0 +1,85 @@
+"""`hub contracts check` catches each trap an integrator fell into, naming the file and the fix."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import CONTRACTS, DIRECTORY, FORMAL_NOTICE
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _check(root: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "hub", "contracts", "check"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        cwd=root,  # the faults name files as found from here
+        env={
+            **os.environ,
+            "HUB_CONTRACTS_PATH": str(root / "contracts"),
+            "HUB_DIRECTORY_PATH": str(root / "directory.yaml"),
+        },
+    )
+
+
+def test_each_trap_is_refused_with_its_file_and_its_fix(tmp_path: Path) -> None:
+    contracts = tmp_path / "contracts"
+    shutil.copytree(CONTRACTS, contracts)
+    shutil.copy(DIRECTORY, tmp_path / "directory.yaml")
+    assert _check(tmp_path).returncode == 0
+    # 1. An office that receives notices but cannot send its receipts.
+    _edit(contracts / "hub.receipt" / "contract.yaml", "  - ccapex/ccapex\n", "")
+    # 2. A conditional recipient no valid example reaches: the only avis to the FSL no more.
+    avis = contracts / "logement.avis" / "v1" / "examples" / "valid" / "plan-and-fsl.json"
+    _edit(avis, '"fsl": true', '"fsl": false')
+    # 3. A recipient added with no condition to every payer's decisions.
+    _edit(
+        contracts / "logement.decision-payeur" / "contract.yaml",
+        "\nconsumers:\n",
+        "\nconsumers:\n  - office: caf/caf\n    fields: [sent_on]\n",
+    )
+    # 4. A valid example that carries a `$comment`.
+    valid = contracts / FORMAL_NOTICE / "v1" / "examples" / "valid" / "saint-junien-minimal.json"
+    payload = json.loads(valid.read_text(encoding="utf-8"))
+    valid.write_text(json.dumps({"$comment": "the least it may say", **payload}), "utf-8")
+
+    checked = _check(tmp_path)
+    assert checked.returncode == 1
+    faults = checked.stdout.splitlines()
+    receipt = "contracts/hub.receipt/contract.yaml"
+    assert any(
+        f.startswith(f"contracts: {receipt}: ccapex/ccapex receives ")
+        and f.endswith(f"add `- ccapex/ccapex` to `producers` in {receipt}")
+        for f in faults
+    ), faults
+    assert any(
+        f.startswith(
+            "contracts: contracts/logement.avis/v1/examples/valid: no valid example of "
+            "logement.avis v1 reaches its consumer departement/fsl"
+        )
+        and f.endswith("add a valid example there whose acting.fsl is one of [true]")
+        for f in faults
+    ), faults
+    assert any(
+        f.startswith("contracts: contracts/logement.decision-payeur/contract.yaml: caf/caf ")
+        and "`when: {field: payer.organisation, in: [caf]}`" in f
+        and "`shared_with: {caf/caf: <why>}`" in f
+        for f in faults
+    ), faults
+    assert (
+        f"contracts: contracts/{FORMAL_NOTICE}/v1/examples/valid/saint-junien-minimal.json: a "
+        "valid example carries a `$comment`, which the closed schema refuses "
+        "(schema.additional-properties): remove it, and say what the example shows in its file "
+        "name"
+    ) in faults
+    assert faults[-1] == "contracts BROKEN: 4 faults"
