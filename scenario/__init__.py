@@ -1,1 +1,1 @@
-"""`make run`: the hub, the five adapters and a département's month played through them."""
+"""`make run`: the hub, the six adapters and a département's month played through them."""

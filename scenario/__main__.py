@@ -1,4 +1,4 @@
-"""`python -m scenario` (what `make run` runs): broker, hub, five adapters, and the month.
+"""`python -m scenario` (what `make run` runs): broker, hub, six adapters, and the month.
 
 Without `--exit-after` everything keeps running after the summary, for a look at the folders,
 the APIs and the ledger, until Ctrl-C.
@@ -45,7 +45,7 @@ async def play(folder: Path, *, exit_after: bool) -> int:
         runner, cast.webhook_url = await application_server(application)
         complete = False
         try:
-            print(f"Starting the hub and the five adapters in {folder}/ ...", flush=True)
+            print(f"Starting the hub and the six adapters in {folder}/ ...", flush=True)
             await asyncio.to_thread(cast.start_hub)
             await asyncio.to_thread(cast.start_adapters)
             application.api, application.token = cast.api("departement"), cast.token

@@ -1,4 +1,4 @@
-"""Who plays the month: the broker, the hub and the five adapters, each its own process.
+"""Who plays the month: the broker, the hub and the six adapters, each its own process.
 
 Everything lives under one folder (`.demo/` by default), emptied at the start: the embedded
 broker keeps nothing across runs, so neither do the adapters' outboxes and inboxes. Each
@@ -22,7 +22,7 @@ from hub.edge.trace_api import add_operator
 from hub.ledger.checkpoint import new_key
 from hub.state import sqlite_url
 
-FILE_PARTNERS = ("academie", "caf", "ccapex")
+FILE_PARTNERS = ("academie", "caf", "msa", "ccapex")
 API_PARTNERS = ("isg", "departement")
 START_WAIT_S = 60.0
 
@@ -100,7 +100,7 @@ class Cast:
         self.start_hub(**drill)
 
     def start_adapters(self) -> None:
-        """Start the five adapters; the API ones are up when this returns."""
+        """Start the six adapters; the API ones are up when this returns."""
         for partner in FILE_PARTNERS:
             prefix = partner.upper()
             env = self._common(partner)

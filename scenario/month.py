@@ -1,4 +1,4 @@
-"""A small département's month, played through the hub by the five institutions' adapters.
+"""A small département's month, played through the hub by the six institutions' adapters.
 
 Every notice starts where it would in life: a DSDEN export dropped in the académie's folder
 (CSV or JSON), a request to the ISG's API, a CAF export, a CCAPEX export, or a caseworker's
@@ -30,12 +30,13 @@ from scenario.cast import FILE_PARTNERS, Cast
 T = TypeVar("T")
 SAMPLES = Path(__file__).parent / "samples"
 WAIT_S = 90.0
-PARTNERS = ("academie", "departement", "isg", "caf", "ccapex")
+PARTNERS = ("academie", "departement", "isg", "caf", "msa", "ccapex")
 NAMES = {
     "academie": "académie (DSDEN, school social service)",
     "departement": "département (CRIP, SDAS, MDD, FSL)",
     "isg": "ISG (social worker at the gendarmerie)",
     "caf": "CAF",
+    "msa": "MSA (housing benefit of farm households)",
     "ccapex": "CCAPEX",
 }
 # These answer the notice they follow.
@@ -58,6 +59,7 @@ EXPECTED = {
     },
     "isg": {"ip.retour"},
     "caf": {"logement.avis"},
+    "msa": {"logement.avis"},
     "ccapex": {
         "logement.saisine-impayes",
         "logement.diagnostic",
@@ -65,6 +67,11 @@ EXPECTED = {
         "logement.decision-payeur",
     },
 }
+
+
+def _paid_by(organisation: str) -> Callable[[dict[str, Any]], bool]:
+    """Whether a housing notice's benefit is paid by `organisation` (`caf`, `msa`)."""
+    return lambda payload: payload.get("payer", {}).get("organisation") == organisation
 
 
 class Incomplete(RuntimeError):  # noqa: N818 - the month is incomplete, not in error
@@ -136,10 +143,20 @@ class Month:
         self.export("ccapex", "logement.orientation", "orientation.json", diagnosis)
         referred = await self.accepted("caf", "saisines-impayes-2026-11.json", line=1)
         self.export("caf", "logement.demande-avis", "demande-avis.json", referred)
-        request = await self.received_document("ccapex", "logement.demande-avis")
+        request = await self.received_document("ccapex", "logement.demande-avis", _paid_by("caf"))
         self.export("ccapex", "logement.avis", "avis.json", request)
         await self.received_document("caf", "logement.avis")
         self.export("caf", "logement.decision-payeur", "decision-payeur.json", referred)
+        self.say("        The MSA, which pays the benefit of a farm household, asks for an avis")
+        self.say(
+            "        too: the CCAPEX's avis reaches the MSA alone (and the MDD it asks to act),"
+        )
+        self.say("        and the MSA sends its decision.")
+        self.drop("msa", "demande-avis.json")
+        request = await self.received_document("ccapex", "logement.demande-avis", _paid_by("msa"))
+        self.export("ccapex", "logement.avis", "avis-msa.json", request)
+        avis = await self.received_document("msa", "logement.avis")
+        self.export("msa", "logement.decision-payeur", "decision-payeur.json", avis)
 
         self.say("        The DSDEN recalls an absenteeism warning it sent in error: the SDAS is")
         self.say("        told, and receipts the recall.")
@@ -239,12 +256,21 @@ class Month:
             answer: dict[str, Any] = await response.json()
             return response.status, answer
 
-    async def received_document(self, partner: str, contract: str) -> dict[str, Any]:
-        """The first notice of `contract` in a file partner's received folder."""
+    async def received_document(
+        self,
+        partner: str,
+        contract: str,
+        about: Callable[[dict[str, Any]], bool] = lambda _: True,
+    ) -> dict[str, Any]:
+        """The first notice of `contract` in a file partner's received folder (`about` it)."""
         folder = self.cast.root(partner) / "recus" / contract
-        found = await self._until(lambda: sorted(folder.glob("*.json")), f"{contract} at {partner}")
-        document: dict[str, Any] = json.loads(found[0].read_text(encoding="utf-8"))
-        return document
+
+        def found() -> list[dict[str, Any]]:
+            documents = [json.loads(p.read_text("utf-8")) for p in sorted(folder.glob("*.json"))]
+            return [d for d in documents if about(d["payload"])]
+
+        documents = await self._until(found, f"{contract} at {partner}")
+        return documents[0]
 
     async def accepted(self, partner: str, export: str, line: int) -> dict[str, Any]:
         """The hub's acceptance of one line of an export, as the adapter files it."""

@@ -156,7 +156,7 @@ def test_the_retired_flow_says_when_and_why_and_the_payer_decides(catalogue: Cat
     assert not retired.meta.retired.over(dt.date(2027, 2, 28))
     decision = catalogue.get("logement.decision-payeur")
     assert decision is not None
-    assert decision.meta.producers == ("caf/caf",)
+    assert decision.meta.producers == ("caf/caf", "msa/msa")  # the payers, never the CCAPEX
     assert [c.office for c in decision.meta.consumers] == ["ccapex/ccapex"]
     avis = catalogue.get("logement.avis")
     assert avis is not None

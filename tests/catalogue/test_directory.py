@@ -6,6 +6,7 @@ import pytest
 import yaml
 
 from hub.catalogue.directory import DirectoryError, PartnerDirectory, load_directory
+from hub.settings import PROJECT_ROOT
 from tests.conftest import CONTRACTS, DIRECTORY
 
 
@@ -16,8 +17,14 @@ def test_shipped_directory_routes_communes_to_their_mdd(directory: PartnerDirect
     assert directory.office_for_commune("departement", "sdas", "87085") is None
 
 
-def test_shipped_directory_lists_the_five_partners(directory: PartnerDirectory) -> None:
-    assert directory.partners == ("academie", "departement", "isg", "caf", "ccapex")
+def test_the_shipped_directory_is_read_whole_and_each_partner_has_its_adapter(
+    directory: PartnerDirectory,
+) -> None:
+    # The partners come from the file, read here on its own, never from a list in a test.
+    raw = yaml.safe_load((PROJECT_ROOT / "directory" / "haute-vienne.yaml").read_text("utf-8"))
+    assert directory.partners == tuple(raw["partners"])
+    for partner in directory.partners:
+        assert (PROJECT_ROOT / "adapters" / partner / "__main__.py").is_file(), partner
     assert directory.has_office("departement", "crip")
     assert not directory.has_office("caf", "crip")
 

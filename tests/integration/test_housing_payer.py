@@ -120,3 +120,41 @@ def test_the_retired_flow_is_refused_after_its_last_day(tmp_path: Path) -> None:
             "send logement.demande-avis or logement.avis or logement.decision-payeur"
             in (reason["detail"])
         )
+
+
+def test_each_payer_receives_the_avis_on_its_own_allocataires_only(
+    running_hub: HubProcess,  # noqa: ARG001 - the hub must run
+    plain: PlainKafka,
+) -> None:
+    caf_case, msa_case = str(uuid.uuid4()), str(uuid.uuid4())
+    caf_request = _send(
+        plain, "logement.demande-avis", "suspension-plan-not-kept", "/caf/caf", caf_case
+    )
+    msa_request = _send(
+        plain, "logement.demande-avis", "msa-payment-to-landlord", "/msa/msa", msa_case
+    )
+    caf_avis = _send(
+        plain, "logement.avis", "plan-and-fsl", "/ccapex/ccapex", caf_case, answers=caf_request
+    )
+    msa_avis = _send(
+        plain,
+        "logement.avis",
+        "suspend-with-support",
+        "/ccapex/ccapex",
+        msa_case,
+        answers=msa_request,
+    )
+    [to_msa] = _delivered(plain, "msa", msa_avis)
+    assert to_msa["recipient"] == "msa/msa"
+    assert to_msa["payer"]["organisation"] == "msa"
+    [to_caf] = _delivered(plain, "caf", caf_avis)
+    assert to_caf["payer"]["organisation"] == "caf"
+    # Everything on the MSA's topic is about the MSA's own allocataires: no CAF file, ever.
+    records = plain.read(outbound("msa"), lambda rs: bool(by_id(rs, msa_avis)))
+    payers = {
+        r.json()["payer"]["organisation"]
+        for r in records
+        if r.headers.get("ce_type", "").startswith("logement.") and r.value
+    }
+    assert payers == {"msa"}
+    assert not by_id(records, caf_avis)

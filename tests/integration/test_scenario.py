@@ -1,4 +1,4 @@
-"""`make run`'s month: five adapters and the hub as processes, every flow, and the summary."""
+"""`make run`'s month: six adapters and the hub as processes, every flow, and the summary."""
 
 from __future__ import annotations
 
@@ -63,9 +63,16 @@ def test_the_month_is_played_through_every_adapter_and_summarised(tmp_path: Path
     assert feedback == ["academie_etablissement~3A0870015U.json", "academie_service-social.json"]
     assert "received  logement.avis 1" in out  # the CAF: the avis it asked for
     assert (
-        "received  logement.decision-payeur 1, logement.demande-avis 1, logement.diagnostic 1, "
+        "received  logement.decision-payeur 2, logement.demande-avis 2, logement.diagnostic 1, "
         "logement.saisine-impayes 1"
-    ) in out
+    ) in out  # the CCAPEX: from the CAF and from the MSA
+    # Each payer receives the avis on its own allocataires, and only those.
+    for payer in ("caf", "msa"):
+        avis = [
+            json.loads(p.read_text()) for p in (folder / payer / "recus/logement.avis").glob("*")
+        ]
+        assert [a["payload"]["payer"]["organisation"] for a in avis] == [payer]
+        assert all(a["to"] == f"{payer}/{payer}" for a in avis)
     assert "quarantined: export-abime.csv.error.txt" in out
     assert "ISG API, HTTP 422" in out
     assert "avertissements-bis.csv: the content of an earlier export; archived, not sent" in out
