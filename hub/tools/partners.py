@@ -28,6 +28,7 @@ from hub.catalogue.projection import parse_path
 
 RECEIPT = "hub.receipt"
 RECALL = "hub.recall"
+LEDGER_HEAD = "hub.ledger-head"
 
 
 class PartnerError(ValueError):
@@ -160,7 +161,13 @@ def add_partner(
         raise PartnerError("; ".join(faults))
     texts = {directory_path: _add_to_directory(new, directory_path)}
     done = [f"directory: {new.partner} ({new.name}), offices {', '.join(new.offices)}"]
-    for contract_id, (producers, consumers) in sorted(_edits(new).items()):
+    edits = _edits(new)
+    ledger = catalogue.get(LEDGER_HEAD)
+    if ledger is not None:  # every partner keeps the ledger's signed heads, at its first office
+        keeper = f"{new.partner}/{next(iter(new.offices))}"
+        fields = list(ledger.meta.consumers[0].fields)
+        edits.setdefault(LEDGER_HEAD, ([], []))[1].append({"office": keeper, "fields": fields})
+    for contract_id, (producers, consumers) in sorted(edits.items()):
         contract = catalogue.get(contract_id)
         if contract is None:  # hub.recall or hub.receipt absent from a catalogue
             continue

@@ -85,6 +85,17 @@ def test_a_partner_is_added_with_only_new_lines(project: Path) -> None:
             "      - ccapex_reference",
             "      - sent_on",
         ],
+        # Like every partner, it keeps the ledger's signed heads, at its first office.
+        "contracts/hub.ledger-head/contract.yaml": [
+            "  - office: chu/service-social",
+            "    fields:",
+            "      - seq",
+            "      - hash",
+            "      - signed_at",
+            "      - key_id",
+            "      - public_key",
+            "      - signature",
+        ],
     }
     assert any("ip.retour" in line and "office that asked" in line for line in done)
     # The result is a catalogue the hub runs on.
