@@ -1,7 +1,6 @@
 """The catalogue checks pass on the shipped catalogue and catch each kind of fault."""
 
 import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,7 +9,7 @@ import pytest
 from hub.catalogue.checks import consistency, example_problems
 from hub.catalogue.contracts import Catalogue, ContractError, load_catalogue
 from hub.catalogue.directory import PartnerDirectory, load_directory
-from tests.conftest import CONTRACTS, DIRECTORY, FORMAL_NOTICE
+from tests.conftest import FORMAL_NOTICE, edit
 
 
 def test_the_shipped_catalogue_and_directory_pass(
@@ -20,19 +19,6 @@ def test_the_shipped_catalogue_and_directory_pass(
     assert example_problems(catalogue) == []
 
 
-@pytest.fixture
-def copy(tmp_path: Path) -> Path:
-    shutil.copytree(CONTRACTS, tmp_path / "contracts")
-    shutil.copy(DIRECTORY, tmp_path / "directory.yaml")
-    return tmp_path
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
 def _problems(root: Path) -> list[str]:
     catalogue = load_catalogue(root / "contracts")
     directory = load_directory(root / "directory.yaml")
@@ -40,7 +26,7 @@ def _problems(root: Path) -> list[str]:
 
 
 def test_an_office_the_directory_lacks_is_reported(copy: Path) -> None:
-    _edit(
+    edit(
         copy / "contracts" / FORMAL_NOTICE / "contract.yaml",
         "- academie/dsden",
         "- academie/rectorat",
@@ -49,7 +35,7 @@ def test_an_office_the_directory_lacks_is_reported(copy: Path) -> None:
 
 
 def test_a_reference_to_an_unknown_contract_is_reported(copy: Path) -> None:
-    _edit(
+    edit(
         copy / "contracts" / FORMAL_NOTICE / "contract.yaml",
         "closed_by: [",
         "closed_by: [nothing.here, ",
@@ -58,7 +44,7 @@ def test_a_reference_to_an_unknown_contract_is_reported(copy: Path) -> None:
 
 
 def test_a_pinned_version_that_is_not_live_is_reported(copy: Path) -> None:
-    _edit(copy / "directory.yaml", "  caf:\n", f"  caf:\n    consumes: {{{FORMAL_NOTICE}: 7}}\n")
+    edit(copy / "directory.yaml", "  caf:\n", f"  caf:\n    consumes: {{{FORMAL_NOTICE}: 7}}\n")
     assert f"caf reads {FORMAL_NOTICE} v7, which is not live" in _problems(copy)
 
 
@@ -75,7 +61,7 @@ def test_an_example_that_does_not_fail_as_labelled_is_reported(copy: Path) -> No
 
 
 def test_an_office_routing_by_hand_must_be_a_consumer_of_the_routing_alert(copy: Path) -> None:
-    _edit(copy / "directory.yaml", "routes_by_hand: sdas", "routes_by_hand: crip")
+    edit(copy / "directory.yaml", "routes_by_hand: sdas", "routes_by_hand: crip")
     problems = _problems(copy)
     assert "hub.routing-alert: departement/crip routes by hand but is not one of its consumers" in (
         problems
@@ -91,16 +77,16 @@ CRIP = '      crip: {name: "Cellule de recueil des informations préoccupantes"}
 
 
 def _pin_partner(copy: Path, pin: str) -> None:
-    _edit(copy / "directory.yaml", PARTNER, f"{PARTNER}    consumes: {{{IP}: {pin}}}\n")
+    edit(copy / "directory.yaml", PARTNER, f"{PARTNER}    consumes: {{{IP}: {pin}}}\n")
 
 
 def _pin_crip(copy: Path, pin: str) -> None:
-    _edit(copy / "directory.yaml", CRIP, f"      crip: {{name: CRIP, consumes: {{{IP}: {pin}}}}}")
+    edit(copy / "directory.yaml", CRIP, f"      crip: {{name: CRIP, consumes: {{{IP}: {pin}}}}}")
 
 
 def test_a_removed_field_an_office_is_entitled_to_must_be_declared_lost(copy: Path) -> None:
     migrations = copy / "contracts" / IP / "migrations.yaml"
-    _edit(migrations, ", lost: [other_minors]", "")
+    edit(migrations, ", lost: [other_minors]", "")
     expected = (
         f"{migrations}: {IP} v2 to v1 removes other_minors, which departement/crip is entitled "
         "to (its projection names it): declare the loss, `lost: [other_minors]` in the step "
@@ -110,8 +96,8 @@ def test_a_removed_field_an_office_is_entitled_to_must_be_declared_lost(copy: Pa
 
 
 def test_a_removed_field_no_office_is_entitled_to_is_no_loss(copy: Path) -> None:
-    _edit(copy / "contracts" / IP / "migrations.yaml", ", lost: [other_minors]", "")
-    _edit(copy / "contracts" / IP / "contract.yaml", "      - other_minors\n", "")
+    edit(copy / "contracts" / IP / "migrations.yaml", ", lost: [other_minors]", "")
+    edit(copy / "contracts" / IP / "contract.yaml", "      - other_minors\n", "")
     assert _problems(copy) == []
 
 
@@ -157,8 +143,8 @@ def test_an_acknowledged_loss_that_does_not_happen_is_refused(copy: Path) -> Non
 
 def test_a_kind_of_offices_known_by_codes_is_never_a_named_recipient(copy: Path) -> None:
     retour = copy / "contracts" / "ip.retour" / "contract.yaml"
-    _edit(retour, "office: answered", "office: academie/etablissement")
-    _edit(retour, "answers: [ip.transmission]\n", "")
+    edit(retour, "office: answered", "office: academie/etablissement")
+    edit(retour, "answers: [ip.transmission]\n", "")
     expected = (
         "ip.retour: consumer academie/etablissement is a kind of offices known by their codes, "
         "not an office: name an office, or `answered` for the office that sent the answered notice"
@@ -168,7 +154,7 @@ def test_a_kind_of_offices_known_by_codes_is_never_a_named_recipient(copy: Path)
 
 def test_the_former_office_of_every_school_is_gone(copy: Path) -> None:
     contract = copy / "contracts" / IP / "contract.yaml"
-    _edit(contract, "- academie/etablissement\n", "- academie/etablissements\n")
+    edit(contract, "- academie/etablissement\n", "- academie/etablissements\n")
     assert f"{IP}: producer academie/etablissements is not in the directory" in _problems(copy)
 
 
@@ -179,7 +165,7 @@ SAME_CHILD = "    same: [dasen_reference, child.last_name, child.first_names, ch
 def test_a_match_for_a_contract_not_answered_is_refused_naming_the_file_and_the_fix(
     copy: Path,
 ) -> None:
-    _edit(
+    edit(
         copy / "contracts" / REGULARISATION / "contract.yaml",
         "matches:\n",
         "matches:\n  ip.transmission:\n    same: [sent_on]\n",
@@ -204,7 +190,7 @@ def test_a_match_for_a_contract_not_answered_is_refused_naming_the_file_and_the_
 def test_a_match_naming_a_field_either_contract_lacks_is_refused(
     copy: Path, same: str, side: str, contract: str
 ) -> None:
-    _edit(copy / "contracts" / REGULARISATION / "contract.yaml", SAME_CHILD, f"    same: {same}\n")
+    edit(copy / "contracts" / REGULARISATION / "contract.yaml", SAME_CHILD, f"    same: {same}\n")
     [problem] = [p for p in _problems(copy) if "`matches." in p]
     field = "child.nickname" if side == "answer" else "child.surname"
     named = f"`matches.{FORMAL_NOTICE}` names {field} of the {side}, which v1 of {contract}"
@@ -214,7 +200,7 @@ def test_a_match_naming_a_field_either_contract_lacks_is_refused(
 
 def test_a_valid_answer_matching_no_example_of_what_it_answers_is_reported(copy: Path) -> None:
     examples = copy / "contracts" / REGULARISATION / "v1" / "examples"
-    _edit(examples / "valid" / "limoges-enrolled.json", '"Martin"', '"Martinez"')
+    edit(examples / "valid" / "limoges-enrolled.json", '"Martin"', '"Martinez"')
     assert (
         f"{REGULARISATION} limoges-enrolled.json: matches no valid example of {FORMAL_NOTICE}: "
         "make it answer one of them"
@@ -223,6 +209,6 @@ def test_a_valid_answer_matching_no_example_of_what_it_answers_is_reported(copy:
 
 def test_a_match_that_compares_nothing_or_walks_a_list_is_refused_at_load(copy: Path) -> None:
     yaml_path = copy / "contracts" / REGULARISATION / "contract.yaml"
-    _edit(yaml_path, SAME_CHILD, "    same:\n      - guardians[].last_name\n")
+    edit(yaml_path, SAME_CHILD, "    same:\n      - guardians[].last_name\n")
     with pytest.raises(ContractError, match=r"a match compares one value; `\[\]` walks a list"):
         load_catalogue(copy / "contracts")

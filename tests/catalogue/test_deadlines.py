@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,22 +13,9 @@ from hub.catalogue.checks import consistency
 from hub.catalogue.contracts import Catalogue, ContractError, load_catalogue
 from hub.catalogue.deadlines import agreed, agreement_problems, deadline_line, deadline_problems
 from hub.catalogue.directory import DirectoryError, PartnerDirectory, load_directory
-from tests.conftest import CONTRACTS, DIRECTORY, FORMAL_NOTICE
+from tests.conftest import DIRECTORY, FORMAL_NOTICE, edit
 
 IP = "ip.transmission"
-
-
-@pytest.fixture
-def copy(tmp_path: Path) -> Path:
-    shutil.copytree(CONTRACTS, tmp_path / "contracts")
-    shutil.copy(DIRECTORY, tmp_path / "directory.yaml")
-    return tmp_path
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def _agree(root: Path, agreements: str) -> PartnerDirectory:
@@ -84,7 +70,7 @@ def test_every_deadline_says_whether_the_law_or_an_agreement_sets_it(catalogue: 
 
 
 def test_a_deadline_unit_the_hub_cannot_read_stops_the_check(copy: Path) -> None:
-    _edit(copy / "contracts" / FORMAL_NOTICE / "contract.yaml", "period: P15D", "period: P2W3X")
+    edit(copy / "contracts" / FORMAL_NOTICE / "contract.yaml", "period: P15D", "period: P2W3X")
     with pytest.raises(ContractError, match="the unit 'X' cannot be read"):
         load_catalogue(copy / "contracts")
     checked = _check(copy)
@@ -138,7 +124,7 @@ def test_an_agreed_period_replaces_the_agreement_s_own_and_nothing_else(copy: Pa
 def test_a_deadline_alerting_an_office_the_alert_contract_keeps_out_is_refused(
     copy: Path,
 ) -> None:
-    _edit(
+    edit(
         copy / "contracts" / FORMAL_NOTICE / "contract.yaml",
         "alert: [academie/dsden, departement/sdas]",
         "alert: [academie/dsden, departement/sdas, departement/crip]",
@@ -155,8 +141,8 @@ def test_a_deadline_alerting_an_office_the_alert_contract_keeps_out_is_refused(
 
 
 def test_a_deadline_naming_a_field_or_an_office_nobody_has_is_refused(copy: Path) -> None:
-    _edit(copy / "contracts" / IP / "contract.yaml", "field: urgency", "field: urgence")
-    _edit(
+    edit(copy / "contracts" / IP / "contract.yaml", "field: urgency", "field: urgence")
+    edit(
         copy / "contracts" / IP / "contract.yaml",
         "closed_from: [departement/crip]",
         "closed_from: [departement/cellule]",

@@ -9,7 +9,7 @@ from hub.catalogue.checks import consistency
 from hub.catalogue.contracts import Catalogue, ContractError, load_catalogue
 from hub.catalogue.directory import PartnerDirectory
 from hub.catalogue.recipients import identifier_problems, receipt_problems
-from tests.conftest import CONTRACTS
+from tests.conftest import CONTRACTS, edit
 
 REFERRAL = "logement.saisine-impayes"
 DECISION = "logement.decision-payeur"
@@ -19,12 +19,6 @@ DECISION = "logement.decision-payeur"
 def contracts(tmp_path: Path) -> Path:
     shutil.copytree(CONTRACTS, tmp_path / "contracts")
     return tmp_path / "contracts"
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def test_the_shipped_catalogue_lets_every_receiving_office_receipt_and_keeps_files_apart(
@@ -41,7 +35,7 @@ def test_an_office_that_receives_but_cannot_receipt_is_refused_naming_the_file_a
     contracts: Path,
 ) -> None:
     receipt = contracts / "hub.receipt" / "contract.yaml"
-    _edit(receipt, "  - ccapex/ccapex\n", "")
+    edit(receipt, "  - ccapex/ccapex\n", "")
     [problem] = receipt_problems(load_catalogue(contracts))
     assert problem.startswith(f"{receipt}: ccapex/ccapex receives ")
     assert "logement.saisine-impayes" in problem  # a notice it is named a consumer of
@@ -53,14 +47,14 @@ def test_an_office_that_receives_but_cannot_receipt_is_refused_naming_the_file_a
 def test_the_sender_of_an_answered_notice_must_receipt_the_answer_too(contracts: Path) -> None:
     # ip.retour reaches the office that sent the IP (`answered`): every producer of an IP.
     receipt = contracts / "hub.receipt" / "contract.yaml"
-    _edit(receipt, "  - isg/isg\n", "")
+    edit(receipt, "  - isg/isg\n", "")
     [problem] = receipt_problems(load_catalogue(contracts))
     assert problem.startswith(f"{receipt}: isg/isg receives ")
     assert "ip.retour" in problem
 
 
 def _carrying(contracts: Path, contract: str, consumer: str) -> list[str]:
-    _edit(contracts / contract / "contract.yaml", "\nconsumers:\n", f"\nconsumers:\n{consumer}")
+    edit(contracts / contract / "contract.yaml", "\nconsumers:\n", f"\nconsumers:\n{consumer}")
     catalogue = load_catalogue(contracts)
     return identifier_problems(catalogue.contracts[contract], catalogue)
 
@@ -102,12 +96,12 @@ def test_an_acknowledged_recipient_is_accepted_and_one_not_receiving_every_notic
     contracts: Path,
 ) -> None:
     where = contracts / REFERRAL / "contract.yaml"
-    _edit(where, "    shared_with:\n", "    shared_with:\n      departement/sdas: it routes them\n")
+    edit(where, "    shared_with:\n", "    shared_with:\n      departement/sdas: it routes them\n")
     problems = _carrying(
         contracts, REFERRAL, "  - office: departement/sdas\n    fields: [sent_on]\n"
     )
     assert problems == []
-    _edit(where, "  - office: departement/sdas\n    fields: [sent_on]\n", "")
+    edit(where, "  - office: departement/sdas\n    fields: [sent_on]\n", "")
     catalogue = load_catalogue(contracts)
     expected = (
         f"{where}: `identifiers` caf_allocataire.caf_number shares every number with "
@@ -119,7 +113,7 @@ def test_an_acknowledged_recipient_is_accepted_and_one_not_receiving_every_notic
 
 def test_an_identifier_naming_an_undefined_field_is_refused(contracts: Path) -> None:
     where = contracts / REFERRAL / "contract.yaml"
-    _edit(where, "field: caf_allocataire.caf_number", "field: caf_allocataire.number")
+    edit(where, "field: caf_allocataire.caf_number", "field: caf_allocataire.number")
     catalogue = load_catalogue(contracts)
     expected = (
         f"{where}: `identifiers` names caf_allocataire.number, which no version of {REFERRAL} "
@@ -129,6 +123,6 @@ def test_an_identifier_naming_an_undefined_field_is_refused(contracts: Path) -> 
 
 
 def test_an_identifier_names_one_owner(contracts: Path) -> None:
-    _edit(contracts / REFERRAL / "contract.yaml", "    owner: caf\n", "")
+    edit(contracts / REFERRAL / "contract.yaml", "    owner: caf\n", "")
     with pytest.raises(ContractError, match="give one of owner and owner_in"):
         load_catalogue(contracts)

@@ -7,13 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import CONTRACTS, DIRECTORY, FORMAL_NOTICE
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+from tests.conftest import CONTRACTS, DIRECTORY, FORMAL_NOTICE, edit
 
 
 def _check(root: Path) -> subprocess.CompletedProcess[str]:
@@ -38,12 +32,12 @@ def test_each_trap_is_refused_with_its_file_and_its_fix(tmp_path: Path) -> None:
     shutil.copy(DIRECTORY, tmp_path / "directory.yaml")
     assert _check(tmp_path).returncode == 0
     # 1. An office that receives notices but cannot send its receipts.
-    _edit(contracts / "hub.receipt" / "contract.yaml", "  - ccapex/ccapex\n", "")
+    edit(contracts / "hub.receipt" / "contract.yaml", "  - ccapex/ccapex\n", "")
     # 2. A conditional recipient no valid example reaches: the only avis to the FSL no more.
     avis = contracts / "logement.avis" / "v1" / "examples" / "valid" / "plan-and-fsl.json"
-    _edit(avis, '"fsl": true', '"fsl": false')
+    edit(avis, '"fsl": true', '"fsl": false')
     # 3. A recipient added with no condition to every payer's decisions.
-    _edit(
+    edit(
         contracts / "logement.decision-payeur" / "contract.yaml",
         "\nconsumers:\n",
         "\nconsumers:\n  - office: caf/caf\n    fields: [sent_on]\n",
