@@ -95,6 +95,10 @@ class PlainKafka:
             self._producer.poll(0)
         assert self._producer.flush(60) == 0
 
+    def close(self) -> None:
+        """Let go of the broker: a producer left open past it keeps logging that it is gone."""
+        self._producer.close()
+
     def read(
         self,
         topic: str,
