@@ -7,6 +7,7 @@ runs the cheap ones at start, `hub contracts check` runs them all.
 
 from __future__ import annotations
 
+from hub.catalogue.answerers import answerer_problems
 from hub.catalogue.contracts import (
     ANSWERED,
     RECIPIENTS,
@@ -35,6 +36,7 @@ def consistency(catalogue: Catalogue, directory: PartnerDirectory) -> list[str]:
         problems += _offices(contract.meta, directory)
         problems += _references(contract.meta, catalogue)
         problems += match_problems(contract, catalogue)
+        problems += answerer_problems(contract, catalogue)
         problems += undeclared_losses(contract)
         problems += identifier_problems(contract, catalogue)
     problems += _routing_by_hand(catalogue, directory)
