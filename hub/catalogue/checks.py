@@ -22,7 +22,7 @@ from hub.catalogue.deadlines import deadline_problems
 from hub.catalogue.directory import PartnerDirectory, PinnedBy
 from hub.catalogue.examples import Example, example_faults, examples, shown
 from hub.catalogue.projection import parse_path
-from hub.catalogue.recipients import identifier_problems, receipt_problems
+from hub.catalogue.recipients import identifier_problems, owner_problems, receipt_problems
 from hub.catalogue.versions import lost
 
 HUB = "hub"
@@ -39,6 +39,7 @@ def consistency(catalogue: Catalogue, directory: PartnerDirectory) -> list[str]:
         problems += answerer_problems(contract, catalogue)
         problems += undeclared_losses(contract)
         problems += identifier_problems(contract, catalogue)
+        problems += owner_problems(contract, catalogue, directory)
     problems += _routing_by_hand(catalogue, directory)
     problems += receipt_problems(catalogue)
     problems += pin_problems(catalogue, directory)

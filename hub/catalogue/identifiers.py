@@ -9,6 +9,7 @@ says so, and names the offices entitled to every such number:
 identifiers:
   - field: payer.allocataire_number
     owner_in: payer.organisation     # the partner whose number it is, named by this field
+    owners: [caf, msa]               # the partners whose numbers it can hold
     shared_with:
       ccapex/ccapex: the payer asks the commission's avis on its allocataire (CCH L824-2)
   - field: caf_allocataire.caf_number
@@ -17,7 +18,8 @@ identifiers:
 
 `hub contracts check` (and the hub at start) refuses a consumer that receives every notice
 (no `when`; `answered`, `sender` and `recipients` are the notice's own parties) of a partner
-that is not the number's owner, unless `shared_with` names it with the reason.
+that is not the number's owner, unless `shared_with` names it with the reason; and owners
+that are not partners of the directory.
 """
 
 from __future__ import annotations
@@ -35,6 +37,10 @@ class Identifier(BaseModel):
     owner_in: str | None = Field(
         default=None, description="Payload path naming the partner whose number it is."
     )
+    owners: tuple[str, ...] = Field(
+        default=(),
+        description="With owner_in: the partners whose numbers the field can hold.",
+    )
     shared_with: dict[str, str] = Field(
         default_factory=dict,
         description="Offices receiving every notice that may see every such number, each with why.",
@@ -44,6 +50,12 @@ class Identifier(BaseModel):
     def _one_owner(self) -> Identifier:
         if (self.owner is None) == (self.owner_in is None):
             raise ValueError(f"{self.field}: give one of owner and owner_in")
+        if self.owner_in is not None and not self.owners:
+            raise ValueError(
+                f"{self.field}: owner_in needs `owners`, the partners whose numbers it can hold"
+            )
+        if self.owner is not None and self.owners:
+            raise ValueError(f"{self.field}: `owners` goes with owner_in; owner names the one")
         if any(not why.strip() for why in self.shared_with.values()):
             raise ValueError(f"{self.field}: each office of shared_with says why")
         return self

@@ -17,6 +17,7 @@ from hub.catalogue.contracts import (
     Contract,
     schema_at,
 )
+from hub.catalogue.directory import PartnerDirectory
 from hub.catalogue.examples import shown
 from hub.catalogue.identifiers import Identifier
 from hub.catalogue.projection import parse_path
@@ -78,7 +79,7 @@ def identifier_problems(contract: Contract, catalogue: Catalogue) -> list[str]:
         ]
         if undefined:
             continue
-        owners = _owners(contract, catalogue, identifier)
+        owners = _owners(identifier)
         problems += [
             _unacknowledged(where, contract, identifier, office, owners)
             for office, consumer in sorted(every.items())
@@ -108,24 +109,62 @@ def _owners_schema(contract: Contract, catalogue: Catalogue, path: str) -> objec
     return None
 
 
-def _owners(contract: Contract, catalogue: Catalogue, identifier: Identifier) -> set[str] | None:
-    """The partners the number may belong to; None when the payload may name any."""
-    if identifier.owner is not None:
-        return {identifier.owner}
-    schema = _owners_schema(contract, catalogue, identifier.owner_in or "")
-    values = schema.get("enum") if isinstance(schema, dict) else None
-    return {str(v) for v in values} if isinstance(values, list) else None
+def _owners(identifier: Identifier) -> set[str]:
+    """The partners the number may belong to."""
+    return {identifier.owner} if identifier.owner else set(identifier.owners)
+
+
+def owner_problems(
+    contract: Contract, catalogue: Catalogue, directory: PartnerDirectory
+) -> list[str]:
+    """Owners that are not partners of the directory, or that the `owner_in` field disagrees on.
+
+    With `owner_in`, `owners` are the partners whose numbers the field can hold: each is one
+    the field can name, and each partner of the directory the field can name is one of them
+    (else the intake would let it name another as the owner, `foreign_reasons`).
+    """
+    where = shown(contract.folder / "contract.yaml")
+    problems: list[str] = []
+    for identifier in contract.meta.identifiers:
+        owners = (identifier.owner,) if identifier.owner else identifier.owners
+        key = "owner" if identifier.owner else "owners"
+        problems += [
+            f"{where}: `identifiers` {identifier.field} names {partner} in `{key}`, which is not "
+            f"a partner of the directory: correct it, or add the partner (`hub partner add`)"
+            for partner in owners
+            if partner not in directory.partners
+        ]
+        if identifier.owner_in is None:
+            continue
+        schema = _owners_schema(contract, catalogue, identifier.owner_in)
+        values = schema.get("enum") if isinstance(schema, dict) else None
+        if not isinstance(values, list):
+            continue
+        named = {str(v) for v in values}
+        problems += [
+            f"{where}: `identifiers` {identifier.field} names {partner} in `owners`, which "
+            f"{identifier.owner_in} cannot name: remove it from `owners`"
+            for partner in owners
+            if partner not in named
+        ]
+        problems += [
+            f"{where}: `identifiers` {identifier.field}: {identifier.owner_in} can name the "
+            f"partner {partner}, which is not in `owners`: add it to `owners`"
+            for partner in sorted(named - set(owners))
+            if partner in directory.partners
+        ]
+    return problems
 
 
 def _unacknowledged(
-    where: str, contract: Contract, identifier: Identifier, office: str, owners: set[str] | None
+    where: str, contract: Contract, identifier: Identifier, office: str, owners: set[str]
 ) -> str:
     partner = office.split("/", 1)[0]
     whose = (
         f"a number of {identifier.owner}'s files"
         if identifier.owner
         else f"a number of the files of the partner {identifier.owner_in} names "
-        f"({', '.join(sorted(owners)) if owners else 'any'})"
+        f"({', '.join(sorted(owners))})"
     )
     condition = (
         f"`when: {{field: {identifier.owner_in}, in: [{partner}]}}` on that consumer"

@@ -8,11 +8,12 @@ import pytest
 from hub.catalogue.checks import consistency
 from hub.catalogue.contracts import Catalogue, ContractError, load_catalogue
 from hub.catalogue.directory import PartnerDirectory
-from hub.catalogue.recipients import identifier_problems, receipt_problems
+from hub.catalogue.recipients import identifier_problems, owner_problems, receipt_problems
 from tests.conftest import CONTRACTS, edit
 
 REFERRAL = "logement.saisine-impayes"
 DECISION = "logement.decision-payeur"
+REQUEST = "logement.demande-avis"
 
 
 @pytest.fixture
@@ -126,3 +127,59 @@ def test_an_identifier_names_one_owner(contracts: Path) -> None:
     edit(contracts / REFERRAL / "contract.yaml", "    owner: caf\n", "")
     with pytest.raises(ContractError, match="give one of owner and owner_in"):
         load_catalogue(contracts)
+
+
+def test_an_identifier_named_in_the_payload_declares_its_owners(contracts: Path) -> None:
+    edit(contracts / REQUEST / "contract.yaml", "    owners: [caf, msa]\n", "")
+    with pytest.raises(ContractError, match="owner_in needs `owners`, the partners whose numbers"):
+        load_catalogue(contracts)
+
+
+def test_an_identifier_of_one_owner_declares_no_owners(contracts: Path) -> None:
+    edit(
+        contracts / REFERRAL / "contract.yaml",
+        "    owner: caf\n",
+        "    owner: caf\n    owners: [caf]\n",
+    )
+    with pytest.raises(ContractError, match="`owners` goes with owner_in; owner names the one"):
+        load_catalogue(contracts)
+
+
+def _owner_problems(contracts: Path, contract: str, directory: PartnerDirectory) -> list[str]:
+    catalogue = load_catalogue(contracts)
+    return owner_problems(catalogue.contracts[contract], catalogue, directory)
+
+
+def test_owners_that_are_not_partners_of_the_directory_are_refused(
+    contracts: Path, directory: PartnerDirectory
+) -> None:
+    where = contracts / REQUEST / "contract.yaml"
+    edit(where, "    owners: [caf, msa]\n", "    owners: [caf, msa, cnaf]\n")
+    unknown = (
+        f"{where}: `identifiers` payer.allocataire_number names cnaf in `owners`, which is not a "
+        "partner of the directory: correct it, or add the partner (`hub partner add`)"
+    )
+    unnamed = (
+        f"{where}: `identifiers` payer.allocataire_number names cnaf in `owners`, which "
+        "payer.organisation cannot name: remove it from `owners`"
+    )
+    assert _owner_problems(contracts, REQUEST, directory) == [unknown, unnamed]
+    referral = contracts / REFERRAL / "contract.yaml"
+    edit(referral, "    owner: caf\n", "    owner: cnaf\n")
+    expected = (
+        f"{referral}: `identifiers` caf_allocataire.caf_number names cnaf in `owner`, which is "
+        "not a partner of the directory: correct it, or add the partner (`hub partner add`)"
+    )
+    assert _owner_problems(contracts, REFERRAL, directory) == [expected]
+
+
+def test_a_partner_the_owner_field_can_name_is_one_of_the_owners(
+    contracts: Path, directory: PartnerDirectory
+) -> None:
+    where = contracts / DECISION / "contract.yaml"
+    edit(where, "    owners: [caf, msa]\n", "    owners: [caf]\n")
+    expected = (
+        f"{where}: `identifiers` payer.allocataire_number: payer.organisation can name the "
+        "partner msa, which is not in `owners`: add it to `owners`"
+    )
+    assert _owner_problems(contracts, DECISION, directory) == [expected]
