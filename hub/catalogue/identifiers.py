@@ -19,12 +19,20 @@ identifiers:
 `hub contracts check` (and the hub at start) refuses a consumer that receives every notice
 (no `when`; `answered`, `sender` and `recipients` are the notice's own parties) of a partner
 that is not the number's owner, unless `shared_with` names it with the reason; and owners
-that are not partners of the directory.
+that are not partners of the directory. The intake refuses a notice in which one of the
+`owners` names another as the owner (`foreign_reasons`): a partner names only its own files.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from hub.catalogue.scopes import pointer, value
+from hub.wire.reasons import Reason
+
+FOREIGN = "identifier.foreign"
 
 
 class Identifier(BaseModel):
@@ -55,7 +63,35 @@ class Identifier(BaseModel):
                 f"{self.field}: owner_in needs `owners`, the partners whose numbers it can hold"
             )
         if self.owner is not None and self.owners:
-            raise ValueError(f"{self.field}: `owners` goes with owner_in; owner names the one")
+            raise ValueError(
+                f"{self.field}: `owners` goes with owner_in; `owner` names the one partner"
+            )
         if any(not why.strip() for why in self.shared_with.values()):
             raise ValueError(f"{self.field}: each office of shared_with says why")
         return self
+
+
+def foreign_reasons(
+    identifiers: tuple[Identifier, ...], sender_partner: str, payload: dict[str, Any]
+) -> list[Reason]:
+    """Where a partner whose files a number belongs to names another partner as its owner.
+
+    An identifier's `owners` (the CAF, the MSA) each send only the numbers of their own files:
+    one naming another in the `owner_in` field speaks for a file that is not its own. A sender
+    that is not among the owners (the CCAPEX, the département) may name any of them. The reason
+    names the field, never its value; empty when nothing is foreign.
+    """
+    found: list[Reason] = []
+    for identifier in identifiers:
+        path = identifier.owner_in
+        if path is None or sender_partner not in identifier.owners:
+            continue
+        named = value(payload, path)
+        where = pointer(path)
+        if named is not None and named != sender_partner and all(r.pointer != where for r in found):
+            why = (
+                f"must name the sender's own organisation: a partner names only its own files "
+                f"({identifier.field} is a number of the files of the partner `{path}` names)"
+            )
+            found.append(Reason(FOREIGN, why, where))
+    return found

@@ -2,14 +2,16 @@
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from hub.catalogue.checks import consistency
 from hub.catalogue.contracts import Catalogue, ContractError, load_catalogue
 from hub.catalogue.directory import PartnerDirectory
+from hub.catalogue.identifiers import foreign_reasons
 from hub.catalogue.recipients import identifier_problems, owner_problems, receipt_problems
-from tests.conftest import CONTRACTS, edit
+from tests.conftest import CONTRACTS, edit, example
 
 REFERRAL = "logement.saisine-impayes"
 DECISION = "logement.decision-payeur"
@@ -141,7 +143,9 @@ def test_an_identifier_of_one_owner_declares_no_owners(contracts: Path) -> None:
         "    owner: caf\n",
         "    owner: caf\n    owners: [caf]\n",
     )
-    with pytest.raises(ContractError, match="`owners` goes with owner_in; owner names the one"):
+    with pytest.raises(
+        ContractError, match="`owners` goes with owner_in; `owner` names the one partner"
+    ):
         load_catalogue(contracts)
 
 
@@ -183,3 +187,51 @@ def test_a_partner_the_owner_field_can_name_is_one_of_the_owners(
         "partner msa, which is not in `owners`: add it to `owners`"
     )
     assert _owner_problems(contracts, DECISION, directory) == [expected]
+
+
+def _asking(organisation: str) -> dict[str, Any]:
+    """A payer's request for the CCAPEX's avis, naming `organisation` as the payer."""
+    payload = example(REQUEST, "suspension-plan-not-kept")
+    return {**payload, "payer": {**payload["payer"], "organisation": organisation}}
+
+
+@pytest.mark.parametrize(("sender", "named"), [("caf", "msa"), ("msa", "caf")])
+def test_a_payer_naming_another_payer_as_the_owner_is_refused_without_a_value(
+    catalogue: Catalogue, sender: str, named: str
+) -> None:
+    identifiers = catalogue.contracts[REQUEST].meta.identifiers
+    [reason] = foreign_reasons(identifiers, sender, _asking(named))
+    assert reason.code == "identifier.foreign"
+    assert reason.pointer == "/payer/organisation"
+    assert "a partner names only its own files" in reason.detail
+    payer = _asking(named)["payer"]
+    assert all(str(v) not in reason.detail for v in payer.values())
+
+
+@pytest.mark.parametrize(
+    ("contract", "sender", "named"),
+    [
+        (REQUEST, "caf", "caf"),  # its own allocataire
+        (REQUEST, "msa", "msa"),
+        (REQUEST, "ccapex", "msa"),  # not one of the owners: it may name any payer
+        (REQUEST, "departement", "caf"),
+        (REFERRAL, "caf", "msa"),  # `owner: caf`: nothing in the payload names the owner
+    ],
+)
+def test_a_sender_naming_itself_or_not_among_the_owners_is_not_concerned(
+    catalogue: Catalogue, contract: str, sender: str, named: str
+) -> None:
+    identifiers = catalogue.contracts[contract].meta.identifiers
+    assert foreign_reasons(identifiers, sender, _asking(named)) == []
+
+
+def test_a_payer_deciding_on_another_payers_allocataire_is_refused(catalogue: Catalogue) -> None:
+    decision = example(DECISION, "msa-suspended")
+    identifiers = catalogue.contracts[DECISION].meta.identifiers
+    assert [r.code for r in foreign_reasons(identifiers, "caf", decision)] == ["identifier.foreign"]
+    assert foreign_reasons(identifiers, "msa", decision) == []
+
+
+def test_a_payload_leaving_the_owner_out_is_left_to_the_schema(catalogue: Catalogue) -> None:
+    payload = {k: v for k, v in _asking("msa").items() if k != "payer"}
+    assert foreign_reasons(catalogue.contracts[REQUEST].meta.identifiers, "caf", payload) == []
