@@ -51,4 +51,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/throughput.py
 
 clean:
-	rm -rf $(VENV) .tools .hub .demo .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .tools .hub .hub-secrets .demo .pytest_cache .mypy_cache .ruff_cache

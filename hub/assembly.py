@@ -21,6 +21,7 @@ from hub.catalogue.checks import consistency
 from hub.catalogue.contracts import Catalogue, ContractError, load_catalogue
 from hub.catalogue.deadlines import agreed
 from hub.catalogue.directory import PartnerDirectory, load_directory
+from hub.core.cases import CaseKeyError, default_case_key_path, load_case_key, new_case_key
 from hub.core.intake import Intake
 from hub.core.outgoing import Publish
 from hub.edge.embedded import EmbeddedBroker
@@ -100,11 +101,7 @@ async def running_hub(
     if problems:
         raise ContractError("the catalogue does not fit the directory: " + "; ".join(problems))
     topics = await _topics(bootstrap, directory, settings, embedded=embedded, strict=strict)
-    key = (
-        load_key(settings.checkpoint_key_path, settings.work_dir)
-        if settings.checkpoint_key_path
-        else None
-    )
+    key, case_key = await asyncio.to_thread(_keys, settings)
     operators = load_operators(settings.operators_path) if settings.operators_path else None
     state = open_state(settings.state, vault_path=settings.vault_path)
     registry = CollectorRegistry()
@@ -117,6 +114,7 @@ async def running_hub(
         directory,
         settings.max_record_bytes,
         today=as_of.date if as_of else None,  # a drill's calendar, else now
+        case_key=case_key,
     )
     publish = kafka_publisher(broker)
     relay = Relay(intake, state, publish, metrics=metrics, tries=settings.batch_tries)
@@ -338,3 +336,26 @@ async def until_signalled() -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
+
+
+def _keys(settings: Settings) -> tuple[Ed25519PrivateKey | None, bytes]:
+    """The checkpoints' signing key (None: no checkpoints), and the case key."""
+    path = settings.checkpoint_key_path
+    return (load_key(path, settings.work_dir) if path else None), _case_key(settings)
+
+
+def _case_key(settings: Settings) -> bytes:
+    """The key case ids are derived from: the one configured, else one kept beside a SQLite state.
+
+    A hub whose state is not a SQLite file may run as several replicas: they must share one
+    key, so it must be given.
+    """
+    path = settings.case_key_path
+    if path is None:
+        if not settings.state.startswith("sqlite:///"):
+            raise CaseKeyError("set HUB_CASE_KEY_PATH: replicas share one case key")
+        path = default_case_key_path(settings.work_dir)
+        if not path.exists():
+            new_case_key(path)
+            log.info("made a case key beside the state's folder")
+    return load_case_key(path, settings.work_dir)

@@ -19,30 +19,27 @@ from collections.abc import Callable, Sequence
 from dataclasses import astuple, dataclass
 from datetime import UTC, datetime
 
-from hub.core.answers import to_read, with_contents
 from hub.core.dedup import deduplicate
-from hub.core.intake import Admitted, Intake, Rejected, case_key
+from hub.core.examination import examine_batch
+from hub.core.intake import Admitted, Intake
 from hub.core.outgoing import (
     ManualRouting,
     Publish,
     RoutingAlert,
     acceptance_notice,
     delivery_records,
-    is_recall,
     is_receipt,
     position,
     rejection_notice,
     routing_alert_records,
 )
-from hub.core.recall import marked_recalled
-from hub.core.routing import Origin
 from hub.ledger.chain import Entry
 from hub.ledger.entries import batch_entries, quarantined, rejected
 from hub.observability.logs import log_decisions
 from hub.observability.metrics import HubMetrics
 from hub.observability.telemetry import BatchSpans
 from hub.state.port import Kept, State
-from hub.wire.envelope import CAUSATION_HEADER, Record, header_value
+from hub.wire.envelope import Record
 from hub.wire.reasons import Reason
 
 log = logging.getLogger("hub.relay")
@@ -126,7 +123,7 @@ class Relay:
         return BatchReport(rejected=1)
 
     async def _process(self, records: Sequence[Record]) -> BatchReport:
-        examined = await self._examine(records)
+        examined = await examine_batch(self._intake, self._state, records)
         known = await self._state.seen({o.key for o in examined if isinstance(o, Admitted)})
         notices, rejections, accepted = deduplicate(examined, known)
         now = self._clock().isoformat(timespec="milliseconds")
@@ -174,68 +171,6 @@ class Relay:
         if self._metrics is not None and entries:
             self._metrics.ledger_append.observe(time.perf_counter() - started)
 
-    async def _contents(
-        self, records: Sequence[Record], origins: dict[str, list[Origin]]
-    ) -> dict[str, list[Origin]]:
-        """The origins an answer of the batch is compared with (`matches`), read from the vault."""
-        wanted = to_read(self._intake.catalogue, records, origins)
-        return with_contents(origins, await self._state.kept_records(wanted)) if wanted else origins
-
-    async def _examine(self, records: Sequence[Record]) -> list[Admitted | Rejected]:
-        """Examine a batch, with the notices its answers name looked up in the ledger.
-
-        An answer whose contract declares `matches` is compared with the notice it answers, as
-        the vault keeps it sealed; one whose case was erased is read as nothing.
-
-        A notice answered in the same batch is not in the ledger yet: records refused for that
-        alone are examined again with the batch's own notices as possible origins.
-        """
-        causes = {header_value(r, CAUSATION_HEADER) for r in records} - {None}
-        origins = await self._contents(records, await self._state.origins({c for c in causes if c}))
-        parties = await self._state.case_parties({k for r in records if (k := case_key(r))})
-        examined = [self._intake.examine(r, origins, parties) for r in records]
-        if not causes:
-            return examined
-        in_batch: dict[str, list[Origin]] = {}
-        for o in examined:
-            if isinstance(o, Admitted):
-                recipients = frozenset(d.recipient.address for d in o.deliveries)
-                origin = Origin(
-                    o.envelope.id,
-                    o.envelope.source,
-                    o.contract.id,
-                    o.case_id,
-                    recipients,
-                    content=o.payload,  # an answer in the batch is compared with it
-                )
-                in_batch.setdefault(o.envelope.id, []).append(origin)
-        examined = [
-            self._intake.examine(r, {**origins, **in_batch}, parties) if _unknown_answer(o) else o
-            for r, o in zip(records, examined, strict=True)
-        ]
-        return self._recalled_once(records, examined, {**origins, **in_batch}, parties)
-
-    def _recalled_once(
-        self,
-        records: Sequence[Record],
-        examined: list[Admitted | Rejected],
-        origins: dict[str, list[Origin]],
-        parties: dict[str, frozenset[str]],
-    ) -> list[Admitted | Rejected]:
-        """A second recall of one notice in a batch is refused, as it would be in the next."""
-        first: dict[tuple[str, str], str] = {}
-        decided = []
-        for record, outcome in zip(records, examined, strict=True):
-            origin = outcome.answered if isinstance(outcome, Admitted) else None
-            if isinstance(outcome, Admitted) and origin and is_recall(outcome):
-                by = first.setdefault((origin.source, origin.notice_id), outcome.envelope.id)
-                if by != outcome.envelope.id:
-                    marked = marked_recalled(origins, origin, by)
-                    decided.append(self._intake.examine(record, marked, parties))
-                    continue
-            decided.append(outcome)
-        return decided
-
 
 def _log_alerts(alerts: Sequence[RoutingAlert]) -> None:
     for alert in alerts:
@@ -250,10 +185,3 @@ def _log_alerts(alerts: Sequence[RoutingAlert]) -> None:
                 "offices": [r.address for r in alert.recipients],
             },
         )
-
-
-def _unknown_answer(outcome: Admitted | Rejected) -> bool:
-    return isinstance(outcome, Rejected) and [r.code for r in outcome.reasons] in (
-        ["answer.unknown-notice"],
-        ["recall.unknown-notice"],
-    )

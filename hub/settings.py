@@ -125,6 +125,14 @@ class Settings(KafkaClientSettings):
         description="The Ed25519 key (PEM, owner-only) that signs the ledger's checkpoints; "
         "never in the state's folder (`hub keys new` makes one). Unset: no checkpoint is sent.",
     )
+    case_key_path: Path | None = Field(
+        default=None,
+        description="The key (base64, owner-only) from which the case ids of notices sent "
+        "without a key are derived; never in the state's folder, the same for every replica "
+        "(`hub keys case` makes one). Unset: on a SQLite state, one is made once beside the "
+        "state's folder (`<folder>-secrets/case.key`); on any other state the hub refuses to "
+        "start.",
+    )
     checkpoint_every_entries: int = Field(
         default=1000, ge=1, description="Sign the ledger's head after this many entries..."
     )

@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hub.core.cases import new_case_key
 from hub.edge.embedded import die_with_parent, free_port
 from hub.edge.trace_api import add_operator
 from hub.ledger.checkpoint import new_key
@@ -62,7 +63,7 @@ class Cast:
 
     @property
     def secrets(self) -> Path:
-        """The hub's key and operators file: in a folder of their own, not the state's."""
+        """The hub's keys and operators file: in a folder of their own, not the state's."""
         return self.folder / "secrets"
 
     def start_hub(self, **drill: str) -> None:
@@ -71,8 +72,11 @@ class Cast:
         The demo signs checkpoints with a key of its own and lets one operator, `demo`, look.
         """
         key, operators = self.secrets / "checkpoint.pem", self.secrets / "operators.json"
+        case_key = self.secrets / "case.key"
         if not key.exists():
             new_key(key)
+        if not case_key.exists():
+            new_case_key(case_key)
         self.operator_token = add_operator(operators, "demo")
         env = {
             "HUB_KAFKA_BOOTSTRAP": self.bootstrap,
@@ -82,6 +86,7 @@ class Cast:
             "HUB_TRACE_PORT": str(self.ports.setdefault("trace", free_port())),
             "HUB_OPERATORS_PATH": str(operators),
             "HUB_CHECKPOINT_KEY_PATH": str(key),
+            "HUB_CASE_KEY_PATH": str(case_key),
             "HUB_CHECKPOINT_EVERY_S": "20",
             # The embedded broker is the hub's to furnish; a real cluster declares its topics.
             **({} if self.external else {"HUB_TOPICS_OWNER": "hub"}),

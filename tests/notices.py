@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any
+from typing import Any, TypedDict
 
 from hub.wire.envelope import Record
 
@@ -32,6 +32,18 @@ def ce_headers(
         **extra,
     }
     return [(k, v.encode()) for k, v in headers.items()]
+
+
+class Causation(TypedDict):
+    """The headers by which an answer, a receipt or a recall names the notice it answers."""
+
+    ce_causationid: str
+    ce_causationsource: str
+
+
+def answering(notice_id: str, source: str) -> Causation:
+    """The notice `notice_id` of `source` (its `ce_source`), as an answer names it."""
+    return {"ce_causationid": notice_id, "ce_causationsource": source}
 
 
 def record(  # noqa: PLR0913 - one keyword per thing a test may want to change

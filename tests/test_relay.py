@@ -12,6 +12,7 @@ import pytest_asyncio
 from hub.catalogue.contracts import Catalogue
 from hub.catalogue.directory import PartnerDirectory
 from hub.catalogue.validation import schema_reasons
+from hub.core.cases import case_id_for
 from hub.core.intake import Admitted, Intake
 from hub.ledger import Entry
 from hub.ledger.entries import accepted, delivered
@@ -21,7 +22,7 @@ from hub.state.port import Kept
 from hub.state.sqlite import SqliteState
 from hub.wire.envelope import Outgoing, Record
 from tests.conftest import FORMAL_NOTICE, example
-from tests.notices import ce_headers, record
+from tests.notices import answering, ce_headers, record
 
 LIMOGES = example(FORMAL_NOTICE, "limoges-no-known-school")
 SAINT_JUNIEN = example(FORMAL_NOTICE, "saint-junien-minimal")
@@ -211,7 +212,7 @@ async def test_an_answer_in_the_same_batch_as_its_notice_reaches_the_sender(
         notice_id="retour-7",
         source="/departement/crip",
         contract="ip.retour",
-        ce_causationid="ip-7",
+        **answering("ip-7", "/academie/service-social"),
     )
     await relay.process(
         [
@@ -235,7 +236,15 @@ async def test_an_answer_in_the_same_batch_as_its_notice_reaches_the_sender(
         for s in await ledger.entries()
         if s.entry.notice_id == "retour-7" and s.entry.kind == "accepted"
     ]
-    assert answer.detail["answers"] == "ip-7"
+    assert (answer.detail["answers"], answer.detail["answers_source"]) == (
+        "ip-7",
+        "/academie/service-social",
+    )
+    [to_school] = [o for o in outbox.sent if o.headers["ce_id"] == "retour-7"]
+    assert (to_school.headers["ce_causationid"], to_school.headers["ce_causationsource"]) == (
+        "ip-7",
+        "/academie/service-social",
+    )
 
 
 def _json(payload: dict[str, object]) -> bytes:
@@ -254,6 +263,7 @@ async def test_the_sender_gets_one_acceptance_per_notice_even_for_a_duplicate(
     assert first.topic == "hub.out.academie"
     assert first.headers["ce_recipient"] == "academie/dsden"
     assert first.headers["ce_causationid"] == "n-8"
+    assert first.headers["ce_causationsource"] == "/academie/dsden"
     body = json.loads(first.value)
     assert body["accepted"] == {"id": "n-8", "type": FORMAL_NOTICE}
     assert body["case_id"] == CASE.decode()
@@ -286,7 +296,7 @@ async def test_a_receipt_is_recorded_against_the_notice_it_acknowledges(
         notice_id="r-9",
         source="/departement/sdas",
         contract="hub.receipt",
-        ce_causationid="n-9",
+        **answering("n-9", "/academie/dsden"),
     )
     await relay.process([Record("hub.in.departement", 0, 1, CASE, _json(receipt), tuple(headers))])
     [entry] = [s.entry for s in await ledger.entries() if s.entry.kind == "receipted"]
@@ -343,7 +353,7 @@ def _wrong_office(notice_id: str, *, offset: int = 1) -> Record:
         notice_id=f"r-{notice_id}",
         source="/departement/mdd:87-limoges-nord",
         contract="hub.receipt",
-        ce_causationid=notice_id,
+        **answering(notice_id, "/academie/dsden"),
     )
     return Record("hub.in.departement", 0, offset, CASE, _json(receipt), tuple(headers))
 
@@ -389,6 +399,11 @@ async def test_a_receipt_refusing_as_wrong_office_alerts_sdas_and_the_sender_onc
         (alert_id, "departement/sdas", "wrong_office"),
         (alert_id, "academie/dsden", "wrong_office"),
     ]
+    assert {
+        (o.headers["ce_causationid"], o.headers["ce_causationsource"])
+        for o in outbox.sent
+        if o.headers["ce_type"] == "hub.routing-alert"
+    } == {("n-21", "/academie/dsden")}
     [entry] = [s.entry for s in await ledger.entries() if s.entry.kind == "routing-alerted"]
     assert (entry.notice_id, entry.office, entry.contract) == (
         "n-21",
@@ -428,7 +443,9 @@ async def test_a_batch_read_again_after_a_state_failure_alerts_under_the_same_id
 
 def _regularisation(payload: dict[str, Any], notice_id: str, offset: int) -> Record:
     headers = ce_headers(
-        notice_id=notice_id, contract="instruction.regularisation", ce_causationid="m-10"
+        notice_id=notice_id,
+        contract="instruction.regularisation",
+        **answering("m-10", "/academie/dsden"),
     )
     return Record("hub.in.academie", 0, offset, CASE, _json(payload), tuple(headers))
 
@@ -472,3 +489,113 @@ async def test_an_answer_to_a_notice_of_an_erased_case_is_refused(
 
 async def _kinds_all(ledger: SqliteState) -> list[str]:
     return [s.entry.kind for s in await ledger.entries()]
+
+
+# Answers through the relay: a notice is its source and id, looked up in the ledger or the batch.
+
+IP_V2 = example("ip.transmission", "school-social-worker-serious-danger", major=2)
+RETOUR_V2 = example("ip.retour", "mesure-administrative-service-social")  # answers IP_V2
+
+
+def _ip(source: str, case: bytes, offset: int = 0) -> Record:
+    """An IP `ip-7` from `source` (the school's social service and the ISG each send one)."""
+    partner = source.split("/")[1]
+    headers = ce_headers(notice_id="ip-7", source=source, contract="ip.transmission", major=2)
+    return Record(f"hub.in.{partner}", 0, offset, case, _json(IP_V2), tuple(headers))
+
+
+def _crip_feedback(notice_id: str, names: str, case: bytes, offset: int = 0) -> Record:
+    """The CRIP's feedback on the IP `ip-7` of the source `names`."""
+    headers = ce_headers(
+        notice_id=notice_id,
+        source="/departement/crip",
+        contract="ip.retour",
+        **answering("ip-7", names),
+    )
+    return Record("hub.in.departement", 0, offset, case, _json(RETOUR_V2), tuple(headers))
+
+
+SCHOOL, ISG = "/academie/service-social", "/isg/isg"
+ISG_CASE = b"7d2e4b1a-3c5f-4a6e-8b9d-0f1e2d3c4b5a"
+
+
+@pytest.mark.asyncio
+async def test_an_answer_reaches_the_sender_of_the_notice_it_names_where_two_share_an_id(
+    relay: Relay, outbox: Outbox, ledger: SqliteState
+) -> None:
+    """The school's social service and the ISG each sent the CRIP an IP `ip-7`, in one case."""
+    await relay.process([_ip(ISG, CASE), _ip(SCHOOL, CASE, offset=1)])
+    await relay.process([_crip_feedback("retour-isg", ISG, CASE, offset=1)])
+    await relay.process([_crip_feedback("retour-school", SCHOOL, CASE, offset=2)])
+    assert [d for d in outbox.deliveries() if d[0].startswith("retour")] == [
+        ("retour-isg", "isg/isg"),
+        ("retour-school", "academie/service-social"),
+    ]
+    answered = {
+        s.entry.notice_id: (s.entry.detail["answers"], s.entry.detail["answers_source"])
+        for s in await ledger.entries()
+        if s.entry.kind == "accepted" and s.entry.contract == "ip.retour"
+    }
+    assert answered == {"retour-isg": ("ip-7", ISG), "retour-school": ("ip-7", SCHOOL)}
+
+
+@pytest.mark.asyncio
+async def test_an_answer_to_a_notice_later_in_its_batch_is_matched_by_source_too(
+    relay: Relay, outbox: Outbox
+) -> None:
+    """The ledger holds the ISG's `ip-7`; the batch brings the school's, after its feedback."""
+    # The académie takes part in the case (its formal notice), the ISG opens its IP there.
+    await relay.process([record(LIMOGES, notice_id="m-30", key=CASE), _ip(ISG, CASE, offset=1)])
+    report = await relay.process(
+        [_crip_feedback("retour-7", SCHOOL, CASE, offset=1), _ip(SCHOOL, CASE, offset=2)]
+    )
+    assert (report.accepted, report.rejected) == (2, 0)
+    assert ("retour-7", "academie/service-social") in outbox.deliveries()
+    assert ("retour-7", "isg/isg") not in outbox.deliveries()
+
+
+@pytest.mark.asyncio
+async def test_a_refused_answer_reads_the_same_whether_its_notice_exists_or_not(
+    relay: Relay, outbox: Outbox
+) -> None:
+    """Another case's notice, another source's, or none: the CRIP learns nothing from which."""
+    await relay.process([_ip(SCHOOL, CASE)])
+    outbox.sent.clear()
+    report = await relay.process(
+        [
+            _crip_feedback("retour-1", SCHOOL, ISG_CASE, offset=1),  # exists, in another case
+            _crip_feedback("retour-2", ISG, CASE, offset=2),  # no ISG notice `ip-7`
+            _crip_feedback("retour-3", "/caf/caf", ISG_CASE, offset=3),  # nothing at all
+        ]
+    )
+    assert report.rejected == 3
+    reasons = [body["reasons"] for body in outbox.rejections()]
+    assert (
+        reasons
+        == [
+            [
+                {
+                    "code": "answer.unknown-notice",
+                    "detail": "no notice this office sent or received has this source and id "
+                    "in this case",
+                    "pointer": "ce_causationid",
+                }
+            ]
+        ]
+        * 3
+    )
+
+
+@pytest.mark.asyncio
+async def test_a_keyless_notice_opens_the_case_the_hubs_key_derives(
+    catalogue: Catalogue, directory: PartnerDirectory, ledger: SqliteState, outbox: Outbox
+) -> None:
+    key = bytes(range(32))
+    relay = Relay(Intake(catalogue, directory, case_key=key), ledger, outbox, clock=lambda: NOW)
+    await relay.process([record(LIMOGES, notice_id="n-30")])
+    [acceptance] = outbox.acceptances()
+    case_id = case_id_for(key, "/academie/dsden", "n-30")
+    assert json.loads(acceptance.value)["case_id"] == case_id
+    assert {o.key for o in outbox.sent} == {case_id.encode()}
+    [entry] = [s.entry for s in await ledger.entries() if s.entry.kind == "accepted"]
+    assert entry.case_id == case_id

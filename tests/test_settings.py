@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from hub.assembly import _case_key
+from hub.core.cases import CaseKeyError, load_case_key, new_case_key
 from hub.settings import DEFAULT_STATE_FILE, Settings
 
 
@@ -38,3 +40,32 @@ def test_the_producer_is_idempotent_where_the_broker_allows(
     assert not Settings().idempotence(embedded=True)
     monkeypatch.setenv("HUB_KAFKA_IDEMPOTENCE", "false")
     assert not Settings().idempotence(embedded=False)
+
+
+def test_a_sqlite_hub_makes_its_case_key_once_beside_the_state_folder(tmp_path: Path) -> None:
+    settings = Settings(state_url=f"sqlite:///{tmp_path / 'state' / 'hub.sqlite'}")
+    first = _case_key(settings)
+    made = tmp_path / "state-secrets" / "case.key"
+    assert made.stat().st_mode & 0o777 == 0o600
+    assert _case_key(settings) == first  # kept, not made again
+    assert len(first) == 32
+
+
+def test_a_hub_on_another_state_needs_its_case_key_given(tmp_path: Path) -> None:
+    shared = Settings(state_url="postgresql://hub@127.0.0.1/hub")
+    with pytest.raises(CaseKeyError, match="HUB_CASE_KEY_PATH"):
+        _case_key(shared)
+    key = tmp_path / "keys" / "case.key"
+    new_case_key(key)
+    given = Settings(state_url="postgresql://hub@127.0.0.1/hub", case_key_path=key)
+    assert _case_key(given) == load_case_key(key)
+
+
+def test_a_case_key_inside_the_state_folder_is_refused(tmp_path: Path) -> None:
+    key = tmp_path / "state" / "keys" / "case.key"
+    new_case_key(key)
+    settings = Settings(
+        state_url=f"sqlite:///{tmp_path / 'state' / 'hub.sqlite'}", case_key_path=key
+    )
+    with pytest.raises(CaseKeyError, match="state's folder"):
+        _case_key(settings)

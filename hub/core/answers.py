@@ -1,4 +1,10 @@
-"""The answered notices an answer is compared with: which to read, and reading them in.
+"""Answers: the notice an answer names, checked, and what it is compared with.
+
+An answer (a receipt and a recall too) names the notice it answers by source and id
+(`ce_causationsource` + `ce_causationid`), never by id alone, and carries that notice's case
+as its key. The notice must be one the answering office sent or received, of a contract it
+answers, in that case; whatever fails, the refusal is the same (`answer.unknown-notice`), so
+no answer tells a partner which notices exist. Only then is it compared (`matches`).
 
 The intake compares an answer with the notice it answers when the answering contract declares
 `matches` (hub/catalogue/matches.py). The intake stays a function of what it is given: before
@@ -12,43 +18,127 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from typing import Any
 
-from hub.catalogue.contracts import Catalogue
-from hub.core.intake import NoticeKey
-from hub.core.routing import Origin
-from hub.wire.envelope import CAUSATION_HEADER, Record, header_value
+from hub.catalogue.contracts import Catalogue, Contract
+from hub.catalogue.matches import ERASED
+from hub.core.recall import RECALL, recalled
+from hub.core.routing import NoticeKey, Origin
+from hub.wire.envelope import (
+    CAUSATION_HEADER,
+    CAUSATION_SOURCE_HEADER,
+    EVENT_ID,
+    SOURCE,
+    Envelope,
+    Record,
+    header_value,
+    key_case_id,
+)
 from hub.wire.json_value import read_object
+from hub.wire.reasons import Reason, Refusal
+
+
+def causes(records: Sequence[Record]) -> set[NoticeKey]:
+    """The notices records name as the one they answer (source and id, both well formed)."""
+    found = set()
+    for record in records:
+        notice_id = header_value(record, CAUSATION_HEADER)
+        source = header_value(record, CAUSATION_SOURCE_HEADER)
+        if notice_id and source and EVENT_ID.match(notice_id) and SOURCE.match(source):
+            found.add(NoticeKey(source, notice_id))
+    return found
 
 
 def to_read(
-    catalogue: Catalogue, records: Sequence[Record], origins: Mapping[str, Sequence[Origin]]
+    catalogue: Catalogue, records: Sequence[Record], origins: Mapping[NoticeKey, Origin]
 ) -> set[NoticeKey]:
     """The answered notices whose content answers among `records` are compared with."""
     wanted = set()
     for record in records:
-        cause = header_value(record, CAUSATION_HEADER)
         contract = catalogue.get(header_value(record, "ce_type") or "")
-        if not cause or contract is None or not contract.meta.matches:
+        if contract is None or not contract.meta.matches:
             continue
         wanted |= {
-            NoticeKey(o.source, o.notice_id)
-            for o in origins.get(cause, ())
-            if o.contract in contract.meta.matches
+            key
+            for key in causes([record])
+            if (o := origins.get(key)) is not None and o.contract in contract.meta.matches
         }
     return wanted
 
 
 def with_contents(
-    origins: Mapping[str, Sequence[Origin]], kept: Mapping[NoticeKey, Record]
-) -> dict[str, list[Origin]]:
+    origins: Mapping[NoticeKey, Origin], kept: Mapping[NoticeKey, Record]
+) -> dict[NoticeKey, Origin]:
     """The origins, each read from the vault (`kept`) carrying its payload."""
-    return {
-        notice_id: [_with_content(o, kept.get(NoticeKey(o.source, o.notice_id))) for o in found]
-        for notice_id, found in origins.items()
-    }
+    return {key: _with_content(origin, kept.get(key)) for key, origin in origins.items()}
 
 
 def _with_content(origin: Origin, record: Record | None) -> Origin:
     if record is None or record.value is None:
         return origin
     return replace(origin, content=read_object(record.value))  # accepted, so a JSON object
+
+
+def answered_notice(
+    contract: Contract,
+    envelope: Envelope,
+    record: Record,
+    payload: dict[str, Any],
+    origins: Mapping[NoticeKey, Origin],
+) -> Origin | None:
+    """The accepted notice this one answers, checked; None for a notice that answers nothing.
+
+    An answer names the notice by source and id, and its case in its key. Unknown, of another
+    case, of a contract this one does not answer, or neither sent nor received by the
+    answering office: one refusal for all, so that no answer tells a partner which notices
+    exist (a recall's rules are stricter: `hub.core.recall`).
+    """
+    if not contract.meta.answers:
+        return None
+    wanted = answered_key(envelope)
+    case_id = answer_case(record)
+    if contract.id == RECALL:
+        return recalled(contract.meta.answers, envelope, payload, case_id, origins)
+    origin = origins.get(wanted)
+    if (
+        origin is None
+        or origin.contract not in contract.meta.answers
+        or origin.case_id != case_id
+        or (envelope.sender not in origin.recipients and envelope.source != origin.source)
+    ):
+        detail = "no notice this office sent or received has this source and id in this case"
+        raise Refusal(Reason("answer.unknown-notice", detail, "ce_causationid"))
+    return origin
+
+
+def answered_key(envelope: Envelope) -> NoticeKey:
+    """The notice an answer names; `Refusal` (`answer.missing`) when it names none whole."""
+    notice_id, source = envelope.causation_id, envelope.causation_source
+    if notice_id is None or source is None:
+        header = "ce_causationid" if notice_id is None else "ce_causationsource"
+        detail = f"an answer names the notice it answers: give {header}"
+        raise Refusal(Reason("answer.missing", detail, header))
+    return NoticeKey(source, notice_id)
+
+
+def answer_case(record: Record) -> str:
+    """The case an answer names in its key; `Refusal` when it names none."""
+    if not record.key:
+        detail = "an answer carries the case of the notice it answers as its key"
+        raise Refusal(Reason("answer.missing", detail, "key"))
+    case_id = key_case_id(record.key)
+    if case_id is None:
+        raise Refusal(Reason("envelope.key", "the record key must be the case id, a UUID", "key"))
+    return case_id
+
+
+def check_match(contract: Contract, answered: Origin, payload: dict[str, Any]) -> None:
+    """An answer shares with the notice it answers what its contract declares (`matches`)."""
+    match = contract.meta.matches.get(answered.contract)
+    if match is None:
+        return
+    if answered.content is None:  # an accepted notice is unreadable once its case is erased
+        detail = "the notice this one answers can no longer be read: its case was erased"
+        raise Refusal(Reason(ERASED, detail, "ce_causationid"))
+    if reasons := match.reasons(payload, answered.content):
+        raise Refusal(*reasons)

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from hub.core.intake import Admitted, NoticeKey, Rejected
+from hub.core.intake import Admitted, Rejected
+from hub.core.routing import NoticeKey
 from hub.wire.reasons import Reason
 
 

@@ -2,7 +2,8 @@
 
 Order of checks: size, headers, envelope, sender (a partner cannot speak for another),
 contract and producer, version, payload, schema, scopes (whom the contract is for, as its
-documents say), the notice an answer answers and what it must share with it (`matches`).
+documents say), identifiers (a payer names only its own files), the notice an answer answers
+(by source and id, one refusal whatever fails) and what it must share with it (`matches`).
 The first blocking stage stops the record; within a stage every fault is reported.
 """
 
@@ -10,26 +11,33 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
-from collections.abc import Callable, Mapping, Sequence
+import secrets
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
 from hub.catalogue.contracts import Catalogue, Contract, ContractVersion
 from hub.catalogue.directory import PartnerDirectory
-from hub.catalogue.matches import ERASED
+from hub.catalogue.identifiers import foreign_reasons
 from hub.catalogue.scopes import check_scopes
 from hub.catalogue.validation import schema_reasons
-from hub.core.recall import RECALL, recalled
-from hub.core.routing import Origin, Recipient, Router, Unrouted
+from hub.core.answers import answered_notice, check_match
+from hub.core.cases import case_id_for
+from hub.core.routing import NoticeKey, Origin, Recipient, Router, Unrouted
 from hub.wire.bounded import refused_batch
-from hub.wire.envelope import EVENT_ID, Envelope, Record, header_map, read_envelope
+from hub.wire.envelope import (
+    EVENT_ID,
+    Envelope,
+    Record,
+    header_map,
+    key_case_id,
+    read_envelope,
+)
 from hub.wire.json_value import read_object
 from hub.wire.reasons import Reason, Refusal
 from hub.wire.topics import partner_of
 
-CASE_NAMESPACE = uuid.UUID("3f0c8a52-6a43-4c1e-9a53-2c0f2b7d6e10")
 DEFAULT_MAX_RECORD_BYTES = 256 * 1024
 
 
@@ -82,14 +90,6 @@ class Rejected:
         return f"{self.partner}/{self.office}" if self.office else self.partner
 
 
-@dataclass(frozen=True, slots=True)
-class NoticeKey:
-    """What makes a notice unique (CloudEvents: `source` + `id`)."""
-
-    source: str
-    id: str
-
-
 class Intake:
     """Examines inbound records against the catalogue and the directory."""
 
@@ -99,9 +99,15 @@ class Intake:
         directory: PartnerDirectory,
         max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
         today: Callable[[], date] | None = None,
+        case_key: bytes | None = None,
     ) -> None:
-        """Check records with these contracts and partners; `today` is the hub's calendar."""
+        """Check records with these contracts and partners; `today` is the hub's calendar.
+
+        `case_key` derives the case ids of keyless notices (`hub.core.cases`); without one, a
+        random key of this intake's own (tests: a hub always gives the key it keeps).
+        """
         self._today = today or (lambda: datetime.now(UTC).date())
+        self._case_key = case_key or secrets.token_bytes(32)
         self._catalogue = catalogue
         self._directory = directory
         self._router = Router(directory)
@@ -130,14 +136,14 @@ class Intake:
     def examine(
         self,
         record: Record,
-        origins: Mapping[str, Sequence[Origin]] | None = None,
+        origins: Mapping[NoticeKey, Origin] | None = None,
         parties: Mapping[str, frozenset[str]] | None = None,
     ) -> Admitted | Rejected:
         """Decide on one record: admitted with its deliveries, or rejected with reasons.
 
         `origins` are the accepted notices that records of this batch name as the one they
-        answer (`ce_causationid`), and `parties` the partners that took part in the cases
-        their keys name, both looked up beforehand by the relay.
+        answer (`ce_causationsource` + `ce_causationid`), and `parties` the partners that took
+        part in the cases their keys name, both looked up beforehand by the relay.
         """
         partner = partner_of(record.topic) or ""
         headers: dict[str, str] = {}
@@ -151,18 +157,13 @@ class Intake:
             payload = read_object(record.value or b"")
             _check_schema(version, payload)
             check_scopes(contract.meta.scopes, version.major, payload)
-            answered = (
-                recalled(
-                    contract.meta.answers, envelope, payload, _valid_key(record.key), origins or {}
-                )
-                if contract.id == RECALL
-                else _answered(contract, envelope, record.key, origins or {})
-            )
-            case_id = answered.case_id if answered else _case_id(record.key, envelope)
+            _check_owner(contract, partner, payload)
+            answered = answered_notice(contract, envelope, record, payload, origins or {})
+            case_id = answered.case_id if answered else self._case_id(record.key, envelope)
             if answered is None:
                 _check_party(envelope.partner, case_id, parties or {})
             else:
-                _check_match(contract, answered, payload)
+                check_match(contract, answered, payload)
         except Refusal as refusal:
             return self._rejected(record, refusal, partner, headers, envelope)
         recipients, unrouted = self._router.recipients(contract, payload, answered)
@@ -178,6 +179,16 @@ class Intake:
             tuple(unrouted),
             answered=answered,
         )
+
+    def _case_id(self, key: bytes | None, envelope: Envelope) -> str:
+        """The case: the record key (a UUID), or one derived from the notice with the hub's key."""
+        if key is None or key == b"":
+            return case_id_for(self._case_key, envelope.source, envelope.id)
+        case_id = key_case_id(key)
+        if case_id is None:
+            detail = "the record key must be the case id, a UUID"
+            raise Refusal(Reason("envelope.key", detail, "key"))
+        return case_id
 
     def _deliveries(
         self,
@@ -264,49 +275,14 @@ class Intake:
             notice_id=notice_id if notice_id and EVENT_ID.match(notice_id) else None,
             # Only a contract of the catalogue is named back: a made-up type could carry a name.
             contract=contract if contract and self._catalogue.get(contract) else None,
-            case_id=_valid_key(record.key),
+            case_id=key_case_id(record.key),
         )
 
 
-def _answered(
-    contract: Contract,
-    envelope: Envelope,
-    key: bytes | None,
-    origins: Mapping[str, Sequence[Origin]],
-) -> Origin | None:
-    """The accepted notice this one answers, checked; None for a notice that answers nothing."""
-    if not contract.meta.answers:
-        return None
-    if envelope.causation_id is None:
-        detail = "this contract answers a notice: name it in ce_causationid"
-        raise Refusal(Reason("answer.missing", detail, "ce_causationid"))
-    case_id = _valid_key(key)
-    candidates = [
-        o
-        for o in origins.get(envelope.causation_id, ())
-        if o.contract in contract.meta.answers and (case_id is None or o.case_id == case_id)
-    ]
-    if not candidates:
-        detail = "no accepted notice of a contract this one answers has this id in this case"
-        raise Refusal(Reason("answer.unknown-notice", detail, "ce_causationid"))
-    # Only an office that received a notice, or the one that sent it, may answer it.
-    for origin in candidates:
-        if envelope.sender in origin.recipients or envelope.source == origin.source:
-            return origin
-    detail = "this office neither sent nor received the notice it answers"
-    raise Refusal(Reason("answer.not-recipient", detail, "ce_source"))
-
-
-def _check_match(contract: Contract, answered: Origin, payload: dict[str, Any]) -> None:
-    """An answer shares with the notice it answers what its contract declares (`matches`)."""
-    match = contract.meta.matches.get(answered.contract)
-    if match is None:
-        return
-    if answered.content is None:  # an accepted notice is unreadable once its case is erased
-        detail = "the notice this one answers can no longer be read: its case was erased"
-        raise Refusal(Reason(ERASED, detail, "ce_causationid"))
-    if reasons := match.reasons(payload, answered.content):
-        raise Refusal(*reasons)
+def _check_owner(contract: Contract, partner: str, payload: dict[str, Any]) -> None:
+    """A partner owning the contract's numbers (a payer) names only itself as their owner."""
+    if foreign := foreign_reasons(contract.meta.identifiers, partner, payload):
+        raise Refusal(*foreign)
 
 
 def _check_party(partner: str, case_id: str, parties: Mapping[str, frozenset[str]]) -> None:
@@ -335,26 +311,7 @@ def _check_schema(version: ContractVersion, payload: dict[str, Any]) -> None:
 
 def case_key(record: Record) -> str | None:
     """The case a record's key names, when it is a well-formed case id."""
-    return _valid_key(record.key)
-
-
-def _valid_key(key: bytes | None) -> str | None:
-    if key is None:
-        return None
-    try:
-        return str(uuid.UUID(key.decode("ascii")))
-    except (UnicodeDecodeError, ValueError):
-        return None
-
-
-def _case_id(key: bytes | None, envelope: Envelope) -> str:
-    """The case correlation id: the record key (a UUID), or one minted from the notice id."""
-    if key is None or key == b"":
-        return str(uuid.uuid5(CASE_NAMESPACE, f"{envelope.source}/{envelope.id}"))
-    case_id = _valid_key(key)
-    if case_id is None:
-        raise Refusal(Reason("envelope.key", "the record key must be the case id, a UUID", "key"))
-    return case_id
+    return key_case_id(record.key)
 
 
 def _digest(envelope: Envelope, payload: dict[str, Any]) -> str:

@@ -22,6 +22,7 @@ from hub.core.recall import RECALL
 from hub.core.routing import Recipient
 from hub.wire.envelope import (
     CAUSATION_HEADER,
+    CAUSATION_SOURCE_HEADER,
     RECIPIENT_HEADER,
     Outgoing,
     Record,
@@ -134,7 +135,11 @@ def acceptance_notice(notice: Admitted, now: str) -> Outgoing:
         event_id=str(uuid.uuid5(ACCEPTANCE_NAMESPACE, f"{env.source}/{env.id}")),
         time=now,
         body=body,
-        extra={RECIPIENT_HEADER: env.sender, CAUSATION_HEADER: env.id},
+        extra={
+            RECIPIENT_HEADER: env.sender,
+            CAUSATION_HEADER: env.id,
+            CAUSATION_SOURCE_HEADER: env.source,
+        },
     )
 
 
@@ -144,9 +149,16 @@ def alert_id(sender: str, notice_id: str, deadline: str) -> str:
 
 
 def alert_records(
-    recipients: Sequence[Recipient], payload: Mapping[str, Any], event_id: str, time: str
+    recipients: Sequence[Recipient],
+    payload: Mapping[str, Any],
+    event_id: str,
+    time: str,
+    source: str,
 ) -> list[Outgoing]:
-    """The `hub.deadline-alert` to each office of a deadline past due, as it may see it."""
+    """The `hub.deadline-alert` to each office of a deadline past due, as it may see it.
+
+    `source` is the late notice's `ce_source`, named with its id as the notice alerted about.
+    """
     return [
         _hub_record(
             ALERT,
@@ -155,7 +167,11 @@ def alert_records(
             event_id=event_id,
             time=time,
             body=recipient.projection.apply(dict(payload)),
-            extra={RECIPIENT_HEADER: recipient.address, CAUSATION_HEADER: payload["notice_id"]},
+            extra={
+                RECIPIENT_HEADER: recipient.address,
+                CAUSATION_HEADER: payload["notice_id"],
+                CAUSATION_SOURCE_HEADER: source,
+            },
         )
         for recipient in recipients
     ]
@@ -297,7 +313,11 @@ def routing_alert_records(alert: RoutingAlert, now: str) -> list[Outgoing]:
             event_id=alert.event_id,
             time=now,
             body=recipient.projection.apply(payload),
-            extra={RECIPIENT_HEADER: recipient.address, CAUSATION_HEADER: alert.notice_id},
+            extra={
+                RECIPIENT_HEADER: recipient.address,
+                CAUSATION_HEADER: alert.notice_id,
+                CAUSATION_SOURCE_HEADER: f"/{alert.sender}",
+            },
         )
         for recipient in alert.recipients
     ]

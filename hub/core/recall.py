@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from hub.core.routing import Origin
+from hub.core.routing import NoticeKey, Origin
 from hub.wire.envelope import Envelope
 from hub.wire.reasons import Reason, Refusal
 
@@ -31,34 +31,33 @@ def recalled(
     answers: Sequence[str],
     envelope: Envelope,
     payload: Mapping[str, Any],
-    case_id: str | None,
-    origins: Mapping[str, Sequence[Origin]],
+    case_id: str,
+    origins: Mapping[NoticeKey, Origin],
 ) -> Origin:
     """The accepted notice a recall withdraws, checked; else a `Refusal` with a `recall.` code.
 
-    `answers` are the contracts a recall may withdraw, `case_id` the case its key names (None
-    without a key), `origins` the accepted notices by id (`recalled_by` set once recalled).
+    `answers` are the contracts a recall may withdraw, `case_id` the case its key names,
+    `origins` the accepted notices by source and id (`recalled_by` set once recalled). A
+    notice that does not exist, is in another case, cannot be recalled or was sent by another
+    office gets one refusal, `recall.unknown-notice`: a recall tells no one which notices exist.
     """
-    notice_id = envelope.causation_id
-    if notice_id is None:
-        detail = "a recall names the notice it withdraws in ce_causationid"
-        raise Refusal(Reason("answer.missing", detail, "ce_causationid"))
+    notice_id, source = envelope.causation_id, envelope.causation_source
+    if notice_id is None or source is None:
+        header = "ce_causationid" if notice_id is None else "ce_causationsource"
+        detail = f"a recall names the notice it withdraws: give {header}"
+        raise Refusal(Reason("answer.missing", detail, header))
     if payload.get("notice_id") != notice_id:
         detail = "the payload names another notice than ce_causationid"
         raise Refusal(Reason("recall.mismatch", detail, "/notice_id"))
-    candidates = [
-        o
-        for o in origins.get(notice_id, ())
-        if o.contract in answers and (case_id is None or o.case_id == case_id)
-    ]
-    if not candidates:
-        detail = "no accepted notice that can be recalled has this id in this case"
+    origin = origins.get(NoticeKey(source, notice_id))
+    if (
+        origin is None
+        or source != envelope.source  # only its sender recalls a notice
+        or origin.contract not in answers
+        or origin.case_id != case_id
+    ):
+        detail = "this office sent no notice that can be recalled with this id in this case"
         raise Refusal(Reason("recall.unknown-notice", detail, "ce_causationid"))
-    mine = [o for o in candidates if o.source == envelope.source]
-    if not mine:
-        detail = "only the office that sent a notice may recall it"
-        raise Refusal(Reason("recall.not-sender", detail, "ce_source"))
-    origin = mine[0]
     if origin.recalled_by not in (None, envelope.id):
         detail = "this notice was already recalled, by another recall"
         raise Refusal(Reason("recall.already-recalled", detail, "ce_causationid"))
@@ -69,14 +68,8 @@ def recalled(
 
 
 def marked_recalled(
-    origins: Mapping[str, Sequence[Origin]], notice: Origin, by: str
-) -> dict[str, list[Origin]]:
+    origins: Mapping[NoticeKey, Origin], notice: Origin, by: str
+) -> dict[NoticeKey, Origin]:
     """`origins` with `notice` recalled by the recall `by` (one earlier in the same batch)."""
-    marked = {notice_id: list(found) for notice_id, found in origins.items()}
-    marked[notice.notice_id] = [
-        dataclasses.replace(o, recalled_by=by)
-        if (o.source, o.notice_id) == (notice.source, notice.notice_id)
-        else o
-        for o in marked.get(notice.notice_id, [notice])
-    ]
-    return marked
+    key = NoticeKey(notice.source, notice.notice_id)
+    return {**origins, key: dataclasses.replace(origins.get(key, notice), recalled_by=by)}

@@ -18,6 +18,14 @@ from hub.catalogue.projection import FieldPath, Projection, parse_path
 
 
 @dataclass(frozen=True, slots=True)
+class NoticeKey:
+    """What makes a notice unique (CloudEvents: `source` + `id`)."""
+
+    source: str
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
 class Origin:
     """An accepted notice, as a notice answering it needs to know it."""
 

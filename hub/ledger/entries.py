@@ -69,6 +69,7 @@ def accepted(notice: Admitted) -> Entry:
             "time": env.time,
             "recipients": [d.recipient.address for d in notice.deliveries],
             "answers": notice.answered.notice_id if notice.answered else None,
+            "answers_source": notice.answered.source if notice.answered else None,
             "unrouted": [{"consumer": u.consumer, "cause": u.cause} for u in notice.unrouted],
         },
     )

@@ -105,7 +105,8 @@ class DeadlineWatch:
         rule = self._rule(late)
         recipients = self._recipients(late, payload, rule.alert if rule else None)
         alert = alert_id(late.sender, late.notice_id, late.deadline)
-        records = alert_records(recipients, payload, alert, now.isoformat(timespec="seconds"))
+        at = now.isoformat(timespec="seconds")
+        records = alert_records(recipients, payload, alert, at, late.sender)
         return records, deadline_alerted(late, alert, [r.address for r in recipients])
 
     def _recipients(

@@ -13,13 +13,13 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from hub.core.answers import to_read, with_contents
+from hub.core.examination import examine_batch
 from hub.core.intake import Admitted, Intake
 from hub.core.outgoing import Publish, delivery_records
 from hub.ledger.chain import Unreceipted
 from hub.ledger.entries import redelivered
 from hub.state.port import State
-from hub.wire.envelope import CAUSATION_HEADER, RECIPIENT_HEADER, Outgoing
+from hub.wire.envelope import RECIPIENT_HEADER, Outgoing
 
 log = logging.getLogger("hub.lifecycle")
 
@@ -64,11 +64,7 @@ class Redelivery:
         record = await self._state.kept_record(waiting.sender, waiting.notice_id)
         if record is None:  # erased, or kept before the vault existed
             return None
-        causation = dict(record.headers).get(CAUSATION_HEADER)
-        origins = await self._state.origins({causation.decode()} if causation else set())
-        if wanted := to_read(self._intake.catalogue, [record], origins):  # `matches` compared
-            origins = with_contents(origins, await self._state.kept_records(wanted))
-        examined = self._intake.examine(record, origins)
+        (examined,) = await examine_batch(self._intake, self._state, [record])
         if not isinstance(examined, Admitted):
             return None
         mine = [

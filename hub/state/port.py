@@ -15,8 +15,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from hub.core.dedup import Seen
-from hub.core.intake import NoticeKey
-from hub.core.routing import Origin
+from hub.core.routing import NoticeKey, Origin
 from hub.ledger.chain import Entry, Open, Stored, Unreceipted, Verification
 from hub.wire.envelope import Record
 
@@ -45,8 +44,8 @@ class State(Protocol):
         """For each already accepted notice among `keys`: its digest and the offices served."""
         ...
 
-    async def origins(self, notice_ids: Collection[str]) -> dict[str, list[Origin]]:
-        """The accepted notices with these ids (several sources may use one id), recalls named."""
+    async def origins(self, keys: Collection[NoticeKey]) -> dict[NoticeKey, Origin]:
+        """The accepted notices among `keys` (source and id), recalls named."""
         ...
 
     async def case_parties(self, case_ids: Collection[str]) -> dict[str, frozenset[str]]:

@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from hub.core.dedup import Seen
-from hub.core.intake import NoticeKey
-from hub.core.routing import Origin
+from hub.core.routing import NoticeKey, Origin
 from hub.ledger.chain import Entry, Open, Stored, Unreceipted, Verification
 from hub.state import sqlite_ledger as ledger
 from hub.state import sqlite_vault as vault
@@ -66,9 +65,9 @@ class SqliteState:
         """What is already recorded about these notices."""
         return await self._read(ledger.seen, keys) if keys else {}
 
-    async def origins(self, notice_ids: Collection[str]) -> dict[str, list[Origin]]:
-        """The accepted notices with these ids."""
-        return await self._read(ledger.origins, notice_ids) if notice_ids else {}
+    async def origins(self, keys: Collection[NoticeKey]) -> dict[NoticeKey, Origin]:
+        """The accepted notices among `keys` (source and id)."""
+        return await self._read(ledger.origins, keys) if keys else {}
 
     async def case_parties(self, case_ids: Collection[str]) -> dict[str, frozenset[str]]:
         """The partners that sent or received in each known case."""

@@ -14,8 +14,7 @@ from typing import Any
 
 from hub.core.deadlines import aware, due_instant, instant
 from hub.core.dedup import Seen
-from hub.core.intake import NoticeKey
-from hub.core.routing import Origin
+from hub.core.routing import NoticeKey, Origin
 from hub.ledger.chain import (
     GENESIS,
     Entry,
@@ -121,23 +120,25 @@ def seen(db: sqlite3.Connection, keys: Collection[NoticeKey]) -> dict[NoticeKey,
     return {key: Seen(d, frozenset(served.get(key, ()))) for key, d in digests.items()}
 
 
-def origins(db: sqlite3.Connection, notice_ids: Collection[str]) -> dict[str, list[Origin]]:
-    """The accepted notices with these ids, each with the recall that withdrew it, if any."""
-    found: dict[str, list[Origin]] = {}
+def origins(db: sqlite3.Connection, keys: Collection[NoticeKey]) -> dict[NoticeKey, Origin]:
+    """The accepted notices among `keys`, each with the recall that withdrew it, if any."""
+    wanted = {(k.id, k.source) for k in keys}
+    found: dict[NoticeKey, Origin] = {}
     rows = _by_notice(
         db,
         "notice_id, sender, contract, case_id, detail, kind",
         "'accepted', 'recalled'",
-        notice_ids,
+        {k.id for k in keys},
     )
+    rows = [row for row in rows if (row[0], row[1]) in wanted]
     recalls = {(r[0], r[1]): json.loads(r[4]).get("recall_id") for r in rows if r[5] == "recalled"}
     for notice_id, sender, contract, case_id, detail, kind in rows:
         if kind != "accepted":
             continue
         recipients = frozenset(json.loads(detail).get("recipients", ()))
         recall = recalls.get((notice_id, sender))
-        found.setdefault(notice_id, []).append(
-            Origin(notice_id, sender, contract, case_id, recipients, recall)
+        found[NoticeKey(sender, notice_id)] = Origin(
+            notice_id, sender, contract, case_id, recipients, recall
         )
     return found
 

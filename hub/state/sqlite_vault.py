@@ -21,7 +21,7 @@ from collections.abc import Collection, Sequence
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from hub.core.intake import NoticeKey
+from hub.core.routing import NoticeKey
 from hub.state.port import Kept
 from hub.wire.envelope import Record
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,16 +18,18 @@ from hub.catalogue.compat import compatibility_problems, freeze
 from hub.catalogue.contracts import ContractError, load_catalogue
 from hub.catalogue.directory import DirectoryError, load_directory
 from hub.catalogue.docs import asyncapi, markdown
+from hub.core.cases import CaseKeyError
 from hub.core.reach import unreached
 from hub.edge.topics import MissingTopicsError
 from hub.edge.trace_api import OperatorsError, add_operator
-from hub.ledger.checkpoint import CheckpointKeyError, key_id, new_key, public_bytes
+from hub.ledger.checkpoint import CheckpointKeyError
 from hub.observability import telemetry
 from hub.observability.logs import configure
 from hub.settings import PROJECT_ROOT, Settings
 from hub.state import StateUrlError
 from hub.tools.cluster import render, write
 from hub.tools.demo import play, where_to_look
+from hub.tools.keys import add_key_commands
 from hub.tools.partners import (
     NewPartner,
     PartnerError,
@@ -179,19 +180,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     render_cluster.set_defaults(run=_render_cluster)
 
-    keys = commands.add_parser(
-        "keys", help="the hub's signing key", description="The key that signs checkpoints."
-    )
-    key_commands = keys.add_subparsers(required=True, metavar="COMMAND")
-    new_key = key_commands.add_parser(
-        "new",
-        help="make the Ed25519 key that signs the ledger's checkpoints",
-        description="Write a new Ed25519 key (PEM, readable by its owner only) to --out, which "
-        "must not exist, and print its id and public key. Keep it apart from the ledger and "
-        "point HUB_CHECKPOINT_KEY_PATH at it.",
-    )
-    new_key.add_argument("--out", type=Path, required=True, help="the key file to write")
-    new_key.set_defaults(run=_new_key)
+    add_key_commands(commands)
 
     operators = commands.add_parser(
         "operators", help="who may look at cases", description="The trace API's operators."
@@ -284,6 +273,7 @@ async def _run(settings: Settings, *, demo: bool, exit_after_demo: bool, strict:
         ContractError,
         DirectoryError,
         CheckpointKeyError,
+        CaseKeyError,
         OperatorsError,
         StateUrlError,
         MissingTopicsError,
@@ -423,18 +413,6 @@ def _render_cluster(args: argparse.Namespace) -> int:
         return 1
     for written in write(rendered, args.out):
         print(f"cluster: wrote {written}")
-    return 0
-
-
-def _new_key(args: argparse.Namespace) -> int:
-    try:
-        key = new_key(args.out)
-    except FileExistsError:
-        print(f"keys: {args.out} exists: a key is never overwritten", file=sys.stderr)
-        return 1
-    public = public_bytes(key)
-    print(f"keys: wrote {args.out} (key {key_id(public)})")
-    print(f"keys: public key {base64.b64encode(public).decode()} (give it to the partners)")
     return 0
 
 

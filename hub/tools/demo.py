@@ -20,10 +20,17 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from hub.catalogue.contracts import Catalogue, Contract
 from hub.catalogue.directory import PartnerDirectory
+from hub.catalogue.identifiers import foreign_reasons
 from hub.core.outgoing import ACCEPTANCE, REJECTION
 from hub.core.recall import RECALL
-from hub.core.routing import Origin, Router
-from hub.wire.envelope import CAUSATION_HEADER, RECIPIENT_HEADER, Outgoing, write_record
+from hub.core.routing import NoticeKey, Origin, Router
+from hub.wire.envelope import (
+    CAUSATION_HEADER,
+    CAUSATION_SOURCE_HEADER,
+    RECIPIENT_HEADER,
+    Outgoing,
+    write_record,
+)
 from hub.wire.topics import inbound, outbound
 
 WAIT_S = 60.0
@@ -69,12 +76,16 @@ def notice(  # noqa: PLR0913 - keyword-only, each optional
     notice_id: str | None = None,
     *,
     case_id: str | None = None,
-    answers: str | None = None,
+    answers: NoticeKey | None = None,
 ) -> Outgoing:
-    """A notice from `sender` (`partner/office`) as a partner's system would publish it."""
+    """A notice from `sender` (`partner/office`) as a partner's system would publish it.
+
+    An answer names what it answers (`answers`) by its source and id, as the wire contract
+    says (`ce_causationsource` + `ce_causationid`).
+    """
     partner = sender.split("/", 1)[0]
     if contract.id == RECALL and answers:  # a recall names in its payload the notice it answers
-        payload = {**payload, "notice_id": answers}
+        payload = {**payload, "notice_id": answers.id}
     return write_record(
         topic=inbound(partner),
         key=case_id or str(uuid.uuid4()),
@@ -84,7 +95,11 @@ def notice(  # noqa: PLR0913 - keyword-only, each optional
         time=datetime.now(UTC).isoformat(timespec="seconds"),
         dataschema=contract.latest.schema_id,
         data=json.dumps(payload, ensure_ascii=False).encode(),
-        extra={CAUSATION_HEADER: answers} if answers else None,
+        extra=(
+            {CAUSATION_HEADER: answers.id, CAUSATION_SOURCE_HEADER: answers.source}
+            if answers
+            else None
+        ),
     )
 
 
@@ -104,8 +119,8 @@ def scenario(catalogue: Catalogue, directory: PartnerDirectory) -> Scenario:
     origins: dict[str, list[Origin]] = {}
     notices = [c for c in catalogue.contracts.values() if c.meta.kind == "notice"]
     for contract in (c for c in notices if not c.meta.answers):
-        sender = _office(directory, contract.meta.producers[0])
         for payload in examples(contract, "valid"):
+            sender = _sender(directory, contract, payload)
             record = notice(contract, sender, payload)
             played.notices.append(record)
             recipients, _ = router.recipients(contract, payload)
@@ -127,7 +142,11 @@ def scenario(catalogue: Catalogue, directory: PartnerDirectory) -> Scenario:
         if origin is None or answer is None or answering is None:
             continue
         record = notice(
-            contract, answering, answer, case_id=origin.case_id, answers=origin.notice_id
+            contract,
+            answering,
+            answer,
+            case_id=origin.case_id,
+            answers=NoticeKey(origin.source, origin.notice_id),
         )
         played.answers.append(record)
         recipients, _ = router.recipients(contract, answer, origin)
@@ -181,6 +200,14 @@ def _faults(contract: Contract, directory: PartnerDirectory, played: Scenario) -
     faulty.append(Outgoing(first.topic, None, b"\xff\xfe not json", {"ce_id": str(uuid.uuid4())}))
     played.expect.rejections |= {o.headers["ce_id"] for o in faulty}
     return [first, *faulty]  # the first notice again: delivered once
+
+
+def _sender(directory: PartnerDirectory, contract: Contract, payload: dict[str, Any]) -> str:
+    """A producer's office that may send this example: a payer sends its own files only."""
+    producers = contract.meta.producers
+    ids = contract.meta.identifiers
+    own = (p for p in producers if not foreign_reasons(ids, p.split("/", 1)[0], payload))
+    return _office(directory, next(own, producers[0]))
 
 
 def _office(directory: PartnerDirectory, producer: str) -> str:

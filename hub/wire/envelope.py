@@ -8,6 +8,7 @@ binding.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,11 +23,19 @@ SPECVERSION = "1.0"
 JSON = "application/json"
 RECIPIENT_HEADER = "ce_recipient"
 CAUSATION_HEADER = "ce_causationid"
+CAUSATION_SOURCE_HEADER = "ce_causationsource"
 TRACE_HEADERS = ("traceparent", "tracestate")
 REQUIRED = ("ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "ce_dataschema")
 # The headers the wire contract names: only these may be named back in a rejection.
 KNOWN_HEADERS = frozenset(
-    (*REQUIRED, "content-type", CAUSATION_HEADER, RECIPIENT_HEADER, *TRACE_HEADERS)
+    (
+        *REQUIRED,
+        "content-type",
+        CAUSATION_HEADER,
+        CAUSATION_SOURCE_HEADER,
+        RECIPIENT_HEADER,
+        *TRACE_HEADERS,
+    )
 )
 # An office's code may hold capitals: a school head is `etablissement:<UAI>` (`0870015U`).
 SOURCE = re.compile(
@@ -65,6 +74,7 @@ class Envelope:
     office: str
     traceparent: str | None = None
     causation_id: str | None = None
+    causation_source: str | None = None  # the answered notice's `ce_source`
 
     @property
     def sender(self) -> str:
@@ -108,6 +118,16 @@ def header_value(record: Record, name: str) -> str | None:
     return None
 
 
+def key_case_id(key: bytes | None) -> str | None:
+    """The case id a record's key names, when it is a well-formed UUID; else None."""
+    if key is None:
+        return None
+    try:
+        return str(uuid.UUID(key.decode("ascii")))
+    except (UnicodeDecodeError, ValueError):
+        return None
+
+
 def read_envelope(headers: dict[str, str]) -> Envelope:
     """Check the CloudEvents attributes; raise `Refusal` listing every fault found."""
     missing = [Reason("envelope.missing", "required attribute is absent", h) for h in REQUIRED]
@@ -126,6 +146,7 @@ def read_envelope(headers: dict[str, str]) -> Envelope:
         ("ce_dataschema", DATASCHEMA.match, "must be the contract version's schema URI"),
         ("traceparent", TRACEPARENT.match, "must be a W3C traceparent"),
         (CAUSATION_HEADER, EVENT_ID.match, "must be the id of the notice this one answers"),
+        (CAUSATION_SOURCE_HEADER, SOURCE.match, "must be the source of the notice it answers"),
     )
     for name, is_valid, rule in checks:
         if name in headers and not is_valid(headers[name]):
@@ -144,6 +165,7 @@ def read_envelope(headers: dict[str, str]) -> Envelope:
         office=source.group(2),
         traceparent=headers.get("traceparent"),
         causation_id=headers.get(CAUSATION_HEADER),
+        causation_source=headers.get(CAUSATION_SOURCE_HEADER),
     )
 
 
@@ -182,6 +204,8 @@ def forwarded(  # noqa: PLR0913 - keyword-only, one per attribute
     }
     if envelope.causation_id:
         headers[CAUSATION_HEADER] = envelope.causation_id
+    if envelope.causation_source:
+        headers[CAUSATION_SOURCE_HEADER] = envelope.causation_source
     if trace:  # the delivery's own span, child of the sender's
         headers.update(trace)
     elif envelope.traceparent:  # the sender's `tracestate` is never passed on

@@ -10,12 +10,13 @@ from jsonschema import Draft202012Validator
 
 from hub.catalogue.contracts import Catalogue
 from hub.catalogue.directory import PartnerDirectory
+from hub.core.cases import case_id_for
 from hub.core.intake import Admitted, Intake, Rejected, _check_schema
-from hub.core.routing import Origin
+from hub.core.routing import NoticeKey, Origin
 from hub.wire.envelope import Record
 from hub.wire.reasons import Refusal
 from tests.conftest import FORMAL_NOTICE, example
-from tests.notices import ce_headers, record
+from tests.notices import answering, ce_headers, record
 
 LIMOGES = example(FORMAL_NOTICE, "limoges-no-known-school")
 CASE = str(uuid.uuid4())
@@ -62,7 +63,27 @@ def test_the_case_id_is_the_key_or_minted_stably_from_the_notice(intake: Intake)
     first = _admitted(intake, record(LIMOGES, notice_id="n-7"))
     again = _admitted(intake, record(LIMOGES, notice_id="n-7"))
     assert first.case_id == again.case_id
+    assert _admitted(intake, record(LIMOGES, notice_id="n-7", key=b"")).case_id == first.case_id
+    assert _admitted(intake, record(LIMOGES, notice_id="n-8")).case_id != first.case_id
     assert _codes(intake, record(LIMOGES, key=b"not-a-uuid")) == ["envelope.key"]
+
+
+def test_a_keyless_notice_opens_the_case_the_hubs_key_derives(
+    catalogue: Catalogue, directory: PartnerDirectory
+) -> None:
+    """Replicas (or a restarted hub) holding one key agree; a partner without it cannot."""
+    key = bytes(range(32))
+    one, other = (
+        Intake(catalogue, directory, case_key=key),
+        Intake(catalogue, directory, case_key=key),
+    )
+    opened = _admitted(one, record(LIMOGES, notice_id="n-7")).case_id
+    assert opened == case_id_for(key, "/academie/dsden", "n-7")
+    assert _admitted(other, record(LIMOGES, notice_id="n-7")).case_id == opened
+    elsewhere = Intake(catalogue, directory, case_key=bytes(32))
+    assert _admitted(elsewhere, record(LIMOGES, notice_id="n-7")).case_id != opened
+    random_key = Intake(catalogue, directory)  # a key of its own
+    assert _admitted(random_key, record(LIMOGES, notice_id="n-7")).case_id != opened
 
 
 @pytest.mark.parametrize(
@@ -235,7 +256,7 @@ def _outcome(payload: dict[str, Any], origin: str) -> Record:
         notice_id=str(uuid.uuid4()),
         source="/departement/sdas",
         contract="absenteisme.issue-convocation",
-        ce_causationid=origin,
+        **answering(origin, "/academie/dsden"),
     )
     value = json.dumps(payload).encode()
     return Record("hub.in.departement", 0, 0, CASE.encode(), value, tuple(headers))
@@ -266,7 +287,9 @@ def test_the_convocations_outcome_reaches_the_mdd_only_when_the_family_agreed(
     )
     payload = {**example("absenteisme.issue-convocation", "couzeix-oriented-mdd")}
     payload["orientation"] = orientation
-    outcome = intake.examine(_outcome(payload, "conv-1"), {"conv-1": [convocation]})
+    outcome = intake.examine(
+        _outcome(payload, "conv-1"), {NoticeKey(convocation.source, "conv-1"): convocation}
+    )
     assert isinstance(outcome, Admitted), outcome
     assert [d.recipient.address for d in outcome.deliveries] == offices
 

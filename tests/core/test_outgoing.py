@@ -31,8 +31,8 @@ from hub.core.outgoing import (
 from hub.core.routing import Origin, Router
 from hub.wire.envelope import Outgoing, Record
 from tests.conftest import FORMAL_NOTICE, example
-from tests.core.test_recall import NOTICE, recall
-from tests.notices import ce_headers, record
+from tests.core.test_recall import NOTICE, known, recall
+from tests.notices import answering, ce_headers, record
 
 LIMOGES = example(FORMAL_NOTICE, "limoges-no-known-school")
 NOW = "2026-11-23T09:30:00.000+00:00"
@@ -75,6 +75,7 @@ def test_an_acceptance_tells_the_sending_office_where_its_notice_went(
     assert acceptance.headers["ce_type"] == ACCEPTANCE
     assert acceptance.headers["ce_recipient"] == "academie/dsden"
     assert acceptance.headers["ce_causationid"] == "m-1"
+    assert acceptance.headers["ce_causationsource"] == "/academie/dsden"
     assert acceptance_notice(notice, NOW).headers["ce_id"] == acceptance.headers["ce_id"]
     body = json.loads(acceptance.value)
     assert body["delivered_to"] == ["departement/mdd:87-limoges-nord", "departement/sdas"]
@@ -112,7 +113,8 @@ def test_a_deadline_alert_goes_to_each_alerted_office_once_by_id(
     event_id = alert_id("/academie/dsden", "m-1", "enrolment")
     assert event_id == alert_id("/academie/dsden", "m-1", "enrolment")
     assert event_id != alert_id("/academie/dsden", "m-2", "enrolment")
-    records = alert_records(recipients, payload, event_id, "2026-10-24T08:00:00+00:00")
+    at = "2026-10-24T08:00:00+00:00"
+    records = alert_records(recipients, payload, event_id, at, "/academie/dsden")
     assert sorted(r.headers["ce_recipient"] for r in records) == [
         "academie/dsden",
         "departement/sdas",
@@ -120,6 +122,7 @@ def test_a_deadline_alert_goes_to_each_alerted_office_once_by_id(
     for alert in records:
         assert alert.headers["ce_id"] == event_id
         assert alert.headers["ce_causationid"] == "m-1"
+        assert alert.headers["ce_causationsource"] == "/academie/dsden"
         _valid(catalogue, ALERT, alert.value)
 
 
@@ -149,11 +152,11 @@ def _receipt(  # noqa: PLR0913 - one keyword per thing a test changes
         notice_id="r-1",
         source=f"/{office}",
         contract="hub.receipt",
-        ce_causationid=origin.notice_id,
+        **answering(origin.notice_id, origin.source),
     )
     partner = office.split("/", 1)[0]
     raw = Record(f"hub.in.{partner}", 0, 4, CASE.encode(), json.dumps(body).encode(), (*headers,))
-    receipt = Intake(catalogue, directory).examine(raw, {origin.notice_id: [origin]})
+    receipt = Intake(catalogue, directory).examine(raw, known(origin))
     assert isinstance(receipt, Admitted), receipt
     return receipt
 
@@ -184,6 +187,7 @@ def test_an_unrouted_consumer_alerts_the_office_routing_by_hand_and_the_sender(
         assert r.headers["ce_source"] == HUB_SOURCE
         assert r.headers["ce_id"] == alert.event_id
         assert r.headers["ce_causationid"] == "m-2"
+        assert r.headers["ce_causationsource"] == "/academie/dsden"
         assert r.key == notice.case_id.encode()
         _valid(catalogue, ROUTING_ALERT, r.value)
         assert b"23096" not in r.value  # ids and codes only: not the commune that was not served
@@ -223,7 +227,9 @@ def test_a_receipt_refusing_a_delivery_as_not_the_offices_own_alerts_sdas_and_se
         "receipt_id": "r-1",
         "alerted_at": NOW,
     }
-    assert {r.headers["ce_causationid"] for r in records} == {"m-1"}
+    assert {(r.headers["ce_causationid"], r.headers["ce_causationsource"]) for r in records} == {
+        ("m-1", "/academie/dsden")
+    }
     for r in records:
         _valid(catalogue, ROUTING_ALERT, r.value)
     # The id is the receipt's: the same receipt decided again gives the same alert id.
@@ -255,6 +261,8 @@ def test_an_office_routing_by_hand_that_sent_the_notice_is_alerted_once(
     receipt = _receipt(catalogue, directory, origin=_formal("/departement/sdas"))
     [alert] = ManualRouting(catalogue, directory).alerts(receipt)
     assert [r.address for r in alert.recipients] == ["departement/sdas"]
+    [sdas] = routing_alert_records(alert, NOW)
+    assert sdas.headers["ce_causationsource"] == "/departement/sdas"
 
 
 def test_a_partner_that_routes_nothing_by_hand_leaves_the_sender_alone_alerted(
@@ -282,7 +290,7 @@ def test_a_receipt_refusing_a_recall_as_not_the_offices_own_alerts_no_one(
 def test_a_recall_is_delivered_as_its_sender_wrote_it_and_acknowledged_to_it(
     catalogue: Catalogue, directory: PartnerDirectory
 ) -> None:
-    recall_of = Intake(catalogue, directory).examine(recall(key=NOTICE.case_id), {"m-1": [NOTICE]})
+    recall_of = Intake(catalogue, directory).examine(recall(key=NOTICE.case_id), known(NOTICE))
     assert isinstance(recall_of, Admitted)
     assert is_recall(recall_of)
     assert not is_recall(_admitted(catalogue, directory))
@@ -292,7 +300,12 @@ def test_a_recall_is_delivered_as_its_sender_wrote_it_and_acknowledged_to_it(
         assert r.headers["ce_type"] == "hub.recall"
         assert r.headers["ce_source"] == "/academie/dsden"
         assert r.headers["ce_causationid"] == "m-1"
+        assert r.headers["ce_causationsource"] == "/academie/dsden"
         _valid(catalogue, "hub.recall", r.value)
     acceptance = acceptance_notice(recall_of, NOW)
     assert acceptance.headers["ce_recipient"] == "academie/dsden"
+    assert (acceptance.headers["ce_causationid"], acceptance.headers["ce_causationsource"]) == (
+        "r-1",
+        "/academie/dsden",
+    )
     assert json.loads(acceptance.value)["delivered_to"] == sorted(NOTICE.recipients)

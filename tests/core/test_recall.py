@@ -18,13 +18,13 @@ from hub.catalogue.contracts import RECIPIENTS, Catalogue
 from hub.catalogue.directory import PartnerDirectory
 from hub.core.intake import Admitted, Intake, Rejected
 from hub.core.recall import RECALL, marked_recalled, recall_id
-from hub.core.routing import Origin
+from hub.core.routing import NoticeKey, Origin
 from hub.ledger.timeline import render, timeline
 from hub.relay import Relay
 from hub.state.sqlite import SqliteState
 from hub.wire.envelope import Outgoing, Record
 from tests.conftest import FORMAL_NOTICE, example
-from tests.notices import ce_headers, record
+from tests.notices import answering, ce_headers, record
 from tests.test_relay import NOW, Outbox
 
 CASE = "3f6a2c1e-5b7d-4e8f-9a0b-1c2d3e4f5a6b"
@@ -60,19 +60,27 @@ def relay(intake: Intake, ledger: SqliteState, outbox: Outbox) -> Relay:
     return Relay(intake, ledger, outbox, clock=lambda: NOW)
 
 
+def known(*origins: Origin) -> dict[NoticeKey, Origin]:
+    """Accepted notices as the relay hands them over: by source and id."""
+    return {NoticeKey(o.source, o.notice_id): o for o in origins}
+
+
 def recall(  # noqa: PLR0913 - one keyword per thing a test changes
     payload: dict[str, Any] | None = None,
     *,
     notice_id: str = "r-1",
     source: str = "/academie/dsden",
     answers: str | None = "m-1",
+    answers_from: str | None = "/academie/dsden",
     key: str | None = CASE,
     offset: int = 0,
 ) -> Record:
-    """A recall as a partner's client writes it (no hub code)."""
+    """A recall as a partner's client writes it (no hub code): naming `answers_from`'s notice."""
     headers = ce_headers(notice_id=notice_id, source=source, contract=RECALL)
     if answers:
         headers.append(("ce_causationid", answers.encode()))
+    if answers_from:
+        headers.append(("ce_causationsource", answers_from.encode()))
     value = json.dumps(RECALLED if payload is None else payload).encode()
     topic = f"hub.in.{source.split('/')[1]}"
     return Record(topic, 0, offset, key.encode() if key else None, value, tuple(headers))
@@ -81,7 +89,7 @@ def recall(  # noqa: PLR0913 - one keyword per thing a test changes
 def test_a_recall_by_the_sender_reaches_every_office_that_received_the_notice(
     intake: Intake,
 ) -> None:
-    outcome = intake.examine(recall(), {"m-1": [NOTICE]})
+    outcome = intake.examine(recall(), known(NOTICE))
     assert isinstance(outcome, Admitted), outcome
     assert outcome.answered == NOTICE
     assert outcome.case_id == CASE
@@ -90,56 +98,40 @@ def test_a_recall_by_the_sender_reaches_every_office_that_received_the_notice(
         assert delivery.payload == RECALLED
 
 
-def test_a_recall_without_a_key_is_in_its_notices_case(intake: Intake) -> None:
-    outcome = intake.examine(recall(key=None), {"m-1": [NOTICE]})
-    assert isinstance(outcome, Admitted), outcome
-    assert outcome.case_id == CASE
-
-
 def test_a_notice_delivered_to_no_office_is_recalled_to_no_office(intake: Intake) -> None:
     unrouted = Origin("m-1", "/academie/dsden", FORMAL_NOTICE, CASE)
-    outcome = intake.examine(recall(), {"m-1": [unrouted]})
+    outcome = intake.examine(recall(), known(unrouted))
     assert isinstance(outcome, Admitted), outcome
     assert outcome.deliveries == ()
 
 
 RECEIPT = Origin("m-1", "/academie/dsden", "hub.receipt", CASE, frozenset({SDAS}))
+# A notice `m-1` of the académie's school social service, in the same case, to the SDAS.
+ITS_OWN = Origin("m-1", "/academie/service-social", FORMAL_NOTICE, CASE, frozenset({SDAS}))
+UNKNOWN = {
+    "code": "recall.unknown-notice",
+    "detail": "this office sent no notice that can be recalled with this id in this case",
+    "pointer": "ce_causationid",
+}
 
 
 @pytest.mark.parametrize(
     ("record", "origins", "code", "pointer"),
     [
-        (recall(answers=None), {"m-1": [NOTICE]}, "answer.missing", "ce_causationid"),
-        (
-            recall({**RECALLED, "notice_id": "m-2"}),
-            {"m-1": [NOTICE]},
-            "recall.mismatch",
-            "/notice_id",
-        ),
-        (recall(), {}, "recall.unknown-notice", "ce_causationid"),
-        (recall(key=str(uuid.uuid4())), {"m-1": [NOTICE]}, "recall.unknown-notice", None),
-        (recall(), {"m-1": [RECEIPT]}, "recall.unknown-notice", None),
-        (
-            recall(source="/departement/sdas"),  # a recipient
-            {"m-1": [NOTICE]},
-            "recall.not-sender",
-            "ce_source",
-        ),
-        (
-            recall(source="/academie/service-social"),  # another office of the sender's partner
-            {"m-1": [NOTICE]},
-            "recall.not-sender",
-            "ce_source",
-        ),
+        (recall(answers=None), [NOTICE], "answer.missing", "ce_causationid"),
+        (recall(answers_from=None), [NOTICE], "answer.missing", "ce_causationsource"),
+        (recall(key=None), [NOTICE], "answer.missing", "key"),
+        (recall(key="m-1"), [NOTICE], "envelope.key", "key"),
+        (recall({**RECALLED, "notice_id": "m-2"}), [NOTICE], "recall.mismatch", "/notice_id"),
         (
             recall(),
-            {"m-1": [dataclasses.replace(NOTICE, recalled_by="r-0")]},
+            [dataclasses.replace(NOTICE, recalled_by="r-0")],
             "recall.already-recalled",
             "ce_causationid",
         ),
         (
             recall({**RECALLED, "contract": "ip.transmission"}),
-            {"m-1": [NOTICE]},
+            [NOTICE],
             "recall.mismatch",
             "/contract",
         ),
@@ -148,15 +140,57 @@ RECEIPT = Origin("m-1", "/academie/dsden", "hub.receipt", CASE, frozenset({SDAS}
 def test_a_recall_is_refused_with_its_own_code(
     intake: Intake,
     record: Record,
-    origins: dict[str, list[Origin]],
+    origins: list[Origin],
     code: str,
-    pointer: str | None,
+    pointer: str,
 ) -> None:
-    outcome = intake.examine(record, origins)
+    outcome = intake.examine(record, known(*origins))
     assert isinstance(outcome, Rejected)
-    assert [r.code for r in outcome.reasons] == [code]
-    if pointer:
-        assert outcome.reasons[0].pointer == pointer
+    assert [(r.code, r.pointer) for r in outcome.reasons] == [(code, pointer)]
+
+
+@pytest.mark.parametrize(
+    ("record", "origins"),
+    [
+        pytest.param(recall(), [], id="unknown"),
+        pytest.param(recall(key=str(uuid.uuid4())), [NOTICE], id="another-case"),
+        pytest.param(recall(), [RECEIPT], id="not-recallable"),
+        pytest.param(recall(answers_from="/isg/isg"), [NOTICE], id="another-source"),
+        pytest.param(recall(source="/departement/sdas"), [NOTICE], id="a-recipient"),
+        pytest.param(
+            recall(source="/departement/sdas", answers_from="/departement/sdas"),
+            [NOTICE],
+            id="a-recipient-naming-itself",
+        ),
+        pytest.param(
+            recall(source="/academie/service-social"),  # another office of the sender's partner
+            [NOTICE],
+            id="another-office",
+        ),
+        pytest.param(
+            recall(answers_from="/academie/service-social"),  # another office's notice `m-1`
+            [NOTICE, ITS_OWN],
+            id="naming-another-offices-source",
+        ),
+        pytest.param(
+            recall(source="/departement/sdas"),  # nor already recalled, nor of another contract
+            [dataclasses.replace(NOTICE, recalled_by="r-0")],
+            id="a-recipient-recalled-notice",
+        ),
+        pytest.param(
+            recall({**RECALLED, "contract": "ip.transmission"}, source="/departement/sdas"),
+            [NOTICE],
+            id="a-recipient-another-contract",
+        ),
+    ],
+)
+def test_a_recall_of_a_notice_its_office_did_not_send_learns_nothing_about_it(
+    intake: Intake, record: Record, origins: list[Origin]
+) -> None:
+    """One refusal, word for word, before any other check that would tell the notice exists."""
+    outcome = intake.examine(record, known(*origins))
+    assert isinstance(outcome, Rejected)
+    assert [r.as_json() for r in outcome.reasons] == [UNKNOWN]
 
 
 def test_the_recall_that_withdrew_a_notice_is_still_accepted_when_sent_again(
@@ -164,7 +198,7 @@ def test_the_recall_that_withdrew_a_notice_is_still_accepted_when_sent_again(
 ) -> None:
     """Its duplicate is the deduplication's to recognise, and its redelivery the schedule's."""
     withdrawn = dataclasses.replace(NOTICE, recalled_by="r-1")
-    assert isinstance(intake.examine(recall(notice_id="r-1"), {"m-1": [withdrawn]}), Admitted)
+    assert isinstance(intake.examine(recall(notice_id="r-1"), known(withdrawn)), Admitted)
 
 
 def test_a_recall_is_no_answer_from_a_recipient_even_where_an_answer_would_be(
@@ -172,22 +206,29 @@ def test_a_recall_is_no_answer_from_a_recipient_even_where_an_answer_would_be(
 ) -> None:
     """A receipt from the SDAS answers the notice; a recall from the SDAS is refused."""
     receipt = ce_headers(
-        notice_id="rc-1", source="/departement/sdas", contract="hub.receipt", ce_causationid="m-1"
+        notice_id="rc-1",
+        source="/departement/sdas",
+        contract="hub.receipt",
+        **answering("m-1", "/academie/dsden"),
     )
     body = {"notice_id": "m-1", "status": "processed", "at": "2026-11-23T10:00:00+01:00"}
     record = Record(
         "hub.in.departement", 0, 0, CASE.encode(), json.dumps(body).encode(), tuple(receipt)
     )
-    assert isinstance(intake.examine(record, {"m-1": [NOTICE]}), Admitted)
-    refused = intake.examine(recall(source="/departement/sdas"), {"m-1": [NOTICE]})
+    assert isinstance(intake.examine(record, known(NOTICE)), Admitted)
+    refused = intake.examine(recall(source="/departement/sdas"), known(NOTICE))
     assert isinstance(refused, Rejected)
+    assert [r.as_json() for r in refused.reasons] == [UNKNOWN]
 
 
 def test_one_sender_recalls_its_own_notice_where_two_sources_share_an_id(
     intake: Intake,
 ) -> None:
     other = Origin("m-1", "/isg/isg", FORMAL_NOTICE, CASE, frozenset({"departement/crip"}))
-    outcome = intake.examine(recall(), {"m-1": [other, NOTICE]})
+    outcome = intake.examine(recall(), known(other, NOTICE))
+    assert isinstance(outcome, Admitted), outcome
+    assert outcome.answered == NOTICE
+    outcome = intake.examine(recall(), known(NOTICE, other))
     assert isinstance(outcome, Admitted), outcome
     assert outcome.answered == NOTICE
 
@@ -216,10 +257,13 @@ def test_a_recall_has_one_id_per_notice_and_sender() -> None:
 
 def test_a_recall_earlier_in_a_batch_marks_its_notice_alone() -> None:
     other = Origin("m-1", "/isg/isg", FORMAL_NOTICE, CASE)
-    marked = marked_recalled({"m-1": [other, NOTICE]}, NOTICE, "r-1")
-    assert [o.recalled_by for o in marked["m-1"]] == [None, "r-1"]
+    marked = marked_recalled(known(other, NOTICE), NOTICE, "r-1")
+    assert marked == known(other, dataclasses.replace(NOTICE, recalled_by="r-1"))
+    assert marked[NoticeKey("/isg/isg", "m-1")].recalled_by is None
     in_batch = Origin("m-9", "/academie/dsden", FORMAL_NOTICE, CASE)
-    assert marked_recalled({}, in_batch, "r-9")["m-9"][0].recalled_by == "r-9"
+    assert marked_recalled({}, in_batch, "r-9") == known(
+        dataclasses.replace(in_batch, recalled_by="r-9")
+    )
 
 
 # Through the relay: the ledger, the deliveries and the answers to the sender.
@@ -240,7 +284,7 @@ def _receipt(office: str, answered: str, offset: int) -> Record:
         notice_id=f"rc-{offset}",
         source=f"/{office}",
         contract="hub.receipt",
-        ce_causationid=answered,
+        **answering(answered, "/academie/dsden"),  # a notice or a recall of the DSDEN
     )
     body = {"notice_id": answered, "status": "processed", "at": "2026-11-23T12:00:00+01:00"}
     partner = office.split("/", 1)[0]
@@ -264,6 +308,7 @@ async def test_a_recall_reaches_each_office_closes_the_deadline_and_is_receipted
         assert sent.key == CASE.encode()
         assert (sent.headers["ce_id"], sent.headers["ce_source"]) == ("r-1", "/academie/dsden")
         assert sent.headers["ce_causationid"] == "m-1"
+        assert sent.headers["ce_causationsource"] == "/academie/dsden"
         assert json.loads(sent.value) == RECALLED
     [acceptance] = _answers(outbox, "hub.acceptance")
     assert acceptance["accepted"] == {"id": "r-1", "type": RECALL}
@@ -310,7 +355,7 @@ async def test_a_recall_by_another_office_is_refused_to_it_and_reaches_no_one(
     assert _recalls(outbox) == []
     [rejection] = outbox.sent
     assert rejection.headers["ce_recipient"] == SDAS
-    assert [r["code"] for r in json.loads(rejection.value)["reasons"]] == ["recall.not-sender"]
+    assert json.loads(rejection.value)["reasons"] == [UNKNOWN]
     assert not [s for s in await ledger.entries() if s.entry.kind == "recalled"]
 
 

@@ -130,6 +130,7 @@ async def test_a_notice_is_relayed_to_each_office_and_recorded_once(edge: Edge) 
     [acceptance] = [(topic, h) for topic, h in edge.seen if h["ce_type"] == "hub.acceptance"]
     assert acceptance[0] == "hub.out.academie"
     assert acceptance[1]["ce_causationid"] == headers["ce_id"]
+    assert acceptance[1]["ce_causationsource"] == headers["ce_source"]
     assert await recorded() == 4
 
 

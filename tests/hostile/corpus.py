@@ -42,6 +42,7 @@ ATTRIBUTES = (
     "ce_dataschema",
     "content-type",
     "ce_causationid",
+    "ce_causationsource",
     "traceparent",
     "key",
 )
@@ -53,7 +54,6 @@ NOT_A_FAULT = {
     ("content-type", "spoofed"),
     ("traceparent", "missing"),
     ("traceparent", "spoofed"),
-    ("key", "missing"),
 }
 MAX_RECORD_BYTES = 256 * 1024
 
@@ -118,9 +118,14 @@ def headers(  # noqa: PLR0913 - one keyword per attribute a case may change
     contract: str = FORMAL_NOTICE,
     major: int = 1,
     answers: str | None = None,
+    answers_from: str = "/academie/dsden",
     changed: dict[str, str | bytes | None] | None = None,
 ) -> tuple[tuple[str, bytes], ...]:
-    """CloudEvents headers; `changed` sets any of them to other bytes, or drops it (None)."""
+    """CloudEvents headers; `changed` sets any of them to other bytes, or drops it (None).
+
+    An answer names the notice `answers` of `answers_from` (the set-up's notices are the
+    DSDEN's).
+    """
     base: dict[str, str | bytes | None] = {
         "ce_specversion": "1.0",
         "ce_id": notice_id,
@@ -132,6 +137,7 @@ def headers(  # noqa: PLR0913 - one keyword per attribute a case may change
     }
     if answers:
         base["ce_causationid"] = answers
+        base["ce_causationsource"] = answers_from
     base.update(changed or {})
     return tuple(
         (name, value if isinstance(value, bytes) else value.encode())
@@ -204,6 +210,18 @@ def build(catalogue: Catalogue, directory: PartnerDirectory) -> Corpus:
             {"value:compression"},
         )
     )
+    requests = catalogue.contracts["logement.demande-avis"].folder / "v1" / "examples" / "valid"
+    of_msa = (requests / "msa-payment-to-landlord.json").read_text("utf-8")
+    corpus.cases.append(  # the CAF asks about a file of the MSA's
+        _case(
+            "a payer names another payer as the owner of the number it sends",
+            headers("payer-1", source="/caf/caf", contract="logement.demande-avis"),
+            of_msa.encode(),
+            {"identifier.foreign"},
+            {"code:identifier.foreign"},
+            topic="hub.in.caf",
+        )
+    )
     corpus.cases.append(
         _case(
             "a partner writes a hub.rejection as if it were the hub",
@@ -226,8 +244,9 @@ def _case(  # noqa: PLR0913 - a case is all of these
     topic: str = "hub.in.academie",
     key: bytes | None = None,
     pointer: str | None = None,
+    keyless: bool = False,
 ) -> Case:
-    key = key if key is not None else str(uuid.uuid4()).encode()
+    key = None if keyless else key if key is not None else str(uuid.uuid4()).encode()
     tags = covers | {f"code:{c}" for c in codes if not c.endswith(".")}
     return Case(name, topic, key, value, record_headers, frozenset(codes), frozenset(tags), pointer)
 
@@ -334,10 +353,57 @@ def _envelope_cases(catalogue: Catalogue, notice: dict[str, Any]) -> Iterator[Ca
 
     yield _case(
         "ce_causationid missing on an answer",
-        headers("a-1", contract=REGULARISATION),
+        headers(
+            "a-1",
+            contract=REGULARISATION,
+            answers="base-1",
+            changed={"ce_causationid": None},
+        ),
         regularisation.encode(),
         {"answer.missing"},
         {"attribute:ce_causationid:missing"},
+        key=CASE_A.encode(),
+    )
+    yield _case(
+        "ce_causationsource missing on an answer",
+        headers(
+            "a-7",
+            contract=REGULARISATION,
+            answers="base-1",
+            changed={"ce_causationsource": None},
+        ),
+        regularisation.encode(),
+        {"answer.missing"},
+        {"attribute:ce_causationsource:missing"},
+        key=CASE_A.encode(),
+    )
+    yield _case(
+        "the key missing on an answer",
+        headers("a-8", contract=REGULARISATION, answers="base-1"),
+        regularisation.encode(),
+        {"answer.missing"},
+        {"attribute:key:missing"},
+        keyless=True,
+    )
+    yield _case(
+        "ce_causationsource malformed",
+        headers(
+            "a-9",
+            contract=REGULARISATION,
+            answers="base-1",
+            changed={"ce_causationsource": f"academie/{CANARY}/x"},
+        ),
+        regularisation.encode(),
+        {"envelope.invalid"},
+        {"attribute:ce_causationsource:malformed"},
+        key=CASE_A.encode(),
+    )
+    yield _case(
+        "an answer naming the id of a notice of another source",
+        headers("a-10", contract=REGULARISATION, answers="base-1", answers_from="/isg/isg"),
+        regularisation.encode(),
+        {"answer.unknown-notice"},
+        {"attribute:ce_causationsource:spoofed"},
         key=CASE_A.encode(),
     )
     yield _case(
@@ -361,7 +427,7 @@ def _envelope_cases(catalogue: Catalogue, notice: dict[str, Any]) -> Iterator[Ca
         json.dumps(
             {"notice_id": "base-1", "status": "processed", "at": "2026-11-23T10:00:00+01:00"}
         ).encode(),
-        {"answer.not-recipient"},
+        {"answer.unknown-notice"},
         {"attribute:ce_causationid:spoofed"},
         topic="hub.in.caf",
         key=CASE_A.encode(),
@@ -419,9 +485,12 @@ def _recall_cases() -> Iterator[Case]:
     """Recalls the hub refuses: of no notice, by another office, twice, naming something else."""
     yield _recall_case("of a notice never accepted", "nobody-1", "recall.unknown-notice")
     other = "/academie/service-social"
-    yield _recall_case("by another office", "base-1", "recall.not-sender", source=other)
+    yield _recall_case("by another office", "base-1", "recall.unknown-notice", source=other)
     recipient = "/departement/sdas"
-    yield _recall_case("by a recipient", "base-1", "recall.not-sender", source=recipient)
+    yield _recall_case("by a recipient", "base-1", "recall.unknown-notice", source=recipient)
+    yield _recall_case(
+        "naming another office's source", "base-1", "recall.unknown-notice", answers_from=other
+    )
     yield _recall_case("of a notice recalled", "base-2", "recall.already-recalled")
     yield _recall_case("naming another notice", "base-1", "recall.mismatch", notice_id=CANARY)
     yield _recall_case(
@@ -430,12 +499,24 @@ def _recall_cases() -> Iterator[Case]:
 
 
 def _recall_case(
-    what: str, answers: str, code: str, *, source: str = "/academie/dsden", **changed: str
+    what: str,
+    answers: str,
+    code: str,
+    *,
+    source: str = "/academie/dsden",
+    answers_from: str = "/academie/dsden",
+    **changed: str,
 ) -> Case:
-    """A recall of `answers`, from `source`, its payload `changed`, refused with `code`."""
+    """A recall of `answers` of `answers_from`, from `source`, its payload `changed`."""
     return _case(
         f"a recall {what}",
-        headers(f"rc-{uuid.uuid4().hex[:8]}", source=source, contract=RECALL, answers=answers),
+        headers(
+            f"rc-{uuid.uuid4().hex[:8]}",
+            source=source,
+            contract=RECALL,
+            answers=answers,
+            answers_from=answers_from,
+        ),
         json.dumps(_recall(answers, **changed)).encode(),
         {code},
         set(),

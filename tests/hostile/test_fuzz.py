@@ -58,7 +58,16 @@ def _no_value_quoted(reasons: tuple[Any, ...]) -> None:
 @FUZZ
 @given(
     st.dictionaries(
-        st.sampled_from([*REQUIRED, "content-type", "ce_causationid", "traceparent", "x-other"]),
+        st.sampled_from(
+            [
+                *REQUIRED,
+                "content-type",
+                "ce_causationid",
+                "ce_causationsource",
+                "traceparent",
+                "x-other",
+            ]
+        ),
         texts,
     )
 )
@@ -68,6 +77,7 @@ def test_the_envelope_reader_reads_or_refuses(found: dict[str, str]) -> None:
         _no_value_quoted(refusal.reasons)
     else:
         assert envelope.id == found["ce_id"]
+        assert envelope.causation_source == found.get("ce_causationsource")
 
 
 @FUZZ

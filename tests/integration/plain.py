@@ -40,14 +40,20 @@ class Received:
         return json.loads(self.value)
 
 
-def notice_headers(
+def notice_headers(  # noqa: PLR0913 - one per attribute a partner's client sets
     notice_id: str,
     source: str = "/academie/dsden",
     contract: str = "instruction.mise-en-demeure",
     major: int = 1,
     answers: str | None = None,
+    *,
+    answers_from: str | None = None,
 ) -> Headers:
-    """CloudEvents binary-mode headers for a notice (`answers`: the id it answers)."""
+    """CloudEvents binary-mode headers for a notice.
+
+    An answer, a receipt or a recall names the notice it answers by id (`answers`) and by its
+    sender's `ce_source` (`answers_from`); it is sent with that notice's case as its key.
+    """
     headers: Headers = [
         ("ce_specversion", b"1.0"),
         ("ce_id", notice_id.encode()),
@@ -59,6 +65,8 @@ def notice_headers(
     ]
     if answers:
         headers.append(("ce_causationid", answers.encode()))
+    if answers_from:
+        headers.append(("ce_causationsource", answers_from.encode()))
     return headers
 
 

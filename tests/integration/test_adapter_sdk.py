@@ -209,9 +209,12 @@ def _delivery(
     source: str = "/departement/crip",
     contract: str = "ip.retour",
     answers: str | None = None,
+    answers_from: str | None = None,
 ) -> Headers:
     """The headers of a delivery to the ISG's office, as the hub writes them."""
-    headers = notice_headers(notice_id, source, contract, answers=answers)
+    headers = notice_headers(
+        notice_id, source, contract, answers=answers, answers_from=answers_from
+    )
     return [*headers, ("ce_recipient", b"isg/isg")]
 
 
@@ -257,7 +260,7 @@ async def test_unreadable_records_are_skipped_and_counted_and_what_follows_is_ha
         (
             "hub.out.isg",
             json.dumps(retour).encode(),
-            _delivery("retour", answers="ip-1"),
+            _delivery("retour", answers="ip-1", answers_from="/isg/isg"),
             b"one-case",
         ),
     ]

@@ -34,7 +34,14 @@ def _send(
     plain.send(
         inbound("academie"),
         json.dumps(payload).encode(),
-        notice_headers(notice_id, "/academie/dsden", contract, answers=answers),
+        # The DSDEN answers its own formal notice: the answered notice's source is its own.
+        notice_headers(
+            notice_id,
+            "/academie/dsden",
+            contract,
+            answers=answers,
+            answers_from="/academie/dsden" if answers else None,
+        ),
         key=case.encode(),
     )
     return notice_id
@@ -83,7 +90,10 @@ def test_a_regularisation_of_another_child_or_dated_before_the_notice_is_refused
 
     matching = _send(plain, REGULARISATION, ENROLLED, case, notice_id)
     records = plain.read(outbound("departement"), lambda rs: _offices(rs, matching) == {SDAS, MDD})
-    assert {r.headers["ce_causationid"] for r in by_id(records, matching)} == {notice_id}
+    assert {
+        (r.headers["ce_causationid"], r.headers["ce_causationsource"])
+        for r in by_id(records, matching)
+    } == {(notice_id, "/academie/dsden")}
     # Same key, same partition: the refused answers were decided before, and went nowhere.
     assert by_id(records, refused_child) == []
     assert by_id(records, refused_date) == []

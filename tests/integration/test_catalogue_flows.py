@@ -19,8 +19,9 @@ import pytest
 from hub.catalogue.contracts import Catalogue, Contract
 from hub.catalogue.directory import PartnerDirectory
 from hub.catalogue.examples import examples
+from hub.catalogue.identifiers import foreign_reasons
 from hub.core.intake import Admitted, Intake
-from hub.core.routing import Origin
+from hub.core.routing import NoticeKey, Origin
 from hub.wire.envelope import Record
 from hub.wire.topics import outbound
 from tests.conftest import CONTRACTS
@@ -60,6 +61,16 @@ def _office(directory: PartnerDirectory, producer: str) -> str:
     return f"{partner}/{next(o for o in directory.offices(partner) if o.startswith(office + ':'))}"
 
 
+def _sender(directory: PartnerDirectory, contract: Contract, payload: dict[str, Any]) -> str:
+    """The first producer that may send this example: a payer names only its own files."""
+    offices = (_office(directory, producer) for producer in contract.meta.producers)
+    return next(
+        office
+        for office in offices
+        if not foreign_reasons(contract.meta.identifiers, office.split("/", 1)[0], payload)
+    )
+
+
 @dataclass
 class Partners:
     """Partners' systems writing notices, and the intake that says what should come of them."""
@@ -77,13 +88,16 @@ class Partners:
     ) -> Admitted:
         notice_id = str(uuid.uuid4())
         case = origin.case_id if origin else str(uuid.uuid4())
-        answers = origin.notice_id if origin else None
-        headers = notice_headers(notice_id, f"/{sender}", contract.id, major, answers)
+        answers, answers_from = (origin.notice_id, origin.source) if origin else (None, None)
+        headers = notice_headers(
+            notice_id, f"/{sender}", contract.id, major, answers, answers_from=answers_from
+        )
         value = json.dumps(payload).encode()
         topic = f"hub.in.{sender.split('/', 1)[0]}"
         raw = tuple((k, v) for k, v in headers if isinstance(v, bytes))
         record = Record(topic, 0, 0, case.encode(), value, raw)
-        expected = self.intake.examine(record, {origin.notice_id: [origin]} if origin else {})
+        known = {NoticeKey(origin.source, origin.notice_id): origin} if origin else {}
+        expected = self.intake.examine(record, known)
         assert isinstance(expected, Admitted), expected
         self.plain.send(topic, value, headers, key=case.encode())
         return expected
@@ -105,8 +119,8 @@ def run(
     for contract in (
         catalogue.contracts[c] for c in NOTICE_CONTRACTS if not catalogue.contracts[c].meta.answers
     ):
-        sender = _office(directory, contract.meta.producers[0])
         for example in (e for e in examples(contract) if e.valid):
+            sender = _sender(directory, contract, example.payload)
             sent = partners.send(contract, sender, example.payload, example.major)
             result.sent.append(_expectation(sent))
             origins.setdefault(contract.id, []).append(_origin(sent))

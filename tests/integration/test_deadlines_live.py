@@ -64,6 +64,15 @@ def test_past_due_deadlines_alert_exactly_their_offices(late_hub: HubProcess) ->
         ("departement/crip", ip, "feedback"),
         ("departement/sdas", formal, "enrolment"),
     ]
+    alerts = [
+        r
+        for r in plain.read("hub.out.departement", lambda rs: len(_alerts(rs)) >= 2)
+        if r.headers["ce_type"] == ALERT
+    ]
+    assert {(r.headers["ce_causationid"], r.headers["ce_causationsource"]) for r in alerts} == {
+        (formal, "/academie/dsden"),
+        (ip, SCHOOL),
+    }
     assert _until_alerts(plain, "hub.out.academie", 2) == [  # the IP's sender is told too
         ("academie/dsden", formal, "enrolment"),
         ("academie/service-social", ip, "feedback"),
@@ -133,7 +142,7 @@ def _two_urgent_ips_one_receipted(plain: PlainKafka) -> tuple[str, str]:
         ),
     )
     receipt = {"notice_id": receipted, "status": "received", "at": _now()}
-    headers = notice_headers("r-1", CRIP, "hub.receipt", answers=receipted)
+    headers = notice_headers("r-1", CRIP, "hub.receipt", answers=receipted, answers_from=SCHOOL)
     plain.send("hub.in.departement", json.dumps(receipt).encode(), headers, key=keys[receipted])
     plain.read(  # the CRIP's receipt accepted: recorded with the batch that accepted it
         "hub.out.departement",

@@ -29,14 +29,16 @@ def _send(  # noqa: PLR0913 - what is sent, by whom, in which case, answering wh
     source: str,
     case: str,
     *,
-    answers: str | None = None,
+    answers: tuple[str, str] | None = None,
 ) -> str:
+    """Send an example; `answers`: the answered notice's source and id."""
     notice_id = f"{contract}-{uuid.uuid4().hex[:12]}"
     partner = source.split("/")[1]
+    answers_from, answered = answers or (None, None)
     plain.send(
         inbound(partner),
         json.dumps(example(contract, name)).encode(),
-        notice_headers(notice_id, source, contract, answers=answers),
+        notice_headers(notice_id, source, contract, answers=answered, answers_from=answers_from),
         key=case.encode(),
     )
     return notice_id
@@ -60,7 +62,14 @@ def test_the_avis_reaches_the_payer_that_asked_and_the_decision_the_ccapex(
     assert asked["recipient"] == "ccapex/ccapex"
     assert asked["payer"] == {"organisation": "caf", "code": "871", "allocataire_number": "2458713"}
 
-    avis = _send(plain, "logement.avis", "plan-and-fsl", "/ccapex/ccapex", case, answers=request)
+    avis = _send(
+        plain,
+        "logement.avis",
+        "plan-and-fsl",
+        "/ccapex/ccapex",
+        case,
+        answers=("/caf/caf", request),
+    )
     [to_payer] = _delivered(plain, "caf", avis)
     assert to_payer["recipient"] == "caf/caf"
     assert to_payer["avis"] == "maintain_with_repayment_plan"
@@ -134,7 +143,12 @@ def test_each_payer_receives_the_avis_on_its_own_allocataires_only(
         plain, "logement.demande-avis", "msa-payment-to-landlord", "/msa/msa", msa_case
     )
     caf_avis = _send(
-        plain, "logement.avis", "plan-and-fsl", "/ccapex/ccapex", caf_case, answers=caf_request
+        plain,
+        "logement.avis",
+        "plan-and-fsl",
+        "/ccapex/ccapex",
+        caf_case,
+        answers=("/caf/caf", caf_request),
     )
     msa_avis = _send(
         plain,
@@ -142,7 +156,7 @@ def test_each_payer_receives_the_avis_on_its_own_allocataires_only(
         "suspend-with-support",
         "/ccapex/ccapex",
         msa_case,
-        answers=msa_request,
+        answers=("/msa/msa", msa_request),
     )
     [to_msa] = _delivered(plain, "msa", msa_avis)
     assert to_msa["recipient"] == "msa/msa"

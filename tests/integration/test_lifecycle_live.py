@@ -85,7 +85,11 @@ def test_deliveries_come_again_until_receipted_and_never_after_erasure(
     # The SDAS acknowledges one; the other case is erased on request.
     body = {"notice_id": receipted, "status": "processed", "at": "2026-11-23T10:00:00+01:00"}
     receipt = notice_headers(
-        str(uuid.uuid4()), "/departement/sdas", "hub.receipt", answers=receipted
+        str(uuid.uuid4()),
+        "/departement/sdas",
+        "hub.receipt",
+        answers=receipted,
+        answers_from="/academie/dsden",
     )
     plain.send(
         "hub.in.departement", json.dumps(body).encode(), receipt, key=receipted_case.encode()

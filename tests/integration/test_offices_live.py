@@ -61,7 +61,10 @@ def test_the_crip_feedback_reaches_the_school_that_sent_the_ip_and_no_other(
 
     feedback = {uai: str(uuid.uuid4()) for uai in SCHOOLS}
     for uai, (ip_id, case) in ips.items():
-        headers = notice_headers(feedback[uai], "/departement/crip", "ip.retour", 1, ip_id)
+        school = f"/academie/etablissement:{uai}"
+        headers = notice_headers(
+            feedback[uai], "/departement/crip", "ip.retour", 1, ip_id, answers_from=school
+        )
         # Filed by the school under its own reference, concluded after the IP was sent.
         payload = {
             **example("ip.retour", "mesure-administrative-service-social"),
@@ -76,7 +79,10 @@ def test_the_crip_feedback_reaches_the_school_that_sent_the_ip_and_no_other(
         assert _delivered(academie, retour) == [f"academie/etablissement:{uai}"]
         [record] = [r for r in academie if r.headers.get("ce_id") == retour]
         assert record.json()["sender_reference"] == f"CLG-{uai}-2026-001"
-        assert record.headers["ce_causationid"] == ips[uai][0]
+        assert (record.headers["ce_causationid"], record.headers["ce_causationsource"]) == (
+            ips[uai][0],
+            f"/academie/etablissement:{uai}",
+        )
 
 
 @pytest.fixture(scope="module")

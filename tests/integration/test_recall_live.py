@@ -106,24 +106,25 @@ def test_a_recall_reaches_every_office_that_got_the_notice_and_stops_it_being_se
     plain.send(
         inbound("departement"),
         _recall(notice),
-        notice_headers(stranger, f"/{SDAS}", RECALL, answers=notice),
+        notice_headers(stranger, f"/{SDAS}", RECALL, answers=notice, answers_from=f"/{DSDEN}"),
         key=case.encode(),
     )
     [refused] = _read(plain, "departement", "hub.rejection", stranger, 1)
     assert refused.headers["ce_recipient"] == SDAS
-    assert [r["code"] for r in refused.json()["reasons"]] == ["recall.not-sender"]
+    assert [r["code"] for r in refused.json()["reasons"]] == ["recall.unknown-notice"]
 
     recall = f"r-{uuid.uuid4()}"
     plain.send(
         inbound("academie"),
         _recall(notice),
-        notice_headers(recall, f"/{DSDEN}", RECALL, answers=notice),
+        notice_headers(recall, f"/{DSDEN}", RECALL, answers=notice, answers_from=f"/{DSDEN}"),
         key=case.encode(),
     )
     copies = _read(plain, "departement", RECALL, recall, 2)
     assert {r.headers["ce_recipient"] for r in copies} == {SDAS, MDD}
     for copy in copies:  # the DSDEN's recall, as it wrote it, in the notice's case
         assert (copy.headers["ce_source"], copy.headers["ce_causationid"]) == (f"/{DSDEN}", notice)
+        assert copy.headers["ce_causationsource"] == f"/{DSDEN}"
         assert copy.key == case.encode()
         assert copy.json() == json.loads(_recall(notice))
     [accepted] = _read(plain, "academie", "hub.acceptance", recall, 1)
@@ -135,7 +136,13 @@ def test_a_recall_reaches_every_office_that_got_the_notice_and_stops_it_being_se
         plain.send(
             inbound("departement"),
             json.dumps(receipt).encode(),
-            notice_headers(f"rc-{uuid.uuid4()}", f"/{office}", "hub.receipt", answers=recall),
+            notice_headers(
+                f"rc-{uuid.uuid4()}",
+                f"/{office}",
+                "hub.receipt",
+                answers=recall,
+                answers_from=f"/{DSDEN}",
+            ),
             key=case.encode(),
         )
     receipts = _read(plain, "academie", "hub.receipt", recall, 2)
@@ -169,7 +176,7 @@ def test_a_notice_is_recalled_once(eager_hub: HubProcess) -> None:
         plain.send(
             inbound("academie"),
             _recall(notice),
-            notice_headers(recall, f"/{DSDEN}", RECALL, answers=notice),
+            notice_headers(recall, f"/{DSDEN}", RECALL, answers=notice, answers_from=f"/{DSDEN}"),
             key=case.encode(),
         )
     acceptances = _read(plain, "academie", "hub.acceptance", first, 2)

@@ -63,6 +63,11 @@ def test_a_commune_no_mdd_serves_alerts_the_sdas_and_the_sender(
         "academie/dsden",
     )
     assert sdas.headers["ce_id"] == dsden.headers["ce_id"]
+    assert (
+        sdas.headers["ce_causationsource"]
+        == dsden.headers["ce_causationsource"]
+        == ("/academie/dsden")
+    )
     assert sdas.headers["ce_source"] == "/hub"
     assert sdas.key == case.encode()
     body = _valid(catalogue, sdas)
@@ -102,13 +107,20 @@ def test_a_receipt_refusing_as_wrong_office_alerts_the_sdas_and_the_sender(
         "reason_code": "wrong_office",
         "at": "2026-11-24T10:15:00+01:00",
     }
-    headers = notice_headers(receipt, f"/{MDD}", "hub.receipt", answers=notice)
+    headers = notice_headers(
+        receipt, f"/{MDD}", "hub.receipt", answers=notice, answers_from="/academie/dsden"
+    )
     plain.send("hub.in.departement", json.dumps(refusal).encode(), headers, case.encode())
     [sdas] = _alerts(plain, "hub.out.departement", notice, 1)
     [dsden] = _alerts(plain, "hub.out.academie", notice, 1)
     assert sdas.headers["ce_recipient"] == "departement/sdas"
     assert dsden.headers["ce_recipient"] == "academie/dsden"
     assert sdas.headers["ce_id"] == dsden.headers["ce_id"]
+    assert (
+        sdas.headers["ce_causationsource"]
+        == dsden.headers["ce_causationsource"]
+        == ("/academie/dsden")
+    )
     body = _valid(catalogue, dsden)
     assert {k: v for k, v in body.items() if k != "alerted_at"} == {
         "notice_id": notice,

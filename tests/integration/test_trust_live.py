@@ -72,9 +72,10 @@ def _send(  # noqa: PLR0913 - what, by whom, under which id and case, answering 
 ) -> str:
     """Write a notice on its sender's topic; `answers`: the answered notice's source and id."""
     notice_id = notice_id or new_id()
-    headers = notice_headers(notice_id, source, contract, major, answers[1] if answers else None)
-    if answers:
-        headers.append((CAUSATION_SOURCE, answers[0].encode()))
+    answers_from, answered = answers or (None, None)
+    headers = notice_headers(
+        notice_id, source, contract, major, answered, answers_from=answers_from
+    )
     kafka.send(
         inbound(source.split("/")[1]),
         json.dumps(payload).encode(),
@@ -265,11 +266,6 @@ async def test_the_msas_recall_withdraws_its_own_request_at_the_ccapex_not_the_c
 # Oracles: a stranger learns nothing of a notice it never saw, nor of its case.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 20: a real notice's id gets answer.not-recipient or recall.not-sender, a "
-    "made-up one answer.unknown-notice or recall.unknown-notice",
-)
 @pytest.mark.parametrize(
     ("contract", "code", "payload"),
     [(RECEIPT, "answer.unknown-notice", _receipt), (RECALL, "recall.unknown-notice", _ip_recall)],
@@ -308,11 +304,6 @@ def test_a_stranger_is_told_the_same_of_a_real_notice_as_of_a_made_up_one(
 # Cases nobody else can claim.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 20: a keyless notice's case id is a uuid5 anyone can compute, opened first "
-    "by another partner, who then writes into the school's case",
-)
 def test_a_keyless_notices_case_cannot_be_computed_and_claimed_before_it(
     kafka: PlainKafka,
 ) -> None:
@@ -336,11 +327,6 @@ def test_a_keyless_notices_case_cannot_be_computed_and_claimed_before_it(
 # Answers misrouted: an answer names its notice's source, and its case.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 20: a keyless answer is accepted and goes to whichever same-id notice sorts "
-    "first by sender: the school that copied the id",
-)
 def test_a_keyless_answer_is_refused_and_a_keyed_one_reaches_its_school_alone(
     kafka: PlainKafka,
 ) -> None:
@@ -383,11 +369,6 @@ def test_a_keyless_answer_is_refused_and_a_keyed_one_reaches_its_school_alone(
 # A payer speaks for itself.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 20: the CAF's request for an avis on an MSA member is accepted and "
-    "delivered to the CCAPEX",
-)
 def test_a_payer_asks_the_ccapex_about_its_own_allocataires_only(kafka: PlainKafka) -> None:
     # The CCAPEX answering the MSA about an MSA member is not concerned.
     msa_case = str(uuid.uuid4())

@@ -24,7 +24,7 @@ from hub.ledger.entries import (
 )
 from hub.wire.envelope import Record
 from tests.conftest import FORMAL_NOTICE, example
-from tests.core.test_recall import NOTICE, recall
+from tests.core.test_recall import NOTICE, known, recall
 from tests.notices import record
 
 LIMOGES = example(FORMAL_NOTICE, "limoges-no-known-school")
@@ -52,6 +52,7 @@ def test_a_batch_records_its_decisions_then_its_deliveries(
     ]
     accepted, opened, rejected, to_sdas, to_mdd = entries
     assert accepted.detail["recipients"] == [to_sdas.office, to_mdd.office]
+    assert (accepted.detail["answers"], accepted.detail["answers_source"]) == (None, None)
     assert opened.detail == {
         "deadline": "enrolment",
         "opened_on": LIMOGES["notified_on"],
@@ -138,7 +139,7 @@ def test_a_routing_alert_is_recorded_after_the_deliveries_with_ids_and_codes_onl
 def test_a_recall_is_recorded_against_its_notice_and_closes_each_of_its_deadlines(
     catalogue: Catalogue, directory: PartnerDirectory
 ) -> None:
-    recall_of = Intake(catalogue, directory).examine(recall(), {"m-1": [NOTICE]})
+    recall_of = Intake(catalogue, directory).examine(recall(), known(NOTICE))
     assert isinstance(recall_of, Admitted)
     entries = batch_entries([recall_of], [], catalogue)
     assert [e.kind for e in entries] == [
@@ -148,7 +149,12 @@ def test_a_recall_is_recorded_against_its_notice_and_closes_each_of_its_deadline
         "delivered",
         "delivered",
     ]
-    _, withdrawn, closed, *_ = entries
+    accepted, withdrawn, closed, *_ = entries
+    # The recall's own acceptance names what it answers by id and source, as it was named.
+    assert (accepted.detail["answers"], accepted.detail["answers_source"]) == (
+        "m-1",
+        "/academie/dsden",
+    )
     assert (withdrawn.notice_id, withdrawn.sender, withdrawn.case_id) == (
         "m-1",
         NOTICE.source,

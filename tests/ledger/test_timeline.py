@@ -18,7 +18,7 @@ from hub.state.sqlite import SqliteState
 from hub.wire.envelope import Record
 from tests.conftest import FORMAL_NOTICE, example
 from tests.core.test_recall import RECALLED, recall
-from tests.notices import ce_headers, record
+from tests.notices import answering, ce_headers, record
 from tests.test_relay import NOW, Outbox
 
 pytestmark = pytest.mark.asyncio
@@ -47,11 +47,13 @@ async def ledger(
         notice_id="acc-1",
         source="/departement/sdas",
         contract="hub.receipt",
-        ce_causationid="mise-1",
+        **answering("mise-1", "/academie/dsden"),
     )
     regularisation = example("instruction.regularisation", "limoges-enrolled")
     answer = ce_headers(
-        notice_id="reg-1", contract="instruction.regularisation", ce_causationid="mise-1"
+        notice_id="reg-1",
+        contract="instruction.regularisation",
+        **answering("mise-1", "/academie/dsden"),
     )
     await relay.process(
         [

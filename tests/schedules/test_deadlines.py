@@ -26,7 +26,7 @@ from hub.schedules.deadlines import DeadlineWatch
 from hub.state.sqlite import SqliteState
 from hub.wire.envelope import Outgoing, Record
 from tests.conftest import DIRECTORY, FORMAL_NOTICE, example
-from tests.notices import ce_headers, record
+from tests.notices import answering, ce_headers, record
 from tests.test_relay import NOW, Outbox
 
 LIMOGES = example(FORMAL_NOTICE, "limoges-no-known-school")  # notified 2026-10-08: due 10-23
@@ -58,12 +58,16 @@ def _receipt(  # noqa: PLR0913 - one keyword per thing a receipt says
     source: str = "/departement/crip",
     status: str = "received",
     key: bytes = CASE,
+    answers_from: str = SCHOOL,
 ) -> Record:
     body: dict[str, object] = {"notice_id": notice_id, "status": status, "at": NOW.isoformat()}
     if status == "refused":
         body["reason_code"] = "not_competent"
     headers = ce_headers(
-        notice_id=receipt_id, source=source, contract="hub.receipt", ce_causationid=notice_id
+        notice_id=receipt_id,
+        source=source,
+        contract="hub.receipt",
+        **answering(notice_id, answers_from),
     )
     topic = f"hub.in.{source.split('/')[1]}"
     return Record(topic, 0, offset, key, json.dumps(body).encode(), tuple(headers))
@@ -95,7 +99,9 @@ async def world(
     """Two formal notices (one regularised) and an IP without feedback, through the relay."""
     enrolled = example("instruction.regularisation", "saint-junien-home-education")  # m-2's
     answer = ce_headers(
-        notice_id="r-2", contract="instruction.regularisation", ce_causationid="m-2"
+        notice_id="r-2",
+        contract="instruction.regularisation",
+        **answering("m-2", "/academie/dsden"),
     )
     found = await _watching(
         tmp_path,
@@ -129,6 +135,9 @@ async def test_deadlines_alert_their_offices_once_when_past_due_and_not_before(
         ("hub.out.academie", "academie/dsden"),
         ("hub.out.departement", "departement/sdas"),
     ]
+    assert {
+        (a.headers["ce_causationid"], a.headers["ce_causationsource"]) for a in alerts.sent
+    } == {("m-1", "/academie/dsden")}
     assert await watch.check() == []  # once
     clock.now = datetime(2027, 1, 7, 8, 0, tzinfo=UTC)  # three months after the IP was sent
     [late] = await watch.check()
@@ -140,6 +149,7 @@ async def test_deadlines_alert_their_offices_once_when_past_due_and_not_before(
     )
     assert (crip.topic, crip.headers["ce_recipient"]) == ("hub.out.departement", "departement/crip")
     assert crip.headers["ce_causationid"] == school.headers["ce_causationid"] == "ip-1"
+    assert crip.headers["ce_causationsource"] == school.headers["ce_causationsource"] == SCHOOL
     body = json.loads(crip.value)
     assert (
         body
@@ -237,7 +247,12 @@ async def test_an_urgent_orientation_is_receipted_by_the_mdd_it_reached_within_7
     )
     [taken] = [s.entry for s in await ledger.entries() if s.entry.notice_id == "o-2"][:1]
     mdd = _receipt(
-        "o-2", "r-o2", 3, source="/departement/mdd:87-limoges-sud", key=str(taken.case_id).encode()
+        "o-2",
+        "r-o2",
+        3,
+        source="/departement/mdd:87-limoges-sud",
+        key=str(taken.case_id).encode(),
+        answers_from="/isg/isg",
     )
     await Relay(Intake(catalogue, directory), ledger, Outbox(), clock=lambda: NOW).process([mdd])
     clock.now = NOW + timedelta(hours=72)

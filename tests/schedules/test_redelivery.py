@@ -10,7 +10,7 @@ import pytest
 from hub.ledger.timeline import render, timeline
 from hub.wire.envelope import Record
 from tests.core.test_recall import recall
-from tests.notices import ce_headers
+from tests.notices import answering, ce_headers
 from tests.schedules.world import (
     CASE,
     MDD,
@@ -56,6 +56,11 @@ async def test_a_recalled_notice_is_not_sent_again_and_its_recall_is_until_recei
         ("r-1", MDD),
         ("r-1", SDAS),
     ]
+    for again in world.sent.sent:  # decided again from the vault: still naming its notice whole
+        assert (again.headers["ce_causationid"], again.headers["ce_causationsource"]) == (
+            "m-1",
+            "/academie/dsden",
+        )
     for office in (SDAS, MDD):
         await world.relay.process([_recall_receipt(office)])
     world.clock.now = NOW + timedelta(hours=12)
@@ -69,7 +74,7 @@ def _recall_receipt(office: str) -> Record:
         notice_id=f"rr-{office.replace('/', '-').replace(':', '-')}",
         source=f"/{office}",
         contract="hub.receipt",
-        ce_causationid="r-1",
+        **answering("r-1", "/academie/dsden"),
     )
     return Record(
         "hub.in.departement", 0, 3, CASE.encode(), json.dumps(body).encode(), tuple(headers)

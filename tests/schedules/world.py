@@ -19,7 +19,7 @@ from hub.schedules.retention import Retention
 from hub.state.sqlite import SqliteState
 from hub.wire.envelope import Record
 from tests.conftest import FORMAL_NOTICE, example
-from tests.notices import ce_headers, record
+from tests.notices import answering, ce_headers, record
 from tests.test_relay import NOW, Outbox
 
 __all__ = [
@@ -83,7 +83,7 @@ async def send_receipt(world: World, office: str) -> None:
         notice_id=f"r-{office.replace('/', '-').replace(':', '-')}",
         source=f"/{office}",
         contract="hub.receipt",
-        ce_causationid="m-1",
+        **answering("m-1", "/academie/dsden"),
     )
     await world.relay.process(
         [

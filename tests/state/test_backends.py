@@ -8,8 +8,7 @@ import pytest
 import pytest_asyncio
 
 from hub.core.dedup import Seen
-from hub.core.intake import NoticeKey
-from hub.core.routing import Origin
+from hub.core.routing import NoticeKey, Origin
 from hub.ledger import Entry
 from hub.state import State
 from hub.state.port import Kept
@@ -131,8 +130,29 @@ async def test_origins_name_sender_contract_case_and_recipients(ledger: State) -
         "accepted", "/academie/dsden", "n-1", "case-1", "c", 1, detail={"recipients": ["x/y"]}
     )
     await ledger.commit([accepted, _accepted("n-2")])
-    assert await ledger.origins(["n-1", "n-9"]) == {
-        "n-1": [Origin("n-1", "/academie/dsden", "c", "case-1", frozenset({"x/y"}))]
+    n1, n9 = NoticeKey("/academie/dsden", "n-1"), NoticeKey("/academie/dsden", "n-9")
+    assert await ledger.origins([n1, n9]) == {
+        n1: Origin("n-1", "/academie/dsden", "c", "case-1", frozenset({"x/y"}))
+    }
+    assert await ledger.origins([]) == {}
+
+
+@pytest.mark.asyncio
+async def test_origins_are_found_by_source_and_id_each_with_its_own_recall(ledger: State) -> None:
+    """The ISG sent a notice `n-1` too: neither is found by the other's source, nor recalled."""
+    dsden = Entry(
+        "accepted", "/academie/dsden", "n-1", "case-1", "c", 1, detail={"recipients": ["x/y"]}
+    )
+    isg = Entry("accepted", "/isg/isg", "n-1", "case-2", "c", 1, detail={"recipients": ["x/z"]})
+    recall = Entry("recalled", "/isg/isg", "n-1", "case-2", "c", detail={"recall_id": "r-1"})
+    await ledger.commit([dsden, isg, recall])
+    of_dsden, of_isg = NoticeKey("/academie/dsden", "n-1"), NoticeKey("/isg/isg", "n-1")
+    assert await ledger.origins([of_dsden, NoticeKey("/academie/service-social", "n-1")]) == {
+        of_dsden: Origin("n-1", "/academie/dsden", "c", "case-1", frozenset({"x/y"}))
+    }
+    assert await ledger.origins([of_isg, of_dsden]) == {
+        of_dsden: Origin("n-1", "/academie/dsden", "c", "case-1", frozenset({"x/y"})),
+        of_isg: Origin("n-1", "/isg/isg", "c", "case-2", frozenset({"x/z"}), recalled_by="r-1"),
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from hub.core.intake import NoticeKey
+from hub.core.routing import NoticeKey
 from hub.state import sqlite_vault as vault
 from hub.state.port import Kept
 from hub.storage import open_sqlite, unit_of_work

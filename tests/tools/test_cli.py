@@ -36,6 +36,7 @@ COMMANDS = [
     ["audit", "export"],
     ["keys"],
     ["keys", "new"],
+    ["keys", "case"],
     ["operators"],
     ["operators", "add"],
     ["cluster"],

@@ -146,7 +146,13 @@ def test_an_integrator_adds_the_chu_as_the_readme_says_and_an_ip_and_its_feedbac
         assert delivered.json() == IP
 
         feedback_id = str(uuid.uuid4())
-        headers = notice_headers(feedback_id, "/departement/crip", "ip.retour", answers=ip_id)
+        headers = notice_headers(
+            feedback_id,
+            "/departement/crip",
+            "ip.retour",
+            answers=ip_id,
+            answers_from=delivered.headers["ce_source"],
+        )
         plain.send("hub.in.departement", json.dumps(FEEDBACK).encode(), headers, delivered.key)
         at_chu = wait_for(
             lambda: json_file(root / "recus" / "ip.retour" / f"{feedback_id}__chu_chu.json"),

@@ -1,6 +1,14 @@
 import pytest
 
-from hub.wire.envelope import Record, header_map, read_envelope, write_record
+from hub.wire.envelope import (
+    KNOWN_HEADERS,
+    Record,
+    forwarded,
+    header_map,
+    key_case_id,
+    read_envelope,
+    write_record,
+)
 from hub.wire.reasons import Refusal
 
 GOOD = {
@@ -45,6 +53,10 @@ def test_every_missing_attribute_is_reported() -> None:
         ("ce_id", "has space"),
         ("ce_dataschema", "not a uri"),
         ("traceparent", "00-xyz"),
+        ("ce_causationid", "has space"),
+        ("ce_causationsource", "academie/dsden"),
+        ("ce_causationsource", "/academie"),
+        ("ce_causationsource", "/academie/dsden\r\nce_recipient: x"),
     ],
 )
 def test_malformed_attributes_are_refused_by_name(name: str, value: str) -> None:
@@ -85,3 +97,51 @@ def test_written_records_read_back_as_the_same_envelope() -> None:
     )
     assert out.headers["ce_recipient"] == "departement/sdas"
     assert read_envelope(out.headers) == read_envelope(GOOD)
+
+
+ANSWER = {**GOOD, "ce_causationid": "m-1", "ce_causationsource": "/academie/etablissement:0870015U"}
+
+
+def test_an_answer_names_the_notice_it_answers_by_id_and_source() -> None:
+    envelope = read_envelope(ANSWER)
+    assert (envelope.causation_id, envelope.causation_source) == (
+        "m-1",
+        "/academie/etablissement:0870015U",
+    )
+    assert (read_envelope(GOOD).causation_id, read_envelope(GOOD).causation_source) == (None, None)
+    assert {"ce_causationid", "ce_causationsource"} <= KNOWN_HEADERS  # may be named back
+
+
+def test_a_delivery_passes_on_what_its_notice_answers_and_nothing_when_it_answers_nothing() -> None:
+    def delivery(headers: dict[str, str]) -> dict[str, str]:
+        return forwarded(
+            read_envelope(headers),
+            topic="hub.out.departement",
+            key="k",
+            dataschema=GOOD["ce_dataschema"],
+            data=b"{}",
+            recipient="departement/sdas",
+        ).headers
+
+    sent = delivery(ANSWER)
+    assert (sent["ce_causationid"], sent["ce_causationsource"]) == (
+        "m-1",
+        "/academie/etablissement:0870015U",
+    )
+    assert read_envelope(sent) == read_envelope(ANSWER)
+    assert not {"ce_causationid", "ce_causationsource"} & set(delivery(GOOD))
+
+
+@pytest.mark.parametrize(
+    ("key", "case_id"),
+    [
+        (b"51e36384-2d67-48c7-8e6b-77c6363188a0", "51e36384-2d67-48c7-8e6b-77c6363188a0"),
+        (b"51E36384-2D67-48C7-8E6B-77C6363188A0", "51e36384-2d67-48c7-8e6b-77c6363188a0"),
+        (b"not-a-uuid", None),
+        (b"\xff\xfe", None),
+        (b"", None),
+        (None, None),
+    ],
+)
+def test_a_key_names_a_case_only_as_a_uuid(key: bytes | None, case_id: str | None) -> None:
+    assert key_case_id(key) == case_id
