@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import secrets
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -22,7 +23,7 @@ from hub.core.intake import Admitted, Intake
 from hub.core.outgoing import RECEIPT
 from hub.core.reach import unreached
 from hub.core.routing import Origin
-from hub.wire.envelope import CAUSATION_HEADER, Record
+from hub.wire.envelope import CAUSATION_HEADER, CAUSATION_SOURCE_HEADER, Record
 from hub.wire.topics import inbound
 
 KIT_NAMESPACE = uuid.UUID("9a3c5e71-2b4d-4f60-8e1a-7c9b0d2e4f13")
@@ -111,7 +112,10 @@ def _first_delivered(
     for sender in senders:
         for origin in _origins(catalogue, directory, contract, sender):
             for payload in examples(contract):
-                verdict = intake.examine(_record(contract, sender, payload, origin), _index(origin))
+                verdict = intake.examine(
+                    _record(contract, sender, payload, origin),
+                    origin_index([origin] if origin else []),
+                )
                 if isinstance(verdict, Admitted) and any(
                     d.recipient.partner == partner for d in verdict.deliveries
                 ):
@@ -145,8 +149,12 @@ def _origins(
     return found
 
 
-def _index(origin: Origin | None) -> dict[str, list[Origin]]:
-    return {origin.notice_id: [origin]} if origin else {}
+def origin_index(origins: Iterable[Origin]) -> dict[str, list[Origin]]:
+    """Accepted notices as the hub's intake looks up those that answers name."""
+    index: dict[str, list[Origin]] = {}
+    for origin in origins:
+        index.setdefault(origin.notice_id, []).append(origin)
+    return index
 
 
 def _record(
@@ -165,6 +173,7 @@ def _record(
     }
     if origin:
         headers[CAUSATION_HEADER] = origin.notice_id
+        headers[CAUSATION_SOURCE_HEADER] = origin.source
     key = origin.case_id if origin else str(uuid.uuid4())
     return Record(
         inbound(partner),

@@ -11,7 +11,6 @@ from adapters.sdk.files import (
     Exported,
     ExportError,
     Reader,
-    ReceivedFolder,
     decode,
     json_exports,
     notices_json,
@@ -21,6 +20,7 @@ from adapters.sdk.inbox import Handling
 from adapters.sdk.notices import Incoming, Institution, InvalidNotice
 from adapters.sdk.outbox import Settlement
 from adapters.sdk.process import exchange_files, serve
+from adapters.sdk.received import ReceivedFolder
 from adapters.sdk.settings import AdapterSettings, ApiSettings, FileExchangeSettings, Secret
 
 __all__ = [

@@ -30,26 +30,27 @@ from faststream.security import BaseSecurity
 from opentelemetry.trace import SpanKind
 
 from adapters.sdk import notices
-from adapters.sdk.inbox import Handling, Inbox
+from adapters.sdk.answers import Answered, answered_notice, recalled_notice
+from adapters.sdk.inbox import Inbox
 from adapters.sdk.notices import Incoming, Institution, InvalidNotice
 from adapters.sdk.outbox import Outbox, Settlement, State
+from adapters.sdk.receipts import receipt, receipted
 from adapters.sdk.settings import AdapterSettings
-from hub.catalogue.contracts import Catalogue, load_catalogue, schema_id_for
+from hub.catalogue.contracts import Catalogue, load_catalogue
 from hub.catalogue.validation import schema_reasons
-from hub.core.outgoing import ACCEPTANCE, HUB_CONTRACTS, RECEIPT, SETTLEMENTS
+from hub.core.outgoing import ACCEPTANCE, SETTLEMENTS
 from hub.core.recall import RECALL, recall_id
 from hub.observability.logs import keep_values_out_of_logs, library_logger
 from hub.observability.telemetry import current_or, exporting, headers_of, tracer, within
 from hub.wire.bounded import bound_decompression
 from hub.wire.consuming import Backoff, raw_decoder
-from hub.wire.envelope import CAUSATION_HEADER, Outgoing, write_record
+from hub.wire.envelope import CAUSATION_HEADER, CAUSATION_SOURCE_HEADER, Outgoing, write_record
 from hub.wire.reasons import Reason
 from hub.wire.topics import inbound, outbound
 
 log = logging.getLogger("adapter")
 # Told when the hub settles a notice: its id, "accepted" or "rejected", and the hub's answer.
 OnSettled = Callable[[str, str, dict[str, Any]], Awaitable[None]]
-RECEIPT_NAMESPACE = uuid.UUID("0b8f3e1c-7a52-4d0e-9c61-3f2a8d4b5e70")
 
 
 class Adapter:
@@ -143,28 +144,50 @@ class Adapter:
         major: int | None = None,
         case_id: str | None = None,
         answers: str | None = None,
+        answers_from: str | None = None,
         notice_id: str | None = None,
     ) -> Outgoing:
-        """The record for a notice from `office`, checked against its contract."""
+        """The record for a notice from `office`, checked against its contract.
+
+        A notice answering another names its id (`answers`) and source (`answers_from`) and
+        goes in its case (`case_id`); the adapter fills in the source and case it knows, and
+        refuses (`InvalidNotice`) when it cannot tell (`adapters.sdk.answers`). A recall
+        answers the notice it names, of its own office, under one id.
+        """
         contract = self._catalogue.contracts[contract_id]
         version = contract.versions[major or contract.latest.major]
         if not version.accepts(payload):
             reasons = schema_reasons(version.validator, payload)
             raise InvalidNotice(contract_id, reasons or [Reason("schema.invalid", "invalid")])
+        source = f"/{self.partner}/{office}"
         key: str | None = case_id or str(uuid.uuid4())
         event_id = notice_id or str(uuid.uuid4())
+        named: Answered | None = None
         if contract_id == RECALL:  # it answers the notice it names, in its case, under one id
             answers = answers or str(payload["notice_id"])
-            key = case_id or self._case_of(answers)
-            event_id = notice_id or recall_id(f"/{self.partner}/{office}", answers)
+            event_id = notice_id or recall_id(source, answers)
+            named = recalled_notice(
+                self._outbox, source, answers, source=answers_from, case_id=case_id
+            )
+        elif answers or answers_from:
+            named = answered_notice(
+                self._inbox,
+                self._outbox,
+                contract_id,
+                answers,
+                source=answers_from,
+                case_id=case_id,
+            )
         extra = _send_trace(contract_id, office, self.partner)
-        if answers:
-            extra[CAUSATION_HEADER] = answers
+        if named is not None:
+            key = named.case_id
+            extra[CAUSATION_HEADER] = named.notice_id
+            extra[CAUSATION_SOURCE_HEADER] = named.source
         return write_record(
             topic=inbound(self.partner),
             key=key,
             event_id=event_id,
-            source=f"/{self.partner}/{office}",
+            source=source,
             event_type=contract_id,
             time=datetime.now(UTC).isoformat(timespec="seconds"),
             dataschema=version.schema_id,
@@ -201,14 +224,6 @@ class Adapter:
         }
         office = sent.headers["ce_source"].split("/", 2)[2]
         return await self.send(RECALL, office, payload)
-
-    def _case_of(self, notice_id: str) -> str | None:
-        """The case of a notice this adapter sent: the hub's word, else the key it was sent with."""
-        settlement = self._outbox.settlement(notice_id)
-        if settlement and isinstance(case_id := settlement.outcome.get("case_id"), str):
-            return case_id
-        sent = self._outbox.sent(notice_id)
-        return sent.key.decode() if sent and sent.key else None
 
     def queue(self, record: Outgoing) -> bool:
         """Queue a built record durably; False when its notice id was already queued."""
@@ -326,59 +341,28 @@ class Adapter:
             self._settled.notify_all()
 
     async def _deliver(self, notice: Incoming, headers: dict[str, str]) -> None:
-        notice_id, recipient, contract = notice.notice_id, notice.recipient, notice.contract
-        handling = self._inbox.handled(notice_id, recipient)
+        source, notice_id, recipient = notice.source, notice.notice_id, notice.recipient
+        handling = self._inbox.handled(source, notice_id, recipient)
         with tracer().start_as_current_span(
-            f"receive {contract}",
+            f"receive {notice.contract}",
             context=current_or(headers),  # under FastStream's consume span
             kind=SpanKind.CONSUMER,
-            attributes={
+            attributes={  # ids only: what a notice holds stays out of traces
                 "hub.notice_id": notice_id,
-                "hub.contract": contract,
+                "hub.source": source,
+                "hub.contract": notice.contract,
                 "hub.office": recipient,
                 "hub.again": handling is not None,
             },
         ):
             if handling is None:  # new: handed to the institution, once
                 handling = await self._institution.receive(notice)
-                self._inbox.record(notice_id, recipient, contract, handling)
-            # Notices are acknowledged, and recalls; not the hub's records, nor receipts.
-            if not contract.startswith(HUB_CONTRACTS) or contract == RECALL:
-                self._outbox.put(self._receipt(notice_id, recipient, notice.case_id, handling))
+                self._inbox.record(
+                    source, notice_id, recipient, notice.contract, handling, case_id=notice.case_id
+                )
+            if receipted(notice.contract):
+                self._outbox.put(receipt(self.partner, notice, handling))
                 self._wake.set()
-
-    def _receipt(
-        self, notice_id: str, recipient: str, key: str | None, handling: Handling
-    ) -> Outgoing:
-        payload: dict[str, Any] = {
-            "notice_id": notice_id,
-            "status": handling.status,
-            "at": datetime.now(UTC).isoformat(timespec="seconds"),
-        }
-        if handling.reason_code:
-            payload["reason_code"] = handling.reason_code
-        extra = {CAUSATION_HEADER: notice_id}
-        with tracer().start_as_current_span(
-            "receipt",
-            kind=SpanKind.PRODUCER,
-            attributes={
-                "hub.notice_id": notice_id,
-                "hub.office": recipient,
-                "hub.status": handling.status,
-            },
-        ) as span:
-            extra.update(headers_of(span))
-        return write_record(
-            topic=inbound(self.partner),
-            key=key or None,
-            event_id=str(uuid.uuid5(RECEIPT_NAMESPACE, f"{notice_id}/{recipient}")),
-            source=f"/{recipient}",
-            event_type=RECEIPT,
-            time=payload["at"],
-            dataschema=schema_id_for(RECEIPT, 1),
-            data=json.dumps(payload).encode(),
-            extra=extra,
-        )
 
 
 def _send_trace(contract_id: str, office: str, partner: str) -> dict[str, str]:

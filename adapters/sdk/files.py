@@ -1,4 +1,4 @@
-"""File exchange with an institution: a drop folder of exports, a folder of received notices.
+"""File exchange with an institution: a drop folder of exports, and safe names for received values.
 
 Exporters write a file under a temporary name (a leading dot or `.tmp`) and rename it when it
 is complete; the drop folder only reads complete files. A file is known by the SHA-256 of its
@@ -6,7 +6,8 @@ content: it is never processed twice, even dropped again under another name. Its
 ids derived from that hash and their line, so a file interrupted half-way and read again
 queues the same notices, which the outbox and the hub recognise. A file with any fault goes,
 whole, to the quarantine folder beside an `.error.txt` that says where and why; nothing of it
-is sent. A symbolic link is never followed: it is quarantined as it is.
+is sent. A symbolic link is never followed: it is quarantined as it is. The folder of received
+notices is `adapters.sdk.received`.
 """
 
 from __future__ import annotations
@@ -28,13 +29,12 @@ from pathlib import Path
 from typing import Any
 
 from adapters.sdk.adapter import Adapter
-from adapters.sdk.inbox import Handling
-from adapters.sdk.notices import Incoming, InvalidNotice
-from hub.core.outgoing import ACCEPTANCE, REJECTION
+from adapters.sdk.notices import InvalidNotice
 from hub.core.recall import RECALL
 
 log = logging.getLogger("adapter.files")
-REFERENCED = {"payload", "case_id", "answers"}  # the keys of a notice given with its references
+# The keys of a notice given with its references: its case, and the notice it answers.
+REFERENCED = {"payload", "case_id", "answers", "answers_from"}
 FILE_NAMESPACE = uuid.UUID("5f1d2c3b-8e7a-4b6c-9d0e-1a2b3c4d5e6f")
 KEPT = frozenset(string.ascii_letters + string.digits + ".-")  # as is in a file name
 LONGEST_PART = 80  # three parts and their separators stay under any file system's limit
@@ -87,7 +87,7 @@ def _contents(path: Path) -> bytes:
         return file.read()
 
 
-def _write_new(path: Path, content: bytes) -> None:
+def write_new(path: Path, content: bytes) -> None:
     """Write `content` at `path`, never through a link someone left under that name."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
     with os.fdopen(os.open(path, flags, 0o600), "wb") as file:  # its owner's alone
@@ -113,7 +113,8 @@ class ExportError(ValueError):
 class Exported:
     """One notice read from an export: its line, contract, sending office and payload.
 
-    `case_id` puts it in an existing case; `answers` names the notice it answers.
+    `case_id` puts it in an existing case; `answers` names the notice it answers by its id,
+    `answers_from` by its source (the `from` of the notice received).
     """
 
     line: int
@@ -122,6 +123,7 @@ class Exported:
     payload: dict[str, Any]
     case_id: str | None = None
     answers: str | None = None
+    answers_from: str | None = None
 
 
 # Reads one export (its path and bytes) into notices, or raises ExportError.
@@ -139,8 +141,9 @@ def decode(raw: bytes) -> str:
 def notices_json(raw: bytes) -> list[Exported]:
     """A JSON export, the form every adapter reads: `{"contract", "office", "notices": [...]}`.
 
-    Each notice is its payload, or `{"payload": {...}, "case_id": ..., "answers": ...}` for a
-    notice in an existing case or answering another (the ids come from the received folder).
+    Each notice is its payload, or `{"payload": {...}, "case_id": ..., "answers": ...,
+    "answers_from": ...}` for a notice in an existing case or answering another (the ids and
+    the source come from the received folder: `case_id`, `notice_id` and `from`).
     """
     try:
         export = json.loads(decode(raw))
@@ -168,13 +171,11 @@ def notices_json(raw: bytes) -> list[Exported]:
 def _exported(line: int, contract: str, office: str, notice: dict[str, Any]) -> Exported:
     if not (set(notice) <= REFERENCED and isinstance(notice.get("payload"), dict)):
         return Exported(line, contract, office, notice)
-    references = {k: notice.get(k) for k in ("case_id", "answers")}
+    references = {k: notice.get(k) for k in ("case_id", "answers", "answers_from")}
     wrong = [k for k, v in references.items() if v is not None and not isinstance(v, str)]
     if wrong:
         raise ExportError([f"{', '.join(wrong)} must be a string"])
-    return Exported(
-        line, contract, office, notice["payload"], references["case_id"], references["answers"]
-    )
+    return Exported(line, contract, office, notice["payload"], **references)
 
 
 def json_exports(path: Path, raw: bytes) -> list[Exported]:
@@ -254,6 +255,7 @@ class DropFolder:
                     else str(uuid.uuid5(FILE_NAMESPACE, f"{digest}/{n.line}")),
                     case_id=n.case_id,
                     answers=n.answers,
+                    answers_from=n.answers_from,
                 )
                 for n in exported
             ]
@@ -286,7 +288,7 @@ class DropFolder:
         text = f"{path.name} {why}; nothing of it was sent.\n\n" + "\n".join(
             f"- {p}" for p in problems
         )
-        _write_new(moved.with_name(moved.name + ".error.txt"), (text + "\n").encode())
+        write_new(moved.with_name(moved.name + ".error.txt"), (text + "\n").encode())
         log.warning("%s quarantined: %s, %d problems", path.name, why, len(problems))
 
     @staticmethod
@@ -301,99 +303,3 @@ class DropFolder:
     def close(self) -> None:
         """Close the file registry."""
         self._db.close()
-
-
-class ReceivedFolder:
-    """The institution side as a folder: each delivered notice becomes one JSON file.
-
-    Files are written under a temporary name and renamed, so the institution's application
-    never reads half a file; the name is the notice id and the office, so a notice handed over
-    again overwrites its own file with the same content. A recall (`hub.recall`) is written
-    as any notice, and the file of the notice it recalls leaves the folder for `recalled`,
-    beside a `.rappel.json` saying why.
-    """
-
-    def __init__(self, folder: Path, recalled: Path | None = None) -> None:
-        """Write into `folder`, one sub-folder per contract; recalled notices go to `recalled`.
-
-        `recalled` is `rappels/` beside `folder` unless named.
-        """
-        self.folder = folder
-        self.recalled = recalled or folder.parent / "rappels"
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-
-    async def receive(self, notice: Incoming) -> Handling:
-        """Write the notice as `<contract>/<notice id>__<partner>_<office>.json` (`file_name`s).
-
-        A copy of a notice already recalled (sent again as the recall was made) is written
-        straight to `recalled`, beside its note.
-        """
-        kind, name = file_name(notice.contract), _delivery_name(notice)
-        withdrawn = inside(self.recalled, kind, f"{name}.rappel.json").is_file()
-        self._write(kind, name, notice.as_document(), self.recalled if withdrawn else self.folder)
-        if notice.contract == RECALL:
-            self._withdraw(notice)
-        return Handling("processed")
-
-    def _withdraw(self, recall: Incoming) -> None:
-        """Move the recalled notice's file to `recalled/<contract>/`, with why beside it.
-
-        Done again for a recall handed over again: the file is there already, the note
-        rewritten with the same content. A notice that never reached the folder gets its note.
-        """
-        notice_id, contract = recall.payload.get("notice_id"), recall.payload.get("contract")
-        if not isinstance(notice_id, str) or not isinstance(contract, str):
-            return  # the hub delivers only recalls that name both
-        kind, name = file_name(contract), _delivery_name(recall, notice_id)
-        note = {
-            "notice_id": notice_id,
-            "contract": contract,
-            "case_id": recall.case_id,
-            "recalled_by": recall.source,
-            "to": recall.recipient,
-            "reason_code": recall.payload.get("reason_code"),
-            "recalled_at": recall.payload.get("recalled_at"),
-            "recall_id": recall.notice_id,
-        }
-        self._write(kind, f"{name}.rappel", note, self.recalled)
-        received = inside(self.folder, kind, f"{name}.json")
-        if received.is_file():
-            received.replace(inside(self.recalled, kind, f"{name}.json"))
-
-    def settled(self, notice_id: str, state: str, origin: tuple[str, int], outcome: Any) -> None:
-        """What the hub answered about a line of an export, as `hub.<state>/<notice id>.json`.
-
-        The institution learns there which notice (and case) each line became, or why the hub
-        refused it; a later export answers or follows a notice by these ids.
-        """
-        document = {
-            "notice_id": notice_id,
-            "state": state,
-            "export": origin[0],
-            "line": origin[1],
-            "case_id": outcome.get("case_id"),
-            "hub": outcome,
-        }
-        self.write(ACCEPTANCE if state == "accepted" else REJECTION, notice_id, document)
-
-    def write(self, kind: str, name: str, document: dict[str, Any]) -> None:
-        """Write `<kind>/<name>.json` whole, both made safe by `file_name`."""
-        self._write(file_name(kind), file_name(name), document)
-
-    def _write(
-        self, kind: str, name: str, document: dict[str, Any], base: Path | None = None
-    ) -> None:
-        """Write `<kind>/<name>.json` under `base` (the folder) whole: a temporary name, renamed."""
-        base = base or self.folder
-        base.mkdir(parents=True, exist_ok=True, mode=0o700)
-        inside(base, kind).mkdir(exist_ok=True, mode=0o700)
-        target = inside(base, kind, f"{name}.json")
-        temporary = inside(base, kind, f".{name}.json.tmp")
-        _write_new(temporary, json.dumps(document, ensure_ascii=False, indent=2).encode())
-        temporary.replace(target)
-
-
-def _delivery_name(notice: Incoming, notice_id: str | None = None) -> str:
-    """`<notice id>__<partner>_<office>`, each part a `file_name`: one delivery's file name."""
-    partner, _, office = notice.recipient.partition("/")
-    return f"{file_name(notice_id or notice.notice_id)}__{file_name(partner)}_{file_name(office)}"

@@ -20,9 +20,13 @@ from typing import Any
 from aiohttp import web
 
 from adapters.sdk.adapter import Adapter
-from adapters.sdk.files import OutsideFolderError, ReceivedFolder, inside
+from adapters.sdk.files import OutsideFolderError, inside
 from adapters.sdk.notices import InvalidNotice
+from adapters.sdk.received import ReceivedFolder
 from adapters.sdk.settings import SECRET_LENGTH, ApiSettings
+
+# The fields of a reply besides its payload, each a string (the last three optional).
+TEXTS = ("contract", "office", "case_id", "answers", "answers_from")
 
 
 class ReplyError(ValueError):
@@ -31,13 +35,19 @@ class ReplyError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """A notice the application sends: contract, office, payload, and what it answers."""
+    """A notice the application sends: contract, office, payload, and what it answers.
+
+    `case_id` puts it in a case; `answers` names the notice it answers by its id, and
+    `answers_from` by its source (the `from` of the notice received): without it, the adapter
+    takes the one notice it holds under that id, or refuses (422) when it holds more or none.
+    """
 
     contract: str
     office: str
     payload: dict[str, Any]
     case_id: str | None = None
     answers: str | None = None
+    answers_from: str | None = None
 
 
 def reply_from(document: Any) -> Reply:
@@ -49,19 +59,13 @@ def reply_from(document: Any) -> Reply:
         raise ReplyError(f"missing: {', '.join(missing)}")
     if not isinstance(document["payload"], dict):
         raise ReplyError("payload must be an object")
-    extra = set(document) - {"contract", "office", "payload", "case_id", "answers"}
+    extra = set(document) - {"payload", *TEXTS}
     if extra:
         raise ReplyError(f"unknown fields: {', '.join(sorted(extra))}")
-    texts = {k: document.get(k) for k in ("contract", "office", "case_id", "answers")}
+    texts: dict[str, Any] = {k: document.get(k) for k in TEXTS}
     if any(v is not None and not isinstance(v, str) for v in texts.values()):
-        raise ReplyError("contract, office, case_id and answers are strings")
-    return Reply(
-        document["contract"],
-        document["office"],
-        document["payload"],
-        document.get("case_id"),
-        document.get("answers"),
-    )
+        raise ReplyError("contract, office, case_id, answers and answers_from are strings")
+    return Reply(payload=document["payload"], **texts)
 
 
 def api(adapter: Adapter, token: str, received: ReceivedFolder | None = None) -> web.Application:
@@ -84,6 +88,7 @@ def api(adapter: Adapter, token: str, received: ReceivedFolder | None = None) ->
                 reply.payload,
                 case_id=reply.case_id,
                 answers=reply.answers,
+                answers_from=reply.answers_from,
             )
         except (ReplyError, json.JSONDecodeError) as error:
             return _problem(400, str(error))

@@ -19,7 +19,7 @@ from faststream.message import StreamMessage
 
 from adapters.sdk.inbox import Handling
 from hub.core.outgoing import ACCEPTANCE, ALERT, HUB_SOURCE, REJECTION, ROUTING_ALERT
-from hub.wire.envelope import CAUSATION_HEADER, RECIPIENT_HEADER
+from hub.wire.envelope import CAUSATION_HEADER, CAUSATION_SOURCE_HEADER, RECIPIENT_HEADER
 from hub.wire.reasons import Reason
 
 NEEDED = ("ce_id", "ce_source", "ce_type", RECIPIENT_HEADER, "ce_dataschema")
@@ -29,7 +29,11 @@ HUB_WRITTEN = (ACCEPTANCE, REJECTION, ALERT, ROUTING_ALERT)
 
 @dataclass(frozen=True, slots=True)
 class Incoming:
-    """A notice the hub delivered to one of the partner's offices."""
+    """A notice the hub delivered to one of the partner's offices.
+
+    A notice is its `source` and `notice_id`: two senders may use one id. One that answers
+    another names it by `answers` (its id) and `answers_from` (its source).
+    """
 
     notice_id: str
     contract: str
@@ -39,6 +43,7 @@ class Incoming:
     dataschema: str
     answers: str | None
     payload: dict[str, Any]
+    answers_from: str | None = None  # the source of the notice it answers (`ce_causationsource`)
 
     def as_document(self) -> dict[str, Any]:
         """The notice as institutions' applications receive it (webhook body, file)."""
@@ -49,6 +54,7 @@ class Incoming:
             "to": self.recipient,
             "case_id": self.case_id,
             "answers": self.answers,
+            "answers_from": self.answers_from,
             "schema": self.dataschema,
             "payload": self.payload,
         }
@@ -101,6 +107,7 @@ def arrival(
         found["ce_dataschema"],
         found.get(CAUSATION_HEADER),
         payload,
+        found.get(CAUSATION_SOURCE_HEADER),
     )
     if contract in {ACCEPTANCE, REJECTION}:
         answered(incoming)  # it names the notice it settles

@@ -11,7 +11,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from adapters.sdk.adapter import Adapter
-from adapters.sdk.files import DropFolder, Reader, ReceivedFolder
+from adapters.sdk.files import DropFolder, Reader
+from adapters.sdk.received import ReceivedFolder
 from adapters.sdk.settings import FileExchangeSettings
 from hub.observability import telemetry
 from hub.observability.logs import configure as configure_logs

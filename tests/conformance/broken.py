@@ -21,7 +21,7 @@ from hub.wire.envelope import Outgoing
 class ForgetfulInbox(Inbox):
     """Remembers nothing: every redelivery looks new."""
 
-    def handled(self, notice_id: str, recipient: str) -> Handling | None:  # noqa: ARG002
+    def handled(self, source: str, notice_id: str, recipient: str) -> Handling | None:  # noqa: ARG002
         return None
 
 

@@ -13,7 +13,7 @@ import pytest
 import pytest_asyncio
 
 from adapters.sdk import Adapter, Handling, Incoming, InvalidNotice
-from adapters.sdk.adapter import RECEIPT_NAMESPACE
+from adapters.sdk.receipts import receipt_id
 from hub.catalogue.contracts import Catalogue
 from hub.edge.embedded import EmbeddedBroker
 from tests.conftest import FORMAL_NOTICE, example
@@ -81,7 +81,7 @@ async def handed_over_once(
 ) -> None:
     """Every receipt settled at the hub, and each delivery reached the institution once."""
     for notice_id, office in deliveries:
-        receipt = str(uuid.uuid5(RECEIPT_NAMESPACE, f"{notice_id}/{office}"))
+        receipt = receipt_id("/academie/dsden", notice_id, office)
         assert (await social.settled(receipt, 120)).state == "accepted"
     # The hub's own notices (a formal notice this old also gets its deadline alert) apart.
     handed = sorted(

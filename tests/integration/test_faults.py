@@ -6,14 +6,13 @@ Each test prints its `faults:` line (see `tests/integration/faults.py`).
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from adapters.sdk.adapter import RECEIPT_NAMESPACE
+from adapters.sdk.receipts import receipt_id
 from hub.catalogue.contracts import Catalogue
 from hub.edge.embedded import EmbeddedBroker
 from tests.conftest import FORMAL_NOTICE, example
@@ -96,7 +95,7 @@ class Partners:
             for notice_id in ids:
                 assert (await self.school.settled(notice_id, within)).state == "accepted"
                 for office in OWED:
-                    receipt = str(uuid.uuid5(RECEIPT_NAMESPACE, f"{notice_id}/{office}"))
+                    receipt = receipt_id("/academie/dsden", notice_id, office)
                     assert (await self.social.settled(receipt, within)).state == "accepted"
 
 

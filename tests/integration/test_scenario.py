@@ -58,7 +58,7 @@ def test_the_month_is_played_through_every_adapter_and_summarised(tmp_path: Path
     assert "wrong_office by departement/mdd:87-bellac" in out
     # The CRIP's feedback reached the school that sent the IP, and no other school head.
     feedback = sorted(
-        p.name.split("__")[1] for p in (folder / "academie/recus/ip.retour").glob("*")
+        p.name.split("__")[2] for p in (folder / "academie/recus/ip.retour").glob("*")
     )
     assert feedback == ["academie_etablissement~3A0870015U.json", "academie_service-social.json"]
     assert "received  logement.avis 1" in out  # the CAF: the avis it asked for

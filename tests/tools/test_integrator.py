@@ -155,7 +155,9 @@ def test_an_integrator_adds_the_chu_as_the_readme_says_and_an_ip_and_its_feedbac
         )
         plain.send("hub.in.departement", json.dumps(FEEDBACK).encode(), headers, delivered.key)
         at_chu = wait_for(
-            lambda: json_file(root / "recus" / "ip.retour" / f"{feedback_id}__chu_chu.json"),
+            lambda: json_file(
+                root / "recus" / "ip.retour" / f"departement_crip__{feedback_id}__chu_chu.json"
+            ),
             "the CRIP's feedback in the CHU's recus/ip.retour/",
             logs,
         )

@@ -20,6 +20,7 @@ from faststream.kafka.annotations import KafkaMessage
 from faststream.kafka.message import KafkaMessage as Message
 from faststream.kafka.parser import AioKafkaParser
 
+from adapters.conformance.samples import origin_index
 from adapters.sdk import (
     Adapter,
     FileExchangeSettings,
@@ -30,12 +31,20 @@ from adapters.sdk import (
 )
 from adapters.sdk.notices import UnreadableRecordError, answered, arrival, tolerant_parser
 from adapters.sdk.outbox import Outbox
+from adapters.sdk.receipts import receipt_id
 from hub.catalogue.contracts import Catalogue
 from hub.catalogue.directory import PartnerDirectory
 from hub.core.intake import Admitted, Intake
 from hub.core.recall import RECALL, recall_id
 from hub.core.routing import Origin
-from hub.wire.envelope import CAUSATION_HEADER, TRACEPARENT, Record, read_envelope
+from hub.wire.envelope import (
+    CAUSATION_HEADER,
+    CAUSATION_SOURCE_HEADER,
+    TRACEPARENT,
+    Outgoing,
+    Record,
+    read_envelope,
+)
 from hub.wire.reasons import Reason
 from tests.conftest import CONTRACTS, FORMAL_NOTICE, example
 
@@ -86,7 +95,14 @@ def test_invalid_notice_names_each_broken_rule_by_its_pointer() -> None:
 async def test_a_notice_is_a_cloudevents_record_the_hub_reads(
     adapter: Adapter, catalogue: Catalogue
 ) -> None:
-    record = adapter.notice(FORMAL_NOTICE, "dsden", LIMOGES, case_id=CASE, answers="an-earlier")
+    record = adapter.notice(
+        FORMAL_NOTICE,
+        "dsden",
+        LIMOGES,
+        case_id=CASE,
+        answers="an-earlier",
+        answers_from="/departement/sdas",
+    )
     envelope = read_envelope(record.headers)  # the hub's own check of the attributes
     assert record.topic == "hub.in.academie"
     assert record.key == CASE.encode()
@@ -94,6 +110,7 @@ async def test_a_notice_is_a_cloudevents_record_the_hub_reads(
     assert (envelope.source, envelope.type) == ("/academie/dsden", FORMAL_NOTICE)
     assert envelope.dataschema == catalogue.contracts[FORMAL_NOTICE].latest.schema_id
     assert envelope.causation_id == "an-earlier"
+    assert record.headers[CAUSATION_SOURCE_HEADER] == "/departement/sdas"
     assert uuid.UUID(envelope.id).version == 4
     assert TRACEPARENT.match(record.headers["traceparent"])
     assert record.headers["content-type"] == "application/json"
@@ -105,6 +122,7 @@ async def test_a_new_notice_gets_its_own_id_key_and_trace(adapter: Adapter) -> N
     first = adapter.notice(FORMAL_NOTICE, "dsden", LIMOGES)
     second = adapter.notice(FORMAL_NOTICE, "dsden", LIMOGES, notice_id="chosen-id")
     assert CAUSATION_HEADER not in first.headers
+    assert CAUSATION_SOURCE_HEADER not in first.headers
     assert second.headers["ce_id"] == "chosen-id"
     assert first.headers["ce_id"] != second.headers["ce_id"]
     assert first.key is not None
@@ -236,9 +254,12 @@ Headers = list[tuple[str, bytes]]
 
 
 def delivery(
-    notice_id: str, source: str = "/departement/crip", contract: str = "ip.retour"
+    notice_id: str,
+    source: str = "/departement/crip",
+    contract: str = "ip.retour",
+    recipient: str = "academie/dsden",
 ) -> Headers:
-    """The headers of a delivery to the académie's DSDEN, as the hub writes them."""
+    """The headers of a delivery (to the académie's DSDEN), as the hub writes them."""
     return [
         ("ce_specversion", b"1.0"),
         ("ce_id", notice_id.encode()),
@@ -247,8 +268,9 @@ def delivery(
         ("ce_time", b"2026-11-23T09:00:00+01:00"),
         ("ce_dataschema", f"https://example.org/{contract}/v1".encode()),
         ("content-type", b"application/json"),
-        ("ce_recipient", b"academie/dsden"),
+        ("ce_recipient", recipient.encode()),
         ("ce_causationid", b"ip-1"),
+        ("ce_causationsource", b"/academie/dsden"),
     ]
 
 
@@ -329,7 +351,9 @@ def test_a_delivery_a_receipt_an_alert_and_the_hubs_answers_are_read() -> None:
         "https://example.org/ip.retour/v1",
         "ip-1",
         {"outcome": "Zqx-canari"},
+        "/academie/dsden",
     )
+    assert notice.as_document()["answers_from"] == "/academie/dsden"
     assert headers["ce_causationid"] == "ip-1"
     receipt, _ = arrival(
         delivery("r-1", "/departement/sdas", "hub.receipt"), None, b"{}", "academie"
@@ -391,6 +415,7 @@ async def test_a_recall_answers_an_accepted_notice_in_its_case_under_one_id(
     assert (record.key, record.headers["ce_type"]) == (CASE.encode(), RECALL)
     assert record.headers["ce_source"] == "/academie/dsden"
     assert record.headers[CAUSATION_HEADER] == notice_id
+    assert record.headers[CAUSATION_SOURCE_HEADER] == "/academie/dsden"  # its own notice
     body = json.loads(record.value)
     assert {k: body[k] for k in ("notice_id", "contract", "reason_code")} == {
         "notice_id": notice_id,
@@ -407,7 +432,8 @@ async def test_a_recall_answers_an_accepted_notice_in_its_case_under_one_id(
         record.value,
         tuple((k, v.encode()) for k, v in record.headers.items()),
     )
-    assert isinstance(Intake(catalogue, directory).examine(raw, {notice_id: [origin]}), Admitted)
+    verdict = Intake(catalogue, directory).examine(raw, origin_index([origin]))
+    assert isinstance(verdict, Admitted)
     outbox.close()
 
 
@@ -426,23 +452,46 @@ async def test_a_recall_of_no_notice_of_its_own_or_for_no_reason_is_never_queued
     outbox.close()
 
 
+RECALLED = {
+    "notice_id": "sent-elsewhere",
+    "contract": FORMAL_NOTICE,
+    "reason_code": "sent_in_error",
+    "recalled_at": "2026-11-23T11:05:00+01:00",
+}
+
+
 @pytest.mark.asyncio
-async def test_a_recall_built_from_its_payload_alone_answers_the_notice_it_names(
+async def test_a_recall_built_from_its_payload_answers_its_offices_own_notice_in_its_case(
     adapter: Adapter,
 ) -> None:
-    """As an export or the API gives it: the SDK names the notice, its case, the recall's id."""
-    payload = {
-        "notice_id": "sent-elsewhere",
-        "contract": FORMAL_NOTICE,
-        "reason_code": "sent_in_error",
-        "recalled_at": "2026-11-23T11:05:00+01:00",
-    }
-    record = adapter.notice(RECALL, "dsden", payload)
+    """As an export or the API gives it: the SDK names the notice, its source, the recall's id."""
+    record = adapter.notice(RECALL, "dsden", RECALLED, case_id=CASE)
     assert record.headers[CAUSATION_HEADER] == "sent-elsewhere"
-    assert record.key is None  # a notice it did not send: the hub finds its case
+    assert record.headers[CAUSATION_SOURCE_HEADER] == "/academie/dsden"
+    assert record.key == CASE.encode()
     assert record.headers["ce_id"] == recall_id("/academie/dsden", "sent-elsewhere")
-    chosen = adapter.notice(RECALL, "dsden", payload, case_id=CASE, notice_id="r-9")
+    chosen = adapter.notice(RECALL, "dsden", RECALLED, case_id=CASE, notice_id="r-9")
     assert (chosen.key, chosen.headers["ce_id"]) == (CASE.encode(), "r-9")
+    named = adapter.notice(RECALL, "dsden", RECALLED, case_id=CASE, answers_from="/academie/dsden")
+    assert named.headers[CAUSATION_SOURCE_HEADER] == "/academie/dsden"
+
+
+@pytest.mark.asyncio
+async def test_a_recall_without_its_case_or_of_another_offices_notice_is_refused(
+    adapter: Adapter,
+) -> None:
+    with pytest.raises(InvalidNotice) as keyless:  # the hub refuses a keyless recall
+        adapter.notice(RECALL, "dsden", RECALLED)
+    assert [(r.code, r.pointer) for r in keyless.value.reasons] == [("answer.missing", "key")]
+    assert "sent-elsewhere" in str(keyless.value)
+    with pytest.raises(InvalidNotice) as foreign:  # only a notice's sender recalls it
+        adapter.notice(RECALL, "dsden", RECALLED, case_id=CASE, answers_from="/caf/caf")
+    assert [r.code for r in foreign.value.reasons] == ["recall.unknown-notice"]
+    assert "/caf/caf" not in str(foreign.value)
+    await adapter.send(FORMAL_NOTICE, "dsden", LIMOGES, notice_id="mine")
+    with pytest.raises(InvalidNotice, match="sent no notice mine through this adapter"):
+        adapter.notice(RECALL, "service-social", {**RECALLED, "notice_id": "mine"})  # dsden's
+    assert adapter.unsettled() == 1
 
 
 @pytest.mark.asyncio
@@ -459,12 +508,14 @@ async def test_a_recall_delivered_is_handed_over_once_and_receipted(
         }
     ).encode()
     headers = _replaced(delivery("r-1", contract=RECALL), "ce_causationid", b"n-1")
+    headers = _replaced(headers, "ce_causationsource", b"/departement/crip")
     for _ in range(2):  # delivered twice: handed over once, answered by one receipt
         await adapter._on_record(consumed(recall_of, headers))  # noqa: SLF001
-    assert not (tmp_path / "recus" / "ip.retour" / "n-1__academie_dsden.json").exists()
-    moved = tmp_path / "rappels" / "ip.retour" / "n-1__academie_dsden.json"
+    name = "departement_crip__n-1__academie_dsden"
+    assert not (tmp_path / "recus" / "ip.retour" / f"{name}.json").exists()
+    moved = tmp_path / "rappels" / "ip.retour" / f"{name}.json"
     assert json.loads(moved.read_text())["notice_id"] == "n-1"
-    note = json.loads(moved.with_name("n-1__academie_dsden.rappel.json").read_text())
+    note = json.loads(moved.with_name(f"{name}.rappel.json").read_text())
     assert (note["reason_code"], note["recall_id"]) == ("wrong_person", "r-1")
     receipts = [
         r
@@ -472,3 +523,144 @@ async def test_a_recall_delivered_is_handed_over_once_and_receipted(
         if r.headers["ce_type"] == "hub.receipt"
     ]
     assert sorted(r.headers[CAUSATION_HEADER] for r in receipts) == ["n-1", "r-1"]
+    assert {r.headers[CAUSATION_SOURCE_HEADER] for r in receipts} == {"/departement/crip"}
+
+
+IP = "ip.transmission"
+SCHOOL, CAF = "/academie/etablissement:0870015U", "/caf/caf"
+OTHER_CASE = "0d5c2a3e-3b7f-4c1a-8e9d-2f6a1b4c7d80"
+
+
+@pytest_asyncio.fixture
+async def crip(tmp_path: Path, catalogue: Catalogue) -> AsyncIterator[Adapter]:
+    """The département's adapter, its deliveries written as files."""
+    departement = Adapter(
+        "departement", NOWHERE, tmp_path / "etat", ReceivedFolder(tmp_path / "recus"), catalogue
+    )
+    yield departement
+    await departement.stop()
+
+
+def _ip(source: str, case: str) -> KafkaMessage:
+    """The IP `ip-7` from `source`, in `case`, as the hub delivers it to the CRIP."""
+    headers = delivery("ip-7", source, IP, "departement/crip")
+    headers = _replaced(_replaced(headers, "ce_causationid", None), "ce_causationsource", None)
+    value = json.dumps(example(IP, "college-limoges-bruises")).encode()
+    return cast("KafkaMessage", SimpleNamespace(raw_message=record(value, headers, case.encode())))
+
+
+def _receipts(tmp_path: Path) -> list[Outgoing]:
+    outbox = Outbox(tmp_path / "etat" / "outbox.sqlite")
+    found = [r for r in outbox.due() if r.headers["ce_type"] == "hub.receipt"]
+    outbox.close()
+    return found
+
+
+@pytest.mark.asyncio
+async def test_two_senders_notices_under_one_id_are_both_handed_over_and_receipted_apart(
+    crip: Adapter, tmp_path: Path
+) -> None:
+    """The CAF's notice under the id the school uses next does not take the school's place."""
+    for _ in range(2):  # each delivered twice: each handed over once, receipted once
+        await crip._on_record(_ip(CAF, OTHER_CASE))  # noqa: SLF001 - as the broker hands it
+        await crip._on_record(_ip(SCHOOL, CASE))  # noqa: SLF001
+    written = sorted(p.name for p in (tmp_path / "recus" / IP).iterdir())
+    assert written == [
+        "academie_etablissement~3A0870015U__ip-7__departement_crip.json",
+        "caf_caf__ip-7__departement_crip.json",
+    ]
+    receipts = _receipts(tmp_path)
+    assert len({r.headers["ce_id"] for r in receipts}) == 2
+    assert {
+        (r.headers[CAUSATION_SOURCE_HEADER], r.headers[CAUSATION_HEADER], r.key) for r in receipts
+    } == {(SCHOOL, "ip-7", CASE.encode()), (CAF, "ip-7", OTHER_CASE.encode())}
+    assert {r.headers["ce_id"] for r in receipts} == {
+        receipt_id(source, "ip-7", "departement/crip") for source in (SCHOOL, CAF)
+    }
+
+
+@pytest.mark.asyncio
+async def test_an_answer_names_the_one_notice_received_under_its_id_and_its_case(
+    crip: Adapter,
+) -> None:
+    await crip._on_record(_ip(SCHOOL, CASE))  # noqa: SLF001 - as the broker hands it
+    feedback = crip.notice(
+        "ip.retour", "crip", example("ip.retour", "classement-college"), answers="ip-7"
+    )
+    assert (feedback.headers[CAUSATION_SOURCE_HEADER], feedback.headers[CAUSATION_HEADER]) == (
+        SCHOOL,
+        "ip-7",
+    )
+    assert feedback.key == CASE.encode()  # the IP's case, though the application named none
+
+
+@pytest.mark.asyncio
+async def test_an_answer_to_one_of_two_notices_sharing_an_id_must_say_whose(
+    crip: Adapter,
+) -> None:
+    await crip._on_record(_ip(SCHOOL, CASE))  # noqa: SLF001 - as the broker hands it
+    await crip._on_record(_ip(CAF, OTHER_CASE))  # noqa: SLF001
+    payload = example("ip.retour", "classement-college")
+    with pytest.raises(InvalidNotice) as refused:
+        crip.notice("ip.retour", "crip", payload, answers="ip-7")
+    assert [(r.code, r.pointer) for r in refused.value.reasons] == [
+        ("answer.ambiguous", "ce_causationid")
+    ]
+    assert "answers_from is needed" in str(refused.value)
+    assert SCHOOL not in str(refused.value)
+    assert CAF not in str(refused.value)
+    to_school = crip.notice("ip.retour", "crip", payload, answers="ip-7", answers_from=SCHOOL)
+    to_caf = crip.notice("ip.retour", "crip", payload, answers="ip-7", answers_from=CAF)
+    assert (to_school.key, to_caf.key) == (CASE.encode(), OTHER_CASE.encode())
+    assert to_caf.headers[CAUSATION_SOURCE_HEADER] == CAF
+    assert crip.unsettled() == 2
+
+
+@pytest.mark.asyncio
+async def test_an_answer_to_a_notice_it_does_not_hold_is_refused_naming_only_the_id(
+    crip: Adapter,
+) -> None:
+    payload = example("ip.retour", "classement-college")
+    with pytest.raises(InvalidNotice) as unknown:
+        crip.notice("ip.retour", "crip", payload, answers="ip-404", case_id=CASE)
+    assert [r.code for r in unknown.value.reasons] == ["answer.unknown-notice"]
+    assert str(unknown.value).startswith("ip.retour: ce_causationid: ")
+    assert "ip-404" in str(unknown.value)
+    assert CASE not in str(unknown.value)
+    with pytest.raises(InvalidNotice) as caseless:  # named, but its case unknown here
+        crip.notice("ip.retour", "crip", payload, answers="ip-404", answers_from=SCHOOL)
+    assert [(r.code, r.pointer) for r in caseless.value.reasons] == [("answer.missing", "key")]
+    assert SCHOOL not in str(caseless.value)
+    given = crip.notice(
+        "ip.retour", "crip", payload, answers="ip-404", answers_from=SCHOOL, case_id=CASE
+    )
+    assert (given.key, given.headers[CAUSATION_SOURCE_HEADER]) == (CASE.encode(), SCHOOL)
+    with pytest.raises(InvalidNotice) as odd:
+        crip.notice("ip.retour", "crip", payload, answers="ip-7", answers_from="caf", case_id=CASE)
+    assert [(r.code, r.pointer) for r in odd.value.reasons] == [
+        ("envelope.invalid", "ce_causationsource")
+    ]
+    with pytest.raises(InvalidNotice, match="give its id in answers"):
+        crip.notice("ip.retour", "crip", payload, answers_from=SCHOOL, case_id=CASE)
+    assert crip.unsettled() == 0
+
+
+@pytest.mark.asyncio
+async def test_an_answer_to_its_own_notice_names_its_own_office_and_the_hubs_case(
+    adapter: Adapter, tmp_path: Path
+) -> None:
+    """The DSDEN's regularisation answers the formal notice the DSDEN itself sent."""
+    notice_id = await adapter.send(FORMAL_NOTICE, "dsden", LIMOGES)
+    outbox = Outbox(tmp_path / "etat" / "outbox.sqlite")
+    outbox.settle(notice_id, "accepted", {"case_id": CASE})
+    outbox.close()
+    payload = example("instruction.regularisation", "limoges-enrolled")
+    record = adapter.notice("instruction.regularisation", "dsden", payload, answers=notice_id)
+    assert record.headers[CAUSATION_SOURCE_HEADER] == "/academie/dsden"
+    assert record.key == CASE.encode()
+    # Another partner's notice under that same id, received since: whose is no longer clear.
+    theirs = _replaced(delivery(notice_id, SCHOOL, IP), "ce_causationid", None)
+    value = json.dumps(example(IP, "college-limoges-bruises")).encode()
+    await adapter._on_record(consumed(value, theirs))  # noqa: SLF001 - as the broker hands it
+    with pytest.raises(InvalidNotice, match="answers_from is needed"):
+        adapter.notice("instruction.regularisation", "dsden", payload, answers=notice_id)

@@ -22,7 +22,7 @@ from adapters.sdk.http import api
 from adapters.sdk.outbox import Outbox
 from hub.catalogue.contracts import Catalogue
 from hub.edge.embedded import free_port
-from hub.wire.envelope import CAUSATION_HEADER
+from hub.wire.envelope import CAUSATION_HEADER, CAUSATION_SOURCE_HEADER
 from tests.adapters.sdk.test_adapter import consumed, delivery
 from tests.conftest import example
 
@@ -76,7 +76,7 @@ def _notice(**fields: Any) -> dict[str, Any]:
         ("POST", "/notices"),
         ("GET", "/notices/n-1"),
         ("GET", "/received"),
-        ("GET", "/received/ip.retour/n-1__isg_isg.json"),
+        ("GET", "/received/ip.retour/departement_crip__n-1__isg_isg.json"),
     ],
 )
 @pytest.mark.parametrize(
@@ -123,7 +123,7 @@ async def test_the_health_check_needs_no_token_and_counts_what_waits_and_was_ski
 async def test_a_notice_posted_is_queued_and_pending(
     client: Client, adapter: Adapter, tmp_path: Path
 ) -> None:
-    body = _notice(case_id=CASE, answers="an-earlier")
+    body = _notice(case_id=CASE, answers="an-earlier", answers_from="/departement/sdas")
     async with client.post("/notices", headers=AUTH, json=body) as response:
         assert response.status == 202
         answer = await response.json()
@@ -133,6 +133,7 @@ async def test_a_notice_posted_is_queued_and_pending(
     [queued] = Outbox(tmp_path / "etat" / "outbox.sqlite").due()
     assert (queued.headers["ce_id"], queued.headers["ce_source"]) == (notice_id, "/isg/isg")
     assert (queued.key, queued.headers[CAUSATION_HEADER]) == (CASE.encode(), "an-earlier")
+    assert queued.headers[CAUSATION_SOURCE_HEADER] == "/departement/sdas"
     assert json.loads(queued.value) == SHELTERED
     async with client.get(f"/notices/{notice_id}", headers=AUTH) as response:
         assert response.status == 200
@@ -175,7 +176,11 @@ async def test_a_notice_never_sent_here_is_not_found(client: Client) -> None:
         (json.dumps(_notice(priority="high", at="now")).encode(), "unknown fields: at, priority"),
         (
             json.dumps(_notice(office=7)).encode(),
-            "contract, office, case_id and answers are strings",
+            "contract, office, case_id, answers and answers_from are strings",
+        ),
+        (
+            json.dumps(_notice(answers="n-1", answers_from=["/departement/crip"])).encode(),
+            "contract, office, case_id, answers and answers_from are strings",
         ),
     ],
 )
@@ -186,6 +191,38 @@ async def test_a_malformed_request_is_refused_saying_what_is_wrong(
         assert response.status == 400
         assert await response.json() == {"error": error}
     assert adapter.unsettled() == 0
+
+
+async def _post(client: Client, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    async with client.post("/notices", headers=AUTH, json=body) as response:
+        return response.status, await response.json()
+
+
+async def test_a_reply_answers_the_one_notice_delivered_under_its_id_in_its_case(
+    client: Client, adapter: Adapter, tmp_path: Path
+) -> None:
+    """The application names the id it received; the adapter adds its source and case."""
+    crip = delivery("n-1", "/departement/crip", recipient="isg/isg")
+    await adapter._on_record(consumed(b"{}", crip))  # noqa: SLF001 - as delivered (case c-1)
+    status, answer = await _post(client, _notice(answers="n-1"))
+    assert status == 202
+    [queued] = [
+        r
+        for r in Outbox(tmp_path / "etat" / "outbox.sqlite").due()
+        if r.headers["ce_id"] == answer["notice_id"]
+    ]
+    assert (queued.key, queued.headers[CAUSATION_SOURCE_HEADER]) == (b"c-1", "/departement/crip")
+    sdas = delivery("n-1", "/departement/sdas", recipient="isg/isg")
+    await adapter._on_record(consumed(b"{}", sdas))  # noqa: SLF001 - another sender, same id
+    assert await _post(client, _notice(answers="n-1")) == (  # which one is not guessed
+        422,
+        {
+            "error": f"{ORIENTATION}: ce_causationid: notices from more than one sender have "
+            "the id n-1: answers_from is needed, the `from` of the notice answered"
+        },
+    )
+    status, _ = await _post(client, _notice(answers="n-1", answers_from="/departement/sdas"))
+    assert status == 202
 
 
 async def test_a_payload_its_contract_refuses_is_unprocessable(
@@ -216,12 +253,16 @@ async def test_what_was_received_is_listed_and_read(
     received.settled("s-1", "accepted", ("export.json", 1), {"case_id": CASE})
     async with client.get("/received", headers=AUTH) as response:
         assert await response.json() == {
-            "received": ["hub.acceptance/s-1.json", "ip.retour/n-1__isg_isg.json"]
+            "received": ["hub.acceptance/s-1.json", "ip.retour/departement_crip__n-1__isg_isg.json"]
         }
-    async with client.get("/received/ip.retour/n-1__isg_isg.json", headers=AUTH) as response:
+    async with client.get(
+        "/received/ip.retour/departement_crip__n-1__isg_isg.json", headers=AUTH
+    ) as response:
         assert response.status == 200
         assert await response.json() == FEEDBACK.as_document()
-    async with client.get("/received/ip.retour/n-2__isg_isg.json", headers=AUTH) as response:
+    async with client.get(
+        "/received/ip.retour/departement_crip__n-2__isg_isg.json", headers=AUTH
+    ) as response:
         assert response.status == 404
         assert await response.json() == {"error": "nothing received under this name"}
 
@@ -248,7 +289,9 @@ async def test_a_symlink_in_the_received_folder_is_neither_listed_nor_served(
     (received.folder / "ip.retour" / "lien.json").symlink_to(tmp_path / "secret.json")
     (received.folder / "dossier").symlink_to(tmp_path, target_is_directory=True)
     async with client.get("/received", headers=AUTH) as response:
-        assert await response.json() == {"received": ["ip.retour/n-1__isg_isg.json"]}
+        assert await response.json() == {
+            "received": ["ip.retour/departement_crip__n-1__isg_isg.json"]
+        }
     for path in ("/received/ip.retour/lien.json", "/received/dossier/secret.json"):
         async with client.get(path, headers=AUTH) as response:
             assert response.status == 404
