@@ -13,5 +13,10 @@ def webhook_body(notice: Incoming) -> bytes:
 
 
 def idempotency_key(notice: Incoming) -> str:
-    """One key per delivery: the application ignores a delivery it has already taken."""
-    return f"{notice.notice_id}/{notice.recipient}"
+    """One key per delivery: the application ignores a delivery it has already taken.
+
+    `<source>/<notice id>/<office>` (`/academie/dsden/n-1/departement/sdas`): a delivery is
+    the notice's source and id and the office, so two senders' notices sharing an id are two
+    deliveries, each taken.
+    """
+    return f"{notice.source}/{notice.notice_id}/{notice.recipient}"

@@ -57,11 +57,11 @@ async def test_a_delivery_is_signed_over_its_timestamp_idempotency_key_and_body(
     assert body == webhook_body(NOTICE)
     timestamp = headers["X-Hub-Timestamp"]
     assert before <= int(timestamp) <= time.time()
-    assert headers["Idempotency-Key"] == "n-1/departement/crip"
-    signed = f"{timestamp}.n-1/departement/crip.".encode() + body
+    assert headers["Idempotency-Key"] == "/isg/isg/n-1/departement/crip"
+    signed = f"{timestamp}./isg/isg/n-1/departement/crip.".encode() + body
     expected = "sha256=" + hmac.new(SECRET, signed, hashlib.sha256).hexdigest()
     assert headers["X-Hub-Signature-256"] == expected
-    assert verify(SECRET, headers, body) == "n-1/departement/crip"
+    assert verify(SECRET, headers, body) == "/isg/isg/n-1/departement/crip"
 
 
 @pytest.mark.parametrize(
@@ -113,14 +113,16 @@ async def test_a_recall_reaches_the_application_as_a_signed_delivery_naming_the_
             "reason_code": "sent_in_error",
             "recalled_at": "2026-11-23T11:05:00+01:00",
         },
+        "/isg/isg",  # the recalling office's own notice
     )
     assert (await webhook.receive(recall)).status == "processed"
     [(headers, body)] = app.requests
-    assert verify(SECRET, headers, body) == "r-1/departement/crip"
+    assert verify(SECRET, headers, body) == "/isg/isg/r-1/departement/crip"
     document = json.loads(body)
-    assert (document["contract"], document["answers"], document["case_id"]) == (
-        "hub.recall",
-        "n-1",
-        "c-1",
-    )
+    assert (
+        document["contract"],
+        document["answers"],
+        document["answers_from"],
+        document["case_id"],
+    ) == ("hub.recall", "n-1", "/isg/isg", "c-1")
     assert document["payload"]["reason_code"] == "sent_in_error"
