@@ -25,7 +25,8 @@ from adapters.conformance.samples import Sample
 from hub.core.outgoing import SETTLEMENTS
 
 Run = Callable[[Any, asyncio.Event], Coroutine[Any, Any, None]]
-HandOver = tuple[str, str]  # (notice id, recipient office) as the institution side saw it
+# (source, notice id, recipient office) as the institution side saw it: one delivery.
+HandOver = tuple[str, str, str]
 WAIT_S = 60.0
 
 
@@ -148,8 +149,13 @@ class ApiDriver(Driver):
             for name in names:
                 async with http.get(f"{self.url}/received/{name}") as response:
                     document = await response.json()
-                found.append((document["notice_id"], document["to"]))
+                found.append(_hand_over(document))
         return found
+
+
+def _hand_over(document: dict[str, Any]) -> HandOver:
+    """The delivery a notice's document (`Incoming.as_document`) is."""
+    return (document["from"], document["notice_id"], document["to"])
 
 
 def _export(drop: Path, sample: Sample) -> None:
@@ -171,6 +177,5 @@ def _documents(folder: Path) -> list[HandOver]:
     for path in sorted(folder.glob("*/*.json")):
         if path.parent.name in SETTLEMENTS:  # the hub's answers about sent notices
             continue
-        document = json.loads(path.read_text(encoding="utf-8"))
-        found.append((document["notice_id"], document["to"]))
+        found.append(_hand_over(json.loads(path.read_text(encoding="utf-8"))))
     return found

@@ -2,14 +2,16 @@
 
 The kit does not start the hub: it reads the adapter's topic itself and judges every record
 with the hub's intake, so a fault is reported with the hub's reason codes; it answers with the
-records the hub writes (acceptance, rejection, deliveries), built by the hub's own code. Unlike
-the hub, it can stay silent, which is how it tells whether an adapter sends again.
+records the hub writes (acceptance, rejection, deliveries), built by the hub's own code, each
+naming the notice it is about by source and id (`ce_causationsource`, `ce_causationid`).
+Unlike the hub, it can stay silent, which is how it tells whether an adapter sends again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -18,6 +20,7 @@ from typing import Literal
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from adapters.conformance.samples import origin_index
 from hub.catalogue.contracts import Catalogue
 from hub.catalogue.directory import PartnerDirectory
 from hub.core.intake import Admitted, Intake, Rejected
@@ -25,7 +28,7 @@ from hub.core.outgoing import acceptance_notice, delivery_records, rejection_not
 from hub.core.routing import Origin
 from hub.edge.topics import ensure_topics
 from hub.wire.consuming import record_of
-from hub.wire.envelope import CAUSATION_HEADER, Outgoing, Record
+from hub.wire.envelope import CAUSATION_HEADER, CAUSATION_SOURCE_HEADER, Outgoing, Record
 from hub.wire.reasons import Reason
 from hub.wire.topics import inbound, outbound
 
@@ -72,7 +75,8 @@ class HubSide:
         self.intake = Intake(catalogue, directory)
         self.answer: Answer = "accept"
         self.published: list[Published] = []
-        self.origins: dict[str, list[Origin]] = {}
+        # The notices delivered, by source and id: what an answer may name.
+        self.origins: dict[tuple[str, str], Origin] = {}
         self._changed = asyncio.Condition()
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=bootstrap,
@@ -128,9 +132,12 @@ class HubSide:
             frozenset(d.recipient.address for d in notice.deliveries),
             content=notice.payload,  # what an answer to it is compared with (`matches`)
         )
-        self.origins[origin.notice_id] = [origin]
+        self.origins[origin.source, origin.notice_id] = origin
         mine = outbound(self.partner)
-        await self.publish([r for r in delivery_records(notice) if r.topic == mine])
+        answered = notice.answered.source if notice.answered else None
+        await self.publish(
+            [_naming(r, answered) for r in delivery_records(notice) if r.topic == mine]
+        )
 
     async def publish(self, records: Sequence[Outgoing]) -> None:
         """Write records and wait until the broker holds them."""
@@ -155,20 +162,21 @@ class HubSide:
                     self._changed.notify_all()
 
     def _origins_for(self, record: Record) -> Mapping[str, Sequence[Origin]]:
-        causation = dict(record.headers).get(CAUSATION_HEADER)
-        if causation is None:
-            return {}
-        notice_id = causation.decode("utf-8", "replace")
-        return {notice_id: self.origins.get(notice_id, [])}
+        """The notice a record answers, by its source and id: a bare id names none."""
+        headers = {k: v.decode("utf-8", "replace") for k, v in record.headers}
+        key = (headers.get(CAUSATION_SOURCE_HEADER, ""), headers.get(CAUSATION_HEADER, ""))
+        origin = self.origins.get(key)
+        return origin_index([origin] if origin else [])
 
     async def _respond(self, verdict: Admitted | Rejected) -> None:
         now = datetime.now(UTC).isoformat(timespec="seconds")
         if self.answer == "silent":
             return
         if isinstance(verdict, Rejected):
-            await self.publish([rejection_notice(verdict, now)])
+            sender = f"/{verdict.partner}/{verdict.office}" if verdict.office else None
+            await self.publish([_naming(rejection_notice(verdict, now), sender)])
         elif self.answer == "accept":
-            await self.publish([acceptance_notice(verdict, now)])
+            await self.publish([_naming(acceptance_notice(verdict, now), verdict.envelope.source)])
         else:
             env = verdict.envelope
             refusal = Rejected(
@@ -179,4 +187,11 @@ class HubSide:
                 notice_id=env.id,
                 contract=env.type,
             )
-            await self.publish([rejection_notice(refusal, now)])
+            await self.publish([_naming(rejection_notice(refusal, now), env.source)])
+
+
+def _naming(record: Outgoing, source: str | None) -> Outgoing:
+    """`record` naming the source of the notice it is about, as the hub's records do."""
+    if source is None:
+        return record
+    return dataclasses.replace(record, headers={**record.headers, CAUSATION_SOURCE_HEADER: source})

@@ -9,6 +9,7 @@ are the hub's.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import secrets
 import uuid
@@ -83,6 +84,26 @@ def deliveries_to(
         if notice is not None:
             found.append(notice)
     return found
+
+
+def from_another_sender(notice: Admitted, directory: PartnerDirectory) -> Admitted:
+    """`notice` again, under its id, from another office and in a case of its own.
+
+    Two senders whose numbering collides: another producer of its contract if there is one,
+    else another office of its partner, else any other office.
+    """
+    envelope = notice.envelope
+    producers = [o for p in notice.contract.meta.producers for o in offices_for(directory, p)]
+    candidates = [
+        *producers,
+        *((envelope.partner, o) for o in directory.offices(envelope.partner)),
+        *((p, o) for p in sorted(directory.partners) for o in directory.offices(p)),
+    ]
+    partner, office = next(o for o in candidates if o != (envelope.partner, envelope.office))
+    source = f"/{partner}/{office}"
+    other = dataclasses.replace(envelope, source=source, partner=partner, office=office)
+    case_id = str(uuid.uuid5(KIT_NAMESPACE, f"{source}\n{envelope.id}"))
+    return dataclasses.replace(notice, envelope=other, case_id=case_id)
 
 
 def nothing_delivered(catalogue: Catalogue, directory: PartnerDirectory, partner: str) -> str:

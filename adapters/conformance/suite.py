@@ -19,23 +19,29 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import pytest
 
-from adapters.conformance.drivers import Driver, HandOver, Wiring
+from adapters.conformance.drivers import Driver, Wiring
 from adapters.conformance.hubside import HubSide, Published
-from adapters.conformance.samples import Sample, deliveries_to, nothing_delivered, sent_samples
+from adapters.conformance.problems import delivery, differences, envelope_problems, receipt_problems
+from adapters.conformance.samples import (
+    Sample,
+    deliveries_to,
+    from_another_sender,
+    nothing_delivered,
+    sent_samples,
+)
 from hub.catalogue.contracts import load_catalogue
 from hub.catalogue.directory import load_directory
-from hub.core.intake import Admitted, Rejected
+from hub.core.intake import Admitted
 from hub.core.outgoing import RECEIPT
 from hub.edge.embedded import free_port
 from hub.settings import Settings
-from hub.wire.envelope import CAUSATION_HEADER
+from hub.wire.envelope import CAUSATION_HEADER, CAUSATION_SOURCE_HEADER
 
 WAIT_S = 60.0
-STATUSES = ("received", "processed", "refused")
 
 
 @dataclass
@@ -98,8 +104,10 @@ class Kit:
         await self.waiting(lambda: bool(new()), f"a {sample.contract} notice from the adapter")
         return new()[0]
 
-    async def receipt_for(self, notice_id: str, recipient: str) -> Published:
-        """Wait for the `hub.receipt` that `recipient` sends about `notice_id`."""
+    async def receipt_for(
+        self, notice_id: str, recipient: str, source: str | None = None
+    ) -> Published:
+        """Wait for the `hub.receipt` that `recipient` sends about `notice_id` (from `source`)."""
 
         def found() -> list[Published]:
             return [
@@ -108,9 +116,11 @@ class Kit:
                 if p.headers.get("ce_type") == RECEIPT
                 and p.headers.get(CAUSATION_HEADER) == notice_id
                 and p.headers.get("ce_source") == f"/{recipient}"
+                and source in (None, p.headers.get(CAUSATION_SOURCE_HEADER))
             ]
 
-        await self.waiting(lambda: bool(found()), f"{recipient}'s receipt for {notice_id}")
+        whose = f" from {source} (its ce_causationsource)" if source else ""
+        await self.waiting(lambda: bool(found()), f"{recipient}'s receipt for {notice_id}{whose}")
         return found()[0]
 
 
@@ -141,7 +151,7 @@ class ConformanceSuite:
         ids: set[str] = set()
         for sample in kit.samples:
             published = await kit.emitted(sample)
-            problems += _envelope_problems(sample, published)
+            problems += envelope_problems(sample, published)
             ids.add(published.notice_id or "")
         if len(ids) != len(kit.samples):
             problems.append("two different notices were sent under one ce_id")
@@ -160,7 +170,7 @@ class ConformanceSuite:
             f"(resend_after={kit.wiring.resend_after} s)",
             within=kit.resend_limit,
         )
-        changed = _differences(first, kit.hub.of(notice_id)[1])
+        changed = differences(first, kit.hub.of(notice_id)[1])
         assert not changed, f"{notice_id} was sent again with another {', '.join(changed)}"
         kit.hub.answer = "accept"
         await kit.quiet(notice_id, f"the adapter to stop sending {notice_id} once accepted")
@@ -185,7 +195,7 @@ class ConformanceSuite:
         for notice, recipient in _addressed(kit, kit.deliveries):
             receipt = await kit.receipt_for(notice.envelope.id, recipient)
             handed = await kit.driver.handed_over()
-            problems += _receipt_problems(notice, recipient, receipt, handed)
+            problems += receipt_problems(notice, recipient, receipt, handed)
         assert not problems, "\n".join(problems)
 
     async def test_a_notice_delivered_again_is_not_handed_over_again(self, kit: Kit) -> None:
@@ -204,9 +214,41 @@ class ConformanceSuite:
         twice = [
             recipient
             for _, recipient in _addressed(kit, [notice])
-            if handed.count((notice.envelope.id, recipient)) != 1
+            if handed.count(delivery(notice, recipient)) != 1
         ]
         assert not twice, f"{notice.envelope.id} was handed over more than once to {twice}"
+
+    async def test_two_senders_notices_under_one_id_are_each_handed_over_and_receipted(
+        self, kit: Kit
+    ) -> None:
+        """A notice is its source and id: another sender's under the same id is another one.
+
+        Both reach the institution side, and each is answered by a receipt of its own (its own
+        `ce_id`), naming its sender (`ce_causationsource`) in its case (the key).
+        """
+        kit.hub.answer = "accept"
+        first = _renamed(kit.deliveries[0])
+        second = from_another_sender(first, kit.hub.intake.directory)
+        await kit.hub.deliver(first)
+        await kit.hub.deliver(second)
+        receipts: dict[str, set[str]] = {}
+        for notice, recipient in _addressed(kit, [first, second]):
+            source = notice.envelope.source
+            receipt = await kit.receipt_for(notice.envelope.id, recipient, source)
+            receipts.setdefault(recipient, set()).add(receipt.notice_id or "")
+        handed = await kit.driver.handed_over()
+        problems = [
+            f"{notice.envelope.id} from {notice.envelope.source} was handed over "
+            f"{handed.count(delivery(notice, recipient))} times to {recipient}, not once"
+            for notice, recipient in _addressed(kit, [first, second])
+            if handed.count(delivery(notice, recipient)) != 1
+        ]
+        problems += [
+            f"{recipient} answered both notices {first.envelope.id} with one receipt id"
+            for recipient, ids in receipts.items()
+            if len(ids) != 2  # noqa: PLR2004 - one per sender
+        ]
+        assert not problems, "\n".join(problems)
 
     async def test_a_notice_not_yet_answered_is_sent_again_after_a_restart(self, kit: Kit) -> None:
         """The outbox is durable: stopping the adapter loses nothing it had to send.
@@ -241,62 +283,6 @@ def _renamed(notice: Admitted) -> Admitted:
     """The same notice in the same case under a new id, as a fresh delivery."""
     envelope = dataclasses.replace(notice.envelope, id=str(uuid.uuid4()))
     return dataclasses.replace(notice, envelope=envelope)
-
-
-def _differences(first: Published, again: Published) -> list[str]:
-    """What changed between two sends of one notice: key, value, header names."""
-    changed = [
-        part
-        for part, a, b in (
-            ("key", first.record.key, again.record.key),
-            ("value", first.record.value, again.record.value),
-        )
-        if a != b
-    ]
-    names = {n for n in set(first.headers) | set(again.headers) if _carries_the_notice(n)}
-    changed += sorted(f"header {n}" for n in names if first.headers.get(n) != again.headers.get(n))
-    return changed
-
-
-def _carries_the_notice(header: str) -> bool:
-    """CloudEvents attributes and trace context; a client's own headers may vary by send."""
-    return header.startswith("ce_") or header in ("content-type", "traceparent", "tracestate")
-
-
-def _envelope_problems(sample: Sample, published: Published) -> list[str]:
-    name = f"{sample.contract} ({published.notice_id})"
-    verdict = published.verdict
-    if isinstance(verdict, Rejected):
-        codes = ", ".join(f"{r.code} at {r.pointer or '/'}" for r in verdict.reasons)
-        return [f"{name}: the hub would refuse it: {codes}"]
-    problems = []
-    if verdict.envelope.office != sample.office:
-        problems.append(f"{name}: sent as office {verdict.envelope.office}, not {sample.office}")
-    if verdict.envelope.traceparent is None:
-        problems.append(f"{name}: no traceparent, so no trace can follow it")
-    return problems
-
-
-def _receipt_problems(
-    notice: Admitted, recipient: str, receipt: Published, handed: list[HandOver]
-) -> list[str]:
-    name = f"{notice.contract.id} {notice.envelope.id} to {recipient}"
-    problems = []
-    count = handed.count((notice.envelope.id, recipient))
-    if count == 0:
-        problems.append(f"{name}: receipted, but the institution side has not got it")
-    elif count > 1:
-        problems.append(f"{name}: handed over {count} times")
-    verdict = receipt.verdict
-    if isinstance(verdict, Rejected):
-        codes = ", ".join(r.code for r in verdict.reasons)
-        return [*problems, f"{name}: the hub would refuse its receipt: {codes}"]
-    body: dict[str, Any] = verdict.payload
-    if body.get("notice_id") != notice.envelope.id:
-        problems.append(f"{name}: the receipt names another notice")
-    if body.get("status") not in STATUSES:
-        problems.append(f"{name}: the receipt's status is not one of {STATUSES}")
-    return problems
 
 
 @contextlib.asynccontextmanager

@@ -51,7 +51,7 @@ class Counter:
         self.seen: list[HandOver] = []
 
     async def receive(self, notice: Incoming) -> Handling:
-        self.seen.append((notice.notice_id, notice.recipient))
+        self.seen.append((notice.source, notice.notice_id, notice.recipient))
         return Handling("processed")
 
 

@@ -115,7 +115,7 @@ class CaseManagementDriver(ApiDriver):
         except SignatureError:
             return web.json_response({"error": "bad signature"}, status=401)
         document = json.loads(body)
-        self.calls.append((document["notice_id"], document["to"]))
+        self.calls.append((document["from"], document["notice_id"], document["to"]))
         return web.json_response({"ok": True})
 
     async def handed_over(self) -> list[HandOver]:
