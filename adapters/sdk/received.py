@@ -10,7 +10,9 @@ departement_crip.json`. A name past 200 characters keeps its start and ends with
 hash of the three.
 
 Two senders using one id get two files. A recall moves only the file of the notice it
-recalls: its own sender's, under the same id.
+recalls: its own sender's, under the same id. A file the previous version wrote
+(`<notice id>__<partner>_<office>.json`, no source) is moved only when its `from` is the
+recalling office.
 """
 
 from __future__ import annotations
@@ -105,8 +107,13 @@ class ReceivedFolder:
         }
         self._write(kind, f"{name}.rappel", note, self.recalled)
         received = inside(self.folder, kind, f"{name}.json")
-        if received.is_file():
-            received.replace(inside(self.recalled, kind, f"{name}.json"))
+        if not received.is_file():  # written by the previous version, without the source?
+            received = inside(
+                self.folder, kind, f"{file_name(notice_id)}__{office_name(recall.recipient)}.json"
+            )
+            if not (received.is_file() and _sender(received) == recall.source):
+                return
+        received.replace(inside(self.recalled, kind, f"{name}.json"))
 
     def settled(self, notice_id: str, state: str, origin: tuple[str, int], outcome: Any) -> None:
         """What the hub answered about a line of an export, as `hub.<state>/<notice id>.json`.
@@ -140,3 +147,11 @@ class ReceivedFolder:
         temporary = inside(base, kind, f".{name}.json.tmp")
         write_new(temporary, json.dumps(document, ensure_ascii=False, indent=2).encode())
         temporary.replace(target)
+
+
+def _sender(path: Path) -> Any:
+    """The `from` of a received notice's file; None if it cannot be read."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8")).get("from")
+    except (OSError, ValueError, AttributeError):
+        return None

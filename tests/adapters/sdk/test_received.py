@@ -296,3 +296,17 @@ def test_a_copy_of_a_notice_arriving_after_its_recall_is_kept_withdrawn(tmp_path
         "departement_crip__n-1__academie_dsden.json",
         "departement_crip__n-1__academie_dsden.rappel.json",
     ]
+
+
+@pytest.mark.parametrize(("sender", "left"), [("/msa/msa", "rappels"), ("/caf/caf", "recus")])
+def test_a_file_of_the_previous_version_is_withdrawn_only_if_the_recaller_sent_it(
+    tmp_path: Path, sender: str, left: str
+) -> None:
+    """Written before the upgrade, `<id>__<partner>_<office>.json`: its `from` says whose."""
+    folder = ReceivedFolder(tmp_path / "recus")
+    previous = tmp_path / "recus" / "ip.retour" / "n-1__ccapex_ccapex.json"
+    previous.parent.mkdir()
+    previous.write_text(json.dumps(_retour("n-1", "ccapex/ccapex", sender).as_document()))
+    asyncio.run(folder.receive(_recall("n-1", "ccapex/ccapex", source="/msa/msa")))
+    withdrawn = tmp_path / "rappels" / "ip.retour" / "msa_msa__n-1__ccapex_ccapex.json"
+    assert (withdrawn.is_file(), previous.is_file()) == (left == "rappels", left == "recus")
