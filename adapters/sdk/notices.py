@@ -64,7 +64,7 @@ class Institution(Protocol):
     """The institution's side: receives each delivered notice and says how it was handled."""
 
     async def receive(self, notice: Incoming) -> Handling:
-        """Hand the notice over (its id is an idempotency key); processed or refused."""
+        """Hand the notice over (its source and id: an idempotency key); processed or refused."""
         ...
 
 
