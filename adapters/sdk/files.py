@@ -37,7 +37,7 @@ log = logging.getLogger("adapter.files")
 REFERENCED = {"payload", "case_id", "answers", "answers_from"}
 FILE_NAMESPACE = uuid.UUID("5f1d2c3b-8e7a-4b6c-9d0e-1a2b3c4d5e6f")
 KEPT = frozenset(string.ascii_letters + string.digits + ".-")  # as is in a file name
-LONGEST_PART = 80  # three parts and their separators stay under any file system's limit
+LONGEST_PART = 80  # a part of a name; a delivery's whole name is bounded too (`received`)
 # What a drop folder says of an entry it does not read, by the error opening it gave.
 NOT_READ = {errno.ELOOP: "is a symbolic link", errno.EINVAL: "is not a regular file"}
 
