@@ -125,16 +125,17 @@ async def test_deliveries_are_signed_retried_taken_once_and_acknowledged(
         example(FORMAL_NOTICE, "limoges-no-known-school"),
         notice_id=notice_id,
     )
+    delivery = f"/academie/dsden/{notice_id}"  # a delivery: the source, the id, the office
     await application.wait_for(
-        {f"{notice_id}/departement/sdas", f"{notice_id}/departement/mdd:87-limoges-nord"}
+        {f"{delivery}/departement/sdas", f"{delivery}/departement/mdd:87-limoges-nord"}
     )
     receipts = await side.wait_for(2, notice_id)
     assert {r.payload["status"] for r in receipts} == {"processed"}
     assert application.bad_signatures == 0
     assert notice_id not in application.fail_once  # refused once with 503, then taken
-    keys = [k for k in application.takes if k.startswith(notice_id)]
+    keys = [k for k in application.takes if k.startswith(delivery)]
     assert [application.takes[k] for k in keys] == [1, 1]
-    assert application.taken[f"{notice_id}/departement/sdas"]["payload"]["dasen_reference"]
+    assert application.taken[f"{delivery}/departement/sdas"]["payload"]["dasen_reference"]
 
 
 async def test_the_application_answers_an_ip_through_the_api(
@@ -142,8 +143,9 @@ async def test_the_application_answers_an_ip_through_the_api(
 ) -> None:
     adapter, side = school
     ip_id = await adapter.send("ip.transmission", "service-social", IP)
-    await application.wait_for({f"{ip_id}/departement/crip"})
-    ip = application.taken[f"{ip_id}/departement/crip"]
+    key = f"/academie/service-social/{ip_id}/departement/crip"
+    await application.wait_for({key})
+    ip = application.taken[key]
     assert ip["payload"]["other_minors"] == IP["other_minors"]  # the CRIP reads IP v2
     retour = {
         "contract": "ip.retour",
