@@ -25,7 +25,7 @@ from hub.catalogue.contracts import Catalogue
 from hub.catalogue.directory import PartnerDirectory
 from hub.core.intake import Admitted, Intake, Rejected
 from hub.core.outgoing import acceptance_notice, delivery_records, rejection_notice
-from hub.core.routing import Origin
+from hub.core.routing import NoticeKey, Origin
 from hub.edge.topics import ensure_topics
 from hub.wire.consuming import record_of
 from hub.wire.envelope import CAUSATION_HEADER, CAUSATION_SOURCE_HEADER, Outgoing, Record
@@ -161,7 +161,7 @@ class HubSide:
                     self.published.append(Published(record, verdict, loop.time()))
                     self._changed.notify_all()
 
-    def _origins_for(self, record: Record) -> Mapping[str, Sequence[Origin]]:
+    def _origins_for(self, record: Record) -> Mapping[NoticeKey, Origin]:
         """The notice a record answers, by its source and id: a bare id names none."""
         headers = {k: v.decode("utf-8", "replace") for k, v in record.headers}
         key = (headers.get(CAUSATION_SOURCE_HEADER, ""), headers.get(CAUSATION_HEADER, ""))

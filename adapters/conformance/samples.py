@@ -20,10 +20,11 @@ from typing import Any
 
 from hub.catalogue.contracts import Catalogue, Contract
 from hub.catalogue.directory import PartnerDirectory
+from hub.catalogue.identifiers import foreign_reasons
 from hub.core.intake import Admitted, Intake
 from hub.core.outgoing import RECEIPT
 from hub.core.reach import unreached
-from hub.core.routing import Origin
+from hub.core.routing import NoticeKey, Origin
 from hub.wire.envelope import CAUSATION_HEADER, CAUSATION_SOURCE_HEADER, Record
 from hub.wire.topics import inbound
 
@@ -66,7 +67,9 @@ def sent_samples(catalogue: Catalogue, directory: PartnerDirectory, partner: str
             continue
         offices = [o for p in contract.meta.producers for o in offices_for(directory, p)]
         mine = [office for owner, office in offices if owner == partner]
-        if mine and (payloads := examples(contract)):
+        ids = contract.meta.identifiers  # a payer sends only its own allocataires' files
+        payloads = [p for p in examples(contract) if not foreign_reasons(ids, partner, p)]
+        if mine and payloads:
             samples.append(Sample(contract.id, mine[0], payloads[0]))
     return samples
 
@@ -170,12 +173,9 @@ def _origins(
     return found
 
 
-def origin_index(origins: Iterable[Origin]) -> dict[str, list[Origin]]:
-    """Accepted notices as the hub's intake looks up those that answers name."""
-    index: dict[str, list[Origin]] = {}
-    for origin in origins:
-        index.setdefault(origin.notice_id, []).append(origin)
-    return index
+def origin_index(origins: Iterable[Origin]) -> dict[NoticeKey, Origin]:
+    """Accepted notices as the hub's intake looks up those that answers name: by source and id."""
+    return {NoticeKey(o.source, o.notice_id): o for o in origins}
 
 
 def _record(
