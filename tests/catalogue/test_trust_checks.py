@@ -33,11 +33,6 @@ def _sdas_answers_without_the_reference(copy: Path) -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 20: the check lets an answer be compared on a field its producer does not "
-    "receive in the answered contract",
-)
 @pytest.mark.parametrize(
     "fault", [_crip_not_given_the_reference, _sdas_answers_without_the_reference]
 )

@@ -167,11 +167,6 @@ def _receipt_of(notice_id: str, recipient: str) -> Callable[[Received], bool]:
 # Notices dropped or withdrawn by a stranger: two senders, one id, each notice kept.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 20: the SDK's inbox keys a delivery on id and recipient, not the source: "
-    "the school's IP is dropped as the CAF's, never handed over nor receipted",
-)
 @in_module_loop
 async def test_the_crip_takes_and_receipts_a_schools_ip_under_an_id_the_caf_used_first(
     kafka: PlainKafka,
@@ -216,11 +211,6 @@ def _documents(folder: Path) -> list[tuple[str, str]]:
     return [(d["from"], d["notice_id"]) for d in documents]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 20: a recall withdraws the received file of its id whoever sent it: the "
-    "MSA's recall moves the CAF's request to rappels/",
-)
 @in_module_loop
 async def test_the_msas_recall_withdraws_its_own_request_at_the_ccapex_not_the_cafs(
     own_hub: HubProcess, kafka: PlainKafka, tmp_path: Path
