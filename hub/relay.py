@@ -23,16 +23,14 @@ from hub.core.dedup import deduplicate
 from hub.core.examination import examine_batch
 from hub.core.intake import Admitted, Intake
 from hub.core.outgoing import (
-    ManualRouting,
     Publish,
-    RoutingAlert,
     acceptance_notice,
     delivery_records,
     is_receipt,
     position,
     rejection_notice,
-    routing_alert_records,
 )
+from hub.core.routing_alerts import ManualRouting, RoutingAlert, routing_alert_records
 from hub.ledger.chain import Entry
 from hub.ledger.entries import batch_entries, quarantined, rejected
 from hub.observability.logs import log_decisions

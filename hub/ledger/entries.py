@@ -16,12 +16,12 @@ from hub.core.deadlines import closes, opening
 from hub.core.intake import Admitted, Rejected
 from hub.core.outgoing import (
     HUB_SOURCE,
-    RoutingAlert,
     is_recall,
     is_receipt,
     position,
     rejection_id,
 )
+from hub.core.routing_alerts import RoutingAlert
 from hub.ledger.chain import Entry, Open, Unreceipted
 from hub.ledger.timeline import Timeline
 from hub.wire.topics import outbound

@@ -17,7 +17,6 @@ from hub.core.outgoing import (
     HUB_SOURCE,
     REJECTION,
     ROUTING_ALERT,
-    ManualRouting,
     acceptance_notice,
     alert_id,
     alert_records,
@@ -26,9 +25,9 @@ from hub.core.outgoing import (
     is_receipt,
     rejection_id,
     rejection_notice,
-    routing_alert_records,
 )
 from hub.core.routing import Origin, Router
+from hub.core.routing_alerts import ManualRouting, routing_alert_records
 from hub.wire.envelope import Outgoing, Record
 from tests.conftest import FORMAL_NOTICE, example
 from tests.core.test_recall import NOTICE, known, recall

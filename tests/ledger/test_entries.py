@@ -10,8 +10,8 @@ import pytest
 from hub.catalogue.contracts import Catalogue
 from hub.catalogue.directory import PartnerDirectory
 from hub.core.intake import Admitted, Intake, Rejected
-from hub.core.outgoing import ManualRouting
 from hub.core.routing import Origin
+from hub.core.routing_alerts import ManualRouting
 from hub.ledger.chain import Open, Unreceipted
 from hub.ledger.entries import (
     batch_entries,
