@@ -10,9 +10,9 @@ from hub.settings import PROJECT_ROOT
 SOURCES = ("hub", "adapters/sdk", "adapters/conformance")
 # Modules tested through other tests, and where: each must name a test file that exists.
 TESTED_ELSEWHERE = {
-    "hub/core/routing_alerts.py": "tests/core/test_outgoing.py",
     "hub/assembly.py": "tests/integration/test_flow.py",
     "hub/catalogue/identifiers.py": "tests/catalogue/test_recipients.py",
+    "hub/core/routing_alerts.py": "tests/core/test_outgoing.py",
     "hub/edge/embedded.py": "tests/integration/conftest.py",
     "hub/ledger/chain.py": "tests/state/test_backends.py",
     "hub/observability/telemetry.py": "tests/integration/test_traces.py",
