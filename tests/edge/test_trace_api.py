@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,6 +16,7 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 
+from hub.edge.embedded import free_port
 from hub.edge.trace_api import (
     OperatorsError,
     add_operator,
@@ -102,3 +105,30 @@ async def test_the_operators_file_keeps_digests_only_and_its_owner_alone_reads_i
         load_operators(path)
     with pytest.raises(OperatorsError, match="operator's name"):
         add_operator(tmp_path / "other.json", "Not A Name")
+
+
+@pytest.mark.xfail(strict=True, reason="issue 21: an operators file under the state is accepted")
+async def test_the_hub_refuses_an_operators_file_under_the_state_folder(tmp_path: Path) -> None:
+    operators = tmp_path / "state" / "secrets" / "operators.json"
+    add_operator(operators, "alice.martin")
+    hub = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "hub",
+        "serve",
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+        env={
+            **os.environ,
+            "HUB_KAFKA_BOOTSTRAP": f"127.0.0.1:{free_port()}",  # never reached
+            "HUB_LEDGER_PATH": str(tmp_path / "state" / "state.sqlite"),
+            "HUB_OPERATORS_PATH": str(operators),
+            "HUB_HTTP_PORT": "0",
+            "HUB_TRACE_PORT": "0",
+        },
+    )
+    _, stderr = await hub.communicate()
+    assert hub.returncode == 2
+    assert b"hub: cannot start: the operators file must not be kept under the state's folder" in (
+        stderr
+    )

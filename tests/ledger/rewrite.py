@@ -21,3 +21,17 @@ def rewrite_without(path: Path, seq: int) -> None:
             ledger.append(db, kept, stored[0].recorded_at)
     finally:
         db.close()
+
+
+def cut_after(path: Path, seq: int) -> None:
+    """Delete every entry after `seq`: the chain that is left still verifies on its own."""
+    db = sqlite3.connect(path, isolation_level=None)
+    try:
+        stored = ledger.entries(db)
+        kept = [s.entry for s in stored if s.seq <= seq]
+        with unit_of_work(db):
+            db.execute("DELETE FROM entries")
+            db.execute("DELETE FROM head")
+            ledger.append(db, kept, stored[0].recorded_at)
+    finally:
+        db.close()

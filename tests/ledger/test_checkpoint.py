@@ -96,3 +96,11 @@ async def test_a_checkpoint_is_read_from_its_payload_or_the_delivered_notice() -
     payload = '{"seq": 3, "hash": "c"}'
     assert read_checkpoint(payload) == {"seq": 3, "hash": "c"}
     assert read_checkpoint(f'{{"notice_id": "x", "payload": {payload}}}')["seq"] == 3
+
+
+@pytest.mark.xfail(strict=True, reason="issue 21: a key in a subfolder of the state is accepted")
+async def test_the_key_is_refused_anywhere_under_the_state_folder(tmp_path: Path) -> None:
+    path = tmp_path / "state" / "keys" / "checkpoint.pem"
+    new_key(path)
+    with pytest.raises(CheckpointKeyError, match="under the state's folder"):
+        load_key(path, tmp_path / "state")

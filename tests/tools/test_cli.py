@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import os
 import subprocess
 import sys
@@ -12,11 +14,14 @@ from pathlib import Path
 import pytest
 
 from hub.ledger.chain import Entry
+from hub.ledger.checkpoint import load_key, new_key, public_bytes, sign
 from hub.settings import PROJECT_ROOT
 from hub.state.port import Kept
 from hub.state.sqlite import SqliteState
 from hub.wire.envelope import Record
+from tests.ledger.rewrite import cut_after
 
+NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 COMMANDS = [
     [],
     ["up"],
@@ -134,3 +139,71 @@ def test_erase_says_which_copies_remain_and_until_when(tmp_path: Path) -> None:
     again = _hub("erase", "c-1", "--path", str(state_file), env=env)
     assert again.returncode == 1
     assert "nothing to erase" in again.stderr
+
+
+def _ledger_with_heads(folder: Path) -> tuple[Path, Path, list[Path]]:
+    """A ledger of 10 entries, its key, and the heads of #5 and #8 its partners were sent."""
+    ledger, key_path = folder / "hub" / "state.sqlite", folder / "secrets" / "checkpoint.pem"
+    key = new_key(key_path)
+    heads = []
+
+    async def record() -> None:
+        state = SqliteState(ledger, clock=lambda: NOW)
+        for count in (5, 3, 2):
+            head = await state.head()
+            if head is not None:
+                heads.append(folder / "held" / f"ledger-head-{head[0]}.json")
+                heads[-1].parent.mkdir(exist_ok=True)
+                heads[-1].write_text(json.dumps(sign(key, *head, NOW)), encoding="utf-8")
+            await state.commit(
+                [
+                    Entry(kind="accepted", sender="/isg/isg", notice_id=f"ip-{i}")
+                    for i in range(count)
+                ]
+            )
+        await state.close()
+
+    asyncio.run(record())
+    return ledger, key_path, heads
+
+
+@pytest.mark.xfail(strict=True, reason="issue 21: a checkpoint signed by any key passes")
+def test_verify_refuses_a_checkpoint_without_a_pinned_key(tmp_path: Path) -> None:
+    ledger, _, _ = _ledger_with_heads(tmp_path)
+    other = new_key(tmp_path / "elsewhere" / "key.pem")  # anyone's key
+    forged = tmp_path / "forged.json"
+
+    async def head() -> tuple[int, str]:
+        state = SqliteState(ledger, clock=lambda: NOW)
+        try:
+            found = await state.head()
+        finally:
+            await state.close()
+        assert found is not None
+        return found
+
+    forged.write_text(json.dumps(sign(other, *asyncio.run(head()), NOW)), encoding="utf-8")
+    result = _hub("ledger", "verify", "--path", str(ledger), "--checkpoint", str(forged))
+    assert result.returncode == 2, result.stdout
+    assert "pin the key the checkpoints are signed with" in result.stderr
+
+
+@pytest.mark.xfail(strict=True, reason="issue 21: a ledger cut after an older held head passes")
+def test_verify_reports_a_ledger_shorter_than_the_newest_head_held(tmp_path: Path) -> None:
+    ledger, key, (older, newer) = _ledger_with_heads(tmp_path)
+    cut_after(ledger, 5)  # what was recorded after the head of #5 deleted
+    public = base64.b64encode(public_bytes(load_key(key))).decode()
+    result = _hub(
+        "ledger",
+        "verify",
+        "--path",
+        str(ledger),
+        "--public-key",
+        public,
+        "--checkpoint",
+        str(newer),
+        "--checkpoint",
+        str(older),
+    )
+    assert result.returncode == 1, result.stdout
+    assert "ledger SHORT of the checkpoint of #8: it ends at entry #5" in result.stdout
