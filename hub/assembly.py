@@ -100,9 +100,14 @@ async def running_hub(
     problems = consistency(catalogue, directory)
     if problems:
         raise ContractError("the catalogue does not fit the directory: " + "; ".join(problems))
-    topics = await _topics(bootstrap, directory, settings, embedded=embedded, strict=strict)
+    # The secrets first: one kept where it must not be stops the start before the broker.
     key, case_key = await asyncio.to_thread(_keys, settings)
-    operators = load_operators(settings.operators_path) if settings.operators_path else None
+    operators = (
+        load_operators(settings.operators_path, settings.work_dir)
+        if settings.operators_path
+        else None
+    )
+    topics = await _topics(bootstrap, directory, settings, embedded=embedded, strict=strict)
     state = open_state(settings.state, vault_path=settings.vault_path)
     registry = CollectorRegistry()
     offices = [f"{p}/{o}" for p in directory.partners for o in directory.offices(p)]

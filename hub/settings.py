@@ -91,8 +91,8 @@ class Settings(KafkaClientSettings):
     trace_port: int = Field(default=8001, ge=0, le=65535, description="0 picks a free port.")
     operators_path: Path | None = Field(
         default=None,
-        description="Who may look at cases: the operators file (`hub operators add`). Unset: "
-        "the trace API is not served.",
+        description="Who may look at cases: the operators file (`hub operators add`), "
+        "nowhere under the state's folder. Unset: the trace API is not served.",
     )
     inbound_retention_ms: int = Field(
         default=7 * 24 * 3600 * 1000,
@@ -123,7 +123,8 @@ class Settings(KafkaClientSettings):
     checkpoint_key_path: Path | None = Field(
         default=None,
         description="The Ed25519 key (PEM, owner-only) that signs the ledger's checkpoints; "
-        "never in the state's folder (`hub keys new` makes one). Unset: no checkpoint is sent.",
+        "nowhere under the state's folder (`hub keys new` makes one). Unset: no checkpoint "
+        "is sent.",
     )
     case_key_path: Path | None = Field(
         default=None,

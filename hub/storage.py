@@ -1,6 +1,8 @@
 """The SQLite files the hub and the adapters keep: one way to open them, one way to commit.
 
-They hold personal data (sealed or not): each is created readable by its owner only.
+They hold personal data (sealed or not): each is created readable by its owner only. What must
+be kept apart from them (the hub's keys, the operators file) is refused anywhere under their
+folder (`under`).
 
 Every file is opened in autocommit with the write-ahead log and `synchronous=FULL`, so that a
 commit is durable when it returns; a unit of work is one `BEGIN IMMEDIATE ... COMMIT`.
@@ -41,6 +43,18 @@ def owner_only(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
     path.chmod(0o600)
+
+
+def under(path: Path, folder: Path) -> bool:
+    """Whether `path` is `folder` or anywhere under it, as written or once its links resolve.
+
+    Both ways: a link elsewhere may lead into the folder, and a path through a link under the
+    folder may be led anywhere by whoever can write the folder.
+    """
+    # os.path.abspath normalises the path as written, following no link.
+    places = {Path(os.path.abspath(path)), path.resolve()}  # noqa: PTH100
+    folders = {Path(os.path.abspath(folder)), folder.resolve()}  # noqa: PTH100
+    return any(place.is_relative_to(kept) for place in places for kept in folders)
 
 
 @contextlib.contextmanager

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.storage import BUSY_TIMEOUT_MS, open_sqlite, unit_of_work
+from hub.storage import BUSY_TIMEOUT_MS, open_sqlite, under, unit_of_work
 
 SCHEMA = "CREATE TABLE IF NOT EXISTS t (n INTEGER);"
 
@@ -34,3 +34,20 @@ def _insert_then_fail(db: sqlite3.Connection) -> None:
     with unit_of_work(db):
         db.execute("INSERT INTO t VALUES (2)")
         raise sqlite3.IntegrityError("a later statement failed")
+
+
+def test_under_sees_a_path_in_the_folder_as_written_or_through_a_link(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    (state / "keys").mkdir(parents=True)
+    (tmp_path / "secrets").mkdir()
+    assert under(state / "keys" / "k.pem", state)
+    assert under(state / ".." / "state" / "k.pem", state)
+    assert not under(tmp_path / "secrets" / "k.pem", state)
+    assert not under(tmp_path / "state-secrets" / "k.pem", state)  # a name that starts alike
+    (tmp_path / "in").symlink_to(state / "keys")  # elsewhere, leading in
+    assert under(tmp_path / "in" / "k.pem", state)
+    (state / "out").symlink_to(tmp_path / "secrets")  # in the state, leading out
+    assert under(state / "out" / "k.pem", state)
+    (tmp_path / "alias").symlink_to(state)  # the state's folder named through a link
+    assert under(tmp_path / "secrets" / "k.pem", tmp_path / "secrets")
+    assert under(state / "keys" / "k.pem", tmp_path / "alias")

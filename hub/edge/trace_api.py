@@ -26,6 +26,7 @@ from aiohttp import web
 from hub.ledger.entries import looked_up
 from hub.ledger.timeline import timeline
 from hub.state.port import State
+from hub.storage import under
 from hub.wire.envelope import EVENT_ID
 
 NAME = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
@@ -42,8 +43,17 @@ def digest(token: str) -> str:
     return "sha256:" + hashlib.sha256(token.encode()).hexdigest()
 
 
-def load_operators(path: Path) -> dict[str, str]:
-    """Operator names and their tokens' digests, from a file only its owner can read."""
+def load_operators(path: Path, state_folder: Path | None = None) -> dict[str, str]:
+    """Operator names and their tokens' digests, from a file only its owner can read.
+
+    Never under the state's folder: whoever could write the state must not name operators.
+    """
+    if state_folder is not None and under(path, state_folder):
+        raise OperatorsError(
+            "the operators file must not be kept under the state's folder: whoever could "
+            "write the state could then give themselves a token (give a path in another "
+            "folder or a mounted secret)"
+        )
     try:
         mode = path.stat().st_mode
         text = path.read_text(encoding="utf-8")

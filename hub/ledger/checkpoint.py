@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from hub.ledger.chain import Stored
+from hub.storage import under
 
 SIGNED_FIELDS = ("seq", "hash", "signed_at", "key_id")
 
@@ -51,11 +52,12 @@ def new_key(path: Path) -> Ed25519PrivateKey:
 
 
 def load_key(path: Path, state_folder: Path | None = None) -> Ed25519PrivateKey:
-    """The signing key at `path`: owner-only, and never in the state's own folder."""
-    if state_folder is not None and path.resolve().parent == state_folder.resolve():
+    """The signing key at `path`: owner-only, and nowhere under the state's folder."""
+    if state_folder is not None and under(path, state_folder):
         raise CheckpointKeyError(
-            "the checkpoint key must not be kept beside the ledger: whoever could rewrite the "
-            "ledger could then sign for it (give a path in another folder or a mounted secret)"
+            "the checkpoint key must not be kept under the state's folder: whoever could "
+            "rewrite the ledger could then sign for it (give a path in another folder or a "
+            "mounted secret)"
         )
     try:
         mode = path.stat().st_mode

@@ -107,7 +107,23 @@ async def test_the_operators_file_keeps_digests_only_and_its_owner_alone_reads_i
         add_operator(tmp_path / "other.json", "Not A Name")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21: an operators file under the state is accepted")
+async def test_the_operators_file_is_refused_anywhere_under_the_state_folder(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "state" / "secrets" / "operators.json"
+    add_operator(path, "bob")
+    assert load_operators(path, tmp_path / "elsewhere") != {}
+    with pytest.raises(OperatorsError, match="under the state's folder"):
+        load_operators(path, tmp_path / "state")
+    add_operator(tmp_path / "outside.json", "bob")
+    (tmp_path / "state" / "operators.json").symlink_to(tmp_path / "outside.json")
+    with pytest.raises(OperatorsError, match="under the state's folder"):  # a link leading out
+        load_operators(tmp_path / "state" / "operators.json", tmp_path / "state")
+    (tmp_path / "link").symlink_to(path)  # a link elsewhere, leading in
+    with pytest.raises(OperatorsError, match="under the state's folder"):
+        load_operators(tmp_path / "link", tmp_path / "state")
+
+
 async def test_the_hub_refuses_an_operators_file_under_the_state_folder(tmp_path: Path) -> None:
     operators = tmp_path / "state" / "secrets" / "operators.json"
     add_operator(operators, "alice.martin")

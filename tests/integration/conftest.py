@@ -85,7 +85,8 @@ class HubProcess:
     @property
     def operators(self) -> Path:
         """The operators file: one operator, `tester`, whose token this test holds."""
-        path = self.ledger.parent / "secrets" / "operators.json"
+        folder = self.ledger.parent  # the state's: its secrets are kept beside it, not under
+        path = folder.with_name(f"{folder.name}-secrets") / "operators.json"
         if not self.operator_token:
             self.operator_token = add_operator(path, "tester")
         return path
