@@ -126,6 +126,12 @@ class Settings(KafkaClientSettings):
         "nowhere under the state's folder (`hub keys new` makes one). Unset: no checkpoint "
         "is sent.",
     )
+    checkpoint_public_key: str | None = Field(
+        default=None,
+        description="The public key (base64; several, comma-separated, across a rotation) that "
+        "`hub ledger verify --checkpoint` trusts. Unset: the public half of "
+        "HUB_CHECKPOINT_KEY_PATH's key, where it can be read.",
+    )
     case_key_path: Path | None = Field(
         default=None,
         description="The key (base64, owner-only) from which the case ids of notices sent "

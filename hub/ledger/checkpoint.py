@@ -5,8 +5,12 @@ verify` alone would pass. A checkpoint is the head (an entry's number and hash) 
 key kept apart from the ledger; each partner keeps the ones it receives. A ledger that was
 rewritten below a checkpoint no longer holds that hash at that number, and `hub ledger verify
 --checkpoint` says so. The signature covers the canonical JSON (sorted keys, no spaces) of
-`seq`, `hash`, `signed_at` and `key_id`; the public key travels with it, and a partner may pin
-the key it trusts.
+`seq`, `hash`, `signed_at` and `key_id`. The public key travels with it, but proves nothing
+(anyone can sign a head): a checkpoint counts only under a key the verifier pinned.
+
+A ledger cut after a checkpoint still extends it: only a newer head catches the cut. So the
+heads every partner holds are checked together (`shortfalls`): the ledger must extend each, and
+reach the newest.
 """
 
 from __future__ import annotations
@@ -17,10 +21,11 @@ import hashlib
 import json
 import os
 import stat
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -102,14 +107,75 @@ def sign(key: Ed25519PrivateKey, seq: int, head_hash: str, at: datetime) -> dict
     }
 
 
-def problem(
-    checkpoint: Mapping[str, Any], entries: Iterable[Stored], pinned: bytes | None = None
-) -> str | None:
-    """Why the ledger's entries do not extend this checkpoint; None when they do.
+def public_key(text: str) -> bytes:
+    """A pinned public key given as base64: its raw 32 bytes (`CheckpointKeyError` otherwise)."""
+    try:
+        raw = base64.b64decode(text.strip(), validate=True)
+        Ed25519PublicKey.from_public_bytes(raw)
+    except (ValueError, binascii.Error):
+        raise CheckpointKeyError("a pinned public key is not a base64 Ed25519 public key") from None
+    return raw
 
-    The signature is checked first (with `pinned`, the public key a partner trusts, when it
-    gives one); then the entry at the checkpoint's number must have the checkpoint's hash.
+
+@dataclass(frozen=True, slots=True)
+class Shortfall:
+    """A held checkpoint the ledger does not extend: its number, and why.
+
+    `refused`: its signature does not hold under a pinned key (its number is only what it
+    says); `rewritten`: the entry at its number has another hash; `short`: the ledger ends
+    before its number.
     """
+
+    seq: object
+    kind: Literal["refused", "rewritten", "short"]
+    why: str
+
+
+def shortfalls(
+    checkpoints: Iterable[Mapping[str, Any]], entries: Iterable[Stored], trusted: Collection[bytes]
+) -> list[Shortfall]:
+    """Every checkpoint (each once) that the ledger's entries do not extend, by number.
+
+    A checkpoint counts only signed by one of the `trusted` public keys; then the entry at its
+    number must have its hash. The newest head any partner holds is thereby within the ledger.
+    """
+    hashes = {stored.seq: stored.hash for stored in entries}
+    last = max(hashes, default=0)
+    found, seen = [], set()
+    for checkpoint in checkpoints:
+        same = _canonical(checkpoint)
+        if same in seen:
+            continue  # every partner holds the same head: each is checked once
+        seen.add(same)
+        refused = _signature_problem(checkpoint, trusted)
+        seq = checkpoint.get("seq")
+        if refused is not None or not isinstance(seq, int) or isinstance(seq, bool):
+            found.append(Shortfall(seq, "refused", refused or "it names no entry number"))
+        elif seq > last:
+            why = f"it ends at entry #{last}: the entries after #{last} were deleted"
+            found.append(Shortfall(seq, "short", why))
+        elif seq not in hashes:
+            found.append(Shortfall(seq, "rewritten", f"the ledger has no entry #{seq}"))
+        elif hashes[seq] != checkpoint["hash"]:
+            why = f"entry #{seq} is not the one the checkpoint signed: rewritten"
+            found.append(Shortfall(seq, "rewritten", why))
+    return sorted(found, key=lambda shortfall: _number(shortfall.seq))
+
+
+def problem(
+    checkpoint: Mapping[str, Any], entries: Iterable[Stored], trusted: Collection[bytes]
+) -> str | None:
+    """Why the ledger's entries do not extend this checkpoint; None when they do."""
+    found = shortfalls([checkpoint], entries, trusted)
+    return found[0].why if found else None
+
+
+def _number(seq: object) -> int:
+    return seq if isinstance(seq, int) else -1
+
+
+def _signature_problem(checkpoint: Mapping[str, Any], trusted: Collection[bytes]) -> str | None:
+    """Why the checkpoint's signature does not hold under a trusted key; None when it does."""
     try:
         public = base64.b64decode(checkpoint["public_key"], validate=True)
         signature = base64.b64decode(checkpoint["signature"], validate=True)
@@ -119,14 +185,9 @@ def problem(
         return "the checkpoint's signature does not hold: it was not signed by that key"
     if key_id(public) != signed["key_id"]:
         return "the checkpoint names another key than the one it carries"
-    if pinned is not None and public != pinned:
+    if public not in trusted:
         return "the checkpoint was signed with another key than the one pinned"
-    for stored in entries:
-        if stored.seq == signed["seq"]:
-            if stored.hash != signed["hash"]:
-                return f"entry #{stored.seq} is not the one the checkpoint signed: rewritten"
-            return None
-    return f"the ledger has no entry #{signed['seq']}: it was cut below the checkpoint"
+    return None
 
 
 def read_checkpoint(text: str) -> dict[str, Any]:
@@ -138,6 +199,48 @@ def read_checkpoint(text: str) -> dict[str, Any]:
     if not isinstance(payload, dict):
         raise TypeError("not a JSON object")
     return payload
+
+
+def read_held(paths: Iterable[Path]) -> list[dict[str, Any]]:
+    """The checkpoints in these files and in every .json file under these folders.
+
+    `ValueError` names the file that cannot be read, or says there is none.
+    """
+    files = [
+        file
+        for path in paths
+        for file in (sorted(path.rglob("*.json")) if path.is_dir() else [path])
+    ]
+    if not files:
+        raise ValueError("no checkpoint there (a folder holds them as .json files)")
+    held = []
+    for file in files:
+        try:
+            held.append(read_checkpoint(file.read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError) as error:
+            raise ValueError(
+                f"cannot read the checkpoint {file} ({type(error).__name__})"
+            ) from None
+    return held
+
+
+def pinned_keys(
+    given: Iterable[str], key_path: Path | None, state_folder: Path
+) -> tuple[bytes, ...]:
+    """The public keys a checkpoint may be signed with; `CheckpointKeyError` when none is.
+
+    Those `given` (base64), else the public half of the hub's own key at `key_path`.
+    """
+    texts = [text for text in given if text.strip()]
+    if texts:
+        return tuple(public_key(text) for text in texts)
+    if key_path is not None:
+        return (public_bytes(load_key(key_path, state_folder)),)
+    raise CheckpointKeyError(
+        "pin the key the checkpoints are signed with: give --public-key, set "
+        "HUB_CHECKPOINT_PUBLIC_KEY, or run where HUB_CHECKPOINT_KEY_PATH names the hub's key "
+        "(the key a checkpoint carries proves nothing: anyone can sign one)"
+    )
 
 
 def _canonical(signed: Mapping[str, Any]) -> bytes:

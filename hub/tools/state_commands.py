@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
-import binascii
 import getpass
 import json
 import sys
@@ -21,7 +19,7 @@ from typing import Any
 
 from hub.edge.topics import kept_until
 from hub.ledger.chain import Stored
-from hub.ledger.checkpoint import problem, read_checkpoint
+from hub.ledger.checkpoint import CheckpointKeyError, pinned_keys, read_held, shortfalls
 from hub.ledger.entries import looked_up
 from hub.ledger.timeline import render, timeline
 from hub.schedules.retention import erase_case
@@ -44,17 +42,25 @@ def add_state_commands(commands: Any) -> None:
         "verify",
         help="check the hash chain",
         description="Check the ledger's hash chain; exit 1 naming the first edited or deleted "
-        "entry.",
+        "entry. With --checkpoint, also that the ledger extends every head the partners hold "
+        "and reaches the newest, under a pinned key; exit 1 naming, by its number, each it "
+        "falls short of.",
     )
     verify.add_argument("--path", type=Path, help=PATH_HELP)
     verify.add_argument(
         "--checkpoint",
         type=Path,
+        action="append",
         help="a checkpoint a partner holds (hub.ledger-head, its payload or the notice as "
-        "delivered): also prove the ledger still extends it",
+        "delivered), or a folder of them (every .json file under it); give each partner's last "
+        "heads: the ledger must extend every one and reach the newest (repeatable)",
     )
     verify.add_argument(
-        "--public-key", help="the base64 public key the partner trusts (default: the one carried)"
+        "--public-key",
+        action="append",
+        help="a base64 public key the checkpoints may be signed with (repeatable, across a "
+        "rotation); default: HUB_CHECKPOINT_PUBLIC_KEY, else HUB_CHECKPOINT_KEY_PATH's key. A "
+        "checkpoint's own key proves nothing: without a pinned key, exit 2",
     )
     verify.set_defaults(run=_verify)
     show = ledger_commands.add_parser(
@@ -132,36 +138,54 @@ def _with_state(args: argparse.Namespace, work: Callable[[State], Awaitable[int]
 
 
 def _verify(args: argparse.Namespace) -> int:
-    held = _held_checkpoint(args) if args.checkpoint else None
+    trusted: tuple[bytes, ...] = ()
+    held: list[dict[str, Any]] = []
+    if args.checkpoint:
+        settings = Settings()
+        configured = (settings.checkpoint_public_key or "").split(",")
+        try:
+            trusted = pinned_keys(
+                args.public_key or configured, settings.checkpoint_key_path, settings.work_dir
+            )
+        except CheckpointKeyError as error:
+            print(f"hub: {error}", file=sys.stderr)
+            return 2
+        try:
+            held = read_held(args.checkpoint)
+        except ValueError as error:
+            raise SystemExit(f"hub: {error}") from None
 
     async def check(state: State) -> int:
         result = await state.verify()
         if not result.ok:
             print(f"ledger BROKEN: {result.problem} ({result.entries} entries verified before it)")
             return 1
-        if held is not None:
-            checkpoint, pinned = held
-            fault = problem(checkpoint, await state.entries(), pinned)
-            if fault is not None:
-                print(f"ledger BROKEN against the checkpoint of #{checkpoint.get('seq')}: {fault}")
+        if held:
+            entries = await state.entries()
+            found = shortfalls(held, entries, trusted)
+            for shortfall in found:
+                print(f"{SHORTFALL[shortfall.kind]} #{shortfall.seq}: {shortfall.why}")
+            if found:
                 return 1
+            newest = max(held, key=lambda checkpoint: int(checkpoint["seq"]))
             print(
-                f"checkpoint ok: entry #{checkpoint['seq']} is the one key "
-                f"{checkpoint['key_id']} signed"
+                f"checkpoint ok: entry #{newest['seq']} is the one key {newest['key_id']} "
+                f"signed, the newest of {len({c['seq'] for c in held})} heads held, each extended"
             )
+            last = entries[-1].seq if entries else 0
+            if last > newest["seq"]:
+                print(f"entries #{newest['seq'] + 1} to #{last}: under no head held yet")
         print(f"ledger ok: {result.entries} entries, head {result.head}")
         return 0
 
     return _with_state(args, check)
 
 
-def _held_checkpoint(args: argparse.Namespace) -> tuple[dict[str, Any], bytes | None]:
-    try:
-        checkpoint = read_checkpoint(args.checkpoint.read_text(encoding="utf-8"))
-        pinned = base64.b64decode(args.public_key, validate=True) if args.public_key else None
-    except (OSError, ValueError, TypeError, binascii.Error) as error:
-        raise SystemExit(f"hub: cannot read the checkpoint ({type(error).__name__})") from None
-    return checkpoint, pinned
+SHORTFALL = {
+    "refused": "checkpoint REFUSED, that of",
+    "rewritten": "ledger BROKEN against the checkpoint of",
+    "short": "ledger SHORT of the checkpoint of",
+}
 
 
 def _show(args: argparse.Namespace) -> int:

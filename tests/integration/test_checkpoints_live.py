@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import uuid
@@ -20,13 +21,15 @@ pytestmark = pytest.mark.kafka
 LIMOGES = json.dumps(example(FORMAL_NOTICE, "limoges-no-known-school")).encode()
 
 
-def _verify(ledger: Path, *checkpoint: str) -> subprocess.CompletedProcess[str]:
+def _verify(ledger: Path, *checkpoint: str, key: Path) -> subprocess.CompletedProcess[str]:
+    """`hub ledger verify` where the hub's key is: that key is pinned."""
     return subprocess.run(
         [sys.executable, "-m", "hub", "ledger", "verify", "--path", str(ledger), *checkpoint],
         capture_output=True,
         text=True,
         check=False,
         timeout=60,
+        env={**os.environ, "HUB_CHECKPOINT_KEY_PATH": str(key)},
     )
 
 
@@ -57,11 +60,11 @@ def test_a_checkpoint_the_caf_received_proves_the_ledger_was_rewritten(tmp_path:
     checkpoint.write_bytes(held.value)
     assert held.headers["ce_recipient"] == "caf/caf"
     assert held.json()["seq"] > 2
-    kept = _verify(ledger, "--checkpoint", str(checkpoint))
+    kept = _verify(ledger, "--checkpoint", str(checkpoint), key=key)
     assert kept.returncode == 0, kept.stdout
     assert f"checkpoint ok: entry #{held.json()['seq']}" in kept.stdout
     rewrite_without(ledger, 2)  # a row deleted, the chain recomputed by whoever holds the file
-    assert _verify(ledger).returncode == 0  # alone, the rewritten chain verifies
-    caught = _verify(ledger, "--checkpoint", str(checkpoint))
+    assert _verify(ledger, key=key).returncode == 0  # alone, the rewritten chain verifies
+    caught = _verify(ledger, "--checkpoint", str(checkpoint), key=key)
     assert caught.returncode == 1
     assert "not the one the checkpoint signed: rewritten" in caught.stdout

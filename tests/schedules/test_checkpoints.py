@@ -11,7 +11,7 @@ import pytest
 from hub.catalogue.contracts import Catalogue
 from hub.catalogue.directory import PartnerDirectory
 from hub.ledger.chain import Entry
-from hub.ledger.checkpoint import new_key, problem
+from hub.ledger.checkpoint import new_key, problem, public_bytes
 from hub.schedules.checkpoints import Checkpoints
 from hub.state.sqlite import SqliteState
 from tests.schedules.world import NOW, Clock
@@ -54,5 +54,5 @@ async def test_the_head_is_signed_when_due_sent_to_each_partner_and_recorded(
     await state.commit(_entries(11))
     latest = await checkpoints.check()  # ten entries or more: at once
     assert latest is not None
-    assert problem(latest, await state.entries()) is None
+    assert problem(latest, await state.entries(), [public_bytes(key)]) is None
     await state.close()

@@ -167,7 +167,6 @@ def _ledger_with_heads(folder: Path) -> tuple[Path, Path, list[Path]]:
     return ledger, key_path, heads
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21: a checkpoint signed by any key passes")
 def test_verify_refuses_a_checkpoint_without_a_pinned_key(tmp_path: Path) -> None:
     ledger, _, _ = _ledger_with_heads(tmp_path)
     other = new_key(tmp_path / "elsewhere" / "key.pem")  # anyone's key
@@ -188,7 +187,6 @@ def test_verify_refuses_a_checkpoint_without_a_pinned_key(tmp_path: Path) -> Non
     assert "pin the key the checkpoints are signed with" in result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21: a ledger cut after an older held head passes")
 def test_verify_reports_a_ledger_shorter_than_the_newest_head_held(tmp_path: Path) -> None:
     ledger, key, (older, newer) = _ledger_with_heads(tmp_path)
     cut_after(ledger, 5)  # what was recorded after the head of #5 deleted
@@ -207,3 +205,48 @@ def test_verify_reports_a_ledger_shorter_than_the_newest_head_held(tmp_path: Pat
     )
     assert result.returncode == 1, result.stdout
     assert "ledger SHORT of the checkpoint of #8: it ends at entry #5" in result.stdout
+
+
+def test_verify_reads_the_heads_the_partners_kept_and_pins_the_configured_key(
+    tmp_path: Path,
+) -> None:
+    ledger, key, (older, newer) = _ledger_with_heads(tmp_path)
+    heads = tmp_path / "heads"  # each partner's hub.ledger-head folder, copied as it is
+    for partner, head in (("caf", newer), ("msa", older), ("isg", newer)):
+        (heads / partner).mkdir(parents=True)
+        (heads / partner / head.name).write_bytes(head.read_bytes())
+    public = base64.b64encode(public_bytes(load_key(key))).decode()
+    configured = _hub(
+        "ledger",
+        "verify",
+        "--path",
+        str(ledger),
+        "--checkpoint",
+        str(heads),
+        env={"HUB_CHECKPOINT_PUBLIC_KEY": public},
+    )
+    assert configured.returncode == 0, configured.stdout + configured.stderr
+    assert "checkpoint ok: entry #8 is the one key" in configured.stdout
+    assert "the newest of 2 heads held, each extended" in configured.stdout
+    assert "entries #9 to #10: under no head held yet" in configured.stdout
+    cut_after(ledger, 7)
+    beside = _hub(  # where the hub runs: its own key is pinned
+        "ledger",
+        "verify",
+        "--path",
+        str(ledger),
+        "--checkpoint",
+        str(heads),
+        env={"HUB_CHECKPOINT_KEY_PATH": str(key)},
+    )
+    assert beside.returncode == 1, beside.stdout + beside.stderr
+    short = "ledger SHORT of the checkpoint of #8: it ends at entry #7"
+    assert beside.stdout.splitlines() == [f"{short}: the entries after #7 were deleted"]
+    other = base64.b64encode(public_bytes(new_key(tmp_path / "other.pem"))).decode()
+    foreign = _hub(
+        "ledger", "verify", "--path", str(ledger), "--checkpoint", str(older), "--public-key", other
+    )
+    assert foreign.returncode == 1
+    assert "checkpoint REFUSED, that of #5: the checkpoint was signed with another key" in (
+        foreign.stdout
+    )
