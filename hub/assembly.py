@@ -101,12 +101,12 @@ async def running_hub(
     if problems:
         raise ContractError("the catalogue does not fit the directory: " + "; ".join(problems))
     # The secrets first: one kept where it must not be stops the start before the broker.
-    key, case_key = await asyncio.to_thread(_keys, settings)
     operators = (
         load_operators(settings.operators_path, settings.work_dir)
         if settings.operators_path
         else None
     )
+    key, case_key = await asyncio.to_thread(_keys, settings)
     topics = await _topics(bootstrap, directory, settings, embedded=embedded, strict=strict)
     state = open_state(settings.state, vault_path=settings.vault_path)
     registry = CollectorRegistry()
