@@ -22,6 +22,8 @@ import stat
 import uuid
 from pathlib import Path
 
+from hub.storage import under
+
 KEY_BYTES = 32
 
 
@@ -48,7 +50,7 @@ def new_case_key(path: Path) -> None:
 
 def load_case_key(path: Path, state_folder: Path | None = None) -> bytes:
     """The key at `path`: owner-only, at least 32 bytes, and nowhere under the state's folder."""
-    if state_folder is not None and path.resolve().is_relative_to(state_folder.resolve()):
+    if state_folder is not None and under(path, state_folder):
         raise CaseKeyError(
             "the case key must not be kept in the state's folder: whoever reads the state "
             "could then compute case ids (give a path in another folder or a mounted secret)"
