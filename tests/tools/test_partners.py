@@ -11,6 +11,7 @@ from hub.catalogue.checks import consistency
 from hub.catalogue.contracts import load_catalogue
 from hub.catalogue.directory import PartnerDirectory, load_directory
 from hub.settings import PROJECT_ROOT
+from hub.tools.cli import main
 from hub.tools.partners import (
     PARTNERS_BEGIN,
     PARTNERS_END,
@@ -143,6 +144,45 @@ def test_a_wrong_request_writes_nothing(project: Path, new: NewPartner, fault: s
             directory_path,
         )
     assert directory_path.read_text("utf-8") == before
+
+
+def _files(root: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.xfail(strict=True, reason="issue 21: the directory and contracts are written first")
+@pytest.mark.parametrize(
+    ("options", "fault"),
+    [
+        # `sdk` names the adapters' SDK package: its adapter cannot be written.
+        (
+            ["--sends", "ip.transmission:sdk", "--receives", "ip.retour:sdk=answered"],
+            "adapters/sdk is the adapters' SDK",
+        ),
+        # Sending a request whose answer comes back to it makes it receive without receipting.
+        (
+            ["--sends", "logement.demande-avis:sdk", "--no-adapter"],
+            "is not a producer of hub.receipt",
+        ),
+    ],
+)
+def test_a_partner_is_written_only_when_every_check_passes(
+    project: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    options: list[str],
+    fault: str,
+) -> None:
+    monkeypatch.setenv("HUB_DIRECTORY_PATH", str(project / "directory" / "haute-vienne.yaml"))
+    monkeypatch.setenv("HUB_CONTRACTS_PATH", str(project / "contracts"))
+    before = _files(project)
+    adapters = _files(PROJECT_ROOT / "adapters" / "sdk")
+    code = main(["partner", "add", "sdk", "--name", "SDK", "--office", "sdk=SDK", *options])
+    assert code == 1
+    assert _files(project) == before
+    assert _files(PROJECT_ROOT / "adapters" / "sdk") == adapters
+    out = capsys.readouterr()
+    assert fault in out.out + out.err
 
 
 def test_the_options_read_as_an_integrator_types_them() -> None:
