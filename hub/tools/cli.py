@@ -13,13 +13,11 @@ from pydantic import ValidationError
 
 from hub.assembly import kafka_bootstrap, running_hub, until_signalled
 from hub.catalogue.access import AUTHENTICATIONS, HUB_USER, AccessError
-from hub.catalogue.checks import consistency, example_problems
-from hub.catalogue.compat import compatibility_problems, freeze
+from hub.catalogue.compat import freeze
 from hub.catalogue.contracts import ContractError, load_catalogue
 from hub.catalogue.directory import DirectoryError, load_directory
 from hub.catalogue.docs import asyncapi, markdown
 from hub.core.cases import CaseKeyError
-from hub.core.reach import unreached
 from hub.edge.topics import MissingTopicsError
 from hub.edge.trace_api import OperatorsError, add_operator
 from hub.ledger.checkpoint import CheckpointKeyError
@@ -40,6 +38,7 @@ from hub.tools.partners import (
     with_partner_list,
 )
 from hub.tools.scaffold import ScaffoldError, scaffold
+from hub.tools.staging import catalogue_problems
 from hub.tools.state_commands import add_state_commands
 
 DOCS = PROJECT_ROOT / "docs"
@@ -315,9 +314,7 @@ def _check_contracts(_: argparse.Namespace) -> int:
     except (ContractError, DirectoryError) as error:
         print(f"contracts BROKEN: {error}")
         return 1
-    problems = consistency(catalogue, directory) + example_problems(catalogue)
-    problems += [str(consumer) for consumer in unreached(catalogue, directory)]
-    problems += compatibility_problems(catalogue)
+    problems = catalogue_problems(catalogue, directory)
     for problem in problems:
         print(f"contracts: {problem}")
     if problems:
@@ -366,12 +363,10 @@ def _add_partner(args: argparse.Namespace) -> int:
     new = NewPartner(
         args.partner, args.name, dict(args.office), tuple(args.sends), tuple(args.receives)
     )
+    adapter_root = None if args.no_adapter else PROJECT_ROOT
     try:
-        done = add_partner(new, catalogue, directory, settings.directory_path)
-        directory = load_directory(settings.directory_path)
-        if not args.no_adapter:
-            done += [f"adapter: wrote {p}" for p in scaffold(args.partner, PROJECT_ROOT, directory)]
-    except (PartnerError, ScaffoldError) as error:
+        done = add_partner(new, catalogue, directory, settings.directory_path, adapter_root)
+    except PartnerError as error:
         print(f"partner: {error}", file=sys.stderr)
         return 1
     for line in done:

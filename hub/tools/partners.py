@@ -7,7 +7,9 @@ it (or as the office that asked, for a contract whose `answered` consumer it rea
 among the producers of `hub.receipt`, which answers every delivery. The files are read with a
 round-trip YAML parser, which says where each node is, and the new lines are inserted there:
 every other line, its comments and its layout, stays as it was. Each file written is read
-again and must hold exactly what was meant.
+again and must hold exactly what was meant; the adapter's files must be new; the contracts and
+the directory as they would be must pass every check of `hub contracts check`: only then is
+anything written, all of it together (`hub.tools.staging`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from hub.catalogue.contracts import ANSWERED, Catalogue, Contract, schema_has_path
 from hub.catalogue.directory import OFFICE_ID, PARTNER_ID, PartnerDirectory
 from hub.catalogue.projection import parse_path
+from hub.tools.scaffold import ScaffoldError, adapter_files
+from hub.tools.staging import staged_problems, write_together
 
 RECEIPT = "hub.receipt"
 RECALL = "hub.recall"
@@ -150,12 +154,39 @@ def _known(
 
 
 def add_partner(
-    new: NewPartner, catalogue: Catalogue, directory: PartnerDirectory, directory_path: Path
+    new: NewPartner,
+    catalogue: Catalogue,
+    directory: PartnerDirectory,
+    directory_path: Path,
+    adapter_root: Path | None = None,
 ) -> list[str]:
-    """Write the partner into the directory and the contracts; returns what was done, line by line.
+    """Write the partner into the directory and the contracts; returns what was done, by line.
 
-    Raises `PartnerError` before writing anything when `problems` finds any.
+    Its adapter is written too when `adapter_root` is given. Raises `PartnerError` before
+    writing anything when `problems` finds any, when the adapter cannot be written, or when
+    the contracts and directory as they would be fail a check.
     """
+    texts, done = _planned(new, catalogue, directory, directory_path)
+    contracts_path = next(iter(catalogue.contracts.values())).folder.parent
+    faults = staged_problems(texts, contracts_path, directory_path)
+    if adapter_root is not None:
+        try:
+            adapter = adapter_files(new.partner, adapter_root)
+        except ScaffoldError as error:
+            faults.append(str(error))
+        else:
+            texts.update(adapter)
+            done += [f"adapter: wrote {path}" for path in adapter]
+    if faults:
+        raise PartnerError("nothing written: " + "; ".join(faults))
+    write_together(texts)
+    return done
+
+
+def _planned(
+    new: NewPartner, catalogue: Catalogue, directory: PartnerDirectory, directory_path: Path
+) -> tuple[dict[Path, str], list[str]]:
+    """Each file's new text, and what is done, line by line; raises `PartnerError`."""
     faults = problems(new, catalogue, directory)
     if faults:
         raise PartnerError("; ".join(faults))
@@ -185,9 +216,7 @@ def add_partner(
                 f"{receiving.contract}: {new.partner}/{receiving.office} receives it as the "
                 "office that asked (its `answered` consumer), its own notices' answers only"
             )
-    for path, text in texts.items():  # nothing is written until every edit reads back
-        path.write_text(text, encoding="utf-8")
-    return done
+    return texts, done
 
 
 def _edits(new: NewPartner) -> dict[str, tuple[list[str], list[dict[str, Any]]]]:

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 from hub.catalogue.directory import PartnerDirectory
+from hub.tools.staging import write_together
 
 MODULE = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -19,6 +20,12 @@ MODULE = re.compile(r"^[a-z][a-z0-9_]*$")
 class ScaffoldError(ValueError):
     """The adapter cannot be written (unknown partner, files already there)."""
 
+
+# The adapters' shared packages: a partner's adapter of the same name would overwrite them.
+SHARED = {
+    "sdk": "the adapters' SDK, on which every adapter is built",
+    "conformance": "the adapters' conformance kit",
+}
 
 KIT_IMPORT = "from adapters.conformance import ConformanceSuite, Driver, FileExchangeDriver, Wiring"
 
@@ -155,16 +162,30 @@ class TestConformance(ConformanceSuite):
 }
 
 
-def scaffold(partner: str, root: Path, directory: PartnerDirectory) -> list[Path]:
-    """Write a new adapter for `partner` under `root`; returns the files written."""
-    if partner not in directory.partners:
-        raise ScaffoldError(f"{partner} is not in the partner directory: add it there first")
+def adapter_files(partner: str, root: Path) -> dict[Path, str]:
+    """The files of `partner`'s new adapter under `root`, each with its text; writes nothing.
+
+    Raises `ScaffoldError` when the partner's id makes no module name, names a shared package
+    of the adapters, or when any of the files is already there.
+    """
     names = _names(partner)
+    shared = SHARED.get(names["module"])
+    if shared is not None:
+        raise ScaffoldError(
+            f"adapters/{names['module']} is {shared}: a partner's adapter cannot take its name; "
+            "choose another partner id, or add it with --no-adapter"
+        )
     files = {root / path.format(**names): text.format(**names) for path, text in FILES.items()}
     existing = [str(p) for p in files if p.exists()]
     if existing:
         raise ScaffoldError(f"already there: {', '.join(existing)}")
-    for path, text in files.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+    return files
+
+
+def scaffold(partner: str, root: Path, directory: PartnerDirectory) -> list[Path]:
+    """Write a new adapter for `partner` under `root`; returns the files written."""
+    if partner not in directory.partners:
+        raise ScaffoldError(f"{partner} is not in the partner directory: add it there first")
+    files = adapter_files(partner, root)
+    write_together(files)
     return list(files)

@@ -150,7 +150,6 @@ def _files(root: Path) -> dict[Path, bytes]:
     return {p: p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21: the directory and contracts are written first")
 @pytest.mark.parametrize(
     ("options", "fault"),
     [
