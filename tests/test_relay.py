@@ -1,3 +1,4 @@
+import dataclasses
 import json
 import sqlite3
 import uuid
@@ -105,6 +106,19 @@ async def test_a_duplicate_is_delivered_once_and_a_conflict_rejected(
     }
     assert await _kinds(ledger) == ["accepted", "delivered", "delivered", "rejected"]
     assert (await ledger.verify()).ok
+
+
+@pytest.mark.xfail(strict=True, reason="issue 21: a header not UTF-8 hides the readable ce_id")
+@pytest.mark.asyncio
+async def test_a_rejection_for_a_header_not_utf8_names_the_records_id(
+    relay: Relay, outbox: Outbox
+) -> None:
+    readable = record(LIMOGES, notice_id="n-enc", offset=4)
+    odd = dataclasses.replace(readable, headers=(*readable.headers, ("ce_subject", b"\xff\xfe")))
+    assert (await relay.process([odd])).rejected == 1
+    [rejection] = outbox.rejections()
+    assert rejection["refused"]["id"] == "n-enc"
+    assert [r["code"] for r in rejection["reasons"]] == ["header.encoding"]
 
 
 @pytest.mark.asyncio

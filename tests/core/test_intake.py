@@ -156,6 +156,27 @@ def test_an_oversize_record_is_still_named_by_its_id(intake: Intake) -> None:
     assert (outcome.notice_id, outcome.office) == ("big-1", None)
 
 
+@pytest.mark.xfail(strict=True, reason="issue 21: a header not UTF-8 hides the readable ce_id")
+def test_a_header_not_utf8_still_lets_the_rejection_name_the_readable_ce_id(
+    intake: Intake,
+) -> None:
+    canary = b"\xff" + b"Canary-Ginette-Lagarde"
+    readable = record(LIMOGES, notice_id="n-enc")
+    odd = dataclasses.replace(readable, headers=(*readable.headers, ("x-note", canary)))
+    outcome = intake.examine(odd)
+    assert isinstance(outcome, Rejected)
+    assert [r.code for r in outcome.reasons] == ["header.encoding"]
+    assert (outcome.notice_id, outcome.contract) == ("n-enc", FORMAL_NOTICE)
+    assert "Canary" not in repr(outcome.reasons)
+    # Only a ce_id that is an event id is named back, and one given twice is not named.
+    made_up = [(k, b"../Canary" if k == "ce_id" else v) for k, v in odd.headers]
+    twice = [*odd.headers, ("ce_id", b"n-other")]
+    for headers in (made_up, twice):
+        outcome = intake.examine(dataclasses.replace(odd, headers=tuple(headers)))
+        assert isinstance(outcome, Rejected)
+        assert outcome.notice_id is None
+
+
 def test_a_payload_the_deciding_validator_refuses_is_never_accepted(catalogue: Catalogue) -> None:
     lenient = catalogue.contracts[FORMAL_NOTICE].latest
     strict = jsonschema_rs.Draft202012Validator({"type": "object", "required": ["absent"]})
