@@ -108,7 +108,6 @@ async def test_a_duplicate_is_delivered_once_and_a_conflict_rejected(
     assert (await ledger.verify()).ok
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21: a header not UTF-8 hides the readable ce_id")
 @pytest.mark.asyncio
 async def test_a_rejection_for_a_header_not_utf8_names_the_records_id(
     relay: Relay, outbox: Outbox

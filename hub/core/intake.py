@@ -294,11 +294,25 @@ def _check_party(partner: str, case_id: str, parties: Mapping[str, frozenset[str
 
 
 def _readable_headers(record: Record) -> dict[str, str]:
-    """The headers when they can be read (to name a refused record), else nothing."""
-    try:
-        return header_map(record)
-    except Refusal:
-        return {}
+    """The headers that can be read one by one, to name a refused record.
+
+    A header that is not UTF-8, or given twice, is left out, and the others stay readable: a
+    stray byte in one header does not hide the record's `ce_id` from its rejection. What is
+    named back is checked by the caller (an event id, a contract of the catalogue).
+    """
+    readable: dict[str, str] = {}
+    seen: set[str] = set()
+    for name, raw in record.headers:
+        lowered = name.lower()
+        if lowered in seen:
+            readable.pop(lowered, None)  # which of the two is meant cannot be said
+            continue
+        seen.add(lowered)
+        try:
+            readable[lowered] = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+    return readable
 
 
 def _check_schema(version: ContractVersion, payload: dict[str, Any]) -> None:

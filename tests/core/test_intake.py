@@ -156,7 +156,6 @@ def test_an_oversize_record_is_still_named_by_its_id(intake: Intake) -> None:
     assert (outcome.notice_id, outcome.office) == ("big-1", None)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21: a header not UTF-8 hides the readable ce_id")
 def test_a_header_not_utf8_still_lets_the_rejection_name_the_readable_ce_id(
     intake: Intake,
 ) -> None:
