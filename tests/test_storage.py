@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from hub.storage import BUSY_TIMEOUT_MS, open_sqlite, under, unit_of_work
+from tests.modes import UMASKS, modes, not_owner_only, umask
 
 SCHEMA = "CREATE TABLE IF NOT EXISTS t (n INTEGER);"
 
@@ -51,3 +52,17 @@ def test_under_sees_a_path_in_the_folder_as_written_or_through_a_link(tmp_path: 
     (tmp_path / "alias").symlink_to(state)  # the state's folder named through a link
     assert under(tmp_path / "secrets" / "k.pem", tmp_path / "secrets")
     assert under(state / "keys" / "k.pem", tmp_path / "alias")
+
+
+@pytest.mark.xfail(strict=True, reason="issue 21: the folders above the file's own are 0755")
+@pytest.mark.parametrize("mask", UMASKS)
+def test_every_folder_and_file_made_for_a_database_is_owner_only(tmp_path: Path, mask: int) -> None:
+    before = tmp_path.stat().st_mode
+    with umask(mask):
+        db = open_sqlite(tmp_path / ".hub" / "deep" / "state.sqlite", SCHEMA)
+        with unit_of_work(db):
+            db.execute("INSERT INTO t VALUES (1)")
+    assert {".hub", ".hub/deep/state.sqlite-wal"} <= set(modes(tmp_path))
+    assert not_owner_only(tmp_path) == {}
+    db.close()
+    assert tmp_path.stat().st_mode == before  # a folder the hub did not make is left as it is

@@ -17,6 +17,7 @@ from hub.core.cases import (
     load_case_key,
     new_case_key,
 )
+from tests.modes import UMASKS, not_owner_only, umask
 
 KEY = bytes(range(32))
 SOURCE = "/academie/dsden"
@@ -58,6 +59,14 @@ def test_a_new_key_is_owner_only_and_read_back(tmp_path: Path) -> None:
     other = tmp_path / "secrets" / "other.key"
     new_case_key(other)
     assert load_case_key(other) != key  # random, never a fixed key
+
+
+@pytest.mark.xfail(strict=True, reason="issue 21: the folders above the key's own are 0755")
+@pytest.mark.parametrize("mask", UMASKS)
+def test_the_folders_made_for_a_new_key_are_owner_only(tmp_path: Path, mask: int) -> None:
+    with umask(mask):
+        new_case_key(tmp_path / "secrets" / "hub" / "case.key")
+    assert not_owner_only(tmp_path) == {}
 
 
 def test_a_key_is_never_overwritten(tmp_path: Path) -> None:
