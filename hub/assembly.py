@@ -52,6 +52,7 @@ from hub.schedules.redelivery import Redelivery
 from hub.schedules.retention import Retention
 from hub.settings import Settings
 from hub.state import State, open_state
+from hub.storage import owner_only_folder
 from hub.wire.topics import all_topics
 
 log = logging.getLogger("hub")
@@ -78,7 +79,7 @@ async def kafka_bootstrap(settings: Settings, log_dir: Path) -> AsyncIterator[tu
     if settings.kafka_bootstrap:
         yield settings.kafka_bootstrap, False
         return
-    await asyncio.to_thread(log_dir.mkdir, parents=True, exist_ok=True)
+    await asyncio.to_thread(owner_only_folder, log_dir)  # the state's folder, often
     broker = EmbeddedBroker(log_path=log_dir / "broker.log")
     bootstrap = await asyncio.to_thread(broker.start)
     try:

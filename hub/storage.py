@@ -36,11 +36,11 @@ def open_sqlite(path: Path, schema: str, *, secure_delete: bool = False) -> sqli
 
 
 def owner_only(path: Path) -> None:
-    """Create (if needed) a file and its folder that only their owner can read (0600, 0700).
+    """Create (if needed) a file and its folders that only their owner can read (0600, 0700).
 
     SQLite gives a database's write-ahead log and index the database file's permissions.
     """
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    owner_only_folder(path.parent)
     os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
     path.chmod(0o600)
 
@@ -55,6 +55,26 @@ def under(path: Path, folder: Path) -> bool:
     places = {Path(os.path.abspath(path)), path.resolve()}  # noqa: PTH100
     folders = {Path(os.path.abspath(folder)), folder.resolve()}  # noqa: PTH100
     return any(place.is_relative_to(kept) for place in places for kept in folders)
+
+
+def owner_only_folder(folder: Path) -> None:
+    """Create `folder` and every missing folder above it, each its owner's only (0700).
+
+    Whatever the umask: a folder is made 0700 (the umask can only take bits away) and set to
+    0700 once made. A folder already there is left as it is: it may be the operator's own, or
+    shared (`/tmp`), and is not the hub's to change.
+    """
+    missing: list[Path] = []
+    place = folder
+    while not os.path.lexists(place):
+        missing.append(place)
+        place = place.parent
+    for made in reversed(missing):
+        try:
+            made.mkdir(mode=0o700)
+        except FileExistsError:  # made meanwhile by another process: its mode is its maker's
+            continue
+        made.chmod(0o700)
 
 
 @contextlib.contextmanager

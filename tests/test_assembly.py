@@ -11,9 +11,6 @@ from hub.settings import Settings
 from tests.modes import UMASKS, not_owner_only, umask
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 21: the state's folder is 0755, the broker's log 0644"
-)
 @pytest.mark.parametrize("mask", UMASKS)
 @pytest.mark.asyncio
 async def test_the_embedded_brokers_folder_and_log_are_owner_only(

@@ -54,7 +54,6 @@ def test_under_sees_a_path_in_the_folder_as_written_or_through_a_link(tmp_path: 
     assert under(state / "keys" / "k.pem", tmp_path / "alias")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21: the folders above the file's own are 0755")
 @pytest.mark.parametrize("mask", UMASKS)
 def test_every_folder_and_file_made_for_a_database_is_owner_only(tmp_path: Path, mask: int) -> None:
     before = tmp_path.stat().st_mode

@@ -22,7 +22,7 @@ import stat
 import uuid
 from pathlib import Path
 
-from hub.storage import under
+from hub.storage import owner_only_folder, under
 
 KEY_BYTES = 32
 
@@ -42,7 +42,7 @@ def case_id_for(key: bytes, source: str, notice_id: str) -> str:
 
 def new_case_key(path: Path) -> None:
     """Write a new key at `path`, owner-only; an existing file is never overwritten."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    owner_only_folder(path.parent)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as file:
         file.write(base64.b64encode(secrets.token_bytes(KEY_BYTES)) + b"\n")

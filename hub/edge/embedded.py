@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 from types import TracebackType
 
+from hub.storage import owner_only
+
 PR_SET_PDEATHSIG = 1
 START_TIMEOUT_S = 20.0
 
@@ -81,7 +83,10 @@ class EmbeddedBroker:
         if self._authentication:
             arguments.append("--authentication")
         with contextlib.ExitStack() as files:
-            log = files.enter_context(self._log_path.open("ab")) if self._log_path else None
+            log = None
+            if self._log_path:
+                owner_only(self._log_path)  # it may say what the broker carried
+                log = files.enter_context(self._log_path.open("ab"))
             self._process = subprocess.Popen(  # noqa: S603 - our own broker binary, fixed arguments
                 [binary, "broker", *arguments],
                 stdout=log or subprocess.DEVNULL,

@@ -61,7 +61,6 @@ def test_a_new_key_is_owner_only_and_read_back(tmp_path: Path) -> None:
     assert load_case_key(other) != key  # random, never a fixed key
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21: the folders above the key's own are 0755")
 @pytest.mark.parametrize("mask", UMASKS)
 def test_the_folders_made_for_a_new_key_are_owner_only(tmp_path: Path, mask: int) -> None:
     with umask(mask):
