@@ -167,8 +167,11 @@ def add_partner(
     the contracts and directory as they would be fail a check.
     """
     texts, done = _planned(new, catalogue, directory, directory_path)
-    contracts_path = next(iter(catalogue.contracts.values())).folder.parent
-    faults = staged_problems(texts, contracts_path, directory_path)
+    contracts_path = next(iter(catalogue.contracts.values())).folder.parent  # one folder each
+    faults = [
+        f"with {new.partner} added, hub contracts check would find: {problem}"
+        for problem in staged_problems(texts, contracts_path, directory_path)
+    ]
     if adapter_root is not None:
         try:
             adapter = adapter_files(new.partner, adapter_root)
