@@ -31,6 +31,7 @@ from typing import Any
 from adapters.sdk.adapter import Adapter
 from adapters.sdk.notices import InvalidNotice
 from hub.core.recall import RECALL
+from hub.storage import owner_only, owner_only_folder
 
 log = logging.getLogger("adapter.files")
 # The keys of a notice given with its references: its case, and the notice it answers.
@@ -194,9 +195,10 @@ class DropFolder:
         self.quarantine = folder / "quarantaine"
         self.archive = folder / "traites"
         for place in (self.folder, self.quarantine, self.archive):
-            _no_link(place).mkdir(parents=True, exist_ok=True)
+            owner_only_folder(_no_link(place))  # its owner's alone, whatever the umask
         self._adapter = adapter
         self._read = read
+        owner_only(folder / ".fichiers.sqlite")  # the index names the files it read
         self._db = sqlite3.connect(folder / ".fichiers.sqlite", isolation_level=None)
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS files (digest TEXT PRIMARY KEY, name TEXT, "

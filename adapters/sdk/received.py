@@ -27,6 +27,7 @@ from adapters.sdk.inbox import Handling
 from adapters.sdk.notices import Incoming
 from hub.core.outgoing import ACCEPTANCE, REJECTION
 from hub.core.recall import RECALL
+from hub.storage import owner_only_folder
 
 # With `.rappel.json`, and a temporary's `.` and `.tmp`, under any file system's 255 bytes.
 LONGEST_NAME = 200
@@ -67,7 +68,7 @@ class ReceivedFolder:
         """
         self.folder = folder
         self.recalled = recalled or folder.parent / "rappels"
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        owner_only_folder(folder)
 
     async def receive(self, notice: Incoming) -> Handling:
         """Write the notice as `<contract>/<source>__<notice id>__<partner>_<office>.json`.
@@ -141,8 +142,8 @@ class ReceivedFolder:
     ) -> None:
         """Write `<kind>/<name>.json` under `base` (the folder) whole: a temporary name, renamed."""
         base = base or self.folder
-        base.mkdir(parents=True, exist_ok=True, mode=0o700)
-        inside(base, kind).mkdir(exist_ok=True, mode=0o700)
+        owner_only_folder(base)  # and the folders above it the adapter makes
+        owner_only_folder(inside(base, kind))
         target = inside(base, kind, f"{name}.json")
         temporary = inside(base, kind, f".{name}.json.tmp")
         write_new(temporary, json.dumps(document, ensure_ascii=False, indent=2).encode())

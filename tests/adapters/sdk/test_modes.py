@@ -8,12 +8,12 @@ import pytest
 
 from adapters.academie.app import read_export
 from adapters.sdk import Adapter
-from adapters.sdk.files import DropFolder, ReceivedFolder
+from adapters.sdk.files import DropFolder
+from adapters.sdk.received import ReceivedFolder
 from hub.catalogue.contracts import Catalogue
 from tests.modes import UMASKS, modes, not_owner_only, umask
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21: drop folders are 0755 and their index 0644")
 @pytest.mark.parametrize("mask", UMASKS)
 def test_a_drop_folder_and_its_index_are_owner_only(
     tmp_path: Path, catalogue: Catalogue, mask: int
@@ -29,7 +29,6 @@ def test_a_drop_folder_and_its_index_are_owner_only(
     assert not_owner_only(root) == {}
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21: the folders above the received one are 0755")
 @pytest.mark.parametrize("mask", UMASKS)
 def test_what_an_adapter_writes_for_its_institution_is_owner_only(
     tmp_path: Path, mask: int
