@@ -26,6 +26,7 @@ from hub.ledger.checkpoint import (
 )
 from hub.state.sqlite import SqliteState
 from tests.ledger.rewrite import cut_after, rewrite_without
+from tests.modes import UMASKS, not_owner_only, umask
 
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 pytestmark = pytest.mark.asyncio
@@ -185,3 +186,10 @@ async def test_held_checkpoints_are_read_from_files_and_folders(tmp_path: Path) 
     (tmp_path / "heads" / "msa" / "bad.json").write_text("[")
     with pytest.raises(ValueError, match=r"cannot read the checkpoint .*bad\.json"):
         read_held([tmp_path / "heads"])
+
+
+@pytest.mark.parametrize("mask", UMASKS)
+async def test_the_folders_made_for_a_new_key_are_owner_only(tmp_path: Path, mask: int) -> None:
+    with umask(mask):
+        new_key(tmp_path / "secrets" / "deep" / "checkpoint.pem")
+    assert not_owner_only(tmp_path) == {}
