@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import sys
 from collections.abc import AsyncIterator
@@ -15,6 +16,7 @@ import aiohttp
 import pytest
 import pytest_asyncio
 from aiohttp import web
+from prometheus_client import CollectorRegistry
 
 from hub.edge.embedded import free_port
 from hub.edge.trace_api import (
@@ -32,9 +34,34 @@ NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 CASE = "3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f"
 
 
+LIMIT, WINDOW_S = 5, 60.0  # failed logins a source may make in a window, in this test
+WRONG = "Bearer " + "w" * 43  # a well-formed token no operator holds
+
+
+class Clock:
+    """A monotonic clock the test moves."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 class Api:
-    def __init__(self, url: str, state: SqliteState, token: str) -> None:
+    def __init__(
+        self, url: str, state: SqliteState, token: str, registry: CollectorRegistry, clock: Clock
+    ) -> None:
         self.url, self.state, self.token = url, state, token
+        self.registry, self.clock = registry, clock
+
+    async def status(self, path: str, header: str) -> tuple[int, str | None]:
+        """The status and the `Retry-After` header of a look."""
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(self.url + path, headers={"Authorization": header}) as response,
+        ):
+            return response.status, response.headers.get("Retry-After")
 
     async def get(self, path: str, header: str | None) -> tuple[int, dict[str, Any]]:
         headers = {"Authorization": header} if header is not None else {}
@@ -54,10 +81,11 @@ async def api(tmp_path: Path) -> AsyncIterator[Api]:
     await state.commit([Entry(kind="accepted", sender="/isg/isg", notice_id="ip-1", case_id=CASE)])
     token = add_operator(tmp_path / "secrets" / "operators.json", "alice.martin")
     operators = load_operators(tmp_path / "secrets" / "operators.json")
+    registry, clock = CollectorRegistry(), Clock()
     runner = web.AppRunner(application(state, operators))
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", 0).start()
-    yield Api(f"http://127.0.0.1:{runner.addresses[0][1]}", state, token)
+    yield Api(f"http://127.0.0.1:{runner.addresses[0][1]}", state, token, registry, clock)
     await runner.cleanup()
     await state.close()
 
@@ -89,6 +117,30 @@ async def test_each_look_is_recorded_with_its_operator_and_shows_in_the_timeline
     ]
     status, body = await api.get(f"/trace/{CASE}", f"Bearer {api.token}")
     assert [step["kind"] for step in body["steps"]] == ["accepted", "looked-up", "looked-up"]
+
+
+@pytest.mark.xfail(
+    strict=True, reason="issue 21: failed logins are neither counted, nor logged, nor throttled"
+)
+async def test_failed_logins_are_counted_logged_without_the_token_and_throttled_per_source(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="hub")
+    answers = [await api.status("/trace/ip-1", WRONG) for _ in range(LIMIT + 3)]
+    assert [status for status, _ in answers] == [401] * LIMIT + [429] * 3
+    assert all(wait == str(int(WINDOW_S)) for _, wait in answers[LIMIT:])
+    # While the source waits, even the right token is not tried: guessing gains nothing.
+    assert (await api.status("/trace/ip-1", f"Bearer {api.token}"))[0] == 429
+    api.clock.now += WINDOW_S
+    assert (await api.status("/trace/ip-1", f"Bearer {api.token}"))[0] == 200
+    failures = "hub_trace_login_failures_total"
+    assert api.registry.get_sample_value(failures, {"reason": "unknown-token"}) == LIMIT
+    assert api.registry.get_sample_value("hub_trace_logins_throttled_total") == 4
+    logged = [r.getMessage() for r in caplog.records if r.name.startswith("hub")]
+    assert sum("failed login" in line for line in logged) == LIMIT
+    assert sum("throttled" in line for line in logged) == 1  # once, not at each refusal
+    assert not [line for line in logged if "w" * 43 in line or api.token in line]
+    assert await api.lookups() == [{"operator": "alice.martin", "query": "ip-1", "found": True}]
 
 
 async def test_the_operators_file_keeps_digests_only_and_its_owner_alone_reads_it(
