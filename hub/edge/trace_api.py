@@ -23,7 +23,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from hub.ledger.entries import looked_up
+from hub.ledger.looks import looked_up
 from hub.ledger.timeline import timeline
 from hub.state.port import State
 from hub.storage import under
@@ -115,10 +115,10 @@ def application(state: State, operators: Mapping[str, str]) -> web.Application:
             )
         query = request.match_info["id"]
         if not EVENT_ID.match(query):  # not an id: maybe a name typed in; never recorded
-            await state.commit([looked_up(operator, None, None)])
+            await state.commit(looked_up(operator, None, None))
             return web.json_response({"error": "not a notice id or a case id"}, status=400)
         found = await timeline(state.about, query)
-        await state.commit([looked_up(operator, query, found)])
+        await state.commit(looked_up(operator, query, found))
         if found is None:
             return web.json_response(
                 {"error": "the ledger holds nothing about this id"}, status=404

@@ -23,7 +23,6 @@ from hub.core.outgoing import (
 )
 from hub.core.routing_alerts import RoutingAlert
 from hub.ledger.chain import Entry, Open, Unreceipted
-from hub.ledger.timeline import Timeline
 from hub.wire.topics import outbound
 
 
@@ -312,18 +311,3 @@ def checkpointed(checkpoint: Mapping[str, Any], offices: Sequence[str]) -> Entry
         "offices": sorted(offices),
     }
     return Entry(kind="checkpointed", sender=HUB_SOURCE, detail=detail)
-
-
-def looked_up(operator: str, query: str | None, found: Timeline | None) -> Entry:
-    """An operator looked at a notice or a case; recorded in that case's timeline.
-
-    A query that is not an id is recorded as such, never as typed: it could be a name.
-    """
-    cases = found.as_json()["cases"] if found else []
-    return Entry(
-        kind="looked-up",
-        sender=HUB_SOURCE,
-        notice_id=query if found and found.kind == "notice" else None,
-        case_id=cases[0] if len(cases) == 1 else None,
-        detail={"operator": operator, "query": query, "found": found is not None},
-    )

@@ -1,10 +1,12 @@
 """The auditor's export: the ledger's entries of a period, as CSV and JSON, signed off.
 
-An export is made only from a chain that verifies. Beside the two files, `manifest.json`
-says what was exported (period, sequence numbers, count), anchors it in the chain (the hash
-before the first entry and the hash of the last one, which anyone can compare with the live
-ledger) and gives the SHA-256 of each file; with `HUB_AUDIT_KEY`, an HMAC-SHA256 of the
-manifest signs it. Entries hold ids, codes, offices, versions and field names: never a value.
+An export is made only from a chain that verifies, and is itself a look at the cases it holds:
+the command records it (one entry naming the period and how many cases) before it writes.
+Beside the two files, `manifest.json` says what was exported (period, sequence numbers,
+count), anchors it in the chain (the hash before the first entry and the hash of the last one,
+which anyone can compare with the live ledger) and gives the SHA-256 of each file; with
+`HUB_AUDIT_KEY`, an HMAC-SHA256 of the manifest signs it. Entries hold ids, codes, offices,
+versions and field names: never a value.
 """
 
 from __future__ import annotations
@@ -56,8 +58,20 @@ class Export:
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+def period_entries(
+    stored: Sequence[Stored], verification: Verification, start: datetime, end: datetime
+) -> list[Stored]:
+    """The entries recorded in [start, end), from a chain that verifies; some, or an error."""
+    if not verification.ok:
+        raise AuditError(f"the ledger's chain is broken ({verification.problem}): no export")
+    chosen = [s for s in stored if start <= datetime.fromisoformat(s.recorded_at) < end]
+    if not chosen:
+        raise AuditError("no entry was recorded in this period")
+    return chosen
+
+
 def export(  # noqa: PLR0913 - the period, the chain's state, where, and the optional key
-    stored: Sequence[Stored],
+    chosen: Sequence[Stored],
     verification: Verification,
     start: datetime,
     end: datetime,
@@ -65,12 +79,7 @@ def export(  # noqa: PLR0913 - the period, the chain's state, where, and the opt
     folder: Path,
     key: bytes | None,
 ) -> Export:
-    """Write the entries recorded in [start, end) to `folder`, with their manifest."""
-    if not verification.ok:
-        raise AuditError(f"the ledger's chain is broken ({verification.problem}): no export")
-    chosen = [s for s in stored if start <= datetime.fromisoformat(s.recorded_at) < end]
-    if not chosen:
-        raise AuditError("no entry was recorded in this period")
+    """Write the entries of [start, end) (`period_entries`) to `folder`, with their manifest."""
     folder.mkdir(parents=True, exist_ok=True)
     rows = [as_row(s, raw_detail=True) for s in chosen]
     files = {

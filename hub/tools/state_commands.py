@@ -1,7 +1,9 @@
 """The commands that read or change the hub's state: `ledger`, `trace`, `erase`, `audit`.
 
 Each opens the state the one way (`open_state`), from `--path` (a SQLite file) or from the
-hub's settings (`HUB_STATE_URL`), does its work and closes it.
+hub's settings (`HUB_STATE_URL`), does its work and closes it. Every command that shows cases
+records the look first, under the system user's name (`hub.ledger.looks`), as the trace API
+records its operators' looks.
 """
 
 from __future__ import annotations
@@ -18,15 +20,15 @@ from pathlib import Path
 from typing import Any
 
 from hub.edge.topics import kept_until
-from hub.ledger.chain import Stored
+from hub.ledger.chain import Entry, Stored
 from hub.ledger.checkpoint import CheckpointKeyError, pinned_keys, read_held, shortfalls
-from hub.ledger.entries import looked_up
-from hub.ledger.timeline import render, timeline
+from hub.ledger.looks import looked_over, looked_up
+from hub.ledger.timeline import Timeline, render, timeline
 from hub.schedules.retention import erase_case
 from hub.settings import Settings
 from hub.state import State, open_state, sqlite_path, sqlite_url
 from hub.state.port import ErasureError
-from hub.tools.audit import AuditError, export
+from hub.tools.audit import AuditError, export, period_entries
 from hub.wire.topics import inbound
 
 PATH_HELP = "the state's SQLite file (default: HUB_STATE_URL, or HUB_LEDGER_PATH)"
@@ -188,26 +190,45 @@ SHORTFALL = {
 }
 
 
+def _operator() -> str:
+    """Who looks from the machine itself: the system's user name."""
+    return f"local:{getpass.getuser()}"
+
+
 def _show(args: argparse.Namespace) -> int:
     async def dump(state: State) -> int:
-        for row in await state.entries():
-            entry = row.entry
-            if args.notice and entry.notice_id != args.notice:
-                continue
-            if args.case and entry.case_id != args.case:
-                continue
-            line = {"seq": row.seq, "recorded_at": row.recorded_at, **asdict(entry)}
+        shown = [
+            row
+            for row in await state.entries()
+            if (not args.notice or row.entry.notice_id == args.notice)
+            and (not args.case or row.entry.case_id == args.case)
+        ]
+        await state.commit(_looks_shown(args.notice, args.case, shown))
+        for row in shown:
+            line = {"seq": row.seq, "recorded_at": row.recorded_at, **asdict(row.entry)}
             print(json.dumps(line, ensure_ascii=False))
         return 0
 
     return _with_state(args, dump)
 
 
+def _looks_shown(notice: str | None, case: str | None, shown: list[Stored]) -> list[Entry]:
+    """The look `ledger show` makes: at a notice (in every case it names), a case, or all."""
+    if not notice and not case:
+        return [looked_over(_operator(), shown, None)]
+    if notice:
+        return looked_up(
+            _operator(), notice, Timeline(notice, "notice", tuple(shown)) if shown else None
+        )
+    return looked_up(
+        _operator(), case, Timeline(case or "", "case", tuple(shown)) if shown else None
+    )
+
+
 def _trace(args: argparse.Namespace) -> int:
     async def find(state: State) -> int:
         found = await timeline(state.about, args.id)
-        # A look from the machine itself is recorded too, under the system's user name.
-        await state.commit([looked_up(f"local:{getpass.getuser()}", args.id, found)])
+        await state.commit(looked_up(_operator(), args.id, found))
         if found is None:
             print(f"the ledger holds nothing about {args.id}", file=sys.stderr)
             return 1
@@ -269,18 +290,21 @@ def _audit_export(args: argparse.Namespace) -> int:
     async def write(state: State) -> int:
         stored, verification = await state.entries(), await state.verify()
         key = Settings().audit_key
+        start, end = _moment(args.start), _moment(args.end)
         try:
-            done = export(
-                stored,
-                verification,
-                _moment(args.start),
-                _moment(args.end),
-                folder=args.out,
-                key=key.get_secret_value().encode() if key else None,
-            )
+            chosen = period_entries(stored, verification, start, end)
         except AuditError as error:
             print(f"hub: {error}", file=sys.stderr)
             return 1
+        await state.commit([looked_over(_operator(), chosen, (start, end))])
+        done = export(
+            chosen,
+            verification,
+            start,
+            end,
+            folder=args.out,
+            key=key.get_secret_value().encode() if key else None,
+        )
         signed = "signed" if "signature" in done.manifest else "unsigned (no HUB_AUDIT_KEY)"
         print(f"{done.entries} entries written to {done.folder}; manifest {signed}")
         return 0

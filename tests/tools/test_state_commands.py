@@ -64,7 +64,6 @@ def _case_steps(path: Path, case_id: str) -> list[str]:
     return asyncio.run(read())
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21: `hub ledger show --case` reads it unrecorded")
 def test_showing_a_case_is_a_look_recorded_in_it(ledger: Path) -> None:
     assert main(["ledger", "show", "--path", str(ledger), "--case", CASE_CAF]) == 0
     [look] = _looks(ledger)
@@ -74,7 +73,6 @@ def test_showing_a_case_is_a_look_recorded_in_it(ledger: Path) -> None:
     assert _case_steps(ledger, CASE_MSA) == ["accepted"]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21: `hub ledger show --notice` reads it unrecorded")
 def test_showing_a_notice_is_a_look_recorded_in_every_case_it_names(ledger: Path) -> None:
     assert main(["ledger", "show", "--path", str(ledger), "--notice", SHARED]) == 0
     assert {(s.entry.case_id, s.entry.notice_id) for s in _looks(ledger)} == {
@@ -83,7 +81,6 @@ def test_showing_a_notice_is_a_look_recorded_in_every_case_it_names(ledger: Path
     }
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21: `hub ledger show` reads every case unrecorded")
 def test_showing_the_whole_ledger_is_one_look_naming_how_many_cases(ledger: Path) -> None:
     assert main(["ledger", "show", "--path", str(ledger)]) == 0
     [look] = _looks(ledger)
@@ -91,7 +88,6 @@ def test_showing_the_whole_ledger_is_one_look_naming_how_many_cases(ledger: Path
     assert look.entry.detail["period"] is None  # the whole ledger
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21: `hub audit export` reads cases unrecorded")
 def test_an_export_is_one_look_naming_its_period_and_how_many_cases(
     ledger: Path, tmp_path: Path
 ) -> None:
@@ -108,9 +104,6 @@ def test_an_export_is_one_look_naming_its_period_and_how_many_cases(
     assert (out / "manifest.json").exists()
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 21: a look at an id two senders share lands in no case"
-)
 def test_a_trace_of_an_id_two_senders_share_shows_in_both_cases(ledger: Path) -> None:
     assert main(["trace", SHARED, "--path", str(ledger)]) == 0
     assert _case_steps(ledger, CASE_CAF) == ["accepted", "accepted", "looked-up"]
