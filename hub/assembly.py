@@ -33,6 +33,7 @@ from hub.edge.kafka import (
     kafka_publisher,
     subscribe_intake,
 )
+from hub.edge.logins import Logins
 from hub.edge.topics import (
     MissingTopicsError,
     describe,
@@ -139,12 +140,7 @@ async def running_hub(
     runner, http_url = await _serve(
         application(registry, not_ready), settings.http_host, settings.http_port
     )
-    tracer = None
-    if operators is not None:
-        tracer = await _serve(trace_api(state, operators), settings.trace_host, settings.trace_port)
-        log.info("hub: trace API on %s/trace/{id} (operators only)", tracer[1])
-    else:
-        log.warning("hub: no trace API: HUB_OPERATORS_PATH names no operators file")
+    tracer = await _trace(settings, state, operators, metrics)
     await broker.start()
 
     tasks = _schedules(
@@ -234,6 +230,26 @@ def _schedules(  # noqa: PLR0913 - everything the schedules act on
     )
     tasks.append(asyncio.create_task(_sign(checkpoints, settings.lifecycle_check_s)))
     return tasks
+
+
+async def _trace(
+    settings: Settings, state: State, operators: dict[str, str] | None, metrics: HubMetrics
+) -> tuple[web.AppRunner, str] | None:
+    """The trace API served, when there are operators to serve."""
+    if operators is None:
+        log.warning("hub: no trace API: HUB_OPERATORS_PATH names no operators file")
+        return None
+    logins = Logins(
+        metrics.login_failures,
+        metrics.logins_throttled,
+        limit=settings.trace_login_failures,
+        window_s=settings.trace_login_window_s,
+    )
+    served = await _serve(
+        trace_api(state, operators, logins), settings.trace_host, settings.trace_port
+    )
+    log.info("hub: trace API on %s/trace/{id} (operators only)", served[1])
+    return served
 
 
 async def _serve(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, str]:

@@ -94,6 +94,15 @@ class Settings(KafkaClientSettings):
         description="Who may look at cases: the operators file (`hub operators add`), "
         "nowhere under the state's folder. Unset: the trace API is not served.",
     )
+    trace_login_failures: int = Field(
+        default=10,
+        ge=1,
+        description="Failed logins a source address may make to the trace API within "
+        "HUB_TRACE_LOGIN_WINDOW_S; past them it is answered 429 until the window lets it.",
+    )
+    trace_login_window_s: float = Field(
+        default=60.0, gt=0, description="The window failed trace-API logins are counted over."
+    )
     inbound_retention_ms: int = Field(
         default=7 * 24 * 3600 * 1000,
         ge=3600 * 1000,

@@ -5,6 +5,8 @@ file (`HUB_OPERATORS_PATH`) who shows that operator's token (`Authorization: Bea
 look, found or not, is recorded in the ledger (`looked-up`: who, which id, when) before the
 answer goes out, and shows in the timeline of the notice or case looked at. The file holds
 only the tokens' SHA-256 (`hub operators add` makes a token); without it, nobody may look.
+Failed logins are counted, logged without the token and throttled per source address
+(`hub.edge.logins`).
 Health, readiness and metrics stay on the probes' port, which a scraper may reach: this one
 need not be.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
 import os
 import re
 import secrets
@@ -23,6 +26,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from hub.edge.logins import Logins
 from hub.ledger.looks import looked_up
 from hub.ledger.timeline import timeline
 from hub.state.port import State
@@ -100,19 +104,36 @@ def operator_of(header: str, operators: Mapping[str, str]) -> str | None:
     return found
 
 
-def application(state: State, operators: Mapping[str, str]) -> web.Application:
-    """The trace API on this state, for these operators."""
+def failure(header: str) -> str:
+    """Why a login failed, as a fixed code: no token shown, or one no operator holds."""
+    shown = header.startswith(SCHEME) and TOKEN.match(header[len(SCHEME) :])
+    return "unknown-token" if shown else "no-token"
+
+
+def application(state: State, operators: Mapping[str, str], logins: Logins) -> web.Application:
+    """The trace API on this state, for these operators, failed logins kept by `logins`."""
     routes = web.RouteTableDef()
 
     @routes.get("/trace/{id}")
     async def trace(request: web.Request) -> web.Response:
-        operator = operator_of(request.headers.get("Authorization", ""), operators)
+        source = request.remote or "unknown"
+        wait = logins.wait(source)
+        if wait is not None:  # the token is not even tried
+            return web.json_response(
+                {"error": "too many failed logins from this address: try again later"},
+                status=429,
+                headers={"Retry-After": str(max(1, math.ceil(wait)))},
+            )
+        header = request.headers.get("Authorization", "")
+        operator = operator_of(header, operators)
         if operator is None:
+            logins.failed(source, failure(header))
             return web.json_response(
                 {"error": "name yourself: Authorization: Bearer <your operator token>"},
                 status=401,
                 headers={"WWW-Authenticate": 'Bearer realm="hub-trace"'},
             )
+        logins.succeeded(source)
         query = request.match_info["id"]
         if not EVENT_ID.match(query):  # not an id: maybe a name typed in; never recorded
             await state.commit(looked_up(operator, None, None))

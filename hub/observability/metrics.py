@@ -105,6 +105,18 @@ class HubMetrics:
             ["partner"],
             registry=registry,
         )
+        self.login_failures = Counter(
+            "hub_trace_login_failures",
+            "Logins to the trace API refused, by reason: no-token (none, or not one) or "
+            "unknown-token (one no operator holds).",
+            ["reason"],
+            registry=registry,
+        )
+        self.logins_throttled = Counter(
+            "hub_trace_logins_throttled",
+            "Requests to the trace API refused untried (429): their source failed too often.",
+            registry=registry,
+        )
         self.consumer_lag = Gauge(
             "hub_consumer_lag",
             "Records on the partners' inbound topics not yet read by the hub, by topic.",

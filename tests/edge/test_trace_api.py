@@ -19,6 +19,7 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from hub.edge.embedded import free_port
+from hub.edge.logins import Logins
 from hub.edge.trace_api import (
     OperatorsError,
     add_operator,
@@ -27,6 +28,7 @@ from hub.edge.trace_api import (
     operator_of,
 )
 from hub.ledger.chain import Entry
+from hub.observability.metrics import HubMetrics
 from hub.state.sqlite import SqliteState
 
 pytestmark = pytest.mark.asyncio
@@ -82,7 +84,15 @@ async def api(tmp_path: Path) -> AsyncIterator[Api]:
     token = add_operator(tmp_path / "secrets" / "operators.json", "alice.martin")
     operators = load_operators(tmp_path / "secrets" / "operators.json")
     registry, clock = CollectorRegistry(), Clock()
-    runner = web.AppRunner(application(state, operators))
+    metrics = HubMetrics(registry, (), ())
+    logins = Logins(
+        metrics.login_failures,
+        metrics.logins_throttled,
+        limit=LIMIT,
+        window_s=WINDOW_S,
+        clock=clock,
+    )
+    runner = web.AppRunner(application(state, operators, logins))
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", 0).start()
     yield Api(f"http://127.0.0.1:{runner.addresses[0][1]}", state, token, registry, clock)
@@ -119,9 +129,6 @@ async def test_each_look_is_recorded_with_its_operator_and_shows_in_the_timeline
     assert [step["kind"] for step in body["steps"]] == ["accepted", "looked-up", "looked-up"]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 21: failed logins are neither counted, nor logged, nor throttled"
-)
 async def test_failed_logins_are_counted_logged_without_the_token_and_throttled_per_source(
     api: Api, caplog: pytest.LogCaptureFixture
 ) -> None:
