@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -49,6 +48,7 @@ from hub.observability.metrics import HubMetrics
 from hub.relay import Relay
 from hub.schedules.checkpoints import Checkpoints
 from hub.schedules.deadlines import DeadlineWatch
+from hub.schedules.gauges import Gauges
 from hub.schedules.redelivery import Redelivery
 from hub.schedules.retention import Retention
 from hub.settings import Settings
@@ -128,20 +128,25 @@ async def running_hub(
     health = IntakeHealth()
     subscriber = subscribe_intake(broker, relay, directory.partners, settings, health)
 
-    async def not_ready() -> list[str]:
+    gauges = Gauges(
+        metrics,
+        state,
+        lambda: consumer_lag(subscriber),
+        _clock(settings),
+        every=settings.refresh_s,
+    )
+
+    async def not_ready() -> list[str]:  # never a question to the state: it must cost nothing
         problems = [] if broker.running else ["the intake is not consuming"]
         problems += health.problems()  # e.g. the state cannot record: the intake waits
-        try:
-            await state.awaiting_receipts()
-        except Exception as error:  # noqa: BLE001 - any failure means not ready
-            problems.append(f"the ledger does not answer ({type(error).__name__})")
-        return problems
+        return problems + gauges.problems()  # the ledger, as the last refresh found it
 
     runner, http_url = await _serve(
         application(registry, not_ready), settings.http_host, settings.http_port
     )
     tracer = await _trace(settings, state, operators, metrics)
     await broker.start()
+    await gauges.round()  # readiness knows the ledger from the start
 
     tasks = _schedules(
         settings,
@@ -153,11 +158,7 @@ async def running_hub(
         metrics=metrics,
         key=key,
     )
-    tasks.append(
-        asyncio.create_task(
-            _refresh(metrics, state, subscriber, settings.refresh_s, _clock(settings))
-        )
-    )
+    tasks.append(asyncio.create_task(gauges.run()))
     log.info("hub: HTTP on %s (/metrics, /healthz, /readyz)", http_url)
     try:
         yield RunningHub(
@@ -325,29 +326,6 @@ async def _keep(
             metrics.erasures.labels("retention").inc(len(await retention.check()))
         except Exception as error:  # noqa: BLE001 - the next round tries again
             log.warning("redelivery or retention failed (%s)", type(error).__name__)
-        await asyncio.sleep(every)
-
-
-async def _refresh(
-    metrics: HubMetrics,
-    state: State,
-    subscriber: Any,
-    every: float,
-    clock: Callable[[], datetime],
-) -> None:
-    """Keep the gauges that need the ledger or the broker current."""
-    while True:
-        try:
-            count, oldest = await state.awaiting_receipts()
-            since = datetime.fromisoformat(oldest) if oldest else None
-            metrics.awaiting(count, since, datetime.now(UTC))
-            opened, overdue = await state.deadlines(clock())
-            metrics.deadlines_open.set(opened)
-            metrics.deadlines_overdue.set(overdue)
-            for topic, lag in (await consumer_lag(subscriber)).items():
-                metrics.consumer_lag.labels(topic).set(lag)
-        except Exception as error:  # noqa: BLE001 - a gauge may lag; the hub must not stop
-            log.warning("metrics refresh failed (%s)", type(error).__name__)
         await asyncio.sleep(every)
 
 

@@ -120,9 +120,6 @@ async def _hub(
         yield Hub(hub.http_url, watched[0])
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 21: /readyz counts awaiting receipts, a scan under the commit lock"
-)
 async def test_readiness_never_scans_the_ledger_nor_takes_the_commit_lock(
     kafka_bootstrap: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

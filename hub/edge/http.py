@@ -2,9 +2,11 @@
 
 `/healthz` says the process answers; `/readyz` that it consumes (broker connected, intake
 subscribed, its last batch recorded) and that its ledger answers, so an orchestrator routes to
-it and restarts it on the right signal. `/metrics` is the Prometheus exposition of the hub's
-registry (FastStream's middleware metrics and the hub's own). No case is shown here: the trace
-API has a listener of its own, for named operators (`hub.edge.trace_api`).
+it and restarts it on the right signal. The probe is open to anyone on this port: it asks the
+state nothing (the ledger's answer is the last refresh's, `hub.schedules.gauges`). `/metrics`
+is the Prometheus exposition of the hub's registry (FastStream's middleware metrics and the
+hub's own). No case is shown here: the trace API has a listener of its own, for named
+operators (`hub.edge.trace_api`).
 """
 
 from __future__ import annotations
