@@ -30,7 +30,7 @@ from hub.edge.logins import Logins
 from hub.ledger.looks import looked_up
 from hub.ledger.timeline import timeline
 from hub.state.port import State
-from hub.storage import under
+from hub.storage import owner_only_folder, under
 from hub.wire.envelope import EVENT_ID
 
 NAME = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
@@ -85,7 +85,7 @@ def add_operator(path: Path, name: str) -> str:
     operators = load_operators(path) if path.exists() else {}
     token = secrets.token_urlsafe(32)
     operators[name] = digest(token)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    owner_only_folder(path.parent)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as out:
         json.dump({"operators": operators}, out, indent=2)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.ledger.chain import Stored, Verification, as_row
+from hub.storage import owner_only, owner_only_folder
 
 COLUMNS = (
     "seq",
@@ -80,13 +81,14 @@ def export(  # noqa: PLR0913 - the period, the chain's state, where, and the opt
     key: bytes | None,
 ) -> Export:
     """Write the entries of [start, end) (`period_entries`) to `folder`, with their manifest."""
-    folder.mkdir(parents=True, exist_ok=True)
+    owner_only_folder(folder)  # the export is the operator's alone, whatever the umask
     rows = [as_row(s, raw_detail=True) for s in chosen]
     files = {
         "entries.csv": _csv(rows),
         "entries.json": json.dumps(rows, ensure_ascii=False, indent=1).encode(),
     }
     for name, content in files.items():
+        owner_only(folder / name)
         (folder / name).write_bytes(content)
     manifest: dict[str, Any] = {
         "period": {"from": start.isoformat(), "to": end.isoformat()},
@@ -102,6 +104,7 @@ def export(  # noqa: PLR0913 - the period, the chain's state, where, and the opt
     }
     if key:
         manifest["signature"] = {"algorithm": "HMAC-SHA256", "value": sign(manifest, key)}
+    owner_only(folder / "manifest.json")
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
     return Export(folder, len(chosen), manifest)
 

@@ -30,6 +30,7 @@ from hub.edge.trace_api import (
 from hub.ledger.chain import Entry
 from hub.observability.metrics import HubMetrics
 from hub.state.sqlite import SqliteState
+from tests.modes import UMASKS, not_owner_only, umask
 
 pytestmark = pytest.mark.asyncio
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
@@ -207,3 +208,12 @@ async def test_the_hub_refuses_an_operators_file_under_the_state_folder(tmp_path
     assert b"hub: cannot start: the operators file must not be kept under the state's folder" in (
         stderr
     )
+
+
+@pytest.mark.parametrize("mask", UMASKS)
+async def test_the_folders_made_for_the_operators_file_are_owner_only(
+    tmp_path: Path, mask: int
+) -> None:
+    with umask(mask):
+        add_operator(tmp_path / "secrets" / "deep" / "operators.json", "alice.martin")
+    assert not_owner_only(tmp_path) == {}

@@ -19,6 +19,7 @@ from hub.ledger import Entry
 from hub.ledger.chain import entry_hash
 from hub.state.sqlite import SqliteState
 from hub.tools.audit import sign
+from tests.modes import modes, not_owner_only
 from tests.test_relay import NOW
 
 KEY = "audit-key"  # a test's own key
@@ -128,3 +129,13 @@ def test_an_empty_period_says_so(ledger_path: Path, tmp_path: Path) -> None:
     result = _export(ledger_path, tmp_path / "export", "2025-01-01", "2025-02-01")
     assert result.returncode == 1
     assert "no entry was recorded in this period" in result.stderr
+
+
+def test_an_export_is_its_operators_alone(ledger_path: Path, tmp_path: Path) -> None:
+    out = tmp_path / "exports" / "2026-11"
+    result = _export(ledger_path, out, "2026-11-23", "2026-11-24")
+    assert result.returncode == 0, result.stderr
+    assert {"exports", "exports/2026-11/manifest.json"} <= set(modes(tmp_path))
+    assert {
+        path: mode for path, mode in not_owner_only(tmp_path).items() if "exports" in path
+    } == {}
