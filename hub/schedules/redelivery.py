@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from hub.core.examination import examine_batch
 from hub.core.intake import Admitted, Intake
 from hub.core.outgoing import Publish, delivery_records
+from hub.core.routing import NoticeKey
 from hub.ledger.chain import Unreceipted
 from hub.ledger.entries import redelivered
 from hub.state.port import State
@@ -51,25 +52,31 @@ class Redelivery:
         """Redeliver what is due; returns how many deliveries were sent again."""
         now = self._clock()
         due_now = [w for w in await self._state.unreceipted() if self.is_due(w, now)]
-        again = [(w, await self._again(w)) for w in due_now]
-        sent = [(w, record) for w, record in again if record is not None]
+        sent = await self._again(due_now) if due_now else []
         if sent:
             await self._publish([record for _, record in sent])
             await self._state.commit([redelivered(w) for w, _ in sent])
             log.info("redelivered %d deliveries still without receipt", len(sent))
         return len(sent)
 
-    async def _again(self, waiting: Unreceipted) -> Outgoing | None:
-        """The delivery as the intake makes it today, from the kept record."""
-        record = await self._state.kept_record(waiting.sender, waiting.notice_id)
-        if record is None:  # erased, or kept before the vault existed
-            return None
-        (examined,) = await examine_batch(self._intake, self._state, [record])
-        if not isinstance(examined, Admitted):
-            return None
-        mine = [
-            r
-            for r in delivery_records(examined)
-            if r.headers.get(RECIPIENT_HEADER) == waiting.office
-        ]
-        return mine[0] if mine else None
+    async def _again(self, due: list[Unreceipted]) -> list[tuple[Unreceipted, Outgoing]]:
+        """The deliveries as the intake makes them today, from the kept records.
+
+        All are read and decided together, as one batch: one look-up each for the records,
+        the notices they answer and their cases' parties, however many are due.
+        """
+        kept = await self._state.kept_records({NoticeKey(w.sender, w.notice_id) for w in due})
+        found = [(w, r) for w in due if (r := kept.get(NoticeKey(w.sender, w.notice_id)))]
+        # A record missing was erased, or kept before the vault existed.
+        examined = await examine_batch(self._intake, self._state, [r for _, r in found])
+        again = []
+        for (waiting, _), outcome in zip(found, examined, strict=True):
+            if not isinstance(outcome, Admitted):
+                continue
+            mine = [
+                r
+                for r in delivery_records(outcome)
+                if r.headers.get(RECIPIENT_HEADER) == waiting.office
+            ]
+            again += [(waiting, mine[0])] if mine else []
+        return again
