@@ -71,13 +71,15 @@ def _record(  # noqa: PLR0913 - one keyword per thing a record here changes
     contract: str,
     major: int = 1,
     offset: int = 0,
+    topic: str | None = None,
+    case: str = CASE,
     **extra: str,
 ) -> Record:
     headers = ce_headers(
         notice_id=notice_id, source=source, contract=contract, major=major, **extra
     )
-    topic = f"hub.in.{source.split('/')[1]}"
-    return Record(topic, 0, offset, CASE.encode(), json.dumps(payload).encode(), tuple(headers))
+    topic = topic or f"hub.in.{source.split('/')[1]}"
+    return Record(topic, 0, offset, case.encode(), json.dumps(payload).encode(), tuple(headers))
 
 
 def _ip(source: str, offset: int = 0) -> Record:
@@ -86,13 +88,24 @@ def _ip(source: str, offset: int = 0) -> Record:
     )
 
 
-def _retour(names: str, *, notice_id: str = "retour-7", offset: int = 0, **changed: Any) -> Record:
+def _retour(  # noqa: PLR0913 - one keyword per thing a feedback here changes
+    names: str,
+    *,
+    notice_id: str = "retour-7",
+    offset: int = 0,
+    source: str = "/departement/crip",
+    topic: str | None = None,
+    case: str = CASE,
+    **changed: Any,
+) -> Record:
     return _record(
         {**RETOUR, **changed},
         notice_id=notice_id,
-        source="/departement/crip",
+        source=source,
         contract="ip.retour",
         offset=offset,
+        topic=topic,
+        case=case,
         **answering("ip-7", names),
     )
 
@@ -158,6 +171,36 @@ async def test_an_answer_is_compared_with_the_notice_as_sealed_and_read_alone(
     assert [d.recipient.address for d in school.deliveries] == ["academie/service-social"]
     assert isinstance(isg, Rejected)  # compared with the ISG's own IP, not the school's
     assert [(r.code, r.pointer) for r in isg.reasons] == [("answer.mismatch", "/sender_reference")]
+
+
+@pytest.mark.xfail(
+    strict=True, reason="issue 21: the vault is read before the sender's rights are checked"
+)
+async def test_the_vault_is_read_only_for_an_answer_its_sender_may_give(intake: Intake) -> None:
+    """A stranger's `ip.retour` naming a real IP, or naming it in another case, reads nothing."""
+    school_ip = NoticeKey(SCHOOL, "ip-7")
+    state = State({school_ip: _in_ledger(SCHOOL)}, {school_ip: _sealed(IP_V2)})
+    unfit = {
+        "sender.spoofed": _retour(SCHOOL, topic="hub.in.isg"),  # the CRIP's name, the ISG's topic
+        "sender.unknown-office": _retour(SCHOOL, source="/departement/nowhere"),
+        "sender.not-producer": _retour(SCHOOL, source="/departement/sdas"),
+        "answer.unknown-notice": _retour(SCHOOL, case="0f6a5d0e-8c1b-4f55-9a3e-2d7c1b9e4a10"),
+    }
+    for code, record in unfit.items():
+        [outcome] = await examine_batch(intake, state, [record])
+        assert isinstance(outcome, Rejected)
+        assert [r.code for r in outcome.reasons] == [code]
+    # A CRIP that neither sent nor received the IP (it went to the on-call office alone).
+    on_call = frozenset({"departement/crip-astreinte"})
+    elsewhere = State({school_ip: Origin("ip-7", SCHOOL, "ip.transmission", CASE, on_call)})
+    elsewhere.sealed = state.sealed
+    [outcome] = await examine_batch(intake, elsewhere, [_retour(SCHOOL)])
+    assert isinstance(outcome, Rejected)
+    assert [r.code for r in outcome.reasons] == ["answer.unknown-notice"]
+    assert state.asked_for("kept_records") == elsewhere.asked_for("kept_records") == []
+    [outcome] = await examine_batch(intake, state, [_retour(SCHOOL)])  # the CRIP's own answer
+    assert isinstance(outcome, Admitted), outcome
+    assert state.asked_for("kept_records") == [{school_ip}]
 
 
 async def test_an_answer_to_a_notice_no_longer_sealed_is_refused_as_erased(
