@@ -21,6 +21,7 @@ from dataclasses import replace
 from typing import Any
 
 from hub.catalogue.contracts import Catalogue, Contract
+from hub.catalogue.directory import PartnerDirectory
 from hub.catalogue.matches import ERASED
 from hub.core.recall import RECALL, recalled
 from hub.core.routing import NoticeKey, Origin
@@ -31,11 +32,14 @@ from hub.wire.envelope import (
     SOURCE,
     Envelope,
     Record,
+    header_map,
     header_value,
     key_case_id,
+    read_envelope,
 )
 from hub.wire.json_value import read_object
 from hub.wire.reasons import Reason, Refusal
+from hub.wire.topics import partner_of
 
 
 def causes(records: Sequence[Record]) -> set[NoticeKey]:
@@ -50,20 +54,47 @@ def causes(records: Sequence[Record]) -> set[NoticeKey]:
 
 
 def to_read(
-    catalogue: Catalogue, records: Sequence[Record], origins: Mapping[NoticeKey, Origin]
+    catalogue: Catalogue,
+    directory: PartnerDirectory,
+    records: Sequence[Record],
+    origins: Mapping[NoticeKey, Origin],
 ) -> set[NoticeKey]:
-    """The answered notices whose content answers among `records` are compared with."""
-    wanted = set()
-    for record in records:
-        contract = catalogue.get(header_value(record, "ce_type") or "")
-        if contract is None or not contract.meta.matches:
-            continue
-        wanted |= {
-            key
-            for key in causes([record])
-            if (o := origins.get(key)) is not None and o.contract in contract.meta.matches
-        }
-    return wanted
+    """The answered notices whose content answers among `records` are compared with.
+
+    Only for an answer its sender may give: written by an office of the topic's partner that
+    produces the contract, naming a notice (as the ledger knows it, `origins`) of its key's
+    case that this office sent or received. Any other is refused by the intake, and no notice
+    is unsealed for it: what a record costs the hub follows its sender's rights.
+    """
+    return {key for r in records if (key := _compared(catalogue, directory, r, origins))}
+
+
+def _compared(
+    catalogue: Catalogue,
+    directory: PartnerDirectory,
+    record: Record,
+    origins: Mapping[NoticeKey, Origin],
+) -> NoticeKey | None:
+    """The notice `record` is compared with, when the intake would get that far."""
+    contract = catalogue.get(header_value(record, "ce_type") or "")
+    if contract is None or not contract.meta.matches:
+        return None
+    try:
+        envelope = read_envelope(header_map(record))
+        key, case_id = answered_key(envelope), answer_case(record)
+    except Refusal:
+        return None
+    partner, office = envelope.partner, envelope.office
+    if (
+        partner != partner_of(record.topic)
+        or not directory.has_office(partner, office)
+        or not contract.meta.produced_by(partner, office)
+    ):
+        return None
+    origin = origins.get(key)
+    if origin is None or origin.contract not in contract.meta.matches:
+        return None
+    return key if _answerable(contract, envelope, case_id, origin) else None
 
 
 def with_contents(
@@ -100,15 +131,19 @@ def answered_notice(
     if contract.id == RECALL:
         return recalled(contract.meta.answers, envelope, payload, case_id, origins)
     origin = origins.get(wanted)
-    if (
-        origin is None
-        or origin.contract not in contract.meta.answers
-        or origin.case_id != case_id
-        or (envelope.sender not in origin.recipients and envelope.source != origin.source)
-    ):
+    if origin is None or not _answerable(contract, envelope, case_id, origin):
         detail = "no notice this office sent or received has this source and id in this case"
         raise Refusal(Reason("answer.unknown-notice", detail, "ce_causationid"))
     return origin
+
+
+def _answerable(contract: Contract, envelope: Envelope, case_id: str, origin: Origin) -> bool:
+    """Whether the answering office may answer `origin` in `case_id` with `contract`."""
+    return (
+        origin.contract in contract.meta.answers
+        and origin.case_id == case_id
+        and (envelope.sender in origin.recipients or envelope.source == origin.source)
+    )
 
 
 def answered_key(envelope: Envelope) -> NoticeKey:

@@ -2,9 +2,10 @@
 
 The intake decides on one record from what it is given. A batch needs, beforehand, the
 accepted notices its answers name (by `ce_causationsource` + `ce_causationid`, never by id
-alone), their sealed content when an answer is compared with them (`matches`), and the
-parties of the cases its keys name. Those are read here through `Lookups` (the state answers
-them), for the relay and for the redelivery alike, so both decide a record the same way.
+alone), their sealed content when an answer is compared with them (`matches`; only for an
+answer its sender may give, so that a stranger's records unseal nothing), and the parties of
+the cases its keys name. Those are read here through `Lookups` (the state answers them), for
+the relay and for the redelivery alike, so both decide a record the same way.
 
 Within a batch, a notice answered by a later record of the same batch is not recorded yet:
 records refused for that alone are examined again with the batch's own notices; and a second
@@ -48,7 +49,9 @@ async def examine_batch(
     """The intake's decision on each record, in order."""
     named = causes(records)
     origins = await lookups.origins(named) if named else {}
-    if wanted := to_read(intake.catalogue, records, origins):  # answers compared (`matches`)
+    if wanted := to_read(
+        intake.catalogue, intake.directory, records, origins
+    ):  # answers compared (`matches`)
         origins = with_contents(origins, await lookups.kept_records(wanted))
     parties = await lookups.case_parties({k for r in records if (k := case_key(r))})
     examined = [intake.examine(r, origins, parties) for r in records]

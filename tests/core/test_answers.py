@@ -401,21 +401,23 @@ def test_the_feedback_is_filed_under_the_senders_reference_only(intake: Intake) 
     assert [(r.code, r.pointer) for r in outcome.reasons] == [("answer.mismatch", "/concluded_on")]
 
 
-def test_only_the_notices_an_answer_compares_are_read(catalogue: Catalogue) -> None:
+def test_only_the_notices_an_answer_compares_are_read(
+    catalogue: Catalogue, directory: PartnerDirectory
+) -> None:
     ip = _ip_origin()
     formal_notice = _formal_notice(None)
     origins = known(ip, formal_notice)
     receipt = _record({}, "hub.in.departement", "/departement/crip", "hub.receipt", **IP_1)
     notice = _record({}, "hub.in.academie", "/academie/dsden", "instruction.mise-en-demeure")
     answers = [_retour(**IP_1), _regularisation(REGULARISATION)]
-    assert to_read(catalogue, [receipt, notice], origins) == set()
-    assert to_read(catalogue, answers, origins) == {
+    assert to_read(catalogue, directory, [receipt, notice], origins) == set()
+    assert to_read(catalogue, directory, answers, origins) == {
         NoticeKey("/academie/service-social", "ip-1"),
         NoticeKey("/academie/dsden", "mise-1"),
     }
     # Another source's notice under the same id is not the one the answer names...
     other = Origin("mise-1", "/isg/isg", "isg.orientation", CASE)
-    assert to_read(catalogue, answers[1:], known(other, formal_notice)) == {
+    assert to_read(catalogue, directory, answers[1:], known(other, formal_notice)) == {
         NoticeKey("/academie/dsden", "mise-1")
     }
     # ... and an answer naming it is not compared with it: not a contract it `matches`.
@@ -427,7 +429,7 @@ def test_only_the_notices_an_answer_compares_are_read(catalogue: Catalogue) -> N
         contract,
         **answering("mise-1", "/isg/isg"),
     )
-    assert to_read(catalogue, [naming_other], known(other, formal_notice)) == set()
+    assert to_read(catalogue, directory, [naming_other], known(other, formal_notice)) == set()
 
 
 def test_an_answer_names_a_notice_by_a_well_formed_source_and_id_both() -> None:

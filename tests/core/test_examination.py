@@ -173,9 +173,6 @@ async def test_an_answer_is_compared_with_the_notice_as_sealed_and_read_alone(
     assert [(r.code, r.pointer) for r in isg.reasons] == [("answer.mismatch", "/sender_reference")]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 21: the vault is read before the sender's rights are checked"
-)
 async def test_the_vault_is_read_only_for_an_answer_its_sender_may_give(intake: Intake) -> None:
     """A stranger's `ip.retour` naming a real IP, or naming it in another case, reads nothing."""
     school_ip = NoticeKey(SCHOOL, "ip-7")
