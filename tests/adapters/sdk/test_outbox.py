@@ -1,4 +1,8 @@
+import json
 from pathlib import Path
+from typing import Literal
+
+import pytest
 
 from adapters.sdk.outbox import Outbox
 from hub.wire.envelope import Outgoing
@@ -62,4 +66,31 @@ def test_a_queued_record_is_found_by_its_id_settled_or_not(tmp_path: Path) -> No
     outbox.put(_record("n-1"))
     outbox.settle("n-1", "accepted", {"case_id": "c"})
     assert outbox.sent("n-1") == _record("n-1")
+    outbox.close()
+
+
+CANARY = "Canari-Zéphyrine-Outbox"
+
+
+@pytest.mark.xfail(strict=True, reason="issue 21: the outbox keeps every payload in clear for ever")
+@pytest.mark.parametrize("state", ["accepted", "rejected"])
+def test_a_settled_notice_leaves_no_payload_behind_only_what_settling_and_recall_need(
+    tmp_path: Path, state: Literal["accepted", "rejected"]
+) -> None:
+    path = tmp_path / "outbox.sqlite"
+    outbox = Outbox(path)
+    payload = json.dumps({"child": {"last_name": CANARY}}, ensure_ascii=False).encode()
+    headers = {"ce_id": "n-1", "ce_type": "ip.transmission", "ce_source": "/caf/caf"}
+    outbox.put(Outgoing("hub.in.caf", b"case-1", payload, headers))
+    outbox.put(Outgoing("hub.in.caf", b"case-2", payload, {**headers, "ce_id": "n-2"}))
+    assert outbox.settle("n-1", state, {"case_id": "case-1"})
+    kept = outbox.sent("n-1")
+    assert kept is not None
+    assert (kept.headers, kept.key, kept.value) == (headers, b"case-1", b"")  # recall's needs
+    waiting = outbox.sent("n-2")
+    assert waiting is not None
+    assert waiting.value == payload  # not settled: still sent again until the hub answers
+    assert outbox.settle("n-2", state, {"case_id": "case-2"})
+    on_disk = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.is_file())
+    assert CANARY.encode() not in on_disk, "a settled payload is still on disk"
     outbox.close()
