@@ -1,5 +1,7 @@
 """The adapter's outbox: every notice it sends, kept on disk until the hub settles it.
 
+Once settled, a notice's payload is dropped: only its headers and key stay, for a recall.
+
 A notice stays `pending` until the hub's acceptance or rejection arrives, and is sent again
 with back-off meanwhile: the broker may lose records (the embedded one keeps none across a
 restart) and the hub deduplicates, so resending is always safe. Adapters send a few notices a
@@ -62,7 +64,7 @@ class Outbox:
         An unsettled notice is sent again `resend_after` seconds after it was last sent, the
         wait doubling each time up to `resend_max` seconds.
         """
-        self._db = open_sqlite(path, SCHEMA)
+        self._db = open_sqlite(path, SCHEMA, secure_delete=True)  # a payload dropped is gone
         self._lock = threading.Lock()
         self._resend_after, self._resend_max = resend_after, resend_max
         self._clock = clock or (lambda: datetime.now(UTC).timestamp())
@@ -108,13 +110,20 @@ class Outbox:
             )
 
     def settle(self, notice_id: str, state: State, outcome: dict[str, Any]) -> bool:
-        """Record the hub's answer; False when the notice is unknown or already settled."""
+        """Record the hub's answer; False when the notice is unknown or already settled.
+
+        The payload is dropped then, and its bytes overwritten, the write-ahead log included:
+        once the hub has answered, the outbox keeps only the headers and the key, what a
+        recall of the notice needs. The hub, its vault and the recipients hold the rest.
+        """
         with self._lock:
             cursor = self._db.execute(
-                "UPDATE outbox SET state = ?, outcome = ?, settled_at = ? "
+                "UPDATE outbox SET state = ?, outcome = ?, settled_at = ?, value = x'' "
                 "WHERE notice_id = ? AND state = 'pending'",
                 (state, json.dumps(outcome), datetime.now(UTC).isoformat(), notice_id),
             )
+            if cursor.rowcount == 1:
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return cursor.rowcount == 1
 
     def state(self, notice_id: str) -> State | None:

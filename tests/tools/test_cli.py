@@ -141,6 +141,46 @@ def test_erase_says_which_copies_remain_and_until_when(tmp_path: Path) -> None:
     assert "nothing to erase" in again.stderr
 
 
+@pytest.mark.xfail(
+    strict=True, reason="issue 21: hub erase names no copy kept by the partners' adapters"
+)
+def test_erase_names_the_copies_the_partners_adapters_keep(tmp_path: Path) -> None:
+    state_file = tmp_path / "state.sqlite"
+
+    async def record() -> None:
+        state = SqliteState(state_file, clock=lambda: datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+        notice = Record("hub.in.isg", 0, 0, b"k", b"{}", ())
+        delivered = {"topic": "hub.out.departement"}
+        await state.commit(
+            [
+                Entry(kind="accepted", sender="/isg/isg", notice_id="ip-1", case_id="c-1"),
+                Entry(
+                    kind="delivered",
+                    sender="/isg/isg",
+                    notice_id="ip-1",
+                    case_id="c-1",
+                    office="departement/crip",
+                    detail=delivered,
+                ),
+            ],
+            [Kept("c-1", "/isg/isg", "ip-1", notice)],
+        )
+        await state.close()
+
+    asyncio.run(record())
+    result = _hub("erase", "c-1", "--path", str(state_file))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    sender = [line for line in lines if line.strip().startswith("isg's adapter")]
+    recipient = [line for line in lines if line.strip().startswith("departement's adapter")]
+    assert sender, result.stdout
+    assert recipient, result.stdout
+    assert "outbox" in sender[0]
+    assert "payload until the hub's answer" in sender[0]
+    assert "received" in recipient[0]
+    assert "inbox" in recipient[0]
+
+
 def _ledger_with_heads(folder: Path) -> tuple[Path, Path, list[Path]]:
     """A ledger of 10 entries, its key, and the heads of #5 and #8 its partners were sent."""
     ledger, key_path = folder / "hub" / "state.sqlite", folder / "secrets" / "checkpoint.pem"
