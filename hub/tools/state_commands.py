@@ -262,11 +262,15 @@ def _erase(args: argparse.Namespace) -> int:
 def _copies_left(steps: list[Stored], settings: Settings) -> list[str]:
     """Where copies of an erased case remain, and until when at most."""
     until: dict[str, datetime] = {}
+    senders: set[str] = set()
+    receivers: set[str] = set()
     for stored in steps:
         entry = stored.entry
         if entry.kind == "accepted":
+            senders.add(entry.sender.strip("/").split("/", 1)[0])
             topic = inbound(entry.sender.strip("/").split("/", 1)[0])
         elif entry.kind == "delivered":
+            receivers.add((entry.office or "").split("/", 1)[0])
             topic = str(entry.detail.get("topic"))
         else:
             continue
@@ -275,6 +279,19 @@ def _copies_left(steps: list[Stored], settings: Settings) -> list[str]:
     lines = ["copies that remain (the broker deletes them at its topics' retention):"]
     lines += [
         f"  {topic}: until {end:%Y-%m-%d %H:%M} UTC at most" for topic, end in sorted(until.items())
+    ]
+    lines += [
+        f"  {p}'s adapter: its outbox keeps the payload until the hub's answer, then only the "
+        "headers and key; an export file it read stays in its drop folder's traites/ under the "
+        "partner's retention"
+        for p in sorted(senders)
+        if p != "hub"
+    ]
+    lines += [
+        f"  {p}'s adapter: the received files (recus/, rappels/) or what its webhook handed "
+        "over, under the partner's retention; its inbox keeps ids only"
+        for p in sorted(receivers)
+        if p
     ]
     lines.append("  the partners' own systems: under their own retention")
     lines.append("  the ledger: ids, codes and field names only, kept as evidence")

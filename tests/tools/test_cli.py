@@ -141,9 +141,6 @@ def test_erase_says_which_copies_remain_and_until_when(tmp_path: Path) -> None:
     assert "nothing to erase" in again.stderr
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 21: hub erase names no copy kept by the partners' adapters"
-)
 def test_erase_names_the_copies_the_partners_adapters_keep(tmp_path: Path) -> None:
     state_file = tmp_path / "state.sqlite"
 
