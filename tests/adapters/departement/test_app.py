@@ -33,9 +33,12 @@ class Application:
         self.requests: list[tuple[dict[str, str], bytes]] = []
         self.status: int = 200
         self.answer: object = {"ok": True}
+        self.location: str | None = None  # answer with a redirect there
 
     async def take(self, request: web.Request) -> web.Response:
         self.requests.append((dict(request.headers), await request.read()))
+        if self.location:
+            return web.Response(status=self.status, headers={"Location": self.location})
         return web.json_response(self.answer, status=self.status)
 
 
@@ -126,3 +129,21 @@ async def test_a_recall_reaches_the_application_as_a_signed_delivery_naming_the_
         document["case_id"],
     ) == ("hub.recall", "n-1", "/isg/isg", "c-1")
     assert document["payload"]["reason_code"] == "sent_in_error"
+
+
+@pytest.mark.xfail(
+    strict=True, reason="issue 21: the webhook follows redirects (aiohttp's default)"
+)
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+async def test_a_redirect_is_never_followed_the_delivery_is_not_handed_over(
+    application: tuple[Application, Webhook], status: int
+) -> None:
+    app, webhook = application
+    elsewhere, taken = web.Application(), Application()
+    elsewhere.router.add_post("/collect", taken.take)
+    async with TestServer(elsewhere) as other:
+        app.status, app.location = status, str(other.make_url("/collect"))
+        with pytest.raises(WebhookError, match=f"answered {status}"):
+            await webhook.receive(NOTICE)
+    assert len(app.requests) == 1
+    assert taken.requests == []  # the signed notice went nowhere else
