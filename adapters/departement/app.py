@@ -25,7 +25,8 @@ class Webhook:
     The signature covers the call's timestamp, idempotency key and body (`signing`): the
     application checks it with `verify` and refuses a call older than five minutes.
     2xx: processed. 409 or 422 with `{"reason_code": ...}`: refused (a `hub.receipt` code).
-    Anything else, or no answer: not handed over, tried again with back-off.
+    Anything else (a redirect too: it is never followed, the notice goes to `url` only), or no
+    answer: not handed over, tried again with back-off.
     """
 
     def __init__(
@@ -40,8 +41,8 @@ class Webhook:
         body = webhook_body(notice)
         signed = signed_headers(self._secret, idempotency_key(notice), body)
         headers = {"Content-Type": "application/json", **signed}
-        async with self._session.post(
-            self._url, data=body, headers=headers, timeout=self._timeout
+        async with self._session.post(  # never elsewhere: a redirect is an answer, refused
+            self._url, data=body, headers=headers, timeout=self._timeout, allow_redirects=False
         ) as response:
             if 200 <= response.status < 300:  # noqa: PLR2004 - the success range
                 return Handling("processed")

@@ -131,9 +131,6 @@ async def test_a_recall_reaches_the_application_as_a_signed_delivery_naming_the_
     assert document["payload"]["reason_code"] == "sent_in_error"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 21: the webhook follows redirects (aiohttp's default)"
-)
 @pytest.mark.parametrize("status", [301, 302, 307, 308])
 async def test_a_redirect_is_never_followed_the_delivery_is_not_handed_over(
     application: tuple[Application, Webhook], status: int
