@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -55,6 +56,28 @@ def under(path: Path, folder: Path) -> bool:
     places = {Path(os.path.abspath(path)), path.resolve()}  # noqa: PTH100
     folders = {Path(os.path.abspath(folder)), folder.resolve()}  # noqa: PTH100
     return any(place.is_relative_to(kept) for place in places for kept in folders)
+
+
+def read_secret(path: Path, state_folder: Path | None, name: str, why: str) -> bytes:
+    """The bytes of a secret file kept apart from the state; `ValueError` naming the rule broken.
+
+    Refused: anywhere under the state's folder (`under`: `why` says what whoever holds the
+    state could then do), unreadable, or readable by others than its owner. `name` ("the case
+    key") is all the message says of the file.
+    """
+    if state_folder is not None and under(path, state_folder):
+        raise ValueError(
+            f"{name} must not be kept under the state's folder: {why} (give a path in another "
+            "folder or a mounted secret)"
+        )
+    try:
+        mode = path.stat().st_mode
+        content = path.read_bytes()
+    except OSError as error:
+        raise ValueError(f"cannot read {name} ({error.strerror})") from None
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise ValueError(f"{name} is readable by others than its owner")
+    return content
 
 
 def owner_only_folder(folder: Path) -> None:

@@ -18,11 +18,10 @@ import hashlib
 import hmac
 import os
 import secrets
-import stat
 import uuid
 from pathlib import Path
 
-from hub.storage import owner_only_folder, under
+from hub.storage import owner_only_folder, read_secret
 
 KEY_BYTES = 32
 
@@ -50,18 +49,12 @@ def new_case_key(path: Path) -> None:
 
 def load_case_key(path: Path, state_folder: Path | None = None) -> bytes:
     """The key at `path`: owner-only, at least 32 bytes, and nowhere under the state's folder."""
-    if state_folder is not None and under(path, state_folder):
-        raise CaseKeyError(
-            "the case key must not be kept in the state's folder: whoever reads the state "
-            "could then compute case ids (give a path in another folder or a mounted secret)"
-        )
     try:
-        mode = path.stat().st_mode
-        text = path.read_bytes()
-    except OSError as error:
-        raise CaseKeyError(f"cannot read the case key ({error.strerror})") from None
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise CaseKeyError("the case key is readable by others than its owner")
+        text = read_secret(
+            path, state_folder, "the case key", "whoever reads the state could compute case ids"
+        )
+    except ValueError as error:
+        raise CaseKeyError(str(error)) from None
     try:
         key = base64.b64decode(text.strip(), validate=True)
     except (binascii.Error, ValueError):

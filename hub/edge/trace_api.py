@@ -20,7 +20,6 @@ import math
 import os
 import re
 import secrets
-import stat
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -30,7 +29,7 @@ from hub.edge.logins import Logins
 from hub.ledger.looks import looked_up
 from hub.ledger.timeline import timeline
 from hub.state.port import State
-from hub.storage import owner_only_folder, under
+from hub.storage import owner_only_folder, read_secret
 from hub.wire.envelope import EVENT_ID
 
 NAME = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
@@ -52,19 +51,15 @@ def load_operators(path: Path, state_folder: Path | None = None) -> dict[str, st
 
     Never under the state's folder: whoever could write the state must not name operators.
     """
-    if state_folder is not None and under(path, state_folder):
-        raise OperatorsError(
-            "the operators file must not be kept under the state's folder: whoever could "
-            "write the state could then give themselves a token (give a path in another "
-            "folder or a mounted secret)"
-        )
     try:
-        mode = path.stat().st_mode
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise OperatorsError(f"cannot read the operators file ({error.strerror})") from None
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise OperatorsError("the operators file is readable by others than its owner")
+        text = read_secret(
+            path,
+            state_folder,
+            "the operators file",
+            "whoever could write the state could give themselves a token",
+        )
+    except ValueError as error:
+        raise OperatorsError(str(error)) from None
     try:
         document = json.loads(text)
     except ValueError:

@@ -20,7 +20,6 @@ import binascii
 import hashlib
 import json
 import os
-import stat
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,7 +31,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from hub.ledger.chain import Stored
-from hub.storage import owner_only_folder, under
+from hub.storage import owner_only_folder, read_secret
 
 SIGNED_FIELDS = ("seq", "hash", "signed_at", "key_id")
 
@@ -58,19 +57,12 @@ def new_key(path: Path) -> Ed25519PrivateKey:
 
 def load_key(path: Path, state_folder: Path | None = None) -> Ed25519PrivateKey:
     """The signing key at `path`: owner-only, and nowhere under the state's folder."""
-    if state_folder is not None and under(path, state_folder):
-        raise CheckpointKeyError(
-            "the checkpoint key must not be kept under the state's folder: whoever could "
-            "rewrite the ledger could then sign for it (give a path in another folder or a "
-            "mounted secret)"
-        )
     try:
-        mode = path.stat().st_mode
-        pem = path.read_bytes()
-    except OSError as error:
-        raise CheckpointKeyError(f"cannot read the checkpoint key ({error.strerror})") from None
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise CheckpointKeyError("the checkpoint key is readable by others than its owner")
+        pem = read_secret(
+            path, state_folder, "the checkpoint key", "whoever could rewrite the ledger could sign"
+        )
+    except ValueError as error:
+        raise CheckpointKeyError(str(error)) from None
     try:
         key = serialization.load_pem_private_key(pem, password=None)
     except (ValueError, TypeError):

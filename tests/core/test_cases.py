@@ -91,7 +91,7 @@ GOOD = base64.b64encode(KEY) + b"\n"
 def test_a_key_in_the_state_folder_or_below_it_is_refused(tmp_path: Path, where: str) -> None:
     state = tmp_path / "state"
     path = _written(state / where, GOOD)
-    with pytest.raises(CaseKeyError, match="must not be kept in the state's folder"):
+    with pytest.raises(CaseKeyError, match="must not be kept under the state's folder"):
         load_case_key(path, state)
 
 
@@ -100,7 +100,7 @@ def test_a_link_to_a_key_in_the_state_folder_is_refused(tmp_path: Path) -> None:
     link = tmp_path / "secrets" / "case.key"
     link.parent.mkdir()
     link.symlink_to(_written(state / "case.key", GOOD))
-    with pytest.raises(CaseKeyError, match="must not be kept in the state's folder"):
+    with pytest.raises(CaseKeyError, match="must not be kept under the state's folder"):
         load_case_key(link, state)
 
 
