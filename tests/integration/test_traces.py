@@ -4,6 +4,7 @@ and its receipt back, across four processes exporting to an OTLP receiver over r
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import subprocess
@@ -80,6 +81,11 @@ async def cast(receiver: Receiver, tmp_path_factory: pytest.TempPathFactory) -> 
             hub.stop()
 
 
+def _roots(spans: list[Span], trace_id: str) -> list[Span]:
+    ids = {s.span_id for s in spans if s.trace_id == trace_id}
+    return [s for s in spans if s.trace_id == trace_id and s.parent_id not in ids]
+
+
 def _tree(spans: list[Span], trace_id: str) -> Span:
     mine = {s.span_id: s for s in spans if s.trace_id == trace_id}
     roots = [s for s in mine.values() if s.parent_id not in mine]
@@ -131,6 +137,12 @@ async def test_one_trace_spans_sender_hub_recipient_and_receipt(
         while not receive_receipt():  # noqa: ASYNC110 - spans come from other processes
             await asyncio.sleep(0.2)
     [send] = [s for s in receiver.spans if s.name == "send ip.transmission"]
+    # Each process exports its spans in batches of its own: a parent may arrive after its
+    # child. Wait until every span of the trace has its parent, or the time runs out.
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(30):
+            while len(_roots(receiver.spans, send.trace_id)) > 1:  # noqa: ASYNC110
+                await asyncio.sleep(0.2)
     root = _tree(receiver.spans, send.trace_id)
     assert _shape(root) == (
         "adapter-isg",
