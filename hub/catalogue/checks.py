@@ -21,12 +21,12 @@ from hub.catalogue.contracts import (
 from hub.catalogue.deadlines import deadline_problems
 from hub.catalogue.directory import PartnerDirectory, PinnedBy
 from hub.catalogue.examples import Example, example_faults, examples, shown
+from hub.catalogue.hub_contracts import ROUTING_ALERT
 from hub.catalogue.projection import parse_path
 from hub.catalogue.recipients import identifier_problems, owner_problems, receipt_problems
 from hub.catalogue.versions import lost
 
 HUB = "hub"
-ROUTING_ALERT = "hub.routing-alert"  # its consumers are the offices that route by hand
 
 
 def consistency(catalogue: Catalogue, directory: PartnerDirectory) -> list[str]:

@@ -20,9 +20,8 @@ from pathlib import Path
 
 from hub.catalogue.contracts import ACCEPTED, Catalogue, Contract, Deadline, schema_has_path
 from hub.catalogue.directory import PartnerDirectory
+from hub.catalogue.hub_contracts import ALERT
 from hub.catalogue.projection import parse_path
-
-ALERT = "hub.deadline-alert"  # its consumers are who may be told of a deadline past due
 
 
 def deadline_problems(catalogue: Catalogue, directory: PartnerDirectory) -> list[str]:

@@ -19,11 +19,11 @@ from hub.catalogue.contracts import (
 )
 from hub.catalogue.directory import PartnerDirectory
 from hub.catalogue.examples import shown
+from hub.catalogue.hub_contracts import RECEIPT
 from hub.catalogue.identifiers import Identifier
 from hub.catalogue.projection import parse_path
 
 HUB = "hub"
-RECEIPT = "hub.receipt"  # each delivery of a contract it answers is acknowledged by one
 NAMED_LATER = (SENDER, ANSWERED, RECIPIENTS)  # the notice's own parties, not named in advance
 
 

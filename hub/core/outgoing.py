@@ -14,6 +14,10 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from hub.catalogue.contracts import schema_id_for
+from hub.catalogue.hub_contracts import ALERT as ALERT  # noqa: PLC0414 - re-exported
+from hub.catalogue.hub_contracts import LEDGER_HEAD as LEDGER_HEAD  # noqa: PLC0414 - re-exported
+from hub.catalogue.hub_contracts import RECEIPT as RECEIPT  # noqa: PLC0414 - re-exported
+from hub.catalogue.hub_contracts import ROUTING_ALERT as ROUTING_ALERT  # noqa: PLC0414 - re-exported
 from hub.core.intake import Admitted, Rejected
 from hub.core.recall import RECALL
 from hub.core.routing import Recipient
@@ -32,10 +36,6 @@ HUB_SOURCE = "/hub"  # the `ce_source` of every record the hub writes itself
 HUB_CONTRACTS = "hub."  # the prefix of the hub's own contracts, which hold no personal data
 ACCEPTANCE = "hub.acceptance"
 REJECTION = "hub.rejection"
-RECEIPT = "hub.receipt"
-ALERT = "hub.deadline-alert"
-LEDGER_HEAD = "hub.ledger-head"
-ROUTING_ALERT = "hub.routing-alert"
 SETTLEMENTS = (ACCEPTANCE, REJECTION)
 REJECTION_NAMESPACE = uuid.UUID("8d7a1f0e-54b1-4c52-b0a4-6a1f7c0c2d91")
 ACCEPTANCE_NAMESPACE = uuid.UUID("c7e2b6a4-1d0f-4f3e-8b9a-5e6d7c8b9a01")

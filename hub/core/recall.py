@@ -14,11 +14,11 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from hub.catalogue.hub_contracts import RECALL as RECALL  # noqa: PLC0414 - re-exported
 from hub.core.routing import NoticeKey, Origin
 from hub.wire.envelope import Envelope
 from hub.wire.reasons import Reason, Refusal
 
-RECALL = "hub.recall"
 RECALL_NAMESPACE = uuid.UUID("2b7e4c1d-9a35-4f68-8d20-6c1e5b3a7f94")
 
 

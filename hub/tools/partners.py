@@ -26,13 +26,10 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from hub.catalogue.contracts import ANSWERED, Catalogue, Contract, schema_has_path
 from hub.catalogue.directory import OFFICE_ID, PARTNER_ID, PartnerDirectory
+from hub.catalogue.hub_contracts import LEDGER_HEAD, RECALL, RECEIPT
 from hub.catalogue.projection import parse_path
 from hub.tools.scaffold import ScaffoldError, adapter_files
 from hub.tools.staging import staged_problems, write_together
-
-RECEIPT = "hub.receipt"
-RECALL = "hub.recall"
-LEDGER_HEAD = "hub.ledger-head"
 
 
 class PartnerError(ValueError):
