@@ -32,7 +32,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -321,9 +321,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--latency-seconds", type=float, default=10.0, help="latency run (10)")
     parser.add_argument("--rounds", type=int, default=3, help="independent rounds (3)")
     parser.add_argument("--json-only", action="store_true", help="print only the JSON line")
+    parser.add_argument(
+        "--fairness",
+        action="store_true",
+        help="instead: a CAF notice's delay behind N académie notices (bench/fairness.py)",
+    )
+    parser.add_argument("--invalid", action="store_true", help="--fairness: an invalid backlog")
     args = parser.parse_args(argv)
     if args.notices < 1 or args.rate <= 0 or args.latency_seconds <= 0 or args.rounds < 1:
         parser.error("--notices, --rate, --latency-seconds and --rounds must be positive")
+    if args.fairness:
+        return fairness(args)
     rounds = []
     for number in range(1, args.rounds + 1):
         say(args.json_only, f"round {number} of {args.rounds}")
@@ -338,6 +346,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def fairness(args: argparse.Namespace) -> int:
+    """The fairness mode: each round on its own broker, every round reported."""
+    from fairness import fairness_round  # noqa: PLC0415 - it imports this module's helpers
+
+    rounds = []
+    for number in range(1, args.rounds + 1):
+        say(args.json_only, f"fairness round {number} of {args.rounds}")
+        result = one_round(args, fairness_round)
+        if result is None:
+            return 143
+        rounds.append(result)
+        say(args.json_only, json.dumps(result))
+    delays = [r["other_delay_s"] for r in rounds]
+    held = [r["held_by_records"] for r in rounds]
+    print(
+        json.dumps(
+            {
+                **rounds[-1],
+                "other_delay_s_rounds": delays,
+                "held_by_records_rounds": held,
+                "other_delay_s": statistics.median(delays),
+                "rounds": len(rounds),
+            }
+        )
+    )
+    return 0
+
+
 def summary(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     """Medians of the throughput figures over the rounds; the last round for the rest."""
     result = dict(rounds[-1])
@@ -349,15 +385,20 @@ def summary(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     return result
 
 
-def one_round(args: argparse.Namespace) -> dict[str, Any] | None:
-    """A round on its own broker; None when interrupted."""
+Round: TypeAlias = Callable[[argparse.Namespace, str, Path], Coroutine[Any, Any, dict[str, Any]]]
+
+
+def one_round(args: argparse.Namespace, run: Round | None = None) -> dict[str, Any] | None:
+    """A round on its own broker (`bench` unless told); None when interrupted."""
     with tempfile.TemporaryDirectory(prefix="hub-bench-") as tmp:
         workdir = Path(tmp)
         try:
             with EmbeddedBroker(log_path=workdir / "broker.log") as bootstrap:
                 say(args.json_only, f"embedded broker on {bootstrap}")
                 budget = 600 + args.notices / 20 + 2 * args.latency_seconds  # a hard ceiling
-                return asyncio.run(asyncio.wait_for(bench(args, bootstrap, workdir), budget))
+                return asyncio.run(
+                    asyncio.wait_for((run or bench)(args, bootstrap, workdir), budget)
+                )
         except asyncio.CancelledError:
             print("bench: interrupted", file=sys.stderr)
             return None
