@@ -1,6 +1,7 @@
 """The Kafka edge of the hub: topics, the FastStream broker, and the intake subscriber.
 
-The subscriber reads every `hub.in.*` topic in batches and hands raw records to the relay.
+The subscriber reads every `hub.in.*` topic in batches, every partner's fetched records taking
+a share of each batch (`hub.edge.fair`), and hands raw records to the relay.
 Offsets are committed only after the relay returns (at-least-once); a batch that fails on
 infrastructure (ledger, broker) is not acknowledged and is read again after a back-off.
 """
@@ -23,6 +24,7 @@ from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from prometheus_client import CollectorRegistry
 
+from hub.edge.fair import FairBatches
 from hub.observability.logs import keep_values_out_of_logs, library_logger
 from hub.observability.telemetry import exporting, within
 from hub.relay import Relay
@@ -154,6 +156,8 @@ def subscribe_intake(
         decoder=raw_decoder,
         title="hub-intake",
     )
+    # FastStream's one read over every partition, replaced by reads in turns between partners.
+    subscriber.get_msg = FairBatches(settings.batch_max_records, subscriber.batch_timeout_ms)  # type: ignore[method-assign]
 
     async def intake(message: KafkaMessage) -> None:
         records = [record_of(r) for r in message.raw_message]
