@@ -17,9 +17,10 @@ from faststream.kafka import KafkaBroker
 from prometheus_client import CollectorRegistry
 
 from hub.catalogue.checks import consistency
-from hub.catalogue.contracts import Catalogue, ContractError, load_catalogue
+from hub.catalogue.contracts import Catalogue, load_catalogue
 from hub.catalogue.deadlines import agreed
 from hub.catalogue.directory import PartnerDirectory, load_directory
+from hub.catalogue.meta import ContractError
 from hub.core.cases import CaseKeyError, default_case_key_path, load_case_key, new_case_key
 from hub.core.intake import Intake
 from hub.core.outgoing import Publish

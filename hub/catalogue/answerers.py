@@ -14,15 +14,9 @@ and receives none, answers only its own: it knows what it wrote.
 
 from __future__ import annotations
 
-from hub.catalogue.contracts import (
-    ANSWERED,
-    RECIPIENTS,
-    SENDER,
-    Catalogue,
-    Consumer,
-    Contract,
-)
+from hub.catalogue.contracts import Catalogue, Contract
 from hub.catalogue.examples import shown
+from hub.catalogue.meta import ANSWERED, RECIPIENTS, SENDER, Consumer
 from hub.catalogue.projection import parse_path
 
 HUB = "hub"

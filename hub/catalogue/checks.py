@@ -8,22 +8,15 @@ runs the cheap ones at start, `hub contracts check` runs them all.
 from __future__ import annotations
 
 from hub.catalogue.answerers import answerer_problems
-from hub.catalogue.contracts import (
-    ANSWERED,
-    RECIPIENTS,
-    SENDER,
-    Catalogue,
-    Consumer,
-    Contract,
-    ContractMeta,
-    schema_has_path,
-)
+from hub.catalogue.contracts import Catalogue, Contract
 from hub.catalogue.deadlines import deadline_problems
 from hub.catalogue.directory import PartnerDirectory, PinnedBy
 from hub.catalogue.examples import Example, example_faults, examples, shown
 from hub.catalogue.hub_contracts import ROUTING_ALERT
+from hub.catalogue.meta import ANSWERED, RECIPIENTS, SENDER, Consumer, ContractMeta
 from hub.catalogue.projection import parse_path
 from hub.catalogue.recipients import identifier_problems, owner_problems, receipt_problems
+from hub.catalogue.schemas import schema_has_path
 from hub.catalogue.versions import lost
 
 HUB = "hub"

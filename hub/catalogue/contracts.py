@@ -10,217 +10,27 @@ import itertools
 import json
 import re
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import jsonschema_rs
 import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import ValidationError
 from referencing import Registry, Resource
-from referencing.exceptions import Unresolvable
 
-from hub.catalogue.identifiers import Identifier
 from hub.catalogue.keywords import validators
-from hub.catalogue.matches import Match
-from hub.catalogue.periods import check_period
+from hub.catalogue.meta import (
+    ContractError,
+    ContractMeta,
+)
 from hub.catalogue.projection import FieldPath, parse_path
-from hub.catalogue.scopes import Scope
+from hub.catalogue.schemas import schema_has_path
 from hub.catalogue.versions import Step, convert, load_steps
 
 VERSION_DIR = re.compile(r"^v([1-9][0-9]*)$")
 DEFINITIONS_PREFIX = "_"
-
-
-class ContractError(ValueError):
-    """A contract folder is missing a piece or contradicts itself."""
-
-
-class Localized(BaseModel):
-    """A text in French and in English."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    fr: str
-    en: str
-
-
-class Route(BaseModel):
-    """How to pick the office of a kind that receives a notice."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    commune: str = Field(
-        description="Payload path of the INSEE commune code that selects the office."
-    )
-
-
-class Condition(BaseModel):
-    """A consumer that receives a notice only when a payload field has one of some values."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    field: str
-    values: tuple[str | bool | int, ...] = Field(alias="in", min_length=1)
-
-
-# Consumer offices that are not named in advance: the sender of a refused record, and the
-# office that sent the notice this one answers.
-SENDER = "sender"
-ANSWERED = "answered"
-RECIPIENTS = "recipients"  # every office the answered notice was delivered to (a recall's)
-
-
-class Consumer(BaseModel):
-    """An office (an office kind, when routed) that receives a contract's notices, and its view."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    office: str = Field(pattern=r"^(sender|answered|recipients|[a-z][a-z0-9-]*/[a-z][a-z0-9:-]*)$")
-    route: Route | None = None
-    when: Condition | None = None
-    fields: tuple[str, ...] = Field(min_length=1)
-
-    @property
-    def partner(self) -> str:
-        """The partner that owns the office."""
-        return self.office.split("/", 1)[0]
-
-    @property
-    def office_name(self) -> str:
-        """The office id, or the office kind when the consumer is routed."""
-        return self.office.split("/", 1)[1]
-
-
-ACCEPTED = "accepted"  # a deadline's `opens_on` for the time the hub accepted the notice
-
-
-class Deadline(BaseModel):
-    """A deadline a notice opens: from when, until when, on what basis, and what closes it.
-
-    It is due after a `period` (`P15D`, `P3M`, `P6W`, `PT24H`), or on a payload date (`due_on`:
-    to the end of that day; `due_before`: before that day starts). A law's period is the law's;
-    an agreement's may be set otherwise by a département (the directory's `agreements`).
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")
-    opens_on: str = Field(
-        description="Payload date or date-time field it runs from; `accepted`: the acceptance."
-    )
-    fallback: str | None = Field(default=None, description="Used when `opens_on` is absent.")
-    period: str | None = Field(default=None, description="How long it runs (ISO 8601).")
-    due_on: str | None = Field(default=None, description="Payload date it is due on, all day.")
-    due_before: str | None = Field(default=None, description="Payload date it is due before.")
-    when: Condition | None = Field(
-        default=None, description="Opened only when a payload field has one of these values."
-    )
-    closed_by: tuple[str, ...] = Field(
-        min_length=1, description="Contracts whose notice, answering this one, closes it."
-    )
-    closed_from: tuple[str, ...] = Field(
-        default=(),
-        description="Only a closing notice from these offices (a kind: any of it) closes it.",
-    )
-    closed_in: Literal["answer", "case"] = Field(
-        default="answer",
-        description="`case`: a later notice of `closed_by` in the same case closes it too.",
-    )
-    alert: tuple[str, ...] = Field(
-        min_length=1, description="Offices alerted when it is overdue; `sender` is allowed."
-    )
-    basis: Literal["law", "agreement"] = Field(
-        description="Whether the law sets it (`article` says where) or the partners' agreement."
-    )
-    article: str | None = Field(default=None, description="The law's article, for `law`.")
-    description: str
-
-    @field_validator("period")
-    @classmethod
-    def _period_is_read(cls, value: str | None) -> str | None:
-        return None if value is None else check_period(value)
-
-    @model_validator(mode="after")
-    def _due_one_way_on_a_basis(self) -> Deadline:
-        dues = [d for d in (self.period, self.due_on, self.due_before) if d is not None]
-        if len(dues) != 1:
-            raise ValueError(f"{self.name}: give one of period, due_on and due_before")
-        if self.basis == "law" and not self.article:
-            raise ValueError(f"{self.name}: a deadline the law sets names its `article`")
-        return self
-
-
-class Retirement(BaseModel):
-    """A contract announced as retired: accepted until a last date, refused after it."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    announced_on: date
-    last_accepted_on: date = Field(
-        description="The last day a notice of it is accepted; from the next, `contract.retired`."
-    )
-    replaced_by: tuple[str, ...] = Field(min_length=1)
-    why: str
-
-    @model_validator(mode="after")
-    def _announced_before_the_last_day(self) -> Retirement:
-        if self.last_accepted_on < self.announced_on:
-            raise ValueError("last_accepted_on comes before announced_on")
-        return self
-
-    def over(self, day: date) -> bool:
-        """Whether a notice sent on `day` is refused."""
-        return day > self.last_accepted_on
-
-
-class ContractMeta(BaseModel):
-    """The metadata file `contract.yaml`."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    id: str = Field(pattern=r"^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$")
-    kind: Literal["notice", "hub"]
-    title: Localized
-    description: Localized
-    legal_basis: tuple[str, ...] = Field(
-        min_length=1, description="The law each flow rests on: every contract names one."
-    )
-    sensitivity: str
-    retention: str = Field(pattern=r"^P(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+D)?$")
-    producers: tuple[str, ...] = Field(min_length=1)
-    consumers: tuple[Consumer, ...] = Field(min_length=1)
-    answers: tuple[str, ...] = Field(
-        default=(), description="Contracts a notice of this one may answer (ce_causationid)."
-    )
-    matches: dict[str, Match] = Field(
-        default_factory=dict,
-        description="Per contract it answers: the fields both share, the dates it may not precede.",
-    )
-    deadlines: tuple[Deadline, ...] = ()
-    retired: Retirement | None = None
-    scopes: tuple[Scope, ...] = Field(
-        default=(), description="Whom its notices are for, as its documents say, checked."
-    )
-    identifiers: tuple[Identifier, ...] = Field(
-        default=(), description="Numbers it carries of one partner's files, and who sees them all."
-    )
-
-    def produced_by(self, partner: str, office: str) -> bool:
-        """Whether `partner/office` may send this contract (`partner/kind` covers a kind)."""
-        return (
-            f"{partner}/{office}" in self.producers
-            or f"{partner}/{office.split(':', 1)[0]}" in self.producers
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -429,36 +239,3 @@ def _check_scopes(contract: Contract, registry: Registry[Any]) -> None:
                         "schema does not define: correct the path, or name in `majors` the "
                         "versions that have it"
                     )
-
-
-def schema_has_path(schema: dict[str, Any], path: FieldPath, registry: Registry[Any]) -> bool:
-    """Whether `path` names a property the schema defines (following `$ref`s)."""
-    return schema_at(schema, path, registry) is not None
-
-
-def schema_at(schema: dict[str, Any], path: FieldPath, registry: Registry[Any]) -> Any | None:
-    """The schema of the property `path` names (its `$ref`s followed), or None if undefined."""
-    resolver = registry.resolver(base_uri=schema["$id"])
-    node: Any = schema
-    for step in path:
-        node, resolver = _deref(node, resolver)
-        properties = node.get("properties", {}) if isinstance(node, dict) else {}
-        if step.name not in properties:
-            return None
-        node = properties[step.name]
-        if step.each:
-            node, resolver = _deref(node, resolver)
-            node = node.get("items") if isinstance(node, dict) else None
-            if node is None:
-                return None
-    return _deref(node, resolver)[0]
-
-
-def _deref(node: Any, resolver: Any) -> tuple[Any, Any]:
-    while isinstance(node, dict) and "$ref" in node:
-        try:
-            resolved = resolver.lookup(node["$ref"])
-        except Unresolvable as error:
-            raise ContractError(f"unresolvable $ref {node['$ref']}") from error
-        node, resolver = resolved.contents, resolved.resolver
-    return node, resolver

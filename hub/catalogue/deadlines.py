@@ -18,10 +18,12 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from hub.catalogue.contracts import ACCEPTED, Catalogue, Contract, Deadline, schema_has_path
+from hub.catalogue.contracts import Catalogue, Contract
 from hub.catalogue.directory import PartnerDirectory
 from hub.catalogue.hub_contracts import ALERT
+from hub.catalogue.meta import ACCEPTED, Deadline
 from hub.catalogue.projection import parse_path
+from hub.catalogue.schemas import schema_has_path
 
 
 def deadline_problems(catalogue: Catalogue, directory: PartnerDirectory) -> list[str]:

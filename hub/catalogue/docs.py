@@ -16,10 +16,11 @@ from urllib.parse import urldefrag, urljoin
 import yaml
 
 from hub.catalogue.compat import current_minor
-from hub.catalogue.contracts import ANSWERED, RECIPIENTS, SENDER, Catalogue, Consumer, Contract
+from hub.catalogue.contracts import Catalogue, Contract
 from hub.catalogue.deadlines import deadline_line
 from hub.catalogue.directory import PartnerDirectory
 from hub.catalogue.matches import Match, Pair
+from hub.catalogue.meta import ANSWERED, RECIPIENTS, SENDER, Consumer
 from hub.catalogue.scopes import Scope
 from hub.wire.envelope import CAUSATION_HEADER, RECIPIENT_HEADER, REQUIRED
 from hub.wire.topics import inbound, outbound

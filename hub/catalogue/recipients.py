@@ -8,20 +8,14 @@ contract carrying another partner's identifiers receives all of that partner's f
 
 from __future__ import annotations
 
-from hub.catalogue.contracts import (
-    ANSWERED,
-    RECIPIENTS,
-    SENDER,
-    Catalogue,
-    Consumer,
-    Contract,
-    schema_at,
-)
+from hub.catalogue.contracts import Catalogue, Contract
 from hub.catalogue.directory import PartnerDirectory
 from hub.catalogue.examples import shown
 from hub.catalogue.hub_contracts import RECEIPT
 from hub.catalogue.identifiers import Identifier
+from hub.catalogue.meta import ANSWERED, RECIPIENTS, SENDER, Consumer
 from hub.catalogue.projection import parse_path
+from hub.catalogue.schemas import schema_at
 
 HUB = "hub"
 NAMED_LATER = (SENDER, ANSWERED, RECIPIENTS)  # the notice's own parties, not named in advance

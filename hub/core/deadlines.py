@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hub.catalogue.contracts import ACCEPTED, Deadline
+from hub.catalogue.meta import ACCEPTED, Deadline
 from hub.catalogue.periods import Period, parse_period
 from hub.core.outgoing import RECEIPT
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from hub.catalogue.contracts import Catalogue, Consumer, Contract
+from hub.catalogue.contracts import Catalogue, Contract
 from hub.catalogue.directory import PartnerDirectory
 from hub.catalogue.examples import examples, shown
+from hub.catalogue.meta import Consumer
 from hub.core.routing import Router
 
 

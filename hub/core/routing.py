@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from hub.catalogue.contracts import ANSWERED, RECIPIENTS, Consumer, Contract
+from hub.catalogue.contracts import Contract
 from hub.catalogue.directory import PartnerDirectory
+from hub.catalogue.meta import ANSWERED, RECIPIENTS, Consumer
 from hub.catalogue.projection import FieldPath, Projection, parse_path
 
 

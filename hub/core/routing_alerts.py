@@ -12,8 +12,9 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from hub.catalogue.contracts import SENDER, Catalogue
+from hub.catalogue.contracts import Catalogue
 from hub.catalogue.directory import PartnerDirectory
+from hub.catalogue.meta import SENDER
 from hub.catalogue.projection import Projection
 from hub.core.intake import Admitted
 from hub.core.outgoing import ROUTING_ALERT, hub_record, is_receipt

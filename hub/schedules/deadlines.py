@@ -15,8 +15,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from hub.catalogue.contracts import SENDER, Catalogue, Consumer, Deadline
+from hub.catalogue.contracts import Catalogue
 from hub.catalogue.directory import PartnerDirectory
+from hub.catalogue.meta import SENDER, Consumer, Deadline
 from hub.catalogue.projection import Projection
 from hub.core.deadlines import aware, closes
 from hub.core.outgoing import ALERT, Publish, alert_id, alert_records

@@ -14,9 +14,10 @@ from pydantic import ValidationError
 from hub.assembly import kafka_bootstrap, running_hub, until_signalled
 from hub.catalogue.access import AUTHENTICATIONS, HUB_USER, AccessError
 from hub.catalogue.compat import freeze
-from hub.catalogue.contracts import ContractError, load_catalogue
+from hub.catalogue.contracts import load_catalogue
 from hub.catalogue.directory import DirectoryError, load_directory
 from hub.catalogue.docs import asyncapi, markdown
+from hub.catalogue.meta import ContractError
 from hub.core.cases import CaseKeyError
 from hub.edge.topics import MissingTopicsError
 from hub.edge.trace_api import OperatorsError, add_operator

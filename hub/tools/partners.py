@@ -24,10 +24,12 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-from hub.catalogue.contracts import ANSWERED, Catalogue, Contract, schema_has_path
+from hub.catalogue.contracts import Catalogue, Contract
 from hub.catalogue.directory import OFFICE_ID, PARTNER_ID, PartnerDirectory
 from hub.catalogue.hub_contracts import LEDGER_HEAD, RECALL, RECEIPT
+from hub.catalogue.meta import ANSWERED
 from hub.catalogue.projection import parse_path
+from hub.catalogue.schemas import schema_has_path
 from hub.tools.scaffold import ScaffoldError, adapter_files
 from hub.tools.staging import staged_problems, write_together
 

@@ -17,8 +17,9 @@ from pathlib import Path
 
 from hub.catalogue.checks import consistency, example_problems
 from hub.catalogue.compat import compatibility_problems
-from hub.catalogue.contracts import Catalogue, ContractError, load_catalogue
+from hub.catalogue.contracts import Catalogue, load_catalogue
 from hub.catalogue.directory import DirectoryError, PartnerDirectory, load_directory
+from hub.catalogue.meta import ContractError
 from hub.core.reach import unreached
 
 

@@ -6,8 +6,9 @@ import pytest
 
 from hub.catalogue.answerers import answerer_problems, delivering, grants
 from hub.catalogue.checks import consistency
-from hub.catalogue.contracts import Catalogue, Consumer, load_catalogue
+from hub.catalogue.contracts import Catalogue, load_catalogue
 from hub.catalogue.directory import load_directory
+from hub.catalogue.meta import Consumer
 from tests.conftest import FORMAL_NOTICE, edit
 
 IP = "ip.transmission"

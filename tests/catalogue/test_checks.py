@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from hub.catalogue.checks import consistency, example_problems
-from hub.catalogue.contracts import Catalogue, ContractError, load_catalogue
+from hub.catalogue.contracts import Catalogue, load_catalogue
 from hub.catalogue.directory import PartnerDirectory, load_directory
+from hub.catalogue.meta import ContractError
 from tests.conftest import FORMAL_NOTICE, edit
 
 

@@ -6,9 +6,10 @@ from pathlib import Path
 import pytest
 
 from hub.catalogue.checks import consistency
-from hub.catalogue.contracts import Catalogue, ContractError, load_catalogue, schema_id_for
+from hub.catalogue.contracts import Catalogue, load_catalogue, schema_id_for
 from hub.catalogue.directory import PartnerDirectory
 from hub.catalogue.examples import example_faults, read_example
+from hub.catalogue.meta import ContractError
 from hub.catalogue.validation import schema_reasons
 from tests.conftest import CONTRACTS, FORMAL_NOTICE
 

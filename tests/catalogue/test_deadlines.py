@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from hub.catalogue.checks import consistency
-from hub.catalogue.contracts import Catalogue, ContractError, load_catalogue
+from hub.catalogue.contracts import Catalogue, load_catalogue
 from hub.catalogue.deadlines import agreed, agreement_problems, deadline_line, deadline_problems
 from hub.catalogue.directory import DirectoryError, PartnerDirectory, load_directory
+from hub.catalogue.meta import ContractError
 from tests.conftest import DIRECTORY, FORMAL_NOTICE, edit
 
 IP = "ip.transmission"

@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 
 from hub.catalogue.checks import consistency
-from hub.catalogue.contracts import Catalogue, ContractError, load_catalogue
+from hub.catalogue.contracts import Catalogue, load_catalogue
 from hub.catalogue.directory import PartnerDirectory
 from hub.catalogue.identifiers import foreign_reasons
+from hub.catalogue.meta import ContractError
 from hub.catalogue.recipients import identifier_problems, owner_problems, receipt_problems
 from tests.conftest import CONTRACTS, edit, example
 

@@ -13,9 +13,10 @@ import pytest
 import yaml
 
 from hub.catalogue.checks import example_problems
-from hub.catalogue.contracts import Catalogue, ContractError, load_catalogue
+from hub.catalogue.contracts import Catalogue, load_catalogue
 from hub.catalogue.directory import PartnerDirectory
 from hub.catalogue.docs import asyncapi, markdown
+from hub.catalogue.meta import ContractError
 from hub.catalogue.scopes import RULES, Scope, check_scopes, scope_reasons
 from hub.wire.reasons import Reason, Refusal
 from tests.conftest import CONTRACTS, FORMAL_NOTICE, example

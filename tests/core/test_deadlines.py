@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from hub.catalogue.contracts import Catalogue, Deadline
+from hub.catalogue.contracts import Catalogue
+from hub.catalogue.meta import Deadline
 from hub.core.deadlines import (
     ZONE,
     aware,

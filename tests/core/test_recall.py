@@ -14,8 +14,9 @@ import pytest
 import pytest_asyncio
 
 from hub.catalogue.checks import consistency
-from hub.catalogue.contracts import RECIPIENTS, Catalogue
+from hub.catalogue.contracts import Catalogue
 from hub.catalogue.directory import PartnerDirectory
+from hub.catalogue.meta import RECIPIENTS
 from hub.core.intake import Admitted, Intake, Rejected
 from hub.core.recall import RECALL, marked_recalled, recall_id
 from hub.core.routing import NoticeKey, Origin

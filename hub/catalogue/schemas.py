@@ -1,0 +1,44 @@
+"""Walking a contract's schema by a field path, its `$ref`s followed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from referencing import Registry
+from referencing.exceptions import Unresolvable
+
+from hub.catalogue.meta import ContractError
+from hub.catalogue.projection import FieldPath
+
+
+def schema_has_path(schema: dict[str, Any], path: FieldPath, registry: Registry[Any]) -> bool:
+    """Whether `path` names a property the schema defines (following `$ref`s)."""
+    return schema_at(schema, path, registry) is not None
+
+
+def schema_at(schema: dict[str, Any], path: FieldPath, registry: Registry[Any]) -> Any | None:
+    """The schema of the property `path` names (its `$ref`s followed), or None if undefined."""
+    resolver = registry.resolver(base_uri=schema["$id"])
+    node: Any = schema
+    for step in path:
+        node, resolver = _deref(node, resolver)
+        properties = node.get("properties", {}) if isinstance(node, dict) else {}
+        if step.name not in properties:
+            return None
+        node = properties[step.name]
+        if step.each:
+            node, resolver = _deref(node, resolver)
+            node = node.get("items") if isinstance(node, dict) else None
+            if node is None:
+                return None
+    return _deref(node, resolver)[0]
+
+
+def _deref(node: Any, resolver: Any) -> tuple[Any, Any]:
+    while isinstance(node, dict) and "$ref" in node:
+        try:
+            resolved = resolver.lookup(node["$ref"])
+        except Unresolvable as error:
+            raise ContractError(f"unresolvable $ref {node['$ref']}") from error
+        node, resolver = resolved.contents, resolved.resolver
+    return node, resolver
