@@ -6,9 +6,8 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from aiohttp import web
@@ -23,7 +22,6 @@ from hub.catalogue.directory import PartnerDirectory, load_directory
 from hub.catalogue.meta import ContractError
 from hub.core.cases import CaseKeyError, default_case_key_path, load_case_key, new_case_key
 from hub.core.intake import Intake
-from hub.core.outgoing import Publish
 from hub.edge.embedded import EmbeddedBroker
 from hub.edge.http import application
 from hub.edge.kafka import (
@@ -34,28 +32,17 @@ from hub.edge.kafka import (
     subscribe_intake,
 )
 from hub.edge.logins import Logins
-from hub.edge.topics import (
-    MissingTopicsError,
-    describe,
-    ensure_topics,
-    missing,
-    topic_configs,
-    topic_problems,
-)
+from hub.edge.topics import prepare_topics
 from hub.edge.trace_api import application as trace_api
 from hub.edge.trace_api import load_operators
 from hub.ledger.checkpoint import load_key
 from hub.observability.metrics import HubMetrics
 from hub.relay import Relay
-from hub.schedules.checkpoints import Checkpoints
-from hub.schedules.deadlines import DeadlineWatch
 from hub.schedules.gauges import Gauges
-from hub.schedules.redelivery import Redelivery
-from hub.schedules.retention import Retention
+from hub.schedules.tasks import deadline_clock, start_schedules
 from hub.settings import Settings
 from hub.state import State, open_state
 from hub.storage import owner_only_folder
-from hub.wire.topics import all_topics
 
 log = logging.getLogger("hub")
 
@@ -110,7 +97,7 @@ async def running_hub(
         else None
     )
     key, case_key = await asyncio.to_thread(_keys, settings)
-    topics = await _topics(bootstrap, directory, settings, embedded=embedded, strict=strict)
+    topics = await prepare_topics(bootstrap, directory, settings, embedded=embedded, strict=strict)
     state = open_state(settings.state, vault_path=settings.vault_path)
     registry = CollectorRegistry()
     offices = [f"{p}/{o}" for p in directory.partners for o in directory.offices(p)]
@@ -133,7 +120,7 @@ async def running_hub(
         metrics,
         state,
         lambda: consumer_lag(subscriber),
-        _clock(settings),
+        deadline_clock(settings),
         every=settings.refresh_s,
     )
 
@@ -149,7 +136,7 @@ async def running_hub(
     await broker.start()
     await gauges.round()  # readiness knows the ledger from the start
 
-    tasks = _schedules(
+    tasks = start_schedules(
         settings,
         catalogue=catalogue,
         directory=directory,
@@ -185,55 +172,6 @@ async def running_hub(
         await state.close()
 
 
-def _clock(settings: Settings) -> Callable[[], datetime]:
-    """The time deadlines are counted at: `HUB_DEADLINES_AS_OF`, or now."""
-    return lambda: settings.deadlines_as_of or datetime.now(UTC)
-
-
-def _schedules(  # noqa: PLR0913 - everything the schedules act on
-    settings: Settings,
-    *,
-    catalogue: Catalogue,
-    directory: PartnerDirectory,
-    state: State,
-    publish: Publish,
-    intake: Intake,
-    metrics: HubMetrics,
-    key: Ed25519PrivateKey | None,
-) -> list[asyncio.Task[None]]:
-    """What runs on a clock: deadlines, redelivery and retention, checkpoints."""
-    now = lambda: datetime.now(UTC)  # noqa: E731 - the clock the schedules share
-    watch = DeadlineWatch(catalogue, directory, state, publish, _clock(settings))
-    redelivery = Redelivery(
-        intake,
-        state,
-        publish,
-        now,
-        first=settings.redeliver_after_s,
-        longest=settings.redeliver_max_s,
-    )
-    retention = Retention(catalogue, state, now)
-    tasks = [
-        asyncio.create_task(_watch(watch, metrics, settings.deadline_check_s)),
-        asyncio.create_task(_keep(redelivery, retention, metrics, settings.lifecycle_check_s)),
-    ]
-    if key is None:
-        log.warning("hub: no checkpoint is signed: HUB_CHECKPOINT_KEY_PATH names no key")
-        return tasks
-    checkpoints = Checkpoints(
-        catalogue,
-        directory,
-        state,
-        publish,
-        key=key,
-        clock=now,
-        every_entries=settings.checkpoint_every_entries,
-        every_s=settings.checkpoint_every_s,
-    )
-    tasks.append(asyncio.create_task(_sign(checkpoints, settings.lifecycle_check_s)))
-    return tasks
-
-
 async def _trace(
     settings: Settings, state: State, operators: dict[str, str] | None, metrics: HubMetrics
 ) -> tuple[web.AppRunner, str] | None:
@@ -260,74 +198,6 @@ async def _serve(app: web.Application, host: str, port: int) -> tuple[web.AppRun
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     return runner, f"http://{host}:{runner.addresses[0][1]}"
-
-
-async def _topics(
-    bootstrap: str, directory: PartnerDirectory, settings: Settings, *, embedded: bool, strict: bool
-) -> list[str]:
-    """Every partner's topics, created by the hub where it owns them, and checked.
-
-    A missing topic stops the start; any other difference from the settings is named, and
-    with `strict` stops it too.
-    """
-    topics = all_topics(directory.partners)
-    options = settings.kafka_options()
-    if settings.hub_creates_topics(embedded=embedded):
-        partitions, replication = settings.topic_partitions, settings.topic_replication
-        await ensure_topics(
-            bootstrap,
-            topics,
-            partitions,
-            replication,
-            configs=topic_configs(settings),
-            options=options,
-        )
-    problems = topic_problems(topics, await describe(bootstrap, topics, options), settings)
-    absent = missing(problems)
-    if absent:
-        raise MissingTopicsError(
-            "the cluster owns the topics and lacks some (declare them: `hub cluster render`): "
-            + "; ".join(absent)
-        )
-    for problem in problems:
-        log.warning("topics: %s", problem)
-    if problems and strict:
-        raise ContractError("topics differ from the settings: " + "; ".join(problems))
-    return topics
-
-
-async def _sign(checkpoints: Checkpoints, every: float) -> None:
-    """Sign the ledger's head when it is due; a failure is retried at the next round."""
-    while True:
-        try:
-            await checkpoints.check()
-        except Exception as error:  # noqa: BLE001 - the next round signs what this one missed
-            log.warning("checkpoint failed (%s)", type(error).__name__)
-        await asyncio.sleep(every)
-
-
-async def _watch(watch: DeadlineWatch, metrics: HubMetrics, every: float) -> None:
-    """Alert past-due deadlines, on a schedule; a failure is retried at the next round."""
-    while True:
-        try:
-            for late in await watch.check():
-                metrics.deadline_alerts.labels(late.contract, late.deadline).inc()
-        except Exception as error:  # noqa: BLE001 - nothing is lost: the next round sees it
-            log.warning("deadline check failed (%s)", type(error).__name__)
-        await asyncio.sleep(every)
-
-
-async def _keep(
-    redelivery: Redelivery, retention: Retention, metrics: HubMetrics, every: float
-) -> None:
-    """Redeliver what waits for its receipt and erase what outlived its retention."""
-    while True:
-        try:
-            metrics.redeliveries.inc(await redelivery.check())
-            metrics.erasures.labels("retention").inc(len(await retention.check()))
-        except Exception as error:  # noqa: BLE001 - the next round tries again
-            log.warning("redelivery or retention failed (%s)", type(error).__name__)
-        await asyncio.sleep(every)
 
 
 async def until_signalled() -> None:

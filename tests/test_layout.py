@@ -12,9 +12,12 @@ SOURCES = ("hub", "adapters/sdk", "adapters/conformance")
 TESTED_ELSEWHERE = {
     "hub/catalogue/hub_contracts.py": "tests/catalogue/test_recipients.py",
     "hub/catalogue/identifiers.py": "tests/catalogue/test_recipients.py",
+    "hub/catalogue/meta.py": "tests/catalogue/test_contracts.py",
+    "hub/catalogue/schemas.py": "tests/catalogue/test_contracts.py",
     "hub/core/routing_alerts.py": "tests/core/test_outgoing.py",
     "hub/edge/embedded.py": "tests/integration/conftest.py",
     "hub/ledger/chain.py": "tests/state/test_backends.py",
+    "hub/schedules/tasks.py": "tests/test_assembly.py",
     "hub/observability/telemetry.py": "tests/integration/test_traces.py",
     "hub/state/port.py": "tests/state/test_backends.py",
     "hub/state/sqlite_ledger.py": "tests/state/test_backends.py",

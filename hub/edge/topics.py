@@ -18,6 +18,7 @@ can write to what the hub would accept.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,8 +28,10 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import TopicAlreadyExistsError
 
+from hub.catalogue.directory import PartnerDirectory
+from hub.catalogue.meta import ContractError
 from hub.settings import Settings
-from hub.wire.topics import INBOUND_PREFIX
+from hub.wire.topics import INBOUND_PREFIX, all_topics
 
 RETENTION = "retention.ms"
 MAX_MESSAGE = "max.message.bytes"
@@ -36,6 +39,8 @@ MAX_MESSAGE = "max.message.bytes"
 # framing and the CloudEvents headers.
 BATCH_OVERHEAD_BYTES = 16 * 1024
 TOPIC_WAIT_S = 30.0
+
+log = logging.getLogger("hub")
 
 
 class MissingTopicsError(RuntimeError):
@@ -196,3 +201,37 @@ def missing(problems: Sequence[str]) -> list[str]:
 def kept_until(topic: str, written_at: datetime, settings: Settings) -> datetime:
     """Until when a record written at `written_at` stays on `topic`, at most."""
     return written_at + timedelta(milliseconds=retention_ms(topic, settings))
+
+
+async def prepare_topics(
+    bootstrap: str, directory: PartnerDirectory, settings: Settings, *, embedded: bool, strict: bool
+) -> list[str]:
+    """Every partner's topics, created by the hub where it owns them, and checked.
+
+    A missing topic stops the start; any other difference from the settings is named, and
+    with `strict` stops it too.
+    """
+    topics = all_topics(directory.partners)
+    options = settings.kafka_options()
+    if settings.hub_creates_topics(embedded=embedded):
+        partitions, replication = settings.topic_partitions, settings.topic_replication
+        await ensure_topics(
+            bootstrap,
+            topics,
+            partitions,
+            replication,
+            configs=topic_configs(settings),
+            options=options,
+        )
+    problems = topic_problems(topics, await describe(bootstrap, topics, options), settings)
+    absent = missing(problems)
+    if absent:
+        raise MissingTopicsError(
+            "the cluster owns the topics and lacks some (declare them: `hub cluster render`): "
+            + "; ".join(absent)
+        )
+    for problem in problems:
+        log.warning("topics: %s", problem)
+    if problems and strict:
+        raise ContractError("topics differ from the settings: " + "; ".join(problems))
+    return topics
