@@ -25,6 +25,7 @@ TESTED_ELSEWHERE = {
     "adapters/sdk/notices.py": "tests/adapters/sdk/test_adapter.py",
     "adapters/sdk/process.py": "tests/integration/test_housing_adapters.py",
     "adapters/sdk/settings.py": "tests/adapters/sdk/test_adapter.py",
+    "adapters/sdk/writing.py": "tests/adapters/sdk/test_adapter.py",
     "adapters/conformance/drivers.py": "tests/conformance/test_adapters.py",
     "adapters/conformance/hubside.py": "tests/conformance/test_adapters.py",
     "adapters/conformance/samples.py": "tests/conformance/test_adapters.py",

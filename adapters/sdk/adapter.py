@@ -13,10 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
-import secrets
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,23 +27,22 @@ from faststream.security import BaseSecurity
 from opentelemetry.trace import SpanKind
 
 from adapters.sdk import notices
-from adapters.sdk.answers import Answered, answered_notice, recalled_notice
 from adapters.sdk.inbox import Inbox
 from adapters.sdk.notices import Incoming, Institution, InvalidNotice
 from adapters.sdk.outbox import Outbox, Settlement, State
 from adapters.sdk.receipts import receipt, receipted
 from adapters.sdk.settings import AdapterSettings
+from adapters.sdk.writing import NoticeWriter
 from hub.catalogue.contracts import Catalogue, load_catalogue
-from hub.catalogue.validation import schema_reasons
 from hub.core.outgoing import ACCEPTANCE, SETTLEMENTS
-from hub.core.recall import RECALL, recall_id
+from hub.core.recall import RECALL
 from hub.observability.logs import keep_values_out_of_logs, library_logger
-from hub.observability.telemetry import current_or, exporting, headers_of, tracer, within
+from hub.observability.telemetry import current_or, exporting, tracer, within
 from hub.wire.bounded import bound_decompression
 from hub.wire.consuming import Backoff, raw_decoder
-from hub.wire.envelope import CAUSATION_HEADER, CAUSATION_SOURCE_HEADER, Outgoing, write_record
+from hub.wire.envelope import Outgoing
 from hub.wire.reasons import Reason
-from hub.wire.topics import inbound, outbound
+from hub.wire.topics import outbound
 
 log = logging.getLogger("adapter")
 # Told when the hub settles a notice: its id, "accepted" or "rejected", and the hub's answer.
@@ -83,7 +79,7 @@ class Adapter:
         self._outbox = Outbox(state_dir / "outbox.sqlite", resend_after=resend_after)
         self._inbox = Inbox(state_dir / "inbox.sqlite")
         self._institution = institution
-        self._catalogue = catalogue
+        self._writer = NoticeWriter(catalogue, self._inbox, self._outbox, self.partner)
         self._poll = poll_interval
         self._on_settled = on_settled
         self._wake = asyncio.Event()
@@ -154,45 +150,15 @@ class Adapter:
         refuses (`InvalidNotice`) when it cannot tell (`adapters.sdk.answers`). A recall
         answers the notice it names, of its own office, under one id.
         """
-        contract = self._catalogue.contracts[contract_id]
-        version = contract.versions[major or contract.latest.major]
-        if not version.accepts(payload):
-            reasons = schema_reasons(version.validator, payload)
-            raise InvalidNotice(contract_id, reasons or [Reason("schema.invalid", "invalid")])
-        source = f"/{self.partner}/{office}"
-        key: str | None = case_id or str(uuid.uuid4())
-        event_id = notice_id or str(uuid.uuid4())
-        named: Answered | None = None
-        if contract_id == RECALL:  # it answers the notice it names, in its case, under one id
-            answers = answers or str(payload["notice_id"])
-            event_id = notice_id or recall_id(source, answers)
-            named = recalled_notice(
-                self._outbox, source, answers, source=answers_from, case_id=case_id
-            )
-        elif answers or answers_from:
-            named = answered_notice(
-                self._inbox,
-                self._outbox,
-                contract_id,
-                answers,
-                source=answers_from,
-                case_id=case_id,
-            )
-        extra = _send_trace(contract_id, office, self.partner)
-        if named is not None:
-            key = named.case_id
-            extra[CAUSATION_HEADER] = named.notice_id
-            extra[CAUSATION_SOURCE_HEADER] = named.source
-        return write_record(
-            topic=inbound(self.partner),
-            key=key,
-            event_id=event_id,
-            source=source,
-            event_type=contract_id,
-            time=datetime.now(UTC).isoformat(timespec="seconds"),
-            dataschema=version.schema_id,
-            data=json.dumps(payload, ensure_ascii=False).encode(),
-            extra=extra,
+        return self._writer.write(
+            contract_id,
+            office,
+            payload,
+            major=major,
+            case_id=case_id,
+            answers=answers,
+            answers_from=answers_from,
+            notice_id=notice_id,
         )
 
     async def send(
@@ -363,17 +329,3 @@ class Adapter:
             if receipted(notice.contract):
                 self._outbox.put(receipt(self.partner, notice, handling))
                 self._wake.set()
-
-
-def _send_trace(contract_id: str, office: str, partner: str) -> dict[str, str]:
-    """The trace headers that start a notice's trace.
-
-    The send span's; or, when the process exports no traces, a fresh trace id.
-    """
-    with tracer().start_as_current_span(
-        f"send {contract_id}",
-        kind=SpanKind.PRODUCER,
-        attributes={"hub.contract": contract_id, "hub.sender": f"{partner}/{office}"},
-    ) as span:
-        found = headers_of(span)
-    return found or {"traceparent": f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-01"}
