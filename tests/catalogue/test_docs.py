@@ -55,7 +55,7 @@ def test_a_pinned_office_is_named_with_the_major_it_reads(
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     text = markdown(catalogue, load_directory(path))
     section = text.split("## `ip.transmission`", 1)[1].split("\n## ", 1)[0]
-    assert "- Versions: v1 (1.0), v2 (2.0); departement/crip reads v1" in section
+    assert "- Versions: v1 (1.1), v2 (2.1); departement/crip reads v1" in section
 
 
 def _resolve(document: dict[str, Any], ref: str) -> Any:
