@@ -8,6 +8,7 @@ runs the cheap ones at start, `hub contracts check` runs them all.
 from __future__ import annotations
 
 from hub.catalogue.answerers import answerer_problems
+from hub.catalogue.categories import category_problems
 from hub.catalogue.contracts import Catalogue, Contract
 from hub.catalogue.deadlines import deadline_problems
 from hub.catalogue.directory import PartnerDirectory, PinnedBy
@@ -37,6 +38,7 @@ def consistency(catalogue: Catalogue, directory: PartnerDirectory) -> list[str]:
     problems += receipt_problems(catalogue)
     problems += pin_problems(catalogue, directory)
     problems += deadline_problems(catalogue, directory)
+    problems += category_problems(catalogue)
     return problems
 
 

@@ -20,6 +20,7 @@ from jsonschema.exceptions import SchemaError
 from pydantic import ValidationError
 from referencing import Registry, Resource
 
+from hub.catalogue.categories import CATEGORIES_FILE, Categories, load_categories
 from hub.catalogue.keywords import validators
 from hub.catalogue.meta import (
     ContractError,
@@ -89,11 +90,13 @@ class Catalogue:
         contracts: dict[str, Contract],
         registry: Registry[Any],
         fast_registry: jsonschema_rs.Registry,
+        categories: Categories,
     ) -> None:
         """Index loaded contracts; use `load_catalogue` to build one from files."""
         self.contracts = contracts
         self.registry = registry
         self.fast_registry = fast_registry
+        self.categories = categories  # the data categories its fields fall in
         self._by_schema = {
             version.schema_id: version
             for contract in contracts.values()
@@ -144,7 +147,8 @@ def load_catalogue(root: Path) -> Catalogue:
         _check_projections(contract, registry)
         _check_scopes(contract, registry)
         contracts[name] = contract
-    return Catalogue(contracts, registry, fast_registry)
+    categories = load_categories(root / CATEGORIES_FILE)
+    return Catalogue(contracts, registry, fast_registry, categories)
 
 
 def _read_versions(folder: Path) -> list[tuple[int, dict[str, Any]]]:

@@ -77,3 +77,25 @@ def test_each_trap_is_refused_with_its_file_and_its_fix(tmp_path: Path) -> None:
         "name"
     ) in faults
     assert faults[-1] == "contracts BROKEN: 4 faults"
+
+
+def test_a_field_with_no_data_category_is_refused_by_name(tmp_path: Path) -> None:
+    contracts = tmp_path / "contracts"
+    shutil.copytree(CONTRACTS, contracts)
+    shutil.copy(DIRECTORY, tmp_path / "directory.yaml")
+    schema = contracts / "ip.retour" / "v1" / "schema.json"
+    edit(schema, '"x-category": "evaluation-outcome",', "")
+    edit(schema, '"x-category": "date"}', '"x-category": "day"}')
+
+    checked = _check(tmp_path)
+    assert checked.returncode == 1
+    faults = checked.stdout.splitlines()
+    assert faults[0].startswith(
+        "contracts: contracts/ip.retour/v1/schema.json: `x-category` at "
+        '/properties/concluded_on names "day", which contracts/_policy/categories.yaml does '
+        "not define: use one of child-identity, "
+    )
+    assert faults[1].startswith(
+        "contracts: ip.retour v1: field outcome has no data category: declare "
+    )
+    assert faults[-1] == "contracts BROKEN: 2 faults"
