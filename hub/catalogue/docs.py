@@ -15,6 +15,7 @@ from urllib.parse import urldefrag, urljoin
 
 import yaml
 
+from hub.catalogue.categories import leaf_categories
 from hub.catalogue.compat import current_minor
 from hub.catalogue.contracts import Catalogue, Contract
 from hub.catalogue.deadlines import deadline_line
@@ -39,9 +40,41 @@ def markdown(catalogue: Catalogue, directory: PartnerDirectory) -> str:
         "",
     ]
     lines += [f"- [`{c.id}`](#{_anchor(c.id)}): {c.meta.title.en}" for c in _sorted(catalogue)]
+    lines += [
+        "",
+        "## Data categories",
+        "",
+        (
+            "Every field falls in one, declared in its schema (`x-category`; "
+            "[contracts/README.md](../contracts/README.md#data-categories)); they are defined in "
+            "`contracts/_policy/categories.yaml`:"
+        ),
+        "",
+        *(f"- `{id_}`: {text.en}" for id_, text in catalogue.categories.root.items()),
+    ]
     for contract in _sorted(catalogue):
-        lines += ["", *_section(contract, directory)]
+        lines += ["", *_section(contract, directory), *_categories_table(contract, catalogue)]
     return "\n".join(lines) + "\n"
+
+
+def _categories_table(contract: Contract, catalogue: Catalogue) -> list[str]:
+    """Each field of the contract under its data category; `(v2)`: only in the majors named."""
+    majors = sorted(contract.versions, reverse=True)  # the latest's order first
+    found: dict[str, dict[str, list[int]]] = defaultdict(dict)
+    for major in majors:
+        leaves = leaf_categories(contract.versions[major], catalogue.registry)
+        for field, category in leaves.items():
+            found[category].setdefault(field, []).append(major)
+    known = catalogue.categories.ids
+    rows = ["", "| data category | fields |", "|---|---|"]
+    for category in [*known, *sorted(set(found) - set(known))]:
+        cells = [
+            f"`{field}`" + ("" if len(held) == len(majors) else f" (v{', v'.join(map(str, held))})")
+            for field, held in found.get(category, {}).items()
+        ]
+        if cells:
+            rows.append(f"| `{category}` | {', '.join(cells)} |")
+    return rows
 
 
 def _section(contract: Contract, directory: PartnerDirectory) -> list[str]:

@@ -12,6 +12,7 @@ import yaml
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
+from hub.catalogue.categories import leaf_categories
 from hub.catalogue.contracts import Catalogue
 from hub.catalogue.directory import PartnerDirectory, load_directory
 from hub.catalogue.docs import asyncapi, markdown
@@ -43,6 +44,27 @@ def test_every_contract_has_a_section_naming_its_offices(
         for consumer in contract.meta.consumers:
             for field in consumer.fields:
                 assert f"`{field}`" in section, (contract.id, field)
+
+
+def test_every_contract_shows_each_field_in_the_row_of_its_data_category(
+    catalogue: Catalogue, directory: PartnerDirectory
+) -> None:
+    text = markdown(catalogue, directory)
+    for category in catalogue.categories.ids:
+        assert f"- `{category}`: " in text.split("\n## `", 1)[0]  # before the first contract
+    for contract in catalogue.contracts.values():
+        section = text.split(f"## `{contract.id}`", 1)[1].split("\n## ", 1)[0]
+        rows = {
+            line.split(" | ")[0].removeprefix("| `").removesuffix("`"): line
+            for line in section.splitlines()
+            if line.startswith("| `") and " | `" in line
+        }
+        for version in contract.versions.values():
+            for field, category in leaf_categories(version, catalogue.registry).items():
+                assert f"`{field}`" in rows[category], (contract.id, field)
+    section = text.split("## `ip.transmission`", 1)[1].split("\n## ", 1)[0]
+    assert "`other_minors[].birth_date` (v2)" in section  # only in the majors it is in
+    assert "`facts[].observed_on`," in section
 
 
 def test_a_pinned_office_is_named_with_the_major_it_reads(
