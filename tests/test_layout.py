@@ -13,7 +13,6 @@ TESTED_ELSEWHERE = {
     "hub/catalogue/hub_contracts.py": "tests/catalogue/test_recipients.py",
     "hub/catalogue/identifiers.py": "tests/catalogue/test_recipients.py",
     "hub/catalogue/meta.py": "tests/catalogue/test_contracts.py",
-    "hub/catalogue/schemas.py": "tests/catalogue/test_contracts.py",
     "hub/core/routing_alerts.py": "tests/core/test_outgoing.py",
     "hub/edge/embedded.py": "tests/integration/conftest.py",
     "hub/ledger/chain.py": "tests/state/test_backends.py",
