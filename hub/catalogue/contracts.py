@@ -25,6 +25,7 @@ from hub.catalogue.meta import (
     ContractError,
     ContractMeta,
 )
+from hub.catalogue.policy import RecipientPolicy, load_policy
 from hub.catalogue.projection import FieldPath, parse_path
 from hub.catalogue.schemas import schema_has_path
 from hub.catalogue.versions import Step, convert, load_steps
@@ -82,16 +83,18 @@ class Contract:
 
 
 class Catalogue:
-    """Every contract under a folder, indexed by id and by schema `$id`."""
+    """Every contract under a folder, by id and by schema `$id`, and the recipient policy."""
 
     def __init__(
         self,
         contracts: dict[str, Contract],
         registry: Registry[Any],
         fast_registry: jsonschema_rs.Registry,
+        policy: RecipientPolicy,
     ) -> None:
         """Index loaded contracts; use `load_catalogue` to build one from files."""
         self.contracts = contracts
+        self.policy = policy  # who may receive what (`contracts/_policy/recipients.yaml`)
         self.registry = registry
         self.fast_registry = fast_registry
         self._by_schema = {
@@ -115,7 +118,10 @@ def schema_id_for(contract_id: str, major: int) -> str:
 
 
 def load_catalogue(root: Path) -> Catalogue:
-    """Load and check every contract under `root`; raise `ContractError` naming the first fault."""
+    """Load and check every contract under `root`, and the recipient policy beside them.
+
+    Raise `ContractError` naming the first fault.
+    """
     if not root.is_dir():
         raise ContractError(f"no contract folder at {root}")
     schemas: dict[tuple[str, int], dict[str, Any]] = {}
@@ -144,7 +150,7 @@ def load_catalogue(root: Path) -> Catalogue:
         _check_projections(contract, registry)
         _check_scopes(contract, registry)
         contracts[name] = contract
-    return Catalogue(contracts, registry, fast_registry)
+    return Catalogue(contracts, registry, fast_registry, load_policy(root))
 
 
 def _read_versions(folder: Path) -> list[tuple[int, dict[str, Any]]]:

@@ -244,7 +244,10 @@ def test_every_notice_a_receipt_answers_can_be_recalled_and_its_recall_receipted
     assert all(producer in receipt.meta.producers for producer in contract.meta.producers)
     bare = dataclasses.replace(contract, meta=contract.meta.model_copy(update={"answers": ()}))
     broken = Catalogue(
-        {**catalogue.contracts, RECALL: bare}, catalogue.registry, catalogue.fast_registry
+        {**catalogue.contracts, RECALL: bare},
+        catalogue.registry,
+        catalogue.fast_registry,
+        catalogue.policy,
     )
     assert f"{RECALL}: a consumer `recipients` needs `answers`" in consistency(broken, directory)
 
