@@ -8,6 +8,12 @@ school head is the office `etablissement:<UAI>`, none listed one by one). A part
 its offices, may pin the major version of a contract it reads (`consumes`); the office's pin
 wins over its partner's. `agreements` sets the periods of the deadlines the partners agree on
 in this département, by contract and deadline name (`hub.catalogue.agreements`).
+
+Each office has a legal kind (`kind:` on its partner, the default for its offices, or on the
+office itself): what the law lets it receive, from the recipient policy's kinds
+(`hub.catalogue.policy`). It is not the kind of offices an office id begins with (`mdd` in
+`mdd:87-bellac`), which only says how offices are named and routed: in code the one is a
+`legal_kind`, the other an office kind.
 """
 
 from __future__ import annotations
@@ -31,9 +37,10 @@ from pydantic import (
 from hub.catalogue.periods import check_period
 
 PARTNER_ID = re.compile(r"^[a-z][a-z0-9-]{1,31}$")
-KIND = r"[a-z][a-z0-9-]{1,31}"
+OFFICE_KIND = r"[a-z][a-z0-9-]{1,31}"  # the prefix of an office id, `mdd` in `mdd:87-bellac`
 CODE = r"[A-Za-z0-9][A-Za-z0-9-]{0,63}"  # a UAI is upper case: `0870015U`
-OFFICE_ID = re.compile(rf"^{KIND}(:{CODE})?$")
+OFFICE_ID = re.compile(rf"^{OFFICE_KIND}(:{CODE})?$")
+LEGAL_KIND = r"^[a-z][a-z0-9-]{1,63}$"  # a kind of the recipient policy: `child-protection`
 CODE_ID = re.compile(rf"^{CODE}$")
 COMMUNE = re.compile(r"^(?:[0-9]{2}|2A|2B)[0-9]{3}$")
 FIELD = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -81,6 +88,12 @@ class OfficeEntry(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str
+    legal_kind: str | None = Field(
+        default=None,
+        alias="kind",
+        pattern=LEGAL_KIND,
+        description="Its legal kind, when not its partner's (the FSL of the département).",
+    )
     communes: tuple[str, ...] = ()
     code_pattern: str | None = Field(
         default=None,
@@ -122,6 +135,12 @@ class PartnerEntry(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str
+    legal_kind: str | None = Field(
+        default=None,
+        alias="kind",
+        pattern=LEGAL_KIND,
+        description="The legal kind of its offices, unless an office says its own.",
+    )
     offices: dict[str, OfficeEntry] = Field(min_length=1)
     consumes: Pins = Field(
         default_factory=dict,
@@ -148,6 +167,17 @@ class PartnerEntry(BaseModel):
                     f"{kind} is a kind known by codes; do not list {', '.join(listed)} too"
                 )
         return offices
+
+    @model_validator(mode="after")
+    def _each_office_has_a_legal_kind(self) -> PartnerEntry:
+        if self.legal_kind is None:
+            bare = [o for o, entry in self.offices.items() if entry.legal_kind is None]
+            if bare:
+                raise ValueError(
+                    f"offices {', '.join(bare)} have no legal kind: give `kind:` to the partner "
+                    "or to each office (a kind of contracts/_policy/recipients.yaml)"
+                )
+        return self
 
     @model_validator(mode="after")
     def _routes_by_hand_is_an_office(self) -> PartnerEntry:
@@ -322,6 +352,28 @@ class PartnerDirectory:
         for pinned in self.pins():
             declared.setdefault(pinned.holder, {})[pinned.contract] = pinned.pin.major
         return declared
+
+    def kind_of(self, partner: str, office: str) -> str:
+        """The legal kind of an office (a member of a kind known by codes: its kind's).
+
+        Raise `DirectoryError` for an office the directory does not have.
+        """
+        entry = self._partners.get(partner)
+        office_entry = self._entry_of(partner, office)
+        if entry is None or office_entry is None:
+            raise DirectoryError(f"{partner}/{office} is not an office of the directory")
+        kind = entry.offices[office_entry].legal_kind or entry.legal_kind
+        if kind is None:  # refused when the file is read
+            raise DirectoryError(f"{partner}/{office} has no legal kind")
+        return kind
+
+    def legal_kinds(self) -> dict[str, str]:
+        """Every entry of the file (`partner/office`) and its legal kind, in file order."""
+        return {
+            f"{partner}/{office}": self.kind_of(partner, office)
+            for partner in self._partners
+            for office in self.entries(partner)
+        }
 
     def routes_by_hand(self, partner: str) -> str | None:
         """The office of `partner` that dispatches by hand what none of its offices takes."""
