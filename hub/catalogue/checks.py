@@ -11,6 +11,13 @@ from hub.catalogue.answerers import answerer_problems
 from hub.catalogue.contracts import Catalogue, Contract
 from hub.catalogue.deadlines import deadline_problems
 from hub.catalogue.directory import PartnerDirectory, PinnedBy
+from hub.catalogue.entitlements import (
+    CategoriesOf,
+    entitlement_problems,
+    kind_problems,
+    received_categories,
+    undeclared_numbers,
+)
 from hub.catalogue.examples import Example, example_faults, examples, shown
 from hub.catalogue.hub_contracts import ROUTING_ALERT
 from hub.catalogue.meta import ANSWERED, RECIPIENTS, SENDER, Consumer, ContractMeta
@@ -22,9 +29,19 @@ from hub.catalogue.versions import lost
 HUB = "hub"
 
 
-def consistency(catalogue: Catalogue, directory: PartnerDirectory) -> list[str]:
-    """Faults across contracts and the directory; empty when the hub can run on them."""
-    problems: list[str] = []
+def consistency(
+    catalogue: Catalogue,
+    directory: PartnerDirectory,
+    categories_of: CategoriesOf = received_categories,
+) -> list[str]:
+    """Faults across contracts and the directory; empty when the hub can run on them.
+
+    `categories_of` reads the data category of each field a consumer receives, which the
+    recipient policy judges (`hub.catalogue.entitlements`).
+    """
+    problems = kind_problems(catalogue, directory)
+    if problems:  # which categories an office may receive depends on its legal kind
+        return problems
     for contract in catalogue.contracts.values():
         problems += _offices(contract.meta, directory)
         problems += _references(contract.meta, catalogue)
@@ -37,6 +54,8 @@ def consistency(catalogue: Catalogue, directory: PartnerDirectory) -> list[str]:
     problems += receipt_problems(catalogue)
     problems += pin_problems(catalogue, directory)
     problems += deadline_problems(catalogue, directory)
+    problems += entitlement_problems(catalogue, directory, categories_of)
+    problems += undeclared_numbers(catalogue, categories_of)
     return problems
 
 
