@@ -26,7 +26,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from hub.catalogue.contracts import Catalogue, Contract
-from hub.catalogue.directory import OFFICE_ID, PARTNER_ID, PartnerDirectory
+from hub.catalogue.directory import PartnerDirectory
+from hub.catalogue.directory_file import OFFICE_ID, PARTNER_ID
 from hub.catalogue.hub_contracts import LEDGER_HEAD, RECALL, RECEIPT
 from hub.catalogue.meta import ANSWERED
 from hub.catalogue.projection import parse_path
