@@ -26,10 +26,8 @@ from hub.catalogue.contracts import Catalogue, Contract
 from hub.catalogue.directory import PartnerDirectory
 from hub.catalogue.examples import shown
 from hub.catalogue.meta import RECIPIENTS, SENDER, Consumer
-from hub.catalogue.policy import CATEGORIES, POLICY_FILE
+from hub.catalogue.policy import CATEGORIES, PARTNER_FILE_NUMBER, POLICY_FILE
 from hub.catalogue.recipients import receivers
-
-PARTNER_FILE_NUMBER = "partner-file-number"
 
 # The leaf fields (`guardians[].last_name`) that some field paths (a consumer's `fields`)
 # deliver of a contract, in any live major, each with its data category.

@@ -26,6 +26,7 @@ POLICY_FILE = Path("_policy") / "recipients.yaml"  # under the contracts folder
 LEGAL_KIND = re.compile(r"^[a-z][a-z0-9-]{1,63}$")
 LINE_ID = re.compile(r"^[a-z][a-z0-9-]{1,63}$")
 
+PARTNER_FILE_NUMBER = "partner-file-number"  # a number of one partner's files: `identifiers`
 # The data categories a schema's leaf field can hold (`x-category`), each id once.
 CATEGORIES = frozenset(
     {
@@ -38,7 +39,7 @@ CATEGORIES = frozenset(
         "schooling",
         "criminal-offence",
         "health",
-        "partner-file-number",
+        PARTNER_FILE_NUMBER,
         "reference",
         "date",
         "code",
