@@ -10,6 +10,7 @@ from hub.settings import PROJECT_ROOT
 SOURCES = ("hub", "adapters/sdk", "adapters/conformance")
 # Modules tested through other tests, and where: each must name a test file that exists.
 TESTED_ELSEWHERE = {
+    "hub/catalogue/directory_file.py": "tests/catalogue/test_directory.py",
     "hub/catalogue/hub_contracts.py": "tests/catalogue/test_recipients.py",
     "hub/catalogue/identifiers.py": "tests/catalogue/test_recipients.py",
     "hub/catalogue/meta.py": "tests/catalogue/test_contracts.py",

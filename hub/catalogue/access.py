@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-from hub.catalogue.directory import PARTNER_ID
+from hub.catalogue.directory_file import PARTNER_ID
 from hub.wire.topics import INBOUND_PREFIX, OUTBOUND_PREFIX, inbound, outbound
 
 ResourceType = Literal["topic", "group", "cluster"]

@@ -12,6 +12,13 @@ from hub.catalogue.categories import category_problems
 from hub.catalogue.contracts import Catalogue, Contract
 from hub.catalogue.deadlines import deadline_problems
 from hub.catalogue.directory import PartnerDirectory, PinnedBy
+from hub.catalogue.entitlements import (
+    CategoriesOf,
+    entitlement_problems,
+    kind_problems,
+    received_categories,
+    undeclared_numbers,
+)
 from hub.catalogue.examples import Example, example_faults, examples, shown
 from hub.catalogue.hub_contracts import ROUTING_ALERT
 from hub.catalogue.meta import ANSWERED, RECIPIENTS, SENDER, Consumer, ContractMeta
@@ -23,9 +30,18 @@ from hub.catalogue.versions import lost
 HUB = "hub"
 
 
-def consistency(catalogue: Catalogue, directory: PartnerDirectory) -> list[str]:
-    """Faults across contracts and the directory; empty when the hub can run on them."""
-    problems: list[str] = []
+def consistency(
+    catalogue: Catalogue,
+    directory: PartnerDirectory,
+    categories_of: CategoriesOf = received_categories,
+) -> list[str]:
+    """Faults across contracts and the directory; empty when the hub can run on them.
+
+    `categories_of` reads the data category of each field a consumer receives, which the
+    recipient policy judges (`hub.catalogue.entitlements`).
+    """
+    kinds = kind_problems(catalogue, directory)
+    problems = list(kinds)
     for contract in catalogue.contracts.values():
         problems += _offices(contract.meta, directory)
         problems += _references(contract.meta, catalogue)
@@ -39,6 +55,9 @@ def consistency(catalogue: Catalogue, directory: PartnerDirectory) -> list[str]:
     problems += pin_problems(catalogue, directory)
     problems += deadline_problems(catalogue, directory)
     problems += category_problems(catalogue)
+    if not kinds:  # what an office may receive depends on its legal kind
+        problems += entitlement_problems(catalogue, directory, categories_of)
+    problems += undeclared_numbers(catalogue, categories_of)
     return problems
 
 

@@ -26,6 +26,7 @@ from hub.catalogue.meta import (
     ContractError,
     ContractMeta,
 )
+from hub.catalogue.policy import RecipientPolicy, load_policy
 from hub.catalogue.projection import FieldPath, parse_path
 from hub.catalogue.schemas import schema_has_path
 from hub.catalogue.versions import Step, convert, load_steps
@@ -83,7 +84,7 @@ class Contract:
 
 
 class Catalogue:
-    """Every contract under a folder, indexed by id and by schema `$id`."""
+    """Every contract under a folder, by id and by schema `$id`, and the recipient policy."""
 
     def __init__(
         self,
@@ -91,9 +92,11 @@ class Catalogue:
         registry: Registry[Any],
         fast_registry: jsonschema_rs.Registry,
         categories: Categories,
+        policy: RecipientPolicy,
     ) -> None:
         """Index loaded contracts; use `load_catalogue` to build one from files."""
         self.contracts = contracts
+        self.policy = policy  # who may receive what (`contracts/_policy/recipients.yaml`)
         self.registry = registry
         self.fast_registry = fast_registry
         self.categories = categories  # the data categories its fields fall in
@@ -118,7 +121,10 @@ def schema_id_for(contract_id: str, major: int) -> str:
 
 
 def load_catalogue(root: Path) -> Catalogue:
-    """Load and check every contract under `root`; raise `ContractError` naming the first fault."""
+    """Load and check every contract under `root`, and the recipient policy beside them.
+
+    Raise `ContractError` naming the first fault.
+    """
     if not root.is_dir():
         raise ContractError(f"no contract folder at {root}")
     schemas: dict[tuple[str, int], dict[str, Any]] = {}
@@ -148,7 +154,7 @@ def load_catalogue(root: Path) -> Catalogue:
         _check_scopes(contract, registry)
         contracts[name] = contract
     categories = load_categories(root / CATEGORIES_FILE)
-    return Catalogue(contracts, registry, fast_registry, categories)
+    return Catalogue(contracts, registry, fast_registry, categories, load_policy(root))
 
 
 def _read_versions(folder: Path) -> list[tuple[int, dict[str, Any]]]:

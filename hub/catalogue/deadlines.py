@@ -87,7 +87,13 @@ def agreed(catalogue: Catalogue, directory: PartnerDirectory) -> Catalogue:
         )
         meta = contract.meta.model_copy(update={"deadlines": deadlines})
         contracts[contract_id] = dataclasses.replace(contract, meta=meta)
-    return Catalogue(contracts, catalogue.registry, catalogue.fast_registry, catalogue.categories)
+    return Catalogue(
+        contracts,
+        catalogue.registry,
+        catalogue.fast_registry,
+        catalogue.categories,
+        catalogue.policy,
+    )
 
 
 def _fields(contract: Contract, deadline: Deadline, catalogue: Catalogue) -> list[str]:

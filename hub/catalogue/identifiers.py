@@ -2,8 +2,8 @@
 
 A housing notice names an allocataire by the number the organisation that pays the benefit
 gives it. Such a number belongs to that organisation's files: an office of another partner
-that received every notice of the contract would receive every file of it. The contract
-says so, and names the offices entitled to every such number:
+that received the contract's notices unbound to its own would receive every file of it. The
+contract says so, and names the offices entitled to every such number, each on a basis:
 
 ```yaml
 identifiers:
@@ -11,16 +11,18 @@ identifiers:
     owner_in: payer.organisation     # the partner whose number it is, named by this field
     owners: [caf, msa]               # the partners whose numbers it can hold
     shared_with:
-      ccapex/ccapex: the payer asks the commission's avis on its allocataire (CCH L824-2)
+      ccapex/ccapex:
+        basis: housing-arrears       # one of the contract's legal_basis, or a policy line's id
+        why: the payer asks the commission's avis on its allocataire (CCH L824-2)
   - field: caf_allocataire.caf_number
     owner: caf                       # always this partner's
 ```
 
-`hub contracts check` (and the hub at start) refuses a consumer that receives every notice
-(no `when`; `answered`, `sender` and `recipients` are the notice's own parties) of a partner
-that is not the number's owner, unless `shared_with` names it with the reason; and owners
-that are not partners of the directory. The intake refuses a notice in which one of the
-`owners` names another as the owner (`foreign_reasons`): a partner names only its own files.
+`hub contracts check` (and the hub at start) refuses a consumer of another partner than the
+number's owner that no condition binds to its own files (`hub.catalogue.recipients`), unless
+`shared_with` names it on a basis; and owners that are not partners of the directory. The
+intake refuses a notice in which one of the `owners` names another as the owner
+(`foreign_reasons`): a partner names only its own files.
 """
 
 from __future__ import annotations
@@ -33,6 +35,23 @@ from hub.catalogue.scopes import pointer, value
 from hub.wire.reasons import Reason
 
 FOREIGN = "identifier.foreign"
+
+
+class Sharing(BaseModel):
+    """Why an office not bound to its own files may see every number: a basis and a reason."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    basis: str = Field(
+        description="One of the contract's `legal_basis` entries, or a recipient policy line id."
+    )
+    why: str
+
+    @model_validator(mode="after")
+    def _said(self) -> Sharing:
+        if not self.basis.strip() or not self.why.strip():
+            raise ValueError("each office of shared_with names its `basis` and says `why`")
+        return self
 
 
 class Identifier(BaseModel):
@@ -49,9 +68,9 @@ class Identifier(BaseModel):
         default=(),
         description="With owner_in: the partners whose numbers the field can hold.",
     )
-    shared_with: dict[str, str] = Field(
+    shared_with: dict[str, Sharing] = Field(
         default_factory=dict,
-        description="Offices receiving every notice that may see every such number, each with why.",
+        description="Offices bound to no owner that may see every such number: basis and why.",
     )
 
     @model_validator(mode="after")
@@ -66,9 +85,12 @@ class Identifier(BaseModel):
             raise ValueError(
                 f"{self.field}: `owners` goes with owner_in; `owner` names the one partner"
             )
-        if any(not why.strip() for why in self.shared_with.values()):
-            raise ValueError(f"{self.field}: each office of shared_with says why")
         return self
+
+    @property
+    def owner_set(self) -> frozenset[str]:
+        """The partners the number may belong to."""
+        return frozenset((self.owner,) if self.owner else self.owners)
 
 
 def foreign_reasons(

@@ -2,8 +2,17 @@
 
 Both are traps an integrator falls into when connecting a partner: an office named a consumer
 but not a producer of `hub.receipt` has each of its receipts refused (`sender.not-producer`),
-so its deliveries are sent again forever; an office added as a consumer with no `when` to a
-contract carrying another partner's identifiers receives all of that partner's files.
+so its deliveries are sent again forever; an office added as a consumer to a contract carrying
+another partner's identifiers, with no condition binding it to its own files, receives all of
+that partner's files.
+
+A condition binds a consumer to its own files only when it selects the notices by whose files
+they are: `answered` and `sender` (the notice's own parties: the intake refuses a payer naming
+another payer's files, `identifier.foreign`), or a `when` on the field the identifier's
+`owner_in` names, whose `in` is the consumer's own partner alone (or its office's code, when no
+other owner has that name). Any other condition (`when` on another field or value, a `route`
+by commune, `recipients`) chooses some notices, not whose files they are: the consumer counts
+as receiving every notice, and needs `shared_with`.
 """
 
 from __future__ import annotations
@@ -14,11 +23,12 @@ from hub.catalogue.examples import shown
 from hub.catalogue.hub_contracts import RECEIPT
 from hub.catalogue.identifiers import Identifier
 from hub.catalogue.meta import ANSWERED, RECIPIENTS, SENDER, Consumer
+from hub.catalogue.policy import RecipientPolicy
 from hub.catalogue.projection import parse_path
 from hub.catalogue.schemas import schema_at
 
 HUB = "hub"
-NAMED_LATER = (SENDER, ANSWERED, RECIPIENTS)  # the notice's own parties, not named in advance
+PARTIES = (SENDER, ANSWERED)  # the notice's own parties: bound to their own files
 
 
 def receipt_problems(catalogue: Catalogue) -> list[str]:
@@ -31,7 +41,7 @@ def receipt_problems(catalogue: Catalogue) -> list[str]:
     for answered in receipt.meta.answers:
         contract = catalogue.get(answered)
         for consumer in contract.meta.consumers if contract else ():
-            for office in _receivers(catalogue, contract, consumer) if contract else ():
+            for office in receivers(catalogue, contract, consumer) if contract else ():
                 receiving.setdefault(office, set()).add(answered)
     return [
         f"{where}: {office} receives {', '.join(sorted(contracts))} but is not a producer of "
@@ -42,8 +52,12 @@ def receipt_problems(catalogue: Catalogue) -> list[str]:
     ]
 
 
-def _receivers(catalogue: Catalogue, contract: Contract, consumer: Consumer) -> list[str]:
-    """The offices (or kinds) a consumer may be: `answered` is a sender of what it answers."""
+def receivers(catalogue: Catalogue, contract: Contract, consumer: Consumer) -> list[str]:
+    """The offices (or kinds) a consumer may be: `answered` is a sender of what it answers.
+
+    `sender` is a producer of the contract (none for the hub's own records); `recipients` is
+    left out (each office the answered notice reached, checked there).
+    """
     if consumer.office == ANSWERED:
         answered = [catalogue.get(other) for other in contract.meta.answers]
         return [p for a in answered if a is not None for p in a.meta.producers if p != HUB]
@@ -55,14 +69,14 @@ def _receivers(catalogue: Catalogue, contract: Contract, consumer: Consumer) -> 
 
 
 def identifier_problems(contract: Contract, catalogue: Catalogue) -> list[str]:
-    """Consumers receiving every notice that carries another partner's numbers, unacknowledged.
+    """Consumers bound to no owner that receive another partner's numbers, unacknowledged.
 
-    Also an identifier naming a field no live major defines, and an acknowledgement of an
-    office that is not a consumer receiving every notice.
+    Also an identifier naming a field no live major defines, an acknowledgement of an office
+    that is not such a consumer, and one whose `basis` is neither one of the contract's
+    `legal_basis` nor a recipient policy line.
     """
     where = shown(contract.folder / "contract.yaml")
     problems: list[str] = []
-    every = {c.office: c for c in contract.meta.consumers if _receives_every(c)}
     for identifier in contract.meta.identifiers:
         paths = [identifier.field] + ([identifier.owner_in] if identifier.owner_in else [])
         undefined = [p for p in paths if _owners_schema(contract, catalogue, p) is None]
@@ -73,25 +87,47 @@ def identifier_problems(contract: Contract, catalogue: Catalogue) -> list[str]:
         ]
         if undefined:
             continue
-        owners = _owners(identifier)
+        unbound = {c.office: c for c in contract.meta.consumers if not binds(c, identifier)}
         problems += [
-            _unacknowledged(where, contract, identifier, office, owners)
-            for office, consumer in sorted(every.items())
-            if owners != {consumer.partner} and office not in identifier.shared_with
+            _unacknowledged(where, contract, identifier, consumer)
+            for office, consumer in sorted(unbound.items())
+            if identifier.owner_set != {consumer.partner} and office not in identifier.shared_with
         ]
         problems += [
             f"{where}: `identifiers` {identifier.field} shares every number with {office}, "
-            f"which is not a consumer of {contract.id} receiving every notice: remove it from "
+            f"which is not a consumer of {contract.id} bound to no owner: remove it from "
             "`shared_with`"
             for office in sorted(identifier.shared_with)
-            if office not in every
+            if office not in unbound
         ]
+        problems += _bases(where, contract, identifier, catalogue.policy)
     return problems
 
 
-def _receives_every(consumer: Consumer) -> bool:
-    """Whether a consumer receives every notice (a route picks an office, it selects none)."""
-    return consumer.when is None and consumer.office not in NAMED_LATER
+def binds(consumer: Consumer, identifier: Identifier) -> bool:
+    """Whether a consumer's condition lets it receive only its own partner's numbers."""
+    if consumer.office in PARTIES:
+        return True
+    when = consumer.when
+    if when is None or identifier.owner_in is None or when.field != identifier.owner_in:
+        return False
+    code = consumer.office_name.rsplit(":", 1)[-1]
+    others = identifier.owner_set - {consumer.partner}
+    return when.values in ((consumer.partner,), (code,)) and when.values[0] not in others
+
+
+def _bases(
+    where: str, contract: Contract, identifier: Identifier, policy: RecipientPolicy
+) -> list[str]:
+    """Acknowledgements whose basis is neither the contract's law nor a policy line."""
+    known = set(contract.meta.legal_basis) | policy.line_ids
+    return [
+        f"{where}: `identifiers` {identifier.field} shares every number with {office} on the "
+        f"basis {sharing.basis!r}, which is neither one of the `legal_basis` of {contract.id} "
+        f"nor a line of the recipient policy: name one of them ({', '.join(sorted(known))})"
+        for office, sharing in sorted(identifier.shared_with.items())
+        if sharing.basis not in known
+    ]
 
 
 def _owners_schema(contract: Contract, catalogue: Catalogue, path: str) -> object | None:
@@ -101,11 +137,6 @@ def _owners_schema(contract: Contract, catalogue: Catalogue, path: str) -> objec
         if found is not None:
             return found
     return None
-
-
-def _owners(identifier: Identifier) -> set[str]:
-    """The partners the number may belong to."""
-    return {identifier.owner} if identifier.owner else set(identifier.owners)
 
 
 def owner_problems(
@@ -151,24 +182,30 @@ def owner_problems(
 
 
 def _unacknowledged(
-    where: str, contract: Contract, identifier: Identifier, office: str, owners: set[str]
+    where: str, contract: Contract, identifier: Identifier, consumer: Consumer
 ) -> str:
-    partner = office.split("/", 1)[0]
+    office, partner = consumer.office, consumer.partner
+    owners = ", ".join(sorted(identifier.owner_set))
     whose = (
         f"a number of {identifier.owner}'s files"
         if identifier.owner
-        else f"a number of the files of the partner {identifier.owner_in} names "
-        f"({', '.join(sorted(owners))})"
+        else f"a number of the files of the partner {identifier.owner_in} names ({owners})"
     )
-    condition = (
+    if consumer.when is not None:
+        unbound = f"its `when` on {consumer.when.field} does not bind it to its own files"
+    elif consumer.route is not None:
+        unbound = "its route picks an office by commune, not by whose files they are"
+    else:
+        unbound = "it receives every notice"
+    binding = (
         f"`when: {{field: {identifier.owner_in}, in: [{partner}]}}` on that consumer"
         if identifier.owner_in
-        else "a `when` on that consumer"
+        else "`answered` or `sender`, the notice's own parties"
     )
     return (
-        f"{where}: {office} receives every notice of {contract.id}, which carries "
-        f"{identifier.field}, {whose}: it would receive files that are not its own. Make it "
-        f"receive only its own ({condition}), or, if it is entitled to every one, acknowledge "
-        f"it by name with the reason, under the identifier {identifier.field}: "
-        f"`shared_with: {{{office}: <why>}}`"
+        f"{where}: {office} receives notices of {contract.id}, which carries "
+        f"{identifier.field}, {whose}, and {unbound}: it would receive files that are not its "
+        f"own. Bind it to its own ({binding}), or, if it is entitled to every one, acknowledge "
+        f"it by name under the identifier {identifier.field}: `shared_with: {{{office}: "
+        "{basis: <a legal_basis of the contract or a policy line>, why: <why>}}`"
     )

@@ -29,6 +29,7 @@ from hub.state import StateUrlError
 from hub.tools.cluster import render, write
 from hub.tools.demo import play, where_to_look
 from hub.tools.keys import add_key_commands
+from hub.tools.partner_list import with_partner_list
 from hub.tools.partners import (
     NewPartner,
     PartnerError,
@@ -36,7 +37,6 @@ from hub.tools.partners import (
     office_option,
     receives_option,
     sends_option,
-    with_partner_list,
 )
 from hub.tools.scaffold import ScaffoldError, scaffold
 from hub.tools.staging import catalogue_problems
@@ -207,7 +207,8 @@ def _partner_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
     add = partner_commands.add_parser(
         "add",
         help="add a partner: directory, contracts, receipts, its adapter; then check",
-        description="Add PARTNER to the directory with its offices; name each sending office a "
+        description="Add PARTNER to the directory with its offices and their legal kind; name "
+        "each sending office a "
         "producer of what it sends (and of hub.recall), each receiving office a consumer of what "
         "it receives with the fields it sees, and a producer of hub.receipt; write its adapter "
         "and tests (hub adapter new); then run the checks of hub contracts check. Comments and "
@@ -215,6 +216,13 @@ def _partner_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
     )
     add.add_argument("partner", help="the partner's id, e.g. msa")
     add.add_argument("--name", required=True, help="the institution's name")
+    add.add_argument(
+        "--kind",
+        required=True,
+        metavar="KIND",
+        help="the legal kind of its offices, one of contracts/_policy/recipients.yaml's "
+        "(hospital, landlord...): it decides what they may lawfully receive",
+    )
     add.add_argument(
         "--office",
         action="append",
@@ -362,7 +370,12 @@ def _add_partner(args: argparse.Namespace) -> int:
     catalogue = load_catalogue(settings.contracts_path)
     directory = load_directory(settings.directory_path)
     new = NewPartner(
-        args.partner, args.name, dict(args.office), tuple(args.sends), tuple(args.receives)
+        args.partner,
+        args.name,
+        dict(args.office),
+        tuple(args.sends),
+        tuple(args.receives),
+        kind=args.kind,
     )
     adapter_root = None if args.no_adapter else PROJECT_ROOT
     try:

@@ -1,6 +1,7 @@
 """`hub partner add`: a new partner in the directory and the contracts, in one step.
 
-It writes what a partner's joining changes, and only that: the partner and its offices in the
+It writes what a partner's joining changes, and only that: the partner, the legal kind of its
+offices (what the law lets them receive, `hub.catalogue.policy`) and its offices in the
 directory, each sending office among its contracts' producers (and of `hub.recall`, to recall
 what it sent), each receiving office among its contracts' consumers with the fields chosen for
 it (or as the office that asked, for a contract whose `answered` consumer it reaches) and
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import io
 import textwrap
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from hub.catalogue.contracts import Catalogue, Contract
-from hub.catalogue.directory import OFFICE_ID, PARTNER_ID, PartnerDirectory
+from hub.catalogue.directory import PartnerDirectory
+from hub.catalogue.directory_file import OFFICE_ID, PARTNER_ID
 from hub.catalogue.hub_contracts import LEDGER_HEAD, RECALL, RECEIPT
 from hub.catalogue.meta import ANSWERED
 from hub.catalogue.projection import parse_path
@@ -50,13 +52,19 @@ class Receiving:
 
 @dataclass(frozen=True, slots=True)
 class NewPartner:
-    """What an integrator says of a partner joining: who, its offices, what each sends, receives."""
+    """What an integrator says of a partner joining: who, its offices, what each sends, receives.
+
+    `kind` is the legal kind of its offices, one of the recipient policy's: no default, since
+    it decides what they may receive.
+    """
 
     partner: str
     name: str
     offices: dict[str, str]
     sends: tuple[tuple[str, str], ...] = ()
     receives: tuple[Receiving, ...] = ()
+    _: KW_ONLY
+    kind: str
 
 
 def office_option(text: str) -> tuple[str, str]:
@@ -96,6 +104,9 @@ def problems(new: NewPartner, catalogue: Catalogue, directory: PartnerDirectory)
         found.append(f"{new.partner!r} is not a partner id ({PARTNER_ID.pattern})")
     if new.partner in directory.partners:
         found.append(f"{new.partner} is already in the directory")
+    if new.kind not in catalogue.policy.kinds:
+        kinds = ", ".join(catalogue.policy.kinds)
+        found.append(f"--kind {new.kind}: not a legal kind of the recipient policy; one of {kinds}")
     if not new.offices:
         found.append("no office: give at least one --office")
     found += [f"{o!r} is not an office id" for o in new.offices if not OFFICE_ID.match(o)]
@@ -193,7 +204,8 @@ def _planned(
     if faults:
         raise PartnerError("; ".join(faults))
     texts = {directory_path: _add_to_directory(new, directory_path)}
-    done = [f"directory: {new.partner} ({new.name}), offices {', '.join(new.offices)}"]
+    offices = ", ".join(new.offices)
+    done = [f"directory: {new.partner} ({new.name}), offices {offices}, of the kind {new.kind}"]
     edits = _edits(new)
     ledger = catalogue.get(LEDGER_HEAD)
     if ledger is not None:  # every partner keeps the ledger's signed heads, at its first office
@@ -286,7 +298,7 @@ def _add_to_directory(new: NewPartner, path: Path) -> str:
     for office, office_name in new.offices.items():
         offices[office] = CommentedMap(name=DoubleQuotedScalarString(office_name))
         offices[office].fa.set_flow_style()  # `crip: {name: "..."}`, as the directory writes them
-    entry = CommentedMap(name=DoubleQuotedScalarString(new.name), offices=offices)
+    entry = CommentedMap(name=DoubleQuotedScalarString(new.name), kind=new.kind, offices=offices)
     insert = _end_of(data, "partners", lines)
     lines[insert:insert] = _render({new.partner: entry}, column)
     partners[new.partner] = entry
@@ -311,37 +323,3 @@ def _add_to_contract(path: Path, producers: list[str], consumers: list[dict[str,
         lines[insert:insert] = [line for item in items for line in _render([item], column)]
         sequence.extend(items)
     return _checked(path, lines, data)
-
-
-PARTNERS_BEGIN = "<!-- partners: written by `hub contracts docs` from the partner directory -->"
-PARTNERS_END = "<!-- /partners -->"
-
-
-def partner_list(directory: PartnerDirectory) -> str:
-    """The partners and their offices, as the wire contract lists them."""
-    intro = (
-        "Partner ids, from the partner directory (the source of truth), each with its offices "
-        "(`ce_source` `/<partner>/<office>`):"
-    )
-    lines = [
-        intro,
-        "",
-        "| partner | offices |",
-        "|---|---|",
-    ]
-    for partner in directory.partners:
-        coded = directory.coded_kinds(partner)
-        offices = ", ".join(
-            f"`{o}:<code>`" if o in coded else f"`{o}`" for o in directory.entries(partner)
-        )
-        lines.append(f"| `{partner}` | {offices} |")
-    return "\n".join(lines)
-
-
-def with_partner_list(text: str, directory: PartnerDirectory) -> str:
-    """`text` with the block between the partner markers written again from the directory."""
-    head, begin, rest = text.partition(PARTNERS_BEGIN)
-    _, end, tail = rest.partition(PARTNERS_END)
-    if not begin or not end:
-        raise PartnerError(f"no {PARTNERS_BEGIN} ... {PARTNERS_END} block")
-    return f"{head}{begin}\n{partner_list(directory)}\n{end}{tail}"

@@ -74,7 +74,7 @@ def test_an_office_routing_by_hand_must_be_a_consumer_of_the_routing_alert(copy:
 
 IP = "ip.transmission"
 PARTNER = "  departement:\n    name: Conseil départemental de la Haute-Vienne\n"
-CRIP = '      crip: {name: "Cellule de recueil des informations préoccupantes"}'
+CRIP = '      crip: {name: "Cellule de recueil des informations préoccupantes", '
 
 
 def _pin_partner(copy: Path, pin: str) -> None:
@@ -82,7 +82,7 @@ def _pin_partner(copy: Path, pin: str) -> None:
 
 
 def _pin_crip(copy: Path, pin: str) -> None:
-    edit(copy / "directory.yaml", CRIP, f"      crip: {{name: CRIP, consumes: {{{IP}: {pin}}}}}")
+    edit(copy / "directory.yaml", CRIP, f"      crip: {{name: CRIP, consumes: {{{IP}: {pin}}}, ")
 
 
 def test_a_removed_field_an_office_is_entitled_to_must_be_declared_lost(copy: Path) -> None:

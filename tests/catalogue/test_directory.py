@@ -43,6 +43,7 @@ territory: {name: T, code: "87"}
 partners:
   departement:
     name: D
+    kind: social-services
     offices:
       mdd:a: {name: A, communes: ["87085"]}
       mdd:b: {name: B, communes: ["87085"]}
@@ -58,7 +59,7 @@ def test_a_bad_commune_code_is_refused(tmp_path: Path) -> None:
         """
 territory: {name: T, code: "87"}
 partners:
-  departement: {name: D, offices: {"mdd:a": {name: A, communes: ["8708"]}}}
+  departement: {name: D, kind: social-services, offices: {"mdd:a": {name: A, communes: ["8708"]}}}
 """,
     )
     with pytest.raises(DirectoryError, match="not INSEE commune codes: 8708"):
@@ -82,7 +83,8 @@ def test_routing_by_hand_through_an_office_the_partner_lacks_is_refused(tmp_path
         """
 territory: {name: T, code: "87"}
 partners:
-  departement: {name: D, routes_by_hand: dispatch, offices: {sdas: {name: S}}}
+  departement:
+    {name: D, kind: social-services, routes_by_hand: dispatch, offices: {sdas: {name: S}}}
 """,
     )
     with pytest.raises(DirectoryError, match="routes_by_hand: dispatch is not one of its offices"):
@@ -94,6 +96,7 @@ territory: {name: T, code: "87"}
 partners:
   academie:
     name: A
+    kind: education
     offices:
       dsden: {name: D}
       etablissement: {name: "Chef d'établissement", code_pattern: "^[0-9]{7}[A-Z]$"}
@@ -161,7 +164,7 @@ def test_a_kind_known_by_codes_is_declared_once_and_plainly(
 
 
 def _one_partner(offices: str, consumes: str = "{}") -> str:
-    partner = f"{{name: A, consumes: {consumes}, offices: {offices}}}"
+    partner = f"{{name: A, kind: education, consumes: {consumes}, offices: {offices}}}"
     return f'territory: {{name: T, code: "87"}}\npartners: {{a: {partner}}}\n'
 
 
@@ -170,12 +173,14 @@ territory: {name: T, code: "87"}
 partners:
   departement:
     name: D
+    kind: social-services
     consumes: {ip.transmission: {major: 1, accepts_loss_of: [other_minors]}}
     offices:
       crip: {name: C, consumes: {ip.transmission: 2}}
       sdas: {name: S}
   academie:
     name: A
+    kind: education
     offices:
       etablissement:
         name: E
@@ -229,4 +234,42 @@ def test_a_pin_is_a_major_or_a_major_with_the_losses_it_accepts(tmp_path: Path, 
         tmp_path, _one_partner(f"{{o: {{name: O, consumes: {{ip.transmission: {pin}}}}}}}")
     )
     with pytest.raises(DirectoryError, match="inconsistent"):
+        load_directory(path)
+
+
+def test_each_office_has_its_legal_kind(directory: PartnerDirectory) -> None:
+    # The département's offices are its social services, but for its CRIP and its FSL.
+    assert directory.kind_of("departement", "crip") == "child-protection"
+    assert directory.kind_of("departement", "crip-astreinte") == "child-protection"
+    assert directory.kind_of("departement", "fsl") == "housing-fund"
+    assert directory.kind_of("departement", "sdas") == "social-services"
+    assert directory.kind_of("departement", "mdd:87-bellac") == "social-services"
+    assert directory.kind_of("academie", "etablissement:0870015U") == "education"
+    assert directory.kind_of("isg", "isg") == "gendarmerie-social-worker"
+    assert directory.kind_of("msa", "msa") == directory.kind_of("caf", "caf") == "benefit-payer"
+    assert directory.kind_of("ccapex", "ccapex") == "housing-commission"
+    with pytest.raises(DirectoryError, match="departement/mdd is not an office"):
+        directory.kind_of("departement", "mdd")
+
+
+def test_an_office_with_no_legal_kind_is_refused(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        """
+territory: {name: T, code: "87"}
+partners:
+  departement:
+    name: D
+    offices:
+      crip: {name: C, kind: child-protection}
+      sdas: {name: S}
+""",
+    )
+    with pytest.raises(DirectoryError, match="offices sdas have no legal kind: give `kind:`"):
+        load_directory(path)
+
+
+def test_a_legal_kind_is_an_id(tmp_path: Path) -> None:
+    path = _write(tmp_path, _one_partner("{a: {name: A, kind: Child Protection}}"))
+    with pytest.raises(DirectoryError, match="kind"):
         load_directory(path)

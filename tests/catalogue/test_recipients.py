@@ -69,13 +69,69 @@ def test_an_unconditional_recipient_of_a_partners_numbers_is_refused(contracts: 
         contracts, REFERRAL, "  - office: departement/sdas\n    fields: [sent_on]\n"
     )
     expected = (
-        f"{where}: departement/sdas receives every notice of {REFERRAL}, which carries "
-        "caf_allocataire.caf_number, a number of caf's files: it would receive files that are "
-        "not its own. Make it receive only its own (a `when` on that consumer), or, if it is "
-        "entitled to every one, acknowledge it by name with the reason, under the identifier "
-        "caf_allocataire.caf_number: `shared_with: {departement/sdas: <why>}`"
+        f"{where}: departement/sdas receives notices of {REFERRAL}, which carries "
+        "caf_allocataire.caf_number, a number of caf's files, and it receives every notice: it "
+        "would receive files that are not its own. Bind it to its own (`answered` or `sender`, "
+        "the notice's own parties), or, if it is entitled to every one, acknowledge it by name "
+        "under the identifier caf_allocataire.caf_number: `shared_with: {departement/sdas: "
+        "{basis: <a legal_basis of the contract or a policy line>, why: <why>}}`"
     )
     assert problems == [expected]
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        "{field: landlord_type, in: [social_landlord]}",  # any notice of a social landlord's
+        "{field: caf_allocataire.caf_code, in: ['871']}",  # every one of a CAF's
+    ],
+)
+def test_a_condition_on_anything_but_whose_files_binds_nothing(contracts: Path, when: str) -> None:
+    consumer = f"  - office: departement/sdas\n    when: {when}\n    fields: [sent_on]\n"
+    [problem] = _carrying(contracts, REFERRAL, consumer)
+    assert problem.startswith(
+        f"{contracts / REFERRAL / 'contract.yaml'}: departement/sdas receives notices of "
+        f"{REFERRAL}, which carries caf_allocataire.caf_number, a number of caf's files, and its "
+        "`when` on "
+    )
+    assert "does not bind it to its own files: it would receive files that are not its" in problem
+
+
+@pytest.mark.parametrize(
+    ("office", "values"),
+    [
+        ("msa/msa", "[caf]"),  # another payer's allocataires
+        ("msa/msa", "[caf, msa]"),  # its own, and another's
+        ("ccapex/caf", "[caf]"),  # an office whose code is another owner's name
+    ],
+)
+def test_a_when_on_the_owner_naming_another_than_itself_binds_nothing(
+    contracts: Path, office: str, values: str
+) -> None:
+    consumer = (
+        f"  - office: {office}\n"
+        f"    when: {{field: payer.organisation, in: {values}}}\n"
+        "    fields: [sent_on]\n"
+    )
+    [problem] = _carrying(contracts, DECISION, consumer)
+    assert problem.startswith(f"{contracts / DECISION / 'contract.yaml'}: {office} receives ")
+    assert "its `when` on payer.organisation does not bind it to its own files" in problem
+    partner = office.split("/", 1)[0]
+    assert f"`when: {{field: payer.organisation, in: [{partner}]}}` on that consumer" in problem
+
+
+def test_a_route_by_commune_binds_nothing(contracts: Path) -> None:
+    where = contracts / "logement.avis" / "contract.yaml"
+    edit(where, "    when: {field: acting.mdd, in: [true]}\n", "")
+    mdd = "      departement/mdd:\n        basis: housing-support\n"
+    edit(where, mdd, mdd.replace("departement/mdd", "x/y"))
+    catalogue = load_catalogue(contracts)
+    problems = identifier_problems(catalogue.contracts["logement.avis"], catalogue)
+    assert any(
+        p.startswith(f"{where}: departement/mdd receives notices of logement.avis")
+        and "its route picks an office by commune, not by whose files they are" in p
+        for p in problems
+    ), problems
 
 
 def test_a_payer_added_to_every_payers_files_is_told_to_receive_its_own(contracts: Path) -> None:
@@ -87,20 +143,34 @@ def test_a_payer_added_to_every_payers_files_is_told_to_receive_its_own(contract
     assert "`when: {field: payer.organisation, in: [caf]}` on that consumer" in problem
 
 
-def test_a_recipient_on_its_own_payers_condition_is_accepted(contracts: Path) -> None:
+@pytest.mark.parametrize("office", ["caf/caf", "msa/msa"])
+def test_a_recipient_on_its_own_payers_condition_is_accepted(contracts: Path, office: str) -> None:
+    partner = office.split("/", 1)[0]
     consumer = (
-        "  - office: caf/caf\n"
-        "    when: {field: payer.organisation, in: [caf]}\n"
+        f"  - office: {office}\n"
+        f"    when: {{field: payer.organisation, in: [{partner}]}}\n"
         "    fields: [sent_on]\n"
     )
     assert _carrying(contracts, DECISION, consumer) == []
 
 
-def test_an_acknowledged_recipient_is_accepted_and_one_not_receiving_every_notice_refused(
+def test_the_notices_own_parties_are_bound_to_their_own(contracts: Path) -> None:
+    # The avis goes back to the payer that asked (`answered`): the intake refused a payer naming
+    # another's allocataire in what it asked (`identifier.foreign`).
+    catalogue = load_catalogue(contracts)
+    assert identifier_problems(catalogue.contracts["logement.avis"], catalogue) == []
+    assert _carrying(contracts, REFERRAL, "  - office: sender\n    fields: [sent_on]\n") == []
+
+
+SHARED = "    shared_with:\n"
+
+
+def test_an_acknowledged_recipient_is_accepted_and_one_bound_to_its_own_refused(
     contracts: Path,
 ) -> None:
     where = contracts / REFERRAL / "contract.yaml"
-    edit(where, "    shared_with:\n", "    shared_with:\n      departement/sdas: it routes them\n")
+    sharing = "      departement/sdas: {basis: housing-arrears, why: it routes them}\n"
+    edit(where, SHARED, SHARED + sharing)
     problems = _carrying(
         contracts, REFERRAL, "  - office: departement/sdas\n    fields: [sent_on]\n"
     )
@@ -109,10 +179,48 @@ def test_an_acknowledged_recipient_is_accepted_and_one_not_receiving_every_notic
     catalogue = load_catalogue(contracts)
     expected = (
         f"{where}: `identifiers` caf_allocataire.caf_number shares every number with "
-        f"departement/sdas, which is not a consumer of {REFERRAL} receiving every notice: "
+        f"departement/sdas, which is not a consumer of {REFERRAL} bound to no owner: "
         "remove it from `shared_with`"
     )
     assert identifier_problems(catalogue.contracts[REFERRAL], catalogue) == [expected]
+
+
+def test_a_sharing_on_a_basis_of_the_contracts_law_is_accepted(contracts: Path) -> None:
+    where = contracts / REFERRAL / "contract.yaml"
+    edit(where, "basis: housing-arrears", "basis: Loi n° 90-449 du 31 mai 1990, art. 7-2")
+    catalogue = load_catalogue(contracts)
+    assert identifier_problems(catalogue.contracts[REFERRAL], catalogue) == []
+
+
+def test_a_sharing_on_a_basis_neither_law_nor_policy_line_is_refused(contracts: Path) -> None:
+    where = contracts / REFERRAL / "contract.yaml"
+    edit(where, "basis: housing-arrears", "basis: the commission asked for it")
+    catalogue = load_catalogue(contracts)
+    [problem] = identifier_problems(catalogue.contracts[REFERRAL], catalogue)
+    assert problem.startswith(
+        f"{where}: `identifiers` caf_allocataire.caf_number shares every number with "
+        "ccapex/ccapex on the basis 'the commission asked for it', which is neither one of the "
+        f"`legal_basis` of {REFERRAL} nor a line of the recipient policy: name one of them ("
+    )
+    assert "Loi n° 90-449 du 31 mai 1990, art. 7-2" in problem
+    assert "housing-arrears" in problem
+
+
+@pytest.mark.parametrize(
+    "sharing",
+    [
+        "      ccapex/ccapex: the commission examines it\n",  # the reason alone, as it was
+        "      ccapex/ccapex: {basis: housing-arrears}\n",
+        "      ccapex/ccapex: {basis: housing-arrears, why: ' '}\n",
+    ],
+)
+def test_a_sharing_names_its_basis_and_says_why(contracts: Path, sharing: str) -> None:
+    where = contracts / REFERRAL / "contract.yaml"
+    head, rest = where.read_text("utf-8").split(SHARED, 1)
+    _, tail = rest.split("\nconsumers:\n", 1)
+    where.write_text(f"{head}{SHARED}{sharing}consumers:\n{tail}", "utf-8")
+    with pytest.raises(ContractError, match="shared_with"):
+        load_catalogue(contracts)
 
 
 def test_an_identifier_naming_an_undefined_field_is_refused(contracts: Path) -> None:

@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from hub.catalogue.contracts import Catalogue
-from hub.catalogue.directory import DirectoryFile, PartnerDirectory
+from hub.catalogue.directory import PartnerDirectory
+from hub.catalogue.directory_file import DirectoryFile
 from hub.core.answers import causes, to_read, with_contents
 from hub.core.intake import Admitted, Delivery, Intake, Rejected
 from hub.core.routing import NoticeKey, Origin

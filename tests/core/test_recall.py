@@ -248,6 +248,7 @@ def test_every_notice_a_receipt_answers_can_be_recalled_and_its_recall_receipted
         catalogue.registry,
         catalogue.fast_registry,
         catalogue.categories,
+        catalogue.policy,
     )
     assert f"{RECALL}: a consumer `recipients` needs `answers`" in consistency(broken, directory)
 

@@ -41,7 +41,8 @@ SH = shutil.which("sh") or "/bin/sh"
 # `caf` is a string prefix of `caf2`; `partner` is the start of the hub's own name.
 SYNTHETIC_PARTNERS = ("caf", "caf2", "ccapex", "partner")
 SYNTHETIC = "territory: {name: Test, code: '87'}\npartners:\n" + "".join(
-    f"  {p}: {{name: {p}, offices: {{{p}: {{name: {p}}}}}}}\n" for p in SYNTHETIC_PARTNERS
+    f"  {p}: {{name: {p}, kind: landlord, offices: {{{p}: {{name: {p}}}}}}}\n"
+    for p in SYNTHETIC_PARTNERS
 )
 ASKED = (
     "Read",

@@ -67,7 +67,7 @@ def test_each_trap_is_refused_with_its_file_and_its_fix(tmp_path: Path) -> None:
     assert any(
         f.startswith("contracts: contracts/logement.decision-payeur/contract.yaml: caf/caf ")
         and "`when: {field: payer.organisation, in: [caf]}`" in f
-        and "`shared_with: {caf/caf: <why>}`" in f
+        and "`shared_with: {caf/caf: {basis: " in f
         for f in faults
     ), faults
     assert (

@@ -9,12 +9,10 @@ import pytest
 
 from hub.catalogue.checks import consistency
 from hub.catalogue.contracts import load_catalogue
-from hub.catalogue.directory import PartnerDirectory, load_directory
+from hub.catalogue.directory import load_directory
 from hub.settings import PROJECT_ROOT
 from hub.tools.cli import main
 from hub.tools.partners import (
-    PARTNERS_BEGIN,
-    PARTNERS_END,
     NewPartner,
     PartnerError,
     Receiving,
@@ -22,7 +20,6 @@ from hub.tools.partners import (
     office_option,
     receives_option,
     sends_option,
-    with_partner_list,
 )
 
 
@@ -42,6 +39,7 @@ HOSPITAL = NewPartner(
         Receiving("ip.retour", "service-social", answered=True),
         Receiving("logement.orientation", "service-social", ("ccapex_reference", "sent_on")),
     ),
+    kind="hospital",
 )
 
 
@@ -74,6 +72,7 @@ def test_a_partner_is_added_with_only_new_lines(project: Path) -> None:
         "directory/haute-vienne.yaml": [
             "  chu:",
             '    name: "Centre hospitalier universitaire"',
+            "    kind: hospital",
             "    offices:",
             '      service-social: {name: "Service social hospitalier"}',
         ],
@@ -103,33 +102,58 @@ def test_a_partner_is_added_with_only_new_lines(project: Path) -> None:
     directory = load_directory(directory_path)
     assert consistency(load_catalogue(project / "contracts"), directory) == []
     assert directory.offices("chu") == ("service-social",)
+    assert directory.kind_of("chu", "service-social") == "hospital"
 
 
 @pytest.mark.parametrize(
     ("new", "fault"),
     [
-        (NewPartner("caf", "x", {"caf": "x"}), "already in the directory"),
-        (NewPartner("chu", "x", {"a": "x"}, sends=(("nope.nope", "a"),)), "no such contract"),
-        (NewPartner("chu", "x", {"a": "x"}, sends=(("ip.transmission", "b"),)), "not one of its"),
+        (NewPartner("caf", "x", {"caf": "x"}, kind="benefit-payer"), "already in the directory"),
         (
-            NewPartner("chu", "x", {"a": "x"}, sends=(("hub.acceptance", "a"),)),
+            NewPartner("chu", "x", {"a": "x"}, sends=(("nope.nope", "a"),), kind="hospital"),
+            "no such contract",
+        ),
+        (
+            NewPartner("chu", "x", {"a": "x"}, sends=(("ip.transmission", "b"),), kind="hospital"),
+            "not one of its",
+        ),
+        (
+            NewPartner("chu", "x", {"a": "x"}, sends=(("hub.acceptance", "a"),), kind="hospital"),
             "hub's own records",
         ),
         (
-            NewPartner("chu", "x", {"a": "x"}, receives=(Receiving("ip.retour", "a", ("x",)),)),
+            NewPartner(
+                "chu",
+                "x",
+                {"a": "x"},
+                receives=(Receiving("ip.retour", "a", ("x",)),),
+                kind="hospital",
+            ),
             "has no field x",
         ),
         (
             NewPartner(
-                "chu", "x", {"a": "x"}, receives=(Receiving("ip.retour", "a", answered=True),)
+                "chu",
+                "x",
+                {"a": "x"},
+                receives=(Receiving("ip.retour", "a", answered=True),),
+                kind="hospital",
             ),
             "only if it sends one of ip.transmission",
         ),
         (
             NewPartner(
-                "chu", "x", {"a": "x"}, receives=(Receiving("ip.transmission", "a", answered=True),)
+                "chu",
+                "x",
+                {"a": "x"},
+                receives=(Receiving("ip.transmission", "a", answered=True),),
+                kind="hospital",
             ),
             "no `answered` consumer",
+        ),
+        (
+            NewPartner("chu", "x", {"a": "x"}, kind="clinic"),
+            "--kind clinic: not a legal kind of the recipient policy; one of child-protection, ",
         ),
     ],
 )
@@ -176,7 +200,8 @@ def test_a_partner_is_written_only_when_every_check_passes(
     monkeypatch.setenv("HUB_CONTRACTS_PATH", str(project / "contracts"))
     before = _files(project)
     adapters = _files(PROJECT_ROOT / "adapters" / "sdk")
-    code = main(["partner", "add", "sdk", "--name", "SDK", "--office", "sdk=SDK", *options])
+    named = ["partner", "add", "sdk", "--name", "SDK", "--kind", "hospital", "--office", "sdk=SDK"]
+    code = main([*named, *options])
     assert code == 1
     assert _files(project) == before
     assert _files(PROJECT_ROOT / "adapters" / "sdk") == adapters
@@ -196,9 +221,9 @@ def test_the_options_read_as_an_integrator_types_them() -> None:
             receives_option(wrong)
 
 
-def test_the_wire_contracts_partner_list_is_the_directorys(directory: PartnerDirectory) -> None:
-    text = (PROJECT_ROOT / "docs" / "wire-contract.md").read_text("utf-8")
-    assert with_partner_list(text, directory) == text
-    block = text.split(PARTNERS_BEGIN, 1)[1].split(PARTNERS_END, 1)[0]
-    for partner in directory.partners:
-        assert f"| `{partner}` |" in block
+def test_the_legal_kind_of_a_new_partner_is_required(capsys: pytest.CaptureFixture[str]) -> None:
+    # No default: the kind decides what its offices may receive, so the integrator chooses it.
+    with pytest.raises(SystemExit) as exited:
+        main(["partner", "add", "chu", "--name", "CHU", "--office", "chu=CHU"])
+    assert exited.value.code == 2
+    assert "the following arguments are required: --kind" in capsys.readouterr().err
