@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from hub.catalogue.contracts import Catalogue, ContractVersion
 
 KEYWORD = "x-category"
+PARTNER_FILE_NUMBER = "partner-file-number"  # a number of one partner's files: `identifiers`
 CATEGORIES_FILE = Path("_policy") / "categories.yaml"  # under the contracts folder
 SHOWN_FILE = "contracts/_policy/categories.yaml"  # as the faults name it
 

@@ -154,7 +154,8 @@ def load_catalogue(root: Path) -> Catalogue:
         _check_scopes(contract, registry)
         contracts[name] = contract
     categories = load_categories(root / CATEGORIES_FILE)
-    return Catalogue(contracts, registry, fast_registry, categories, load_policy(root))
+    policy = load_policy(root, categories.ids)
+    return Catalogue(contracts, registry, fast_registry, categories, policy)
 
 
 def _read_versions(folder: Path) -> list[tuple[int, dict[str, Any]]]:

@@ -22,11 +22,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from hub.catalogue.categories import PARTNER_FILE_NUMBER, declared_categories, received
 from hub.catalogue.contracts import Catalogue, Contract
 from hub.catalogue.directory import PartnerDirectory
 from hub.catalogue.examples import shown
 from hub.catalogue.meta import RECIPIENTS, SENDER, Consumer
-from hub.catalogue.policy import CATEGORIES, PARTNER_FILE_NUMBER, POLICY_FILE
+from hub.catalogue.policy import POLICY_FILE
 from hub.catalogue.recipients import receivers
 
 # The leaf fields (`guardians[].last_name`) that some field paths (a consumer's `fields`)
@@ -39,12 +40,15 @@ def received_categories(
 ) -> dict[str, str]:
     """The leaf fields that `fields` deliver of `contract`, each with its data category.
 
-    To wire when `hub.catalogue.categories` lands (issue 22): the union, over the contract's
-    live majors, of `received(leaf_categories(version, catalogue.registry), fields)`. Until
-    then no field has a category, and only the checks that need none find anything.
+    Over every live major; a leaf with no category is left out here (`category_problems`
+    names it).
     """
-    del catalogue, contract, fields
-    return {}
+    found: dict[str, str] = {}
+    for version in contract.versions.values():
+        declared = declared_categories(version, catalogue.registry)
+        leaves = {path: str(c) for path, c in declared.items() if c is not None}
+        found.update(received(leaves, fields))
+    return found
 
 
 def policy_file(catalogue: Catalogue) -> str:
@@ -80,7 +84,6 @@ def entitlement_problems(
     for contract in catalogue.contracts.values():
         for consumer in contract.meta.consumers:
             received = categories_of(catalogue, contract, consumer.fields)
-            problems += _unknown(contract, consumer, received)
             by_kind: dict[str, list[str]] = {}
             for office in sorted(reached_offices(catalogue, directory, contract, consumer)):
                 by_kind.setdefault(directory.kind_of(*office.split("/", 1)), []).append(office)
@@ -96,7 +99,8 @@ def entitlement_problems(
                         kind=kind,
                     )
                     for category, fields in _by_category(received).items()
-                    if category in CATEGORIES and not catalogue.policy.allows(kind, category)
+                    if category in catalogue.categories
+                    and not catalogue.policy.allows(kind, category)
                 ]
     return problems
 
@@ -170,16 +174,6 @@ def _by_category(received: Mapping[str, str]) -> dict[str, list[str]]:
     for field, category in sorted(received.items()):
         grouped.setdefault(category, []).append(field)
     return grouped
-
-
-def _unknown(contract: Contract, consumer: Consumer, received: Mapping[str, str]) -> list[str]:
-    where = shown(contract.folder / "contract.yaml")
-    return [
-        f"{where}: consumer {consumer.office} receives {', '.join(fields)} of the category "
-        f"{category}, which is no data category: correct its `x-category` in the schema"
-        for category, fields in _by_category(received).items()
-        if category not in CATEGORIES
-    ]
 
 
 def _refused(  # noqa: PLR0913 - one fault says all of these

@@ -15,6 +15,7 @@ names and routes offices; the legal kind says what the law lets an office receiv
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from pathlib import Path
 
 import yaml
@@ -25,26 +26,6 @@ from hub.catalogue.meta import ContractError
 POLICY_FILE = Path("_policy") / "recipients.yaml"  # under the contracts folder
 LEGAL_KIND = re.compile(r"^[a-z][a-z0-9-]{1,63}$")
 LINE_ID = re.compile(r"^[a-z][a-z0-9-]{1,63}$")
-
-PARTNER_FILE_NUMBER = "partner-file-number"  # a number of one partner's files: `identifiers`
-# The data categories a schema's leaf field can hold (`x-category`), each id once.
-CATEGORIES = frozenset(
-    {
-        "child-identity",
-        "adult-identity",
-        "address",
-        "child-protection-facts",
-        "evaluation-outcome",
-        "social-assessment",
-        "schooling",
-        "criminal-offence",
-        "health",
-        PARTNER_FILE_NUMBER,
-        "reference",
-        "date",
-        "code",
-    }
-)
 
 
 class LegalKind(BaseModel):
@@ -65,15 +46,6 @@ class PolicyLine(BaseModel):
     categories: tuple[str, ...] = Field(min_length=1)
     basis: str = Field(description="The law that allows it, e.g. `CASF L226-2-1, L226-3`.")
     why: str
-
-    @field_validator("categories")
-    @classmethod
-    def _known_categories(cls, categories: tuple[str, ...]) -> tuple[str, ...]:
-        unknown = [c for c in categories if c not in CATEGORIES]
-        if unknown:
-            known = ", ".join(sorted(CATEGORIES))
-            raise ValueError(f"unknown categories {', '.join(unknown)} (known: {known})")
-        return categories
 
     @model_validator(mode="after")
     def _said(self) -> PolicyLine:
@@ -127,13 +99,25 @@ class RecipientPolicy(BaseModel):
         return tuple(line for line in self.lines if category in line.categories)
 
 
-def load_policy(contracts_root: Path) -> RecipientPolicy:
-    """Read the policy under a contracts folder; raise `ContractError` naming the file's fault."""
+def load_policy(contracts_root: Path, categories: Collection[str]) -> RecipientPolicy:
+    """Read the policy under a contracts folder; raise `ContractError` naming the file's fault.
+
+    Its lines may name only the data categories `categories` defines (`hub.catalogue.categories`).
+    """
     path = contracts_root / POLICY_FILE
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return RecipientPolicy.model_validate(raw)
+        policy = RecipientPolicy.model_validate(raw)
     except OSError as error:
         raise ContractError(f"cannot read the recipient policy {path}: {error}") from error
     except (yaml.YAMLError, ValidationError) as error:
         raise ContractError(f"the recipient policy {path} is wrong: {error}") from error
+    for line in policy.lines:
+        unknown = [c for c in line.categories if c not in categories]
+        if unknown:
+            raise ContractError(
+                f"the recipient policy {path} is wrong: line {line.id} names categories "
+                f"{', '.join(unknown)}, which the data categories do not define "
+                f"(known: {', '.join(categories)})"
+            )
+    return policy

@@ -17,7 +17,6 @@ from hub.catalogue.entitlements import (
     undeclared_numbers,
 )
 from hub.catalogue.policy import POLICY_FILE
-from tests.catalogue.categorised import SHIPPED, categorised
 from tests.conftest import edit
 
 IP = "ip.transmission"
@@ -41,6 +40,14 @@ def _consumer(copy: Path, contract: str, consumer: str) -> Path:
     return where
 
 
+def _categorise(copy: Path, contract: str, field: str, category: str) -> None:
+    """Give a top-level field of a contract's v1 schema, in the copy, another `x-category`."""
+    path = copy / "contracts" / contract / "v1" / "schema.json"
+    schema = json.loads(path.read_text("utf-8"))
+    schema["properties"][field]["x-category"] = category
+    path.write_text(json.dumps(schema), "utf-8")
+
+
 def _loaded(copy: Path) -> tuple[Catalogue, PartnerDirectory]:
     return load_catalogue(copy / "contracts"), load_directory(copy / "directory.yaml")
 
@@ -49,9 +56,9 @@ def test_the_shipped_catalogue_gives_each_office_only_what_its_kind_may_receive(
     catalogue: Catalogue, directory: PartnerDirectory
 ) -> None:
     assert kind_problems(catalogue, directory) == []
-    assert entitlement_problems(catalogue, directory, categorised()) == []
-    assert undeclared_numbers(catalogue, categorised()) == []
-    assert consistency(catalogue, directory, categorised()) == []
+    assert entitlement_problems(catalogue, directory) == []
+    assert undeclared_numbers(catalogue) == []
+    assert consistency(catalogue, directory) == []
 
 
 def test_a_landlord_made_an_unconditional_consumer_of_ips_is_refused(copy: Path) -> None:
@@ -68,9 +75,9 @@ def test_a_landlord_made_an_unconditional_consumer_of_ips_is_refused(copy: Path)
         "change nothing. Remove those fields from its `fields`, or, if the law lets landlord "
         f"receive child-identity, add that line to {policy} with its basis"
     )
-    assert entitlement_problems(catalogue, directory, categorised()) == [expected]
+    assert entitlement_problems(catalogue, directory) == [expected]
     # The date it sends alone is lawful: a line grants dates to every kind.
-    assert expected in consistency(catalogue, directory, categorised())
+    assert expected in consistency(catalogue, directory)
 
 
 def test_the_fsl_receiving_the_facts_of_an_ip_is_refused_on_any_condition(copy: Path) -> None:
@@ -81,7 +88,7 @@ def test_the_fsl_receiving_the_facts_of_an_ip_is_refused_on_any_condition(copy: 
     )
     where = _consumer(copy, IP, consumer)
     catalogue, directory = _loaded(copy)
-    [problem] = entitlement_problems(catalogue, directory, categorised())
+    [problem] = entitlement_problems(catalogue, directory)
     assert problem.startswith(
         f"{where}: consumer departement/fsl of {IP} would deliver facts[].description, "
         "facts[].observed_on (child-protection-facts) to departement/fsl, of the legal kind "
@@ -90,22 +97,22 @@ def test_the_fsl_receiving_the_facts_of_an_ip_is_refused_on_any_condition(copy: 
     assert "(ip-collection grants it to child-protection)" in problem
 
 
-def test_a_category_no_line_grants_is_said_so(
-    catalogue: Catalogue, directory: PartnerDirectory
-) -> None:
+def test_a_category_no_line_grants_is_said_so(copy: Path) -> None:
     # The offices the CRIP's feedback reaches (every sender of an IP) told of a diagnosis.
-    health = categorised(((r"^outcome$", "health"), *SHIPPED), outcomes={})
-    problems = [p for p in entitlement_problems(catalogue, directory, health) if "ip.retour" in p]
+    _categorise(copy, "ip.retour", "outcome", "health")
+    catalogue, directory = _loaded(copy)
+    problems = [p for p in entitlement_problems(catalogue, directory) if "ip.retour" in p]
     assert problems
     assert all("(no line grants it to any kind)" in p for p in problems)
 
 
 def test_answered_reaches_every_sender_of_what_it_answers_each_of_a_kind_wide_producer(
-    catalogue: Catalogue, directory: PartnerDirectory
+    copy: Path,
 ) -> None:
     # The CRIP's feedback, were its outcome an evaluation's facts, would reach every IP sender.
-    facts = categorised((("^outcome$", "child-protection-facts"), *SHIPPED), outcomes={})
-    problems = [p for p in entitlement_problems(catalogue, directory, facts) if "ip.retour" in p]
+    _categorise(copy, "ip.retour", "outcome", "child-protection-facts")
+    catalogue, directory = _loaded(copy)
+    problems = [p for p in entitlement_problems(catalogue, directory) if "ip.retour" in p]
     kinds = {p.split(", of the legal kind ", 1)[1].split(",", 1)[0] for p in problems}
     assert kinds == {"education", "social-services", "gendarmerie-social-worker", "benefit-payer"}
     mdd = next(p for p in problems if "of the legal kind social-services" in p)
@@ -130,22 +137,11 @@ def test_sender_and_recipients_reach_every_office_they_can(
     assert "departement/crip-astreinte" not in reached
 
 
-def test_a_category_the_policy_does_not_know_is_refused(
-    catalogue: Catalogue, directory: PartnerDirectory
-) -> None:
-    wrong = categorised(((r"^facts\[\]", "facts"), *SHIPPED))
-    [problem] = entitlement_problems(catalogue, directory, wrong)
-    assert problem.endswith(
-        "consumer departement/crip receives facts[].description, facts[].observed_on of the "
-        "category facts, which is no data category: correct its `x-category` in the schema"
-    )
-
-
 def test_a_legal_kind_the_policy_does_not_define_is_a_directory_fault(copy: Path) -> None:
     edit(copy / "directory.yaml", "kind: housing-fund", "kind: fsl")
     catalogue, directory = _loaded(copy)
     # The one fault: what the FSL receives is not judged on a kind no line can name.
-    [problem] = consistency(catalogue, directory, categorised())
+    [problem] = consistency(catalogue, directory)
     assert problem.startswith(
         f"{copy / 'directory.yaml'}: departement/fsl is of the legal kind fsl, which "
         f"{copy / 'contracts' / POLICY_FILE} does not define: give it one of child-protection, "
@@ -159,7 +155,10 @@ SCHEMA = {
     "type": "object",
     "additionalProperties": False,
     "required": ["tenant_number", "sent_on"],
-    "properties": {"tenant_number": {"type": "string"}, "sent_on": {"type": "string"}},
+    "properties": {
+        "tenant_number": {"type": "string", "x-category": "partner-file-number"},
+        "sent_on": {"type": "string", "x-category": "date"},
+    },
 }
 CONTRACT = f"""id: {BAILLEUR}
 kind: notice
@@ -173,7 +172,6 @@ consumers:
   - office: ccapex/ccapex
     fields: [tenant_number, sent_on]
 """
-TENANT_NUMBER = categorised((("^tenant_number$", "partner-file-number"), *SHIPPED))
 
 
 def _landlords_contract(copy: Path) -> Path:
@@ -193,14 +191,14 @@ def test_a_contract_carrying_a_landlords_file_number_declares_it(copy: Path) -> 
         "`identifiers` does not declare: add it there with its owner (`owner`, or `owner_in` "
         "and `owners`), so that who receives it is checked"
     )
-    assert undeclared_numbers(catalogue, TENANT_NUMBER) == [expected]
-    assert expected in consistency(catalogue, directory, TENANT_NUMBER)
+    assert undeclared_numbers(catalogue) == [expected]
+    assert expected in consistency(catalogue, directory)
     # Declared, the number's other recipients are judged: the CCAPEX receives every one of it.
     declared = "\nidentifiers:\n  - {field: tenant_number, owner: bailleur}\nconsumers:\n"
     edit(where, "\nconsumers:\n", declared)
     catalogue, directory = _loaded(copy)
-    assert undeclared_numbers(catalogue, TENANT_NUMBER) == []
-    [unbound] = [p for p in consistency(catalogue, directory, TENANT_NUMBER) if BAILLEUR in p]
+    assert undeclared_numbers(catalogue) == []
+    [unbound] = [p for p in consistency(catalogue, directory) if BAILLEUR in p]
     assert unbound.startswith(f"{where}: ccapex/ccapex receives notices of {BAILLEUR}")
 
 
@@ -216,7 +214,7 @@ def test_a_landlord_given_the_commissions_avis_on_a_caf_allocataire_is_refused(
     )
     where = _consumer(copy, "logement.avis", consumer)
     catalogue, directory = _loaded(copy)
-    problems = consistency(catalogue, directory, categorised())
+    problems = consistency(catalogue, directory)
     assert any(
         p.startswith(f"{where}: consumer bailleur/agence of logement.avis would deliver ")
         and f"({category}) to bailleur/agence, of the legal kind landlord" in p
@@ -232,7 +230,7 @@ def test_a_kind_wide_or_named_consumer_is_judged_by_each_offices_kind(
 ) -> None:
     _consumer(copy, IP, f"  - office: {office}\n    fields: [urgency]\n")
     catalogue, directory = _loaded(copy)
-    [problem] = entitlement_problems(catalogue, directory, categorised())
+    [problem] = entitlement_problems(catalogue, directory)
     assert "urgency (child-protection-facts)" in problem
     assert "of the legal kind social-services" in problem
 
