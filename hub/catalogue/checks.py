@@ -16,6 +16,7 @@ from hub.catalogue.entitlements import (
     CategoriesOf,
     entitlement_problems,
     kind_problems,
+    line_problems,
     received_categories,
     undeclared_numbers,
 )
@@ -55,6 +56,7 @@ def consistency(
     problems += pin_problems(catalogue, directory)
     problems += deadline_problems(catalogue, directory)
     problems += category_problems(catalogue)
+    problems += line_problems(catalogue)
     if not kinds:  # what an office may receive depends on its legal kind
         problems += entitlement_problems(catalogue, directory, categories_of)
     problems += undeclared_numbers(catalogue, categories_of)

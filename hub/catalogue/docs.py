@@ -20,6 +20,7 @@ from hub.catalogue.compat import current_minor
 from hub.catalogue.contracts import Catalogue, Contract
 from hub.catalogue.deadlines import deadline_line
 from hub.catalogue.directory import PartnerDirectory
+from hub.catalogue.entitlements import lines_for
 from hub.catalogue.matches import Match, Pair
 from hub.catalogue.meta import ANSWERED, RECIPIENTS, SENDER, Consumer
 from hub.catalogue.scopes import Scope
@@ -51,9 +52,27 @@ def markdown(catalogue: Catalogue, directory: PartnerDirectory) -> str:
         ),
         "",
         *(f"- `{id_}`: {text.en}" for id_, text in catalogue.categories.root.items()),
+        "",
+        "## Recipient policy",
+        "",
+        (
+            "Each office has a legal kind (the directory's `kind:`); a line of "
+            "`contracts/_policy/recipients.yaml` lets some kinds receive some categories, on its "
+            "legal basis. Each consumer below names the lines that allow what it receives; "
+            "`hub contracts check` refuses one that no line allows."
+        ),
+        "",
+        "| line | legal kinds | categories | flows | basis |",
+        "|---|---|---|---|---|",
+        *(
+            f"| `{line.id}` | {', '.join(line.kinds)} | {', '.join(line.categories)} "
+            f"| {', '.join(f'`{c}`' for c in line.contracts) or 'every flow'} | {line.basis} |"
+            for line in catalogue.policy.lines
+        ),
     ]
     for contract in _sorted(catalogue):
-        lines += ["", *_section(contract, directory), *_categories_table(contract, catalogue)]
+        lines += ["", *_section(contract, catalogue, directory)]
+        lines += _categories_table(contract, catalogue)
     return "\n".join(lines) + "\n"
 
 
@@ -77,7 +96,7 @@ def _categories_table(contract: Contract, catalogue: Catalogue) -> list[str]:
     return rows
 
 
-def _section(contract: Contract, directory: PartnerDirectory) -> list[str]:
+def _section(contract: Contract, catalogue: Catalogue, directory: PartnerDirectory) -> list[str]:
     meta = contract.meta
     versions = ", ".join(f"v{m} ({current_minor(contract, m)})" for m in sorted(contract.versions))
     pinned = [
@@ -113,8 +132,14 @@ def _section(contract: Contract, directory: PartnerDirectory) -> list[str]:
         )
     lines += [deadline_line(d) for d in meta.deadlines]
     lines += [_scope_line(scope) for scope in meta.scopes]
-    lines += ["", "| receiving office | when | fields received |", "|---|---|---|"]
-    lines += [_consumer_row(c) for c in meta.consumers]
+    lines += [
+        "",
+        "| receiving office | when | fields received | policy lines that allow it |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        _consumer_row(c, lines_for(catalogue, directory, contract, c)) for c in meta.consumers
+    ]
     return lines
 
 
@@ -142,7 +167,7 @@ def _scope_line(scope: Scope) -> str:
     )
 
 
-def _consumer_row(consumer: Consumer) -> str:
+def _consumer_row(consumer: Consumer, allowed: list[str]) -> str:
     office = {
         ANSWERED: "the office that sent the notice answered",
         SENDER: "the sender of the refused record",
@@ -155,7 +180,8 @@ def _consumer_row(consumer: Consumer) -> str:
         if consumer.when
         else "always"
     )
-    return f"| {office} | {when} | {', '.join(f'`{f}`' for f in consumer.fields)} |"
+    fields = ", ".join(f"`{f}`" for f in consumer.fields)
+    return f"| {office} | {when} | {fields} | {', '.join(f'`{i}`' for i in allowed)} |"
 
 
 # A schema `$id`, as `schema_id_for` makes it: the folder and the major name its component.

@@ -20,6 +20,7 @@ function, `CategoriesOf`; `received_categories` is the one the hub runs on.
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Callable, Mapping
 
 from hub.catalogue.categories import PARTNER_FILE_NUMBER, declared_categories, received
@@ -69,6 +70,17 @@ def kind_problems(catalogue: Catalogue, directory: PartnerDirectory) -> list[str
     ]
 
 
+def line_problems(catalogue: Catalogue) -> list[str]:
+    """Policy lines naming flows (`contracts`) that no contract of the catalogue is."""
+    return [
+        f"{policy_file(catalogue)}: line {line.id} names the flow {flow}, which no contract "
+        f"of the catalogue matches: name contract ids, or a family as `family.*`"
+        for line in catalogue.policy.lines
+        for flow in line.contracts
+        if not any(fnmatch.fnmatchcase(c, flow) for c in catalogue.contracts)
+    ]
+
+
 def entitlement_problems(
     catalogue: Catalogue,
     directory: PartnerDirectory,
@@ -100,9 +112,32 @@ def entitlement_problems(
                     )
                     for category, fields in _by_category(received).items()
                     if category in catalogue.categories
-                    and not catalogue.policy.allows(kind, category)
+                    and not catalogue.policy.allows(kind, category, contract.id)
                 ]
     return problems
+
+
+def lines_for(
+    catalogue: Catalogue, directory: PartnerDirectory, contract: Contract, consumer: Consumer
+) -> list[str]:
+    """The ids of the policy lines that let a consumer's offices receive what it receives.
+
+    For each legal kind among the offices it reaches and each category it delivers, the line
+    granting it (one naming the contract's flow first); in the policy file's order. A category
+    no line grants is left out (`entitlement_problems` names it).
+    """
+    categories = set(received_categories(catalogue, contract, consumer.fields).values())
+    kinds = {
+        directory.kind_of(*office.split("/", 1))
+        for office in reached_offices(catalogue, directory, contract, consumer)
+    }
+    used = {
+        lines[0].id
+        for k in kinds
+        for c in categories
+        if (lines := catalogue.policy.granting(c, contract.id, k))
+    }
+    return [line.id for line in catalogue.policy.lines if line.id in used]
 
 
 def undeclared_numbers(
@@ -188,7 +223,7 @@ def _refused(  # noqa: PLR0913 - one fault says all of these
 ) -> str:
     where = shown(contract.folder / "contract.yaml")
     policy = policy_file(catalogue)
-    lines = catalogue.policy.granting(category)
+    lines = catalogue.policy.granting(category, contract.id)
     granted = (
         "; ".join(f"{line.id} grants it to {', '.join(line.kinds)}" for line in lines)
         if lines

@@ -14,6 +14,7 @@ names and routes offices; the legal kind says what the law lets an office receiv
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Collection
 from pathlib import Path
@@ -46,6 +47,18 @@ class PolicyLine(BaseModel):
     categories: tuple[str, ...] = Field(min_length=1)
     basis: str = Field(description="The law that allows it, e.g. `CASF L226-2-1, L226-3`.")
     why: str
+    contracts: tuple[str, ...] = Field(
+        default=(),
+        description="The flows the law covers: contract ids, or `family.*`; none: every one.",
+    )
+
+    def covers(self, contract: str | None) -> bool:
+        """Whether this line speaks of `contract` (None: of some contract)."""
+        return (
+            contract is None
+            or not self.contracts
+            or any(fnmatch.fnmatchcase(contract, c) for c in self.contracts)
+        )
 
     @model_validator(mode="after")
     def _said(self) -> PolicyLine:
@@ -90,13 +103,28 @@ class RecipientPolicy(BaseModel):
         """Every line's id."""
         return frozenset(line.id for line in self.lines)
 
-    def allows(self, kind: str, category: str) -> bool:
-        """Whether some line lets offices of the legal kind `kind` receive `category`."""
-        return any(kind in line.kinds and category in line.categories for line in self.lines)
+    def allows(self, kind: str, category: str, contract: str | None = None) -> bool:
+        """Whether some line lets offices of the legal kind `kind` receive `category`.
 
-    def granting(self, category: str) -> tuple[PolicyLine, ...]:
-        """The lines that grant `category`, to whichever kinds."""
-        return tuple(line for line in self.lines if category in line.categories)
+        In notices of `contract`, when it is given: a line naming flows covers only those.
+        """
+        return bool(self.granting(category, contract, kind))
+
+    def granting(
+        self, category: str, contract: str | None = None, kind: str | None = None
+    ) -> tuple[PolicyLine, ...]:
+        """The lines that grant `category` (in `contract`, to `kind`, when given).
+
+        Those naming the contract first: the law of that flow before a general one.
+        """
+        found = [
+            line
+            for line in self.lines
+            if category in line.categories
+            and line.covers(contract)
+            and (kind is None or kind in line.kinds)
+        ]
+        return tuple(sorted(found, key=lambda line: not line.contracts))
 
 
 def load_policy(contracts_root: Path, categories: Collection[str]) -> RecipientPolicy:

@@ -13,6 +13,7 @@ from hub.catalogue.directory import PartnerDirectory, load_directory
 from hub.catalogue.entitlements import (
     entitlement_problems,
     kind_problems,
+    lines_for,
     reached_offices,
     undeclared_numbers,
 )
@@ -70,8 +71,7 @@ def test_a_landlord_made_an_unconditional_consumer_of_ips_is_refused(copy: Path)
         f"{where}: consumer bailleur/agence of {IP} would deliver child.birth_date, "
         "child.first_names, child.last_name, child.sex (child-identity) to bailleur/agence, of "
         f"the legal kind landlord, which no line of {policy} lets receive child-identity "
-        "(ip-collection grants it to child-protection; absenteeism grants it to social-services; "
-        "instruction-copies grants it to social-services); its `when`, `route` or `shared_with` "
+        "(ip-collection grants it to child-protection); its `when`, `route` or `shared_with` "
         "change nothing. Remove those fields from its `fields`, or, if the law lets landlord "
         f"receive child-identity, add that line to {policy} with its basis"
     )
@@ -241,3 +241,43 @@ def test_an_office_kind_absent_from_the_directory_reaches_no_office(
     contract = catalogue.contracts[IP]
     ghost = contract.meta.consumers[0].model_copy(update={"office": "departement/nothing"})
     assert reached_offices(catalogue, directory, contract, ghost) == set()
+
+
+def test_a_line_naming_flows_grants_nothing_outside_them(copy: Path) -> None:
+    # The MDD receives reports to the Parquet (criminal-offence) in the instruction flow only:
+    # the same category in a housing notice is refused (the line's law is Code de l'éducation).
+    _categorise(copy, "logement.avis", "recommendations", "criminal-offence")
+    catalogue, directory = _loaded(copy)
+    problems = [p for p in entitlement_problems(catalogue, directory) if "logement.avis" in p]
+    mdd = next(p for p in problems if "consumer departement/mdd" in p)
+    assert "recommendations (criminal-offence)" in mdd
+    assert "of the legal kind social-services" in mdd
+    assert "(no line grants it to any kind)" in mdd
+    assert "instruction-copies" not in mdd
+
+
+def test_a_line_naming_a_flow_no_contract_is_refused(copy: Path) -> None:
+    edit(copy / "contracts" / POLICY_FILE, 'contracts: ["instruction.*"]', "contracts: [instr.*]")
+    catalogue, directory = _loaded(copy)
+    assert (
+        f"{copy / 'contracts' / POLICY_FILE}: line instruction-copies names the flow instr.*, "
+        "which no contract of the catalogue matches: name contract ids, or a family as "
+        "`family.*`"
+    ) in consistency(catalogue, directory)
+
+
+def test_each_consumer_names_the_lines_of_its_own_flow(
+    catalogue: Catalogue, directory: PartnerDirectory
+) -> None:
+    def named(contract_id: str, office: str) -> list[str]:
+        contract = catalogue.contracts[contract_id]
+        consumer = next(c for c in contract.meta.consumers if c.office == office)
+        return lines_for(catalogue, directory, contract, consumer)
+
+    assert named("ip.transmission", "departement/crip") == ["hub-records", "ip-collection"]
+    assert named("isg.orientation", "departement/mdd") == ["hub-records", "social-action"]
+    assert named("absenteisme.issue-convocation", "academie/dsden") == [
+        "hub-records",
+        "absenteeism-follow-up",
+    ]
+    assert named("ip.retour", "answered") == ["hub-records", "ip-feedback"]
