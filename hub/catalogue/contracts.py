@@ -21,10 +21,7 @@ from pydantic import ValidationError
 from referencing import Registry, Resource
 
 from hub.catalogue.keywords import validators
-from hub.catalogue.meta import (
-    ContractError,
-    ContractMeta,
-)
+from hub.catalogue.meta import ContractError, ContractMeta, every_notice_answered
 from hub.catalogue.projection import FieldPath, parse_path
 from hub.catalogue.schemas import schema_has_path
 from hub.catalogue.versions import Step, convert, load_steps
@@ -125,6 +122,7 @@ def load_catalogue(root: Path) -> Catalogue:
             schemas[folder.name, major] = schema
         if not folder.name.startswith(DEFINITIONS_PREFIX):
             metas[folder.name] = _read_meta(folder)
+    metas = every_notice_answered(metas)
     registry: Registry[Any] = Registry().with_resources(
         (schema["$id"], Resource.from_contents(schema)) for schema in schemas.values()
     )

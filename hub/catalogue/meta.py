@@ -54,6 +54,11 @@ SENDER = "sender"
 ANSWERED = "answered"
 RECIPIENTS = "recipients"  # every office the answered notice was delivered to (a recall's)
 
+# In `answers`: every contract of kind `notice` but those that answer every notice themselves
+# (`hub.receipt`, `hub.recall`), so that a new contract is receipted and recalled as it is
+# added. It has no dot, so no contract id can be it.
+EVERY_NOTICE = "every-notice"
+
 
 class Consumer(BaseModel):
     """An office (an office kind, when routed) that receives a contract's notices, and its view."""
@@ -175,7 +180,9 @@ class ContractMeta(BaseModel):
     producers: tuple[str, ...] = Field(min_length=1)
     consumers: tuple[Consumer, ...] = Field(min_length=1)
     answers: tuple[str, ...] = Field(
-        default=(), description="Contracts a notice of this one may answer (ce_causationid)."
+        default=(),
+        description="Contracts a notice of this one may answer (ce_causationid); "
+        f"`{EVERY_NOTICE}` for every notice contract (`every_notice_answered`).",
     )
     matches: dict[str, Match] = Field(
         default_factory=dict,
@@ -196,3 +203,23 @@ class ContractMeta(BaseModel):
             f"{partner}/{office}" in self.producers
             or f"{partner}/{office.split(':', 1)[0]}" in self.producers
         )
+
+
+def every_notice_answered(metas: dict[str, ContractMeta]) -> dict[str, ContractMeta]:
+    """`metas`, `every-notice` in each `answers` replaced by the contracts it stands for.
+
+    Those are every contract of kind `notice` that does not itself answer every notice, in id
+    order, where the word stood; a contract named beside it (`hub.recall` for `hub.receipt`)
+    keeps its place, once.
+    """
+    wide = {name for name, meta in metas.items() if EVERY_NOTICE in meta.answers}
+    notices = [n for n, meta in sorted(metas.items()) if meta.kind == "notice" and n not in wide]
+    derived = {}
+    for name, meta in metas.items():
+        answers = [
+            answered
+            for named in meta.answers
+            for answered in (notices if named == EVERY_NOTICE else [named])
+        ]
+        derived[name] = meta.model_copy(update={"answers": tuple(dict.fromkeys(answers))})
+    return derived
