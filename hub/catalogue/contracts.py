@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from referencing import Registry, Resource
 
 from hub.catalogue.keywords import validators
-from hub.catalogue.meta import ContractError, ContractMeta, every_notice_answered
+from hub.catalogue.meta import ContractError, ContractMeta, every_notice_answered, meta_faults
 from hub.catalogue.projection import FieldPath, parse_path
 from hub.catalogue.schemas import schema_has_path
 from hub.catalogue.versions import Step, convert, load_steps
@@ -172,7 +172,9 @@ def _read_meta(folder: Path) -> ContractMeta:
     path = folder / "contract.yaml"
     try:
         meta = ContractMeta.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except (OSError, yaml.YAMLError, ValidationError) as error:
+    except ValidationError as error:
+        raise ContractError(f"{path}: {'; '.join(meta_faults(error))}") from error
+    except (OSError, yaml.YAMLError) as error:
         raise ContractError(f"{path}: {error}") from error
     if meta.id != folder.name:
         raise ContractError(f"{path}: id {meta.id} differs from its folder name {folder.name}")

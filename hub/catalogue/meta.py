@@ -8,7 +8,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from hub.catalogue.identifiers import Identifier
 from hub.catalogue.matches import Match
@@ -223,3 +230,39 @@ def every_notice_answered(metas: dict[str, ContractMeta]) -> dict[str, ContractM
         ]
         derived[name] = meta.model_copy(update={"answers": tuple(dict.fromkeys(answers))})
     return derived
+
+
+# What to write where `contract.yaml` leaves a list empty, by its key.
+WHAT_TO_WRITE = {
+    "producers": "name each office that sends it, one a line: `- partner/office`, or "
+    "`- partner/kind` for every office of a kind (`- departement/mdd`)",
+    "consumers": "name each office that receives it and the fields it sees: "
+    "`- office: partner/office` and under it `fields:`, one field a line (`- sent_on`)",
+    "legal_basis": "name the law each flow rests on, one a line: `- CASF, art. L226-5`",
+    "fields": "name the fields this office sees, one a line (`- sent_on`), each a field of "
+    "the schema",
+}
+EMPTY = ("too_short", "tuple_type")  # `producers: []`, or `producers:` and nothing
+
+
+def meta_faults(error: ValidationError) -> list[str]:
+    """Each fault of a `contract.yaml`, as a sentence naming its key and what to write."""
+    faults = []
+    for fault in error.errors():
+        location = fault["loc"]
+        if not location:
+            faults.append("the file holds no mapping: write its keys (id, kind, title, ...)")
+            continue
+        key = ".".join(str(part) for part in location)
+        if location[0] == "consumers" and len(location) > 1 and isinstance(location[1], int):
+            key = f"consumers entry {location[1] + 1}" + "".join(f", {p}" for p in location[2:])
+        hint = WHAT_TO_WRITE.get(str(location[-1]))
+        if fault["type"] == "missing":
+            faults.append(f"`{key}` is missing" + (f": {hint}" if hint else ""))
+        elif fault["type"] in EMPTY and hint is not None and not fault.get("input"):
+            faults.append(f"`{key}` is empty: {hint}")
+        elif fault["type"] == "extra_forbidden":
+            faults.append(f"`{key}` is not a key contract.yaml has: remove it, or correct its name")
+        else:
+            faults.append(f"`{key}`: {fault['msg']}")
+    return faults
