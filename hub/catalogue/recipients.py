@@ -1,12 +1,15 @@
 """Who receives a contract: each receiving office can receipt it, none gets another's files.
 
-Both are traps an integrator falls into when connecting a partner: an office named a consumer
+Three traps an integrator falls into when connecting a partner: an office named a consumer
 but not a producer of `hub.receipt` has each of its receipts refused (`sender.not-producer`),
 so its deliveries are sent again forever; an office added as a consumer with no `when` to a
-contract carrying another partner's identifiers receives all of that partner's files.
+contract carrying another partner's identifiers receives all of that partner's files; a `when`
+naming a value its field cannot hold never delivers anything (the faults propose no such one).
 """
 
 from __future__ import annotations
+
+import json
 
 from hub.catalogue.contracts import Catalogue, Contract
 from hub.catalogue.directory import PartnerDirectory
@@ -15,7 +18,7 @@ from hub.catalogue.hub_contracts import RECEIPT
 from hub.catalogue.identifiers import Identifier
 from hub.catalogue.meta import ANSWERED, RECIPIENTS, SENDER, Consumer
 from hub.catalogue.projection import parse_path
-from hub.catalogue.schemas import schema_at
+from hub.catalogue.schemas import held_values, schema_at
 
 HUB = "hub"
 NAMED_LATER = (SENDER, ANSWERED, RECIPIENTS)  # the notice's own parties, not named in advance
@@ -54,6 +57,33 @@ def _receivers(catalogue: Catalogue, contract: Contract, consumer: Consumer) -> 
     return [consumer.office]
 
 
+def condition_problems(contract: Contract, catalogue: Catalogue) -> list[str]:
+    """`when` values of consumers that their field's schema cannot hold: they never deliver."""
+    where = shown(contract.folder / "contract.yaml")
+    problems = []
+    for consumer in contract.meta.consumers:
+        if consumer.when is None:
+            continue
+        held = held_values(_field_schema(contract, catalogue, consumer.when.field))
+        if held is None:
+            continue
+        shown_held = ", ".join(_literal(v) for v in held)
+        problems += [
+            f"{where}: consumer {consumer.office} receives {contract.id} when "
+            f"{consumer.when.field} is {_literal(value)}, which it can never be (it holds "
+            f"{shown_held}): name only values it holds in that `when`, or let the schema hold "
+            f"{_literal(value)} first (a value added to an enum is a new major)"
+            for value in consumer.when.values
+            if not any(value == h and type(value) is type(h) for h in held)
+        ]
+    return problems
+
+
+def _literal(value: object) -> str:
+    """A value as contract.yaml writes it (`true`, `12`, `msa`)."""
+    return json.dumps(value) if not isinstance(value, str) else value
+
+
 def identifier_problems(contract: Contract, catalogue: Catalogue) -> list[str]:
     """Consumers receiving every notice that carries another partner's numbers, unacknowledged.
 
@@ -65,7 +95,7 @@ def identifier_problems(contract: Contract, catalogue: Catalogue) -> list[str]:
     every = {c.office: c for c in contract.meta.consumers if _receives_every(c)}
     for identifier in contract.meta.identifiers:
         paths = [identifier.field] + ([identifier.owner_in] if identifier.owner_in else [])
-        undefined = [p for p in paths if _owners_schema(contract, catalogue, p) is None]
+        undefined = [p for p in paths if _field_schema(contract, catalogue, p) is None]
         problems += [
             f"{where}: `identifiers` names {path}, which no version of {contract.id} defines: "
             "correct the path"
@@ -74,8 +104,9 @@ def identifier_problems(contract: Contract, catalogue: Catalogue) -> list[str]:
         if undefined:
             continue
         owners = _owners(identifier)
+        namable = _namable(contract, catalogue, identifier)
         problems += [
-            _unacknowledged(where, contract, identifier, office, owners)
+            _unacknowledged(where, contract, identifier, office, (owners, namable))
             for office, consumer in sorted(every.items())
             if owners != {consumer.partner} and office not in identifier.shared_with
         ]
@@ -94,7 +125,7 @@ def _receives_every(consumer: Consumer) -> bool:
     return consumer.when is None and consumer.office not in NAMED_LATER
 
 
-def _owners_schema(contract: Contract, catalogue: Catalogue, path: str) -> object | None:
+def _field_schema(contract: Contract, catalogue: Catalogue, path: str) -> object | None:
     """The schema of `path` in the latest major that defines it."""
     for _, version in sorted(contract.versions.items(), reverse=True):
         found: object | None = schema_at(version.schema, parse_path(path), catalogue.registry)
@@ -130,7 +161,7 @@ def owner_problems(
         ]
         if identifier.owner_in is None:
             continue
-        schema = _owners_schema(contract, catalogue, identifier.owner_in)
+        schema = _field_schema(contract, catalogue, identifier.owner_in)
         values = schema.get("enum") if isinstance(schema, dict) else None
         if not isinstance(values, list):
             continue
@@ -150,25 +181,54 @@ def owner_problems(
     return problems
 
 
+def _namable(contract: Contract, catalogue: Catalogue, identifier: Identifier) -> tuple[str, ...]:
+    """The partners the `owner_in` field can name, as its schema lists them (none: any)."""
+    if identifier.owner_in is None:
+        return ()
+    values = held_values(_field_schema(contract, catalogue, identifier.owner_in))
+    return tuple(str(v) for v in values) if values is not None else ()
+
+
 def _unacknowledged(
-    where: str, contract: Contract, identifier: Identifier, office: str, owners: set[str]
+    where: str,
+    contract: Contract,
+    identifier: Identifier,
+    office: str,
+    whose: tuple[set[str], tuple[str, ...]],  # the owners, and whom `owner_in` can name
 ) -> str:
     partner = office.split("/", 1)[0]
-    whose = (
+    owners, namable = whose
+    files = (
         f"a number of {identifier.owner}'s files"
         if identifier.owner
         else f"a number of the files of the partner {identifier.owner_in} names "
         f"({', '.join(sorted(owners))})"
     )
-    condition = (
-        f"`when: {{field: {identifier.owner_in}, in: [{partner}]}}` on that consumer"
-        if identifier.owner_in
-        else "a `when` on that consumer"
-    )
-    return (
-        f"{where}: {office} receives every notice of {contract.id}, which carries "
-        f"{identifier.field}, {whose}: it would receive files that are not its own. Make it "
-        f"receive only its own ({condition}), or, if it is entitled to every one, acknowledge "
-        f"it by name with the reason, under the identifier {identifier.field}: "
+    acknowledge = (
+        f"acknowledge it by name with the reason, under the identifier {identifier.field}: "
         f"`shared_with: {{{office}: <why>}}`"
+    )
+    said = (
+        f"{where}: {office} receives every notice of {contract.id}, which carries "
+        f"{identifier.field}, {files}: it would receive files that are not its own. "
+    )
+    if identifier.owner_in is None:
+        return (
+            f"{said}Make it receive only its own (a `when` on that consumer), or, if it is "
+            f"entitled to every one, {acknowledge}"
+        )
+    if namable and partner not in namable:
+        # A `when` naming it could never hold: no notice's owner_in can be it.
+        return (
+            f"{said}{identifier.owner_in} can name only {', '.join(namable)}, not {partner}, "
+            f"so no `when` on it can keep {partner} to its own files. If it is entitled to "
+            f"every one, {acknowledge}. If numbers of {partner}'s own files are to travel in "
+            f"{contract.id}, its schema must first let {identifier.owner_in} name {partner} (a "
+            f"value added to its enum: a new major, `hub contracts check` holds each major "
+            f"FULL compatible), with {partner} added to `owners`; then give that consumer "
+            f"`when: {{field: {identifier.owner_in}, in: [{partner}]}}`"
+        )
+    return (
+        f"{said}Make it receive only its own (`when: {{field: {identifier.owner_in}, in: "
+        f"[{partner}]}}` on that consumer), or, if it is entitled to every one, {acknowledge}"
     )

@@ -42,3 +42,19 @@ def _deref(node: Any, resolver: Any) -> tuple[Any, Any]:
             raise ContractError(f"unresolvable $ref {node['$ref']}") from error
         node, resolver = resolved.contents, resolved.resolver
     return node, resolver
+
+
+def held_values(node: Any) -> tuple[Any, ...] | None:
+    """The values a field's schema (from `schema_at`) allows, when it lists them; None if not.
+
+    An `enum`, a `const`, or a boolean's two: what a `when` on the field can ever meet.
+    """
+    if not isinstance(node, dict):
+        return None
+    if isinstance(node.get("enum"), list):
+        return tuple(node["enum"])
+    if "const" in node:
+        return (node["const"],)
+    if node.get("type") == "boolean":
+        return (True, False)
+    return None
