@@ -11,7 +11,7 @@ from hub.catalogue.directory import DirectoryError, load_directory
 from hub.catalogue.docs import ASYNCAPI_VERSION, asyncapi, markdown
 from hub.catalogue.meta import ContractError
 from hub.settings import PROJECT_ROOT, Settings
-from hub.tools.partners import with_partner_list
+from hub.tools.partner_list import with_partner_list
 from hub.tools.staging import catalogue_problems
 
 DOCS = PROJECT_ROOT / "docs"

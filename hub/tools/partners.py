@@ -311,37 +311,3 @@ def _add_to_contract(path: Path, producers: list[str], consumers: list[dict[str,
         lines[insert:insert] = [line for item in items for line in _render([item], column)]
         sequence.extend(items)
     return _checked(path, lines, data)
-
-
-PARTNERS_BEGIN = "<!-- partners: written by `hub contracts docs` from the partner directory -->"
-PARTNERS_END = "<!-- /partners -->"
-
-
-def partner_list(directory: PartnerDirectory) -> str:
-    """The partners and their offices, as the wire contract lists them."""
-    intro = (
-        "Partner ids, from the partner directory (the source of truth), each with its offices "
-        "(`ce_source` `/<partner>/<office>`):"
-    )
-    lines = [
-        intro,
-        "",
-        "| partner | offices |",
-        "|---|---|",
-    ]
-    for partner in directory.partners:
-        coded = directory.coded_kinds(partner)
-        offices = ", ".join(
-            f"`{o}:<code>`" if o in coded else f"`{o}`" for o in directory.entries(partner)
-        )
-        lines.append(f"| `{partner}` | {offices} |")
-    return "\n".join(lines)
-
-
-def with_partner_list(text: str, directory: PartnerDirectory) -> str:
-    """`text` with the block between the partner markers written again from the directory."""
-    head, begin, rest = text.partition(PARTNERS_BEGIN)
-    _, end, tail = rest.partition(PARTNERS_END)
-    if not begin or not end:
-        raise PartnerError(f"no {PARTNERS_BEGIN} ... {PARTNERS_END} block")
-    return f"{head}{begin}\n{partner_list(directory)}\n{end}{tail}"

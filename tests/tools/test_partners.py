@@ -9,12 +9,10 @@ import pytest
 
 from hub.catalogue.checks import consistency
 from hub.catalogue.contracts import load_catalogue
-from hub.catalogue.directory import PartnerDirectory, load_directory
+from hub.catalogue.directory import load_directory
 from hub.settings import PROJECT_ROOT
 from hub.tools.cli import main
 from hub.tools.partners import (
-    PARTNERS_BEGIN,
-    PARTNERS_END,
     NewPartner,
     PartnerError,
     Receiving,
@@ -22,7 +20,6 @@ from hub.tools.partners import (
     office_option,
     receives_option,
     sends_option,
-    with_partner_list,
 )
 
 
@@ -194,11 +191,3 @@ def test_the_options_read_as_an_integrator_types_them() -> None:
     for wrong in ("msa", "a.b:o", "a.b=x"):
         with pytest.raises(PartnerError):
             receives_option(wrong)
-
-
-def test_the_wire_contracts_partner_list_is_the_directorys(directory: PartnerDirectory) -> None:
-    text = (PROJECT_ROOT / "docs" / "wire-contract.md").read_text("utf-8")
-    assert with_partner_list(text, directory) == text
-    block = text.split(PARTNERS_BEGIN, 1)[1].split(PARTNERS_END, 1)[0]
-    for partner in directory.partners:
-        assert f"| `{partner}` |" in block
