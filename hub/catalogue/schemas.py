@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from referencing import Registry
@@ -58,3 +59,20 @@ def held_values(node: Any) -> tuple[Any, ...] | None:
     if node.get("type") == "boolean":
         return (True, False)
     return None
+
+
+def value_as_held(node: Any, text: str) -> str | bool | int:
+    """A value written as text (`true`, `12`, `msa`) as the field of schema `node` holds it.
+
+    One of its listed values whose JSON text is `text`, else a number for an integer field,
+    else the text itself: `87085` stays a string for a commune code.
+    """
+    for held in held_values(node) or ():
+        if (
+            isinstance(held, str | bool | int)
+            and (held if isinstance(held, str) else json.dumps(held)) == text
+        ):
+            return held
+    if isinstance(node, dict) and node.get("type") == "integer" and text.lstrip("-").isdigit():
+        return int(text)
+    return text

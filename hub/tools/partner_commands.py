@@ -60,9 +60,12 @@ def add_partner_commands(commands: Any) -> None:
         action="append",
         default=[],
         type=receives_option,
-        metavar="CONTRACT:OFFICE=FIELDS",
+        metavar='"CONTRACT:OFFICE=FIELDS[ when FIELD=VALUES]"',
         help="a contract the office receives and the fields it sees, comma-separated; or "
-        "=answered: as the office whose notice it answers (repeat)",
+        "=answered: as the office whose notice it answers. Then, quoted for the space, "
+        "' when FIELD=VALUE,...': only the notices whose field has one of the values, e.g. "
+        '"logement.orientation:ccas=ccapex_reference,orientation when '
+        'address.commune_insee=87085" (repeat)',
     )
     add.add_argument("--no-adapter", action="store_true", help="do not write its adapter")
     add.set_defaults(run=_add_partner)
