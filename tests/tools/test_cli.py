@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import yaml
 
 from hub.ledger.chain import Entry
 from hub.ledger.checkpoint import load_key, new_key, public_bytes, sign
@@ -70,14 +69,6 @@ def test_every_command_has_help(command: list[str]) -> None:
     result = _hub(*command, "--help")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("usage: hub")
-
-
-def test_the_contracts_docs_help_names_the_asyncapi_version_of_the_document() -> None:
-    document = yaml.safe_load((PROJECT_ROOT / "docs" / "asyncapi.yaml").read_text("utf-8"))
-    major, minor, _ = str(document["asyncapi"]).split(".")
-    said = " ".join(_hub("contracts", "docs", "--help").stdout.split())  # as argparse wraps it
-    assert f"the AsyncAPI {major}.{minor} document" in said, said
-    assert said.count("AsyncAPI") == 1, said
 
 
 def test_verify_on_a_missing_ledger_says_so(tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""`hub contracts check` catches each trap an integrator fell into, naming the file and the fix."""
+"""`hub contracts check` catches each trap an integrator fell into, naming the file and the fix;
+`hub contracts docs` says what it writes."""
 
 import json
 import os
@@ -7,6 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
+
+from hub.settings import PROJECT_ROOT
 from tests.conftest import CONTRACTS, DIRECTORY, FORMAL_NOTICE, edit
 
 
@@ -77,3 +81,19 @@ def test_each_trap_is_refused_with_its_file_and_its_fix(tmp_path: Path) -> None:
         "name"
     ) in faults
     assert faults[-1] == "contracts BROKEN: 4 faults"
+
+
+def test_the_contracts_docs_help_names_the_asyncapi_version_of_the_document() -> None:
+    document = yaml.safe_load((PROJECT_ROOT / "docs" / "asyncapi.yaml").read_text("utf-8"))
+    major, minor, _ = str(document["asyncapi"]).split(".")
+    said = " ".join(
+        subprocess.run(
+            [sys.executable, "-m", "hub", "contracts", "docs", "--help"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        ).stdout.split()
+    )  # as argparse wraps it
+    assert f"the AsyncAPI {major}.{minor} document" in said, said
+    assert said.count("AsyncAPI") == 1, said
