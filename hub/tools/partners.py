@@ -86,7 +86,7 @@ def receives_option(text: str) -> Receiving:
     """`--receives CONTRACT:OFFICE=FIELD,FIELD...`, or `=answered` for the office that asked.
 
     Either may end with ` when FIELD=VALUE,VALUE...`: only the notices whose field has one of
-    the values (each typed as the field holds it when written: `true`, `12`, `msa`).
+    the values, each typed later as the field holds it (`true` a boolean, `87085` a string).
     """
     receiving, _, condition = text.partition(WHEN)
     target, sep, fields = receiving.strip().partition("=")
