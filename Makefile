@@ -7,7 +7,10 @@ STAMP  := $(VENV)/.installed-stamp
 ASYNCAPI      := .tools/asyncapi
 ASYNCAPI_LOCK := tests/catalogue/asyncapi
 
-.PHONY: run test lint tools bench clean
+.PHONY: venv run test lint tools bench clean
+
+## The .venv alone, with the project installed (what every other target sets up first).
+venv: $(STAMP)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -1,11 +1,19 @@
-"""The tests mirror the source, and the design notes' module table matches the tree."""
+"""The tests mirror the source, the design notes' module table matches the tree, and every
+partner's conformance kit is where the README says."""
 
 from __future__ import annotations
 
+import ast
 import re
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 
+from hub.catalogue.directory import load_directory
 from hub.settings import PROJECT_ROOT
+from tests.conftest import DIRECTORY
+from tests.tools.project_copy import shell_block
 
 SOURCES = ("hub", "adapters/sdk", "adapters/conformance")
 # Modules tested through other tests, and where: each must name a test file that exists.
@@ -13,7 +21,6 @@ TESTED_ELSEWHERE = {
     "hub/catalogue/directory_file.py": "tests/catalogue/test_directory.py",
     "hub/catalogue/hub_contracts.py": "tests/catalogue/test_recipients.py",
     "hub/catalogue/identifiers.py": "tests/catalogue/test_recipients.py",
-    "hub/catalogue/meta.py": "tests/catalogue/test_contracts.py",
     "hub/core/routing_alerts.py": "tests/core/test_outgoing.py",
     "hub/edge/embedded.py": "tests/integration/conftest.py",
     "hub/ledger/chain.py": "tests/state/test_backends.py",
@@ -22,6 +29,7 @@ TESTED_ELSEWHERE = {
     "hub/state/port.py": "tests/state/test_backends.py",
     "hub/state/sqlite_ledger.py": "tests/state/test_backends.py",
     "hub/tools/demo.py": "tests/tools/test_cli.py",
+    "hub/tools/partner_commands.py": "tests/tools/test_partners.py",
     "adapters/sdk/notices.py": "tests/adapters/sdk/test_adapter.py",
     "adapters/sdk/process.py": "tests/integration/test_housing_adapters.py",
     "adapters/sdk/settings.py": "tests/adapters/sdk/test_adapter.py",
@@ -96,3 +104,49 @@ def test_the_table_reader_sees_a_module_that_is_not_there() -> None:
     assert "hub/relay.py" in named
     assert "hub/pipeline.py" not in named
     assert len(named) > 40
+
+
+def _shipped_kits() -> set[str]:
+    """The conformance suites of tests/conformance/test_adapters.py, by class name."""
+    tree = ast.parse((PROJECT_ROOT / "tests" / "conformance" / "test_adapters.py").read_text())
+    return {
+        node.name
+        for node in tree.body
+        if isinstance(node, ast.ClassDef)
+        and any(isinstance(b, ast.Name) and b.id == "ConformanceSuite" for b in node.bases)
+    }
+
+
+def test_every_partner_has_its_conformance_kit_where_the_readme_says() -> None:
+    # README, "How to change a contract": the partners' kits to run again, and where they are.
+    shipped = _shipped_kits()
+    assert "TestCaf" in shipped
+    for partner in load_directory(DIRECTORY).partners:
+        own = PROJECT_ROOT / "tests" / "adapters" / partner / "test_conformance.py"
+        assert f"Test{partner.capitalize()}" in shipped or own.is_file(), (
+            f"{partner} has no conformance kit: add a class Test{partner.capitalize()} to "
+            f"tests/conformance/test_adapters.py, or {own.relative_to(PROJECT_ROOT)} "
+            "(hub adapter new writes one)"
+        )
+
+
+NO_CACHE = ("-p", "no:cacheprovider")
+
+
+def test_the_readme_commands_collect_the_kits_they_name() -> None:
+    block = shell_block(PROJECT_ROOT / "README.md", "## How to change a contract")
+    collected = set()
+    for line in block.strip().splitlines():
+        command = shlex.split(line)
+        assert command[0] == ".venv/bin/pytest", line
+        listed = subprocess.run(
+            [sys.executable, "-m", "pytest", "--collect-only", "-q", *NO_CACHE, *command[1:]],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert listed.returncode == 0, listed.stdout + listed.stderr
+        collected |= {i.split("::")[1] for i in listed.stdout.splitlines() if "::" in i}
+    assert collected == {"TestCaf", "TestDepartement", "TestConformance"}

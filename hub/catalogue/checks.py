@@ -24,7 +24,12 @@ from hub.catalogue.examples import Example, example_faults, examples, shown
 from hub.catalogue.hub_contracts import ROUTING_ALERT
 from hub.catalogue.meta import ANSWERED, RECIPIENTS, SENDER, Consumer, ContractMeta
 from hub.catalogue.projection import parse_path
-from hub.catalogue.recipients import identifier_problems, owner_problems, receipt_problems
+from hub.catalogue.recipients import (
+    condition_problems,
+    identifier_problems,
+    owner_problems,
+    receipt_problems,
+)
 from hub.catalogue.schemas import schema_has_path
 from hub.catalogue.versions import lost
 
@@ -50,6 +55,7 @@ def consistency(
         problems += answerer_problems(contract, catalogue)
         problems += undeclared_losses(contract)
         problems += identifier_problems(contract, catalogue)
+        problems += condition_problems(contract, catalogue)
         problems += owner_problems(contract, catalogue, directory)
     problems += _routing_by_hand(catalogue, directory)
     problems += receipt_problems(catalogue)

@@ -22,6 +22,7 @@ import jsoncompat
 import jsonschema_rs
 
 from hub.catalogue.contracts import Catalogue, Contract, ContractVersion
+from hub.catalogue.examples import shown
 
 HISTORY = "history"
 ANNOTATIONS = ("$id", "$schema", "$comment")
@@ -59,10 +60,21 @@ def _next_minor(contract: Contract, major: int) -> str:
 
 
 def compatibility_problems(catalogue: Catalogue) -> list[str]:
-    """Every live schema that is not FULL compatible with one of its earlier minors."""
+    """Every live schema not FULL compatible with one of its earlier minors, or never published.
+
+    A major with no frozen minor has nothing to hold its next edits to: its `<major>.0` is
+    published with `hub contracts freeze` before partners build on it.
+    """
     problems = []
     for contract in catalogue.contracts.values():
         for major, version in contract.versions.items():
+            if not history(contract, major):
+                folder = shown(contract.folder / f"v{major}" / HISTORY)
+                problems.append(
+                    f"{folder}: {contract.id} v{major} was never published: run `hub contracts "
+                    f"freeze {contract.id} --major {major}`, which writes {major}.0.json there"
+                )
+                continue
             current = json.dumps(bundled(version, catalogue.fast_registry))
             problems += [
                 f"{contract.id} v{major} (live) is not FULL compatible with {frozen.stem}"

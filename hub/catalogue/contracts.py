@@ -22,10 +22,7 @@ from referencing import Registry, Resource
 
 from hub.catalogue.categories import CATEGORIES_FILE, Categories, load_categories
 from hub.catalogue.keywords import validators
-from hub.catalogue.meta import (
-    ContractError,
-    ContractMeta,
-)
+from hub.catalogue.meta import ContractError, ContractMeta, every_notice_answered, meta_faults
 from hub.catalogue.policy import RecipientPolicy, load_policy
 from hub.catalogue.projection import FieldPath, parse_path
 from hub.catalogue.schemas import schema_has_path
@@ -134,6 +131,7 @@ def load_catalogue(root: Path) -> Catalogue:
             schemas[folder.name, major] = schema
         if not folder.name.startswith(DEFINITIONS_PREFIX):
             metas[folder.name] = _read_meta(folder)
+    metas = every_notice_answered(metas)
     registry: Registry[Any] = Registry().with_resources(
         (schema["$id"], Resource.from_contents(schema)) for schema in schemas.values()
     )
@@ -185,7 +183,9 @@ def _read_meta(folder: Path) -> ContractMeta:
     path = folder / "contract.yaml"
     try:
         meta = ContractMeta.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except (OSError, yaml.YAMLError, ValidationError) as error:
+    except ValidationError as error:
+        raise ContractError(f"{path}: {'; '.join(meta_faults(error))}") from error
+    except (OSError, yaml.YAMLError) as error:
         raise ContractError(f"{path}: {error}") from error
     if meta.id != folder.name:
         raise ContractError(f"{path}: id {meta.id} differs from its folder name {folder.name}")

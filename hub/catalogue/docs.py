@@ -27,6 +27,8 @@ from hub.catalogue.scopes import Scope
 from hub.wire.envelope import CAUSATION_HEADER, RECIPIENT_HEADER, REQUIRED
 from hub.wire.topics import inbound, outbound
 
+ASYNCAPI_VERSION = "3.1.0"  # of the AsyncAPI specification the document follows
+
 
 def markdown(catalogue: Catalogue, directory: PartnerDirectory) -> str:
     """The catalogue for people: who sends, who receives which fields, law, deadlines."""
@@ -226,7 +228,7 @@ def asyncapi(catalogue: Catalogue, directory: PartnerDirectory) -> str:
                 "messages": [{"$ref": f"#/channels/{topic}/messages/{n}"} for n in names],
             }
     document = {
-        "asyncapi": "3.1.0",
+        "asyncapi": ASYNCAPI_VERSION,
         "info": {
             "title": "Partner hub",
             "version": "1",

@@ -8,7 +8,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from hub.catalogue.identifiers import Identifier
 from hub.catalogue.matches import Match
@@ -53,6 +60,11 @@ class Condition(BaseModel):
 SENDER = "sender"
 ANSWERED = "answered"
 RECIPIENTS = "recipients"  # every office the answered notice was delivered to (a recall's)
+
+# In `answers`: every contract of kind `notice` but those that answer every notice themselves
+# (`hub.receipt`, `hub.recall`), so that a new contract is receipted and recalled as it is
+# added. It has no dot, so no contract id can be it.
+EVERY_NOTICE = "every-notice"
 
 
 class Consumer(BaseModel):
@@ -175,7 +187,9 @@ class ContractMeta(BaseModel):
     producers: tuple[str, ...] = Field(min_length=1)
     consumers: tuple[Consumer, ...] = Field(min_length=1)
     answers: tuple[str, ...] = Field(
-        default=(), description="Contracts a notice of this one may answer (ce_causationid)."
+        default=(),
+        description="Contracts a notice of this one may answer (ce_causationid); "
+        f"`{EVERY_NOTICE}` for every notice contract (`every_notice_answered`).",
     )
     matches: dict[str, Match] = Field(
         default_factory=dict,
@@ -196,3 +210,59 @@ class ContractMeta(BaseModel):
             f"{partner}/{office}" in self.producers
             or f"{partner}/{office.split(':', 1)[0]}" in self.producers
         )
+
+
+def every_notice_answered(metas: dict[str, ContractMeta]) -> dict[str, ContractMeta]:
+    """`metas`, `every-notice` in each `answers` replaced by the contracts it stands for.
+
+    Those are every contract of kind `notice` that does not itself answer every notice, in id
+    order, where the word stood; a contract named beside it (`hub.recall` for `hub.receipt`)
+    keeps its place, once.
+    """
+    wide = {name for name, meta in metas.items() if EVERY_NOTICE in meta.answers}
+    notices = [n for n, meta in sorted(metas.items()) if meta.kind == "notice" and n not in wide]
+    derived = {}
+    for name, meta in metas.items():
+        answers = [
+            answered
+            for named in meta.answers
+            for answered in (notices if named == EVERY_NOTICE else [named])
+        ]
+        derived[name] = meta.model_copy(update={"answers": tuple(dict.fromkeys(answers))})
+    return derived
+
+
+# What to write where `contract.yaml` leaves a list empty, by its key.
+WHAT_TO_WRITE = {
+    "producers": "name each office that sends it, one a line: `- partner/office`, or "
+    "`- partner/kind` for every office of a kind (`- departement/mdd`)",
+    "consumers": "name each office that receives it and the fields it sees: "
+    "`- office: partner/office` and under it `fields:`, one field a line (`- sent_on`)",
+    "legal_basis": "name the law each flow rests on, one a line: `- CASF, art. L226-5`",
+    "fields": "name the fields this office sees, one a line (`- sent_on`), each a field of "
+    "the schema",
+}
+EMPTY = ("too_short", "tuple_type")  # `producers: []`, or `producers:` and nothing
+
+
+def meta_faults(error: ValidationError) -> list[str]:
+    """Each fault of a `contract.yaml`, as a sentence naming its key and what to write."""
+    faults = []
+    for fault in error.errors():
+        location = fault["loc"]
+        if not location:
+            faults.append("the file holds no mapping: write its keys (id, kind, title, ...)")
+            continue
+        key = ".".join(str(part) for part in location)
+        if location[0] == "consumers" and len(location) > 1 and isinstance(location[1], int):
+            key = f"consumers entry {location[1] + 1}" + "".join(f", {p}" for p in location[2:])
+        hint = WHAT_TO_WRITE.get(str(location[-1]))
+        if fault["type"] == "missing":
+            faults.append(f"`{key}` is missing" + (f": {hint}" if hint else ""))
+        elif fault["type"] in EMPTY and hint is not None and not fault.get("input"):
+            faults.append(f"`{key}` is empty: {hint}")
+        elif fault["type"] == "extra_forbidden":
+            faults.append(f"`{key}` is not a key contract.yaml has: remove it, or correct its name")
+        else:
+            faults.append(f"`{key}`: {fault['msg']}")
+    return faults

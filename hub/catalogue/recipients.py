@@ -1,6 +1,6 @@
 """Who receives a contract: each receiving office can receipt it, none gets another's files.
 
-Both are traps an integrator falls into when connecting a partner: an office named a consumer
+Three traps an integrator falls into when connecting a partner: an office named a consumer
 but not a producer of `hub.receipt` has each of its receipts refused (`sender.not-producer`),
 so its deliveries are sent again forever; an office added as a consumer to a contract carrying
 another partner's identifiers, with no condition binding it to its own files, receives all of
@@ -12,10 +12,14 @@ another payer's files, `identifier.foreign`), or a `when` on the field the ident
 `owner_in` names, whose `in` is the consumer's own partner alone (or its office's code, when no
 other owner has that name). Any other condition (`when` on another field or value, a `route`
 by commune, `recipients`) chooses some notices, not whose files they are: the consumer counts
-as receiving every notice, and needs `shared_with`.
+as receiving every notice, and needs `shared_with`. A `when` naming a value its field cannot hold
+never delivers anything (the faults propose no such one).
+
 """
 
 from __future__ import annotations
+
+import json
 
 from hub.catalogue.contracts import Catalogue, Contract
 from hub.catalogue.directory import PartnerDirectory
@@ -25,7 +29,7 @@ from hub.catalogue.identifiers import Identifier
 from hub.catalogue.meta import ANSWERED, RECIPIENTS, SENDER, Consumer
 from hub.catalogue.policy import RecipientPolicy
 from hub.catalogue.projection import parse_path
-from hub.catalogue.schemas import schema_at
+from hub.catalogue.schemas import held_values, schema_at
 
 HUB = "hub"
 PARTIES = (SENDER, ANSWERED)  # the notice's own parties: bound to their own files
@@ -68,6 +72,33 @@ def receivers(catalogue: Catalogue, contract: Contract, consumer: Consumer) -> l
     return [consumer.office]
 
 
+def condition_problems(contract: Contract, catalogue: Catalogue) -> list[str]:
+    """`when` values of consumers that their field's schema cannot hold: they never deliver."""
+    where = shown(contract.folder / "contract.yaml")
+    problems = []
+    for consumer in contract.meta.consumers:
+        if consumer.when is None:
+            continue
+        held = held_values(_field_schema(contract, catalogue, consumer.when.field))
+        if held is None:
+            continue
+        shown_held = ", ".join(_literal(v) for v in held)
+        problems += [
+            f"{where}: consumer {consumer.office} receives {contract.id} when "
+            f"{consumer.when.field} is {_literal(value)}, which it can never be (it holds "
+            f"{shown_held}): name only values it holds in that `when`, or let the schema hold "
+            f"{_literal(value)} first (a value added to an enum is a new major)"
+            for value in consumer.when.values
+            if not any(value == h and type(value) is type(h) for h in held)
+        ]
+    return problems
+
+
+def _literal(value: object) -> str:
+    """A value as contract.yaml writes it (`true`, `12`, `msa`)."""
+    return json.dumps(value) if not isinstance(value, str) else value
+
+
 def identifier_problems(contract: Contract, catalogue: Catalogue) -> list[str]:
     """Consumers bound to no owner that receive another partner's numbers, unacknowledged.
 
@@ -79,7 +110,7 @@ def identifier_problems(contract: Contract, catalogue: Catalogue) -> list[str]:
     problems: list[str] = []
     for identifier in contract.meta.identifiers:
         paths = [identifier.field] + ([identifier.owner_in] if identifier.owner_in else [])
-        undefined = [p for p in paths if _owners_schema(contract, catalogue, p) is None]
+        undefined = [p for p in paths if _field_schema(contract, catalogue, p) is None]
         problems += [
             f"{where}: `identifiers` names {path}, which no version of {contract.id} defines: "
             "correct the path"
@@ -88,8 +119,9 @@ def identifier_problems(contract: Contract, catalogue: Catalogue) -> list[str]:
         if undefined:
             continue
         unbound = {c.office: c for c in contract.meta.consumers if not binds(c, identifier)}
+        namable = _namable(contract, catalogue, identifier)
         problems += [
-            _unacknowledged(where, contract, identifier, consumer)
+            _unacknowledged(where, contract, identifier, consumer, namable)
             for office, consumer in sorted(unbound.items())
             if identifier.owner_set != {consumer.partner} and office not in identifier.shared_with
         ]
@@ -130,7 +162,7 @@ def _bases(
     ]
 
 
-def _owners_schema(contract: Contract, catalogue: Catalogue, path: str) -> object | None:
+def _field_schema(contract: Contract, catalogue: Catalogue, path: str) -> object | None:
     """The schema of `path` in the latest major that defines it."""
     for _, version in sorted(contract.versions.items(), reverse=True):
         found: object | None = schema_at(version.schema, parse_path(path), catalogue.registry)
@@ -161,7 +193,7 @@ def owner_problems(
         ]
         if identifier.owner_in is None:
             continue
-        schema = _owners_schema(contract, catalogue, identifier.owner_in)
+        schema = _field_schema(contract, catalogue, identifier.owner_in)
         values = schema.get("enum") if isinstance(schema, dict) else None
         if not isinstance(values, list):
             continue
@@ -181,8 +213,20 @@ def owner_problems(
     return problems
 
 
+def _namable(contract: Contract, catalogue: Catalogue, identifier: Identifier) -> tuple[str, ...]:
+    """The partners the `owner_in` field can name, as its schema lists them (none: any)."""
+    if identifier.owner_in is None:
+        return ()
+    values = held_values(_field_schema(contract, catalogue, identifier.owner_in))
+    return tuple(str(v) for v in values) if values is not None else ()
+
+
 def _unacknowledged(
-    where: str, contract: Contract, identifier: Identifier, consumer: Consumer
+    where: str,
+    contract: Contract,
+    identifier: Identifier,
+    consumer: Consumer,
+    namable: tuple[str, ...],  # whom `owner_in` can name (none: any)
 ) -> str:
     office, partner = consumer.office, consumer.partner
     owners = ", ".join(sorted(identifier.owner_set))
@@ -197,15 +241,32 @@ def _unacknowledged(
         unbound = "its route picks an office by commune, not by whose files they are"
     else:
         unbound = "it receives every notice"
-    binding = (
-        f"`when: {{field: {identifier.owner_in}, in: [{partner}]}}` on that consumer"
-        if identifier.owner_in
-        else "`answered` or `sender`, the notice's own parties"
+    acknowledge = (
+        f"acknowledge it by name under the identifier {identifier.field}: `shared_with: "
+        f"{{{office}: {{basis: <a legal_basis of the contract or a policy line>, why: <why>}}}}`"
     )
-    return (
+    said = (
         f"{where}: {office} receives notices of {contract.id}, which carries "
         f"{identifier.field}, {whose}, and {unbound}: it would receive files that are not its "
-        f"own. Bind it to its own ({binding}), or, if it is entitled to every one, acknowledge "
-        f"it by name under the identifier {identifier.field}: `shared_with: {{{office}: "
-        "{basis: <a legal_basis of the contract or a policy line>, why: <why>}}`"
+        "own. "
+    )
+    if identifier.owner_in is None:
+        return (
+            f"{said}Bind it to its own (`answered` or `sender`, the notice's own parties), or, "
+            f"if it is entitled to every one, {acknowledge}"
+        )
+    if namable and partner not in namable:
+        # A `when` naming it could never hold: no notice's owner_in can be it.
+        return (
+            f"{said}{identifier.owner_in} can name only {', '.join(namable)}, not {partner}, "
+            f"so no `when` on it can keep {partner} to its own files. If it is entitled to "
+            f"every one, {acknowledge}. If numbers of {partner}'s own files are to travel in "
+            f"{contract.id}, its schema must first let {identifier.owner_in} name {partner} (a "
+            f"value added to its enum: a new major, `hub contracts check` holds each major "
+            f"FULL compatible), with {partner} added to `owners`; then give that consumer "
+            f"`when: {{field: {identifier.owner_in}, in: [{partner}]}}`"
+        )
+    return (
+        f"{said}Bind it to its own (`when: {{field: {identifier.owner_in}, in: [{partner}]}}` "
+        f"on that consumer), or, if it is entitled to every one, {acknowledge}"
     )

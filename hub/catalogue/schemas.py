@@ -7,6 +7,7 @@ object's fields are walked into; an array of objects is walked into its items, w
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -155,3 +156,36 @@ def _deref(node: Any, resolver: Any) -> tuple[Any, Any]:
             raise ContractError(f"unresolvable $ref {node['$ref']}") from error
         node, resolver = resolved.contents, resolved.resolver
     return node, resolver
+
+
+def held_values(node: Any) -> tuple[Any, ...] | None:
+    """The values a field's schema (from `schema_at`) allows, when it lists them; None if not.
+
+    An `enum`, a `const`, or a boolean's two: what a `when` on the field can ever meet.
+    """
+    if not isinstance(node, dict):
+        return None
+    if isinstance(node.get("enum"), list):
+        return tuple(node["enum"])
+    if "const" in node:
+        return (node["const"],)
+    if node.get("type") == "boolean":
+        return (True, False)
+    return None
+
+
+def value_as_held(node: Any, text: str) -> str | bool | int:
+    """A value written as text (`true`, `12`, `msa`) as the field of schema `node` holds it.
+
+    One of its listed values whose JSON text is `text`, else a number for an integer field,
+    else the text itself: `87085` stays a string for a commune code.
+    """
+    for held in held_values(node) or ():
+        if (
+            isinstance(held, str | bool | int)
+            and (held if isinstance(held, str) else json.dumps(held)) == text
+        ):
+            return held
+    if isinstance(node, dict) and node.get("type") == "integer" and text.lstrip("-").isdigit():
+        return int(text)
+    return text

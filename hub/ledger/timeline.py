@@ -30,7 +30,6 @@ STEP_FIELDS = (
     "office",
     "detail",
 )
-INDENT = " " * 35
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,8 +95,8 @@ def render(found: Timeline) -> str:
 
 def _lines(stored: Stored) -> list[str]:
     e = stored.entry
-    at = stored.recorded_at.replace("T", " ")[:23]
-    head = f"{at}  {e.kind:<10}"
+    at = stored.recorded_at.replace("T", " ")[:AT_WIDTH]
+    head = f"{at:<{AT_WIDTH}}  {e.kind:<{KIND_WIDTH}} "
     return [head + (LINES.get(e.kind) or _rejected)(e)[0], *LINES_BELOW.get(e.kind, _none)(e)]
 
 
@@ -212,3 +211,7 @@ LINES = {
     "looked-up": _looked_up,
 }
 LINES_BELOW = {"accepted": _accepted_below, "delivered": _delivered_below}
+# The kind column fits the longest kind (`deadline-alerted`), and a space always follows it.
+KIND_WIDTH = max(len(kind) for kind in (*LINES, "rejected"))
+AT_WIDTH = len("2026-11-23 09:30:00.000")
+INDENT = " " * (AT_WIDTH + 2 + KIND_WIDTH + 1)  # details, under the step's own text

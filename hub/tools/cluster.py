@@ -7,17 +7,26 @@ Two renderings of the same grants (`hub.catalogue.access`): Strimzi resources (`
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import re
 import shlex
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from hub.catalogue.access import HUB_USER, Authentication, Grant, grants
-from hub.catalogue.directory import PartnerDirectory
+from hub.catalogue.access import (
+    AUTHENTICATIONS,
+    HUB_USER,
+    AccessError,
+    Authentication,
+    Grant,
+    grants,
+)
+from hub.catalogue.directory import DirectoryError, PartnerDirectory, load_directory
 from hub.edge.topics import topic_configs  # the only line that says where the configs live
 from hub.settings import Settings
 from hub.wire.topics import all_topics
@@ -31,6 +40,62 @@ SCRIPT_FILE = "kafka-acls.sh"
 STRIMZI_PATTERN = {"literal": "literal", "prefixed": "prefix"}
 KUBERNETES_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 KUBERNETES_NAME_MAX = 253
+
+
+def add_cluster_commands(commands: Any) -> None:
+    """`cluster render`: the topics, identities and ACLs the directory needs."""
+    cluster = commands.add_parser(
+        "cluster",
+        help="the Kafka cluster's topics, identities and ACLs",
+        description="The Kafka cluster.",
+    )
+    cluster_commands = cluster.add_subparsers(required=True, metavar="COMMAND")
+    render_cluster = cluster_commands.add_parser(
+        "render",
+        help="write the topics, identities and ACLs the directory needs",
+        description="From the partner directory, write to --out: kafka-users.yaml (a Strimzi "
+        "KafkaUser per partner and one for the hub, with its ACLs), kafka-topics.yaml (a Strimzi "
+        "KafkaTopic per topic) and kafka-acls.sh (the same topics and ACLs with kafka-topics.sh "
+        "and kafka-acls.sh, for a cluster without Strimzi). Partitions, replicas, retention and "
+        "the hub's group come from the HUB_* settings.",
+    )
+    render_cluster.add_argument("--out", type=Path, required=True, help="the folder to write")
+    render_cluster.add_argument(
+        "--directory", type=Path, help="the partner directory (default: HUB_DIRECTORY_PATH)"
+    )
+    render_cluster.add_argument(
+        "--cluster", default="partner-hub", help="the Strimzi Kafka cluster's name"
+    )
+    render_cluster.add_argument(
+        "--authentication",
+        choices=AUTHENTICATIONS,
+        default="scram-sha-512",
+        help="how identities authenticate: SCRAM (User:<name>) or mutual TLS (User:CN=<name>)",
+    )
+    render_cluster.add_argument(
+        "--hub-user", default=HUB_USER, help="the hub's own Kafka user name"
+    )
+    render_cluster.set_defaults(run=_render_cluster)
+
+
+def _render_cluster(args: argparse.Namespace) -> int:
+    settings = Settings()
+    path = args.directory or settings.directory_path
+    try:
+        rendered = render(
+            load_directory(path),
+            settings,
+            source=path.name,
+            cluster=args.cluster,
+            authentication=args.authentication,
+            hub_user=args.hub_user,
+        )
+    except (DirectoryError, AccessError) as error:
+        print(f"cluster: {error}", file=sys.stderr)
+        return 1
+    for written in write(rendered, args.out):
+        print(f"cluster: wrote {written}")
+    return 0
 
 
 def render(  # noqa: PLR0913 - the directory, the settings, then keyword-only options

@@ -162,6 +162,8 @@ def _answer(
         match = contract.meta.matches.get(answered)
         for origin in origins.get(answered, []):
             for payload in examples(contract, "valid"):
+                if contract.id == RECALL and payload.get("contract") != answered:
+                    continue  # a recall names the contract of the notice it recalls
                 if match is None or match.agrees(payload, origin.content or {}):
                     return origin, payload
     return None, None
@@ -170,8 +172,7 @@ def _answer(
 def _answering_office(contract: Contract, origin: Origin | None) -> str | None:
     """An office that received `origin` and may send `contract`, to answer it.
 
-    A recall is its sender's alone (its first example names a formal notice, the first
-    contract it answers).
+    A recall is its sender's alone (`_answer` picked a notice of the contract it names).
     """
     if contract.id == RECALL and origin:
         return "/".join(origin.address)

@@ -8,6 +8,11 @@ from __future__ import annotations
 
 from hub.catalogue.directory import PartnerDirectory
 
+
+class PartnerListError(ValueError):
+    """The text has no partner list to write again."""
+
+
 PARTNERS_BEGIN = "<!-- partners: written by `hub contracts docs` from the partner directory -->"
 PARTNERS_END = "<!-- /partners -->"
 
@@ -38,5 +43,5 @@ def with_partner_list(text: str, directory: PartnerDirectory) -> str:
     head, begin, rest = text.partition(PARTNERS_BEGIN)
     _, end, tail = rest.partition(PARTNERS_END)
     if not begin or not end:
-        raise ValueError(f"no {PARTNERS_BEGIN} ... {PARTNERS_END} block")
+        raise PartnerListError(f"no {PARTNERS_BEGIN} ... {PARTNERS_END} block")
     return f"{head}{begin}\n{partner_list(directory)}\n{end}{tail}"

@@ -31,7 +31,7 @@ from hub.catalogue.directory_file import OFFICE_ID, PARTNER_ID
 from hub.catalogue.hub_contracts import LEDGER_HEAD, RECALL, RECEIPT
 from hub.catalogue.meta import ANSWERED
 from hub.catalogue.projection import parse_path
-from hub.catalogue.schemas import schema_has_path
+from hub.catalogue.schemas import schema_at, schema_has_path, value_as_held
 from hub.tools.scaffold import ScaffoldError, adapter_files
 from hub.tools.staging import staged_problems, write_together
 
@@ -42,12 +42,16 @@ class PartnerError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Receiving:
-    """A contract an office receives: the fields it sees, or as the office that asked."""
+    """A contract an office receives: the fields it sees, or as the office that asked.
+
+    `when`: only the notices whose field (a path) has one of the values, as a consumer's `when`.
+    """
 
     contract: str
     office: str
     fields: tuple[str, ...] = ()
     answered: bool = False
+    when: tuple[str, tuple[str, ...]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,18 +87,39 @@ def sends_option(text: str) -> tuple[str, str]:
     return contract, office
 
 
+WHEN = " when "  # `--receives "logement.avis:msa=payer,avis when payer.organisation=msa"`
+
+
 def receives_option(text: str) -> Receiving:
-    """`--receives CONTRACT:OFFICE=FIELD,FIELD...`, or `=answered` for the office that asked."""
-    target, sep, fields = text.partition("=")
+    """`--receives CONTRACT:OFFICE=FIELD,FIELD...`, or `=answered` for the office that asked.
+
+    Either may end with ` when FIELD=VALUE,VALUE...`: only the notices whose field has one of
+    the values, each typed later as the field holds it (`true` a boolean, `87085` a string).
+    """
+    receiving, _, condition = text.partition(WHEN)
+    target, sep, fields = receiving.strip().partition("=")
     contract, colon, office = target.partition(":")
     if not sep or not colon or not contract or not office or not fields:
         raise PartnerError(
             f"--receives {text!r}: write CONTRACT:OFFICE=FIELD,FIELD,... (the fields it sees) "
-            "or CONTRACT:OFFICE=answered (as the office whose notice it answers)"
+            "or CONTRACT:OFFICE=answered (as the office whose notice it answers), then if need "
+            "be ' when FIELD=VALUE,...' (only the notices whose field has one of the values)"
         )
+    when = _condition(text, condition) if condition else None
     if fields == ANSWERED:
+        if when is not None:
+            raise PartnerError(f"--receives {text!r}: =answered takes no condition")
         return Receiving(contract, office, answered=True)
-    return Receiving(contract, office, tuple(f.strip() for f in fields.split(",") if f.strip()))
+    listed = tuple(f.strip() for f in fields.split(",") if f.strip())
+    return Receiving(contract, office, listed, when=when)
+
+
+def _condition(text: str, condition: str) -> tuple[str, tuple[str, ...]]:
+    field, sep, listed = condition.strip().partition("=")
+    values = tuple(v.strip() for v in listed.split(",") if v.strip())
+    if not sep or not field.strip() or not values:
+        raise PartnerError(f"--receives {text!r}: write the condition as when FIELD=VALUE,...")
+    return field.strip(), values
 
 
 def problems(new: NewPartner, catalogue: Catalogue, directory: PartnerDirectory) -> list[str]:
@@ -135,7 +160,7 @@ def _receiving(
     if not receiving.fields:
         return [f"--receives {contract.id}:{receiving.office}: no field named"]
     found = []
-    for name in receiving.fields:
+    for name in receiving.fields + ((receiving.when[0],) if receiving.when else ()):
         try:
             defined = schema_has_path(contract.latest.schema, parse_path(name), catalogue.registry)
         except ValueError:
@@ -206,7 +231,7 @@ def _planned(
     texts = {directory_path: _add_to_directory(new, directory_path)}
     offices = ", ".join(new.offices)
     done = [f"directory: {new.partner} ({new.name}), offices {offices}, of the kind {new.kind}"]
-    edits = _edits(new)
+    edits = _edits(new, catalogue)
     ledger = catalogue.get(LEDGER_HEAD)
     if ledger is not None:  # every partner keeps the ledger's signed heads, at its first office
         keeper = f"{new.partner}/{next(iter(new.offices))}"
@@ -222,6 +247,7 @@ def _planned(
         done += [f"{contract_id}: producer {p}" for p in new_producers]
         done += [
             f"{contract_id}: consumer {c['office']} sees {', '.join(c['fields'])}"
+            + (f", {_render({'when': c['when']}, 0)[0]}" if "when" in c else "")
             for c in consumers
         ]
     for receiving in new.receives:
@@ -233,7 +259,9 @@ def _planned(
     return texts, done
 
 
-def _edits(new: NewPartner) -> dict[str, tuple[list[str], list[dict[str, Any]]]]:
+def _edits(
+    new: NewPartner, catalogue: Catalogue
+) -> dict[str, tuple[list[str], list[dict[str, Any]]]]:
     """Per contract, the producers and the consumers to add."""
     edits: dict[str, tuple[list[str], list[dict[str, Any]]]] = {}
 
@@ -245,7 +273,9 @@ def _edits(new: NewPartner) -> dict[str, tuple[list[str], list[dict[str, Any]]]]
         edit(RECALL)[0].append(f"{new.partner}/{office}")  # it may recall what it sent
     for receiving in new.receives:
         if not receiving.answered:
-            consumer = {"office": f"{new.partner}/{receiving.office}"}
+            consumer: dict[str, Any] = {"office": f"{new.partner}/{receiving.office}"}
+            if receiving.when is not None:
+                consumer["when"] = _condition_for(catalogue, receiving.contract, *receiving.when)
             edit(receiving.contract)[1].append({**consumer, "fields": list(receiving.fields)})
         edit(RECEIPT)[0].append(f"{new.partner}/{receiving.office}")  # every delivery answered
     return edits
@@ -257,6 +287,18 @@ def _yaml() -> YAML:
     yaml.width = 4096
     yaml.indent(mapping=2, sequence=4, offset=2)
     return yaml
+
+
+def _condition_for(
+    catalogue: Catalogue, contract: str, field: str, values: tuple[str, ...]
+) -> CommentedMap:
+    """`{field: acting.fsl, in: [true]}`, typed by the field's schema, on one line."""
+    latest = catalogue.contracts[contract].latest
+    node = schema_at(latest.schema, parse_path(field), catalogue.registry)
+    flow = CommentedMap(field=field)
+    flow["in"] = [value_as_held(node, value) for value in values]
+    flow.fa.set_flow_style()
+    return flow
 
 
 def _load(text: str) -> Any:

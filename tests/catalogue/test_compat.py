@@ -93,5 +93,17 @@ def test_every_live_major_of_the_catalogue_is_published() -> None:
             assert (contract.folder / f"v{major}" / "history" / f"{major}.0.json").exists()
 
 
+def test_a_major_never_published_is_refused_saying_how_to_publish_it(tmp_path: Path) -> None:
+    root = tmp_path / "contracts"
+    shutil.copytree(CONTRACTS, root)
+    history = root / "ip.retour" / "v1" / "history"
+    shutil.rmtree(history)
+    expected = (
+        f"{history}: ip.retour v1 was never published: run `hub contracts freeze ip.retour "
+        "--major 1`, which writes 1.0.json there"
+    )
+    assert compatibility_problems(load_catalogue(root)) == [expected]
+
+
 def test_the_shipped_catalogue_passes_the_gate() -> None:
     assert compatibility_problems(load_catalogue(CONTRACTS)) == []

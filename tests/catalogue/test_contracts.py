@@ -166,3 +166,42 @@ def test_the_retired_flow_says_when_and_why_and_the_payer_decides(catalogue: Cat
         "departement/fsl",
         "departement/mdd",
     ]
+
+
+FEEDBACK_FIELDS = [
+    "    fields:",
+    *(f"      - {f}" for f in ("sender_reference", "crip_reference", "outcome", "concluded_on")),
+    "      - sent_on",
+]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "said"),
+    [
+        ("producers:\n  - departement/crip\n", "producers: []\n", "`producers` is empty: name"),
+        ("producers:\n  - departement/crip\n", "producers:\n", "`producers` is empty: name"),
+        ("producers:\n  - departement/crip\n", "", "`producers` is missing: name each office"),
+        ("consumers:\n", "consumers: []\nformer_consumers:\n", "`consumers` is empty: name"),
+        (
+            "".join(f"{line}\n" for line in FEEDBACK_FIELDS),
+            "    fields: []\n",
+            "`consumers entry 1, fields` is empty: name the fields this office sees",
+        ),
+    ],
+    ids=["empty", "null", "absent", "no-consumer", "no-field"],
+)
+def test_an_empty_list_of_contract_yaml_says_the_file_and_what_to_write(
+    tmp_path: Path, old: str, new: str, said: str
+) -> None:
+    root = _copy(tmp_path)
+    meta = root / "ip.retour" / "contract.yaml"
+    text = meta.read_text()
+    assert old in text
+    meta.write_text(text.replace(old, new, 1))
+    with pytest.raises(ContractError) as raised:
+        load_catalogue(root)
+    message = str(raised.value)
+    assert message.startswith(f"{meta}: "), message
+    assert said in message, message
+    assert "pydantic" not in message
+    assert "validation error" not in message

@@ -1,14 +1,17 @@
 """What an answer must share with the notice it answers: the rules and how they compare."""
 
+import dataclasses
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
 from hub.catalogue.contracts import Catalogue
+from hub.catalogue.hub_contracts import RECALL, RECEIPT
 from hub.catalogue.matches import MISMATCH, Match, Pair
 from tests.conftest import FORMAL_NOTICE, example
 
+EVERY_NOTICE_ANSWERED = (RECEIPT, RECALL)  # `answers: [every-notice]`: nothing to compare
 NOTICE = example(FORMAL_NOTICE, "limoges-no-known-school")
 REGULARISATION = example("instruction.regularisation", "limoges-enrolled")
 RULE = Match.model_validate(
@@ -137,20 +140,43 @@ def test_a_rule_that_compares_nothing_or_cannot_be_read_is_refused(
         Match.model_validate(declared)
 
 
-def test_every_answering_contract_the_documents_bind_declares_its_matches(
+def _unmatched(catalogue: Catalogue) -> list[str]:
+    """Each contract answered with no `matches` for it, and what to add where."""
+    return [
+        f"{contract.folder / 'contract.yaml'}: {contract.id} answers {other} but declares no "
+        f"`matches` for it: add `matches: {{{other}: {{same: [<the reference or identity both "
+        "carry>]}}}}` (contracts/README.md, What an answer shares with what it answers)"
+        for contract in sorted(catalogue.contracts.values(), key=lambda c: c.id)
+        if contract.id not in EVERY_NOTICE_ANSWERED
+        for other in contract.meta.answers
+        if other not in contract.meta.matches
+    ]
+
+
+def test_every_answering_contract_declares_what_it_shares_with_what_it_answers(
     catalogue: Catalogue,
 ) -> None:
-    declared = {
-        contract.id: sorted(contract.meta.matches)
-        for contract in catalogue.contracts.values()
-        if contract.meta.matches
-    }
-    assert declared == {
-        "absenteisme.issue-convocation": ["absenteisme.convocation"],
-        "instruction.regularisation": [FORMAL_NOTICE],
-        "instruction.signalement-parquet": [FORMAL_NOTICE],
-        "ip.retour": ["ip.transmission"],
-        "logement.avis": ["logement.demande-avis"],
-        "logement.diagnostic": ["logement.demande-diagnostic"],
-    }
-    assert not catalogue.contracts["hub.receipt"].meta.matches  # a receipt answers anything
+    # The documents bind an answer to what it answers: the same child, file or reference. A
+    # receipt and a recall answer every notice and compare nothing.
+    answering = [c for c in catalogue.contracts.values() if c.meta.answers]
+    assert {"ip.retour", "logement.avis", *EVERY_NOTICE_ANSWERED} <= {c.id for c in answering}
+    assert _unmatched(catalogue) == []
+    assert not catalogue.contracts[RECEIPT].meta.matches
+    assert not catalogue.contracts[RECALL].meta.matches
+
+
+def test_an_answering_contract_without_its_matches_is_named_with_what_to_add(
+    catalogue: Catalogue,
+) -> None:
+    feedback = catalogue.contracts["ip.retour"]
+    bare = dataclasses.replace(feedback, meta=feedback.meta.model_copy(update={"matches": {}}))
+    broken = Catalogue(
+        {**catalogue.contracts, bare.id: bare},
+        catalogue.registry,
+        catalogue.fast_registry,
+        catalogue.categories,
+        catalogue.policy,
+    )
+    [fault] = _unmatched(broken)
+    assert fault.startswith(f"{feedback.folder / 'contract.yaml'}: ip.retour answers ")
+    assert "add `matches: {ip.transmission: {same: [" in fault

@@ -8,11 +8,16 @@ import pytest
 
 from hub.catalogue.checks import consistency
 from hub.catalogue.contracts import Catalogue, load_catalogue
-from hub.catalogue.directory import PartnerDirectory
+from hub.catalogue.directory import PartnerDirectory, load_directory
 from hub.catalogue.identifiers import foreign_reasons
 from hub.catalogue.meta import ContractError
-from hub.catalogue.recipients import identifier_problems, owner_problems, receipt_problems
-from tests.conftest import CONTRACTS, edit, example
+from hub.catalogue.recipients import (
+    condition_problems,
+    identifier_problems,
+    owner_problems,
+    receipt_problems,
+)
+from tests.conftest import CONTRACTS, DIRECTORY, edit, example
 
 REFERRAL = "logement.saisine-impayes"
 DECISION = "logement.decision-payeur"
@@ -117,7 +122,10 @@ def test_a_when_on_the_owner_naming_another_than_itself_binds_nothing(
     assert problem.startswith(f"{contracts / DECISION / 'contract.yaml'}: {office} receives ")
     assert "its `when` on payer.organisation does not bind it to its own files" in problem
     partner = office.split("/", 1)[0]
-    assert f"`when: {{field: payer.organisation, in: [{partner}]}}` on that consumer" in problem
+    if partner == "ccapex":  # a partner the field cannot name is offered no `when` on it
+        assert "payer.organisation can name only caf, msa, not ccapex" in problem
+    else:
+        assert f"`when: {{field: payer.organisation, in: [{partner}]}}` on that consumer" in problem
 
 
 def test_a_route_by_commune_binds_nothing(contracts: Path) -> None:
@@ -141,6 +149,21 @@ def test_a_payer_added_to_every_payers_files_is_told_to_receive_its_own(contract
     assert problem.startswith(f"{contracts / DECISION / 'contract.yaml'}: caf/caf receives ")
     assert "the partner payer.organisation names (caf, msa)" in problem
     assert "`when: {field: payer.organisation, in: [caf]}` on that consumer" in problem
+
+
+def test_a_recipient_the_owner_field_cannot_name_is_offered_no_condition_that_never_holds(
+    contracts: Path,
+) -> None:
+    # payer.organisation holds caf or msa: `in: [departement]` would never deliver a notice.
+    problems = _carrying(
+        contracts, DECISION, "  - office: departement/sdas\n    fields: [sent_on]\n"
+    )
+    [problem] = problems
+    assert "in: [departement]" not in problem.split("must first let")[0]
+    assert "payer.organisation can name only caf, msa, not departement" in problem
+    assert "`shared_with: {departement/sdas: {basis: " in problem
+    assert "its schema must first let payer.organisation name departement" in problem
+    assert "with departement added to `owners`" in problem
 
 
 @pytest.mark.parametrize("office", ["caf/caf", "msa/msa"])
@@ -344,3 +367,32 @@ def test_a_payer_deciding_on_another_payers_allocataire_is_refused(catalogue: Ca
 def test_a_payload_leaving_the_owner_out_is_left_to_the_schema(catalogue: Catalogue) -> None:
     payload = {k: v for k, v in _asking("msa").items() if k != "payer"}
     assert foreign_reasons(catalogue.contracts[REQUEST].meta.identifiers, "caf", payload) == []
+
+
+def test_a_condition_its_field_can_never_meet_is_refused_value_by_value(contracts: Path) -> None:
+    consumer = (
+        "  - office: departement/sdas\n"
+        "    when: {field: payer.organisation, in: [caf, departement]}\n"
+        "    fields: [sent_on]\n"
+    )
+    edit(contracts / DECISION / "contract.yaml", "\nconsumers:\n", f"\nconsumers:\n{consumer}")
+    catalogue = load_catalogue(contracts)
+    problems = condition_problems(catalogue.contracts[DECISION], catalogue)
+    expected = (
+        f"{contracts / DECISION / 'contract.yaml'}: consumer departement/sdas receives "
+        f"{DECISION} when payer.organisation is departement, which it can never be (it holds "
+        "caf, msa): name only values it holds in that `when`, or let the schema hold "
+        "departement first (a value added to an enum is a new major)"
+    )
+    assert problems == [expected]
+    assert any("departement/sdas" in p for p in consistency(catalogue, load_directory(DIRECTORY)))
+
+
+def test_a_boolean_condition_holds_true_and_false_not_a_string(contracts: Path) -> None:
+    avis = contracts / "logement.avis" / "contract.yaml"
+    catalogue = load_catalogue(contracts)
+    assert condition_problems(catalogue.contracts["logement.avis"], catalogue) == []
+    edit(avis, "when: {field: acting.fsl, in: [true]}", 'when: {field: acting.fsl, in: ["yes"]}')
+    catalogue = load_catalogue(contracts)
+    [problem] = condition_problems(catalogue.contracts["logement.avis"], catalogue)
+    assert "acting.fsl is yes, which it can never be (it holds true, false)" in problem

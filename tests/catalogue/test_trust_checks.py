@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import edit
-from tests.tools.test_contracts_check import _check
+from tests.tools.test_contract_commands import _check
 
 IP, RETOUR = "ip.transmission", "ip.retour"
 

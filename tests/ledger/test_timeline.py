@@ -12,7 +12,7 @@ import pytest_asyncio
 from hub.catalogue.contracts import Catalogue
 from hub.catalogue.directory import PartnerDirectory
 from hub.core.intake import Intake
-from hub.ledger.timeline import render, timeline
+from hub.ledger.timeline import LINES, render, timeline
 from hub.relay import Relay
 from hub.state.sqlite import SqliteState
 from hub.wire.envelope import Record
@@ -162,3 +162,29 @@ async def test_a_recalled_notice_shows_its_recall_whom_it_told_and_its_deadline_
     mise = await timeline(ledger.about, "mise-1")
     assert mise is not None
     assert "recalled" not in {s["kind"] for s in mise.as_json()["steps"]}
+
+
+async def test_the_kind_column_fits_the_longest_kind_and_details_sit_under_the_text(
+    ledger: SqliteState,
+) -> None:
+    steps: list[str] = []
+    details: list[str] = []
+    for query in (CASE, "gueret-1"):
+        found = await timeline(ledger.about, query)
+        assert found is not None
+        for line in render(found).splitlines()[1:]:
+            (details if line.startswith(" ") else steps).append(line)
+    kinds = {line.split()[2] for line in steps}  # the day, the time, then the kind alone
+    assert {"deadline-opened", "routing-alerted", "delivered", "rejected"} <= kinds
+    assert kinds <= {*LINES, "rejected"}
+    longest = max(len(kind) for kind in (*LINES, "rejected"))
+    assert longest == len("deadline-alerted")
+    column = len("2026-11-23 09:30:00.000  ") + longest + 1
+    for line in steps:
+        assert line[column - 1] == " ", line
+        assert line[column] != " ", line
+        assert line[: column - 1].rstrip().endswith(line.split()[2]), line
+    assert details
+    for line in details:
+        assert line[:column].strip() == "", line
+        assert line[column] != " ", line

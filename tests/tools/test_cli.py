@@ -46,6 +46,8 @@ COMMANDS = [
     ["operators", "add"],
     ["cluster"],
     ["cluster", "render"],
+    ["partner"],
+    ["partner", "add"],
 ]
 
 
@@ -106,6 +108,20 @@ def test_the_readme_shows_the_two_commands_and_the_makefile_backs_them() -> None
     assert "bin/python -m scenario" in run.stdout
     assert "bin/pytest" in run.stdout
     assert "make test" in (PROJECT_ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_make_venv_sets_up_the_venv_alone_and_the_readme_names_it() -> None:
+    assert "`make venv`" in (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    # -B: what it would run from nothing, whatever this checkout already has.
+    dry = subprocess.run(
+        ["make", "-n", "-B", "venv"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
+    )
+    assert "-m venv .venv" in dry.stdout
+    assert "pip install --quiet -e '.[embedded,test]'" in dry.stdout
+    assert "touch .venv/.installed-stamp" in dry.stdout
+    assert "pytest" not in dry.stdout
+    assert "scenario" not in dry.stdout
+    assert "npm" not in dry.stdout
 
 
 def test_erase_says_which_copies_remain_and_until_when(tmp_path: Path) -> None:

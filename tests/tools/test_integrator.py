@@ -11,29 +11,36 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
-import shutil
-import subprocess
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeVar
 
 import pytest
 
-from hub.edge.embedded import die_with_parent
 from hub.settings import PROJECT_ROOT
 from tests.conftest import example
-from tests.integration.plain import PlainKafka, Received, by_id, notice_headers
+from tests.integration.plain import PlainKafka, by_id, notice_headers
+from tests.tools.project_copy import (
+    STEP_S,
+    assert_checks_pass,
+    copy_project,
+    drop_export,
+    first_json,
+    integrator_env,
+    json_file,
+    receipt_of,
+    run_block,
+    running_adapter,
+    serving_hub,
+    shell_block,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.kafka, pytest.mark.timeout(480)]
 
-T = TypeVar("T")
 HEADING = "## How to add a partner"
 BLOCK_S = 300.0  # the block runs the new adapter's conformance suite: about 45 s
-STEP_S = 90.0
 IP = {
     **example("ip.transmission", "caf-panazol-siblings", major=2),
     "sender_reference": "CHU87-SSH-2026-0042",
@@ -46,94 +53,12 @@ FEEDBACK = {
 }
 
 
-def readme_block() -> str:
-    """The one shell block of README.md's "How to add a partner"."""
-    readme = (PROJECT_ROOT / "README.md").read_text("utf-8")
-    assert HEADING in readme, f"README.md has no {HEADING!r}"
-    section = readme.split(HEADING, 1)[1].split("\n## ", 1)[0]
-    blocks = re.findall(r"^```sh\n(.*?)^```", section, re.DOTALL | re.MULTILINE)
-    assert len(blocks) == 1, f"{HEADING!r} should hold one sh block, not {len(blocks)}"
-    return str(blocks[0])
-
-
-def copy_project(target: Path) -> None:
-    """The project's files as git sees them (tracked, and new ones not ignored), and its .venv."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
-    for name in filter(None, listed.split("\0")):
-        source = PROJECT_ROOT / name
-        if source.is_file() or source.is_symlink():  # a tracked file deleted here is not copied
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target / name, follow_symlinks=False)
-    (target / ".venv").symlink_to(PROJECT_ROOT / ".venv")
-
-
-def integrator_env(copy: Path) -> dict[str, str]:
-    """A shell as an integrator's: the copy's code first, no test or hub setting inherited."""
-    kept = {k: v for k, v in os.environ.items() if not k.startswith(("HUB_", "PYTEST_", "CHU_"))}
-    return {**kept, "PYTHONPATH": str(copy)}
-
-
-@contextlib.contextmanager
-def running(command: list[str], cwd: Path, env: dict[str, str], log: Path) -> Iterator[None]:
-    """A process of the copy for the block, its output in `log`; stopped (SIGTERM) after."""
-    with log.open("ab") as out:
-        process = subprocess.Popen(
-            command,
-            cwd=cwd,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            preexec_fn=die_with_parent,  # noqa: PLW1509 - only prctl
-        )
-    try:
-        yield
-    finally:
-        process.terminate()
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
-
-
-def wait_for(found: Callable[[], T | None], what: str, logs: list[Path]) -> T:
-    """What `found()` returns once it is not None; fails after STEP_S with the processes' logs."""
-    deadline = time.monotonic() + STEP_S
-    while (value := found()) is None:
-        if time.monotonic() > deadline:
-            shown = "\n".join(f"--- {p.name}\n{p.read_text()[-4000:]}" for p in logs if p.exists())
-            pytest.fail(f"after {STEP_S:.0f} s, still waiting for {what}\n{shown}")
-        time.sleep(0.1)
-    return value
-
-
-def json_file(path: Path) -> Any:
-    """The JSON file's content once it is there (the adapter renames it whole into place)."""
-    return json.loads(path.read_text("utf-8")) if path.is_file() else None
-
-
-def receipt_of(records: list[Received], notice_id: str) -> Received | None:
-    """The `hub.receipt` delivered in answer to `notice_id`, if any."""
-    found = [
-        r
-        for r in records
-        if r.headers.get("ce_type") == "hub.receipt"
-        and r.headers.get("ce_causationid") == notice_id
-    ]
-    return found[0] if found else None
-
-
 def test_an_integrator_adds_the_chu_as_the_readme_says_and_an_ip_and_its_feedback_go_through(
     tmp_path: Path,
 ) -> None:
     copy = tmp_path / "project"
     copy_project(copy)
-    env = integrator_env(copy)
+    env = integrator_env(copy, "chu")
     add_the_chu_as_the_readme_says(copy, env)
     with hub_and_chu_adapter(copy, env, tmp_path) as (bootstrap, root, logs):
         ip_id, case_id = the_chu_sends_an_ip(root, logs)
@@ -182,46 +107,16 @@ def test_an_integrator_adds_the_chu_as_the_readme_says_and_an_ip_and_its_feedbac
 
 def add_the_chu_as_the_readme_says(copy: Path, env: dict[str, str]) -> None:
     """The README's block, verbatim, then the copy's checks."""
-    imported = subprocess.run(
-        [str(copy / ".venv" / "bin" / "python"), "-c", "import hub; print(hub.__file__)"],
-        cwd=copy,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=STEP_S,
-        check=True,
-    )
-    # Else the block would write into this checkout's directory and contracts.
-    assert Path(imported.stdout.strip()).is_relative_to(copy), imported.stdout
-    block = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", readme_block()],
-        cwd=copy,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=BLOCK_S,
-        check=False,
-    )
-    said = block.stdout + block.stderr
-    assert block.returncode == 0, said
-    assert "partner: chu added" in block.stdout, said
+    block = shell_block(PROJECT_ROOT / "README.md", HEADING)
+    said = run_block(copy, env, block, BLOCK_S)
+    assert "partner: chu added" in said, said
     assert (copy / "adapters" / "chu" / "app.py").is_file()
     assert re.search(r"^tests/adapters/chu/test_conformance\.py \.+ ", said, re.MULTILINE), said
     assert re.search(r"^=+ \d+ passed in [\d.]+s", said, re.MULTILINE), said  # none skipped
     acls = (copy / "deploy" / "kafka" / "kafka-acls.sh").read_text()
     assert "--allow-principal User:chu --operation Write --topic hub.in.chu " in acls
     assert "| `chu` | `chu` |" in (copy / "docs" / "wire-contract.md").read_text()
-    for check in (["contracts", "check"], ["contracts", "docs", "--check"]):
-        done = subprocess.run(
-            [str(copy / ".venv" / "bin" / "hub"), *check],
-            cwd=copy,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=STEP_S,
-            check=False,
-        )
-        assert done.returncode == 0, done.stdout + done.stderr
+    assert_checks_pass(copy, env)
 
 
 @contextlib.contextmanager
@@ -232,24 +127,12 @@ def hub_and_chu_adapter(
 
     Yields the broker's address (as the hub prints it), the adapter's root and both logs.
     """
-    hub_log, adapter_log, root = folder / "hub.log", folder / "adapter.log", folder / "chu"
-    logs = [hub_log, adapter_log]
-    hub_env = {**env, "HUB_HTTP_PORT": "0", "HUB_TRACE_PORT": "0"}
-    with running([".venv/bin/hub", "serve", "--embedded"], copy, hub_env, hub_log):
-        said = wait_for(
-            lambda: re.search(r"hub: broker +(\S+)[\s\S]*hub: running", hub_log.read_text()),
-            "the hub to run",
-            logs,
-        )
-        bootstrap = said.group(1)
-        adapter_env = {
-            **env,
-            "CHU_KAFKA_BOOTSTRAP": bootstrap,
-            "CHU_ROOT": str(root),
-            "CHU_POLL_SECONDS": "0.2",
-        }
-        with running([".venv/bin/python", "-m", "adapters.chu"], copy, adapter_env, adapter_log):
-            yield bootstrap, root, logs
+    logs, root = [folder / "hub.log", folder / "adapter.log"], folder / "chu"
+    with (
+        serving_hub(copy, env, logs) as bootstrap,
+        running_adapter(copy, env, "chu", bootstrap=bootstrap, root=root, log=logs[1]),
+    ):
+        yield bootstrap, root, logs
 
 
 def the_chu_sends_an_ip(root: Path, logs: list[Path]) -> tuple[str, str]:
@@ -257,17 +140,11 @@ def the_chu_sends_an_ip(root: Path, logs: list[Path]) -> tuple[str, str]:
 
     Returns the notice's id and its case's, as `recus/hub.acceptance/` tells the CHU.
     """
-    (root / "depot").mkdir(parents=True, exist_ok=True)
-    export = {"contract": "ip.transmission", "office": "chu", "notices": [IP]}
-    (root / "depot" / "ip-0042.json.tmp").write_text(json.dumps(export), "utf-8")
-    (root / "depot" / "ip-0042.json.tmp").rename(root / "depot" / "ip-0042.json")
-    acceptances = root / "recus" / "hub.acceptance"
+    drop_export(
+        root, "ip-0042.json", {"contract": "ip.transmission", "office": "chu", "notices": [IP]}
+    )
     accepted = wait_for(
-        lambda: (
-            next((json_file(p) for p in acceptances.glob("*.json")), None)
-            if acceptances.is_dir()
-            else None
-        ),
+        lambda: first_json(root / "recus" / "hub.acceptance"),
         "the hub's acceptance of the CHU's IP",
         logs,
     )

@@ -6,7 +6,12 @@ import pytest
 
 from hub.catalogue.directory import PartnerDirectory
 from hub.settings import PROJECT_ROOT
-from hub.tools.partner_list import PARTNERS_BEGIN, PARTNERS_END, with_partner_list
+from hub.tools.partner_list import (
+    PARTNERS_BEGIN,
+    PARTNERS_END,
+    PartnerListError,
+    with_partner_list,
+)
 
 
 def test_the_wire_contracts_partner_list_is_the_directorys(directory: PartnerDirectory) -> None:
@@ -17,6 +22,6 @@ def test_the_wire_contracts_partner_list_is_the_directorys(directory: PartnerDir
         assert f"| `{partner}` |" in block
 
 
-def test_a_document_without_the_markers_is_refused(directory: PartnerDirectory) -> None:
-    with pytest.raises(ValueError, match="no <!-- partners"):
-        with_partner_list("# Wire contract\n", directory)
+def test_a_text_without_the_markers_is_refused(directory: PartnerDirectory) -> None:
+    with pytest.raises(PartnerListError, match="partners: written by"):
+        with_partner_list("# Wire contract\n\nNo list here.\n", directory)

@@ -187,6 +187,16 @@ def _files(root: Path) -> dict[Path, bytes]:
             ["--sends", "logement.demande-avis:sdk", "--no-adapter"],
             "is not a producer of hub.receipt",
         ),
+        # Every payer's numbers: no `when` on payer.organisation can name it, none is proposed.
+        (
+            ["--receives", "logement.demande-avis:sdk=ccapex_reference", "--no-adapter"],
+            "payer.organisation can name only caf, msa, not sdk, so no `when` on it",
+        ),
+        # A condition its field can never meet would deliver nothing.
+        (
+            ["--receives", "logement.orientation:sdk=sent_on when orientation.service=ccas"],
+            "when orientation.service is ccas, which it can never be (it holds mdd, fsl)",
+        ),
     ],
 )
 def test_a_partner_is_written_only_when_every_check_passes(
@@ -216,7 +226,18 @@ def test_the_options_read_as_an_integrator_types_them() -> None:
         "logement.avis", "msa", answered=True
     )
     assert receives_option("a.b:o=x, y.z") == Receiving("a.b", "o", ("x", "y.z"))
-    for wrong in ("msa", "a.b:o", "a.b=x"):
+    assert receives_option("a.b:o=x,y when c.d=e, f") == Receiving(
+        "a.b", "o", ("x", "y"), when=("c.d", ("e", "f"))
+    )
+    wrong_ones = (
+        "msa",
+        "a.b:o",
+        "a.b=x",
+        "a.b:o=answered when c=d",
+        "a.b:o=x when c",
+        "a.b:o=x when =d",
+    )
+    for wrong in wrong_ones:
         with pytest.raises(PartnerError):
             receives_option(wrong)
 
@@ -227,3 +248,74 @@ def test_the_legal_kind_of_a_new_partner_is_required(capsys: pytest.CaptureFixtu
         main(["partner", "add", "chu", "--name", "CHU", "--office", "chu=CHU"])
     assert exited.value.code == 2
     assert "the following arguments are required: --kind" in capsys.readouterr().err
+
+
+def test_a_condition_is_written_as_the_contracts_write_one_each_value_as_its_field_holds_it(
+    project: Path,
+) -> None:
+    directory_path = project / "directory" / "haute-vienne.yaml"
+    orientation = project / "contracts" / "logement.orientation" / "contract.yaml"
+    avis = project / "contracts" / "logement.demande-diagnostic" / "contract.yaml"
+    before = {p: p.read_text("utf-8").splitlines() for p in (orientation, avis)}
+    ccas = NewPartner(
+        "ccas",
+        "CCAS de Limoges",
+        {"ccas": "Centre communal d'action sociale"},
+        kind="social-services",
+        receives=(
+            receives_option(
+                "logement.orientation:ccas=ccapex_reference,orientation"
+                " when address.commune_insee=87085"
+            ),
+            receives_option(
+                "logement.demande-diagnostic:ccas=ccapex_reference when consent.agreed=true"
+            ),
+        ),
+    )
+    catalogue = load_catalogue(project / "contracts")
+    done = add_partner(ccas, catalogue, load_directory(directory_path), directory_path)
+    assert _added(before[orientation], orientation.read_text("utf-8").splitlines()) == [
+        "  - office: ccas/ccas",
+        "    when: {field: address.commune_insee, in: ['87085']}",  # a commune code: a string
+        "    fields:",
+        "      - ccapex_reference",
+        "      - orientation",
+    ]
+    assert "    when: {field: consent.agreed, in: [true]}" in _added(  # a boolean
+        before[avis], avis.read_text("utf-8").splitlines()
+    )
+    assert (
+        "logement.orientation: consumer ccas/ccas sees ccapex_reference, orientation, "
+        "when: {field: address.commune_insee, in: ['87085']}"
+    ) in done
+    written = load_catalogue(project / "contracts")
+    diagnosis = written.contracts["logement.demande-diagnostic"]
+    [mine] = [c for c in diagnosis.meta.consumers if c.partner == "ccas"]
+    assert mine.when is not None
+    assert mine.when.values == (True,)
+
+
+def test_a_condition_on_a_field_the_contract_lacks_writes_nothing(project: Path) -> None:
+    directory_path = project / "directory" / "haute-vienne.yaml"
+    new = NewPartner(
+        "ccas",
+        "x",
+        {"ccas": "x"},
+        kind="social-services",
+        receives=(receives_option("logement.avis:ccas=sent_on when acting.ccas=true"),),
+    )
+    with pytest.raises(PartnerError, match=r"logement\.avis v1 has no field acting\.ccas"):
+        add_partner(
+            new,
+            load_catalogue(project / "contracts"),
+            load_directory(directory_path),
+            directory_path,
+        )
+
+
+def test_the_help_says_how_to_write_a_condition(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["partner", "add", "--help"])
+    said = " ".join(capsys.readouterr().out.split())
+    assert '--receives "CONTRACT:OFFICE=FIELDS[ when FIELD=VALUES]"' in said
+    assert "' when FIELD=VALUE,...': only the notices whose field has one of the values" in said

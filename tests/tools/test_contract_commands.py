@@ -1,4 +1,5 @@
-"""`hub contracts check` catches each trap an integrator fell into, naming the file and the fix."""
+"""`hub contracts check` catches each trap an integrator fell into, naming the file and the fix;
+`hub contracts docs` says what it writes."""
 
 import json
 import os
@@ -7,6 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
+
+from hub.settings import PROJECT_ROOT
 from tests.conftest import CONTRACTS, DIRECTORY, FORMAL_NOTICE, edit
 
 
@@ -99,3 +103,19 @@ def test_a_field_with_no_data_category_is_refused_by_name(tmp_path: Path) -> Non
         "contracts: ip.retour v1: field outcome has no data category: declare "
     )
     assert faults[-1] == "contracts BROKEN: 2 faults"
+
+
+def test_the_contracts_docs_help_names_the_asyncapi_version_of_the_document() -> None:
+    document = yaml.safe_load((PROJECT_ROOT / "docs" / "asyncapi.yaml").read_text("utf-8"))
+    major, minor, _ = str(document["asyncapi"]).split(".")
+    said = " ".join(
+        subprocess.run(
+            [sys.executable, "-m", "hub", "contracts", "docs", "--help"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        ).stdout.split()
+    )  # as argparse wraps it
+    assert f"the AsyncAPI {major}.{minor} document" in said, said
+    assert said.count("AsyncAPI") == 1, said
