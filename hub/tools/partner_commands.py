@@ -11,14 +11,8 @@ from hub.catalogue.contracts import load_catalogue
 from hub.catalogue.directory import load_directory
 from hub.settings import PROJECT_ROOT, Settings
 from hub.tools.contract_commands import check_contracts
-from hub.tools.partners import (
-    NewPartner,
-    PartnerError,
-    add_partner,
-    office_option,
-    receives_option,
-    sends_option,
-)
+from hub.tools.partner_options import PartnerError, office_option, receives_option, sends_option
+from hub.tools.partners import NewPartner, add_partner
 from hub.tools.scaffold import ScaffoldError, scaffold
 
 

@@ -12,15 +12,14 @@ from hub.catalogue.contracts import load_catalogue
 from hub.catalogue.directory import load_directory
 from hub.settings import PROJECT_ROOT
 from hub.tools.cli import main
-from hub.tools.partners import (
-    NewPartner,
+from hub.tools.partner_options import (
     PartnerError,
     Receiving,
-    add_partner,
     office_option,
     receives_option,
     sends_option,
 )
+from hub.tools.partners import NewPartner, add_partner
 
 
 @pytest.fixture
