@@ -1,7 +1,7 @@
 """Fairness: how long one partner's notice waits behind another partner's backlog.
 
-`make bench` mode `--fairness` (bench/throughput.py): on a fresh embedded broker, K valid
-notices (or K invalid ones, `--invalid`) are pre-loaded on the académie's topic; the hub is
+`python bench/fairness.py [--invalid] [--notices K] [--rounds R]`: on a fresh embedded broker,
+K valid notices (or K invalid ones, `--invalid`) are pre-loaded on the académie's topic; the hub is
 started; once it has decided its first académie record, one CAF notice (a referral of a
 household in arrears to the CCAPEX) is written. Measured: the seconds from the broker's
 acknowledgement of the CAF notice to its delivery read on the CCAPEX's topic, and, from the
@@ -11,9 +11,14 @@ it (what held it). The hub's own rate over the backlog is reported beside them.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import json
 import sqlite3
+import statistics
+import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +31,7 @@ from throughput import (
     build_notices,
     header,
     hub_process,
+    one_round,
     preload,
     say,
 )
@@ -95,7 +101,7 @@ async def delivered_at(bootstrap: str, notice_id: str) -> float:
                 batches = await reader.getmany(timeout_ms=200)
                 for record in (r for part in batches.values() for r in part):
                     if header(record.headers, "ce_id") == notice_id:
-                        return record.timestamp / 1000
+                        return float(record.timestamp) / 1000
     finally:
         await reader.stop()
 
@@ -152,3 +158,42 @@ async def fairness_round(args: Any, bootstrap: str, workdir: Path) -> dict[str, 
         ),
         "backlog_decided": backlog_decided,
     }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Each round on its own broker, every round reported, then the median delay."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--notices", type=int, default=20000, help="K (default 20000)")
+    parser.add_argument("--rounds", type=int, default=3, help="independent rounds (3)")
+    parser.add_argument("--invalid", action="store_true", help="a backlog the hub refuses")
+    parser.add_argument("--json-only", action="store_true", help="print only the JSON line")
+    args = parser.parse_args(argv)
+    if args.notices < 1 or args.rounds < 1:
+        parser.error("--notices and --rounds must be positive")
+    args.latency_seconds = 0.0  # no latency run here: the round's time budget counts none
+    rounds = []
+    for number in range(1, args.rounds + 1):
+        say(args.json_only, f"fairness round {number} of {args.rounds}")
+        result = one_round(args, fairness_round)
+        if result is None:
+            return 143
+        rounds.append(result)
+        say(args.json_only, json.dumps(result))
+    delays = [r["other_delay_s"] for r in rounds]
+    held = [r["held_by_records"] for r in rounds]
+    print(
+        json.dumps(
+            {
+                **rounds[-1],
+                "other_delay_s_rounds": delays,
+                "held_by_records_rounds": held,
+                "other_delay_s": statistics.median(delays),
+                "rounds": len(rounds),
+            }
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -321,17 +321,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--latency-seconds", type=float, default=10.0, help="latency run (10)")
     parser.add_argument("--rounds", type=int, default=3, help="independent rounds (3)")
     parser.add_argument("--json-only", action="store_true", help="print only the JSON line")
-    parser.add_argument(
-        "--fairness",
-        action="store_true",
-        help="instead: a CAF notice's delay behind N académie notices (bench/fairness.py)",
-    )
-    parser.add_argument("--invalid", action="store_true", help="--fairness: an invalid backlog")
     args = parser.parse_args(argv)
     if args.notices < 1 or args.rate <= 0 or args.latency_seconds <= 0 or args.rounds < 1:
         parser.error("--notices, --rate, --latency-seconds and --rounds must be positive")
-    if args.fairness:
-        return fairness(args)
     rounds = []
     for number in range(1, args.rounds + 1):
         say(args.json_only, f"round {number} of {args.rounds}")
@@ -343,34 +335,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.json_only:
         print("\n".join(f"{name:<24} {result[key]}{unit}" for name, key, unit in TABLE))
     print(json.dumps(result))
-    return 0
-
-
-def fairness(args: argparse.Namespace) -> int:
-    """The fairness mode: each round on its own broker, every round reported."""
-    from fairness import fairness_round  # noqa: PLC0415 - it imports this module's helpers
-
-    rounds = []
-    for number in range(1, args.rounds + 1):
-        say(args.json_only, f"fairness round {number} of {args.rounds}")
-        result = one_round(args, fairness_round)
-        if result is None:
-            return 143
-        rounds.append(result)
-        say(args.json_only, json.dumps(result))
-    delays = [r["other_delay_s"] for r in rounds]
-    held = [r["held_by_records"] for r in rounds]
-    print(
-        json.dumps(
-            {
-                **rounds[-1],
-                "other_delay_s_rounds": delays,
-                "held_by_records_rounds": held,
-                "other_delay_s": statistics.median(delays),
-                "rounds": len(rounds),
-            }
-        )
-    )
     return 0
 
 

@@ -19,6 +19,7 @@ SOURCES = ("hub", "adapters/sdk", "adapters/conformance")
 # Modules tested through other tests, and where: each must name a test file that exists.
 TESTED_ELSEWHERE = {
     "hub/catalogue/directory_file.py": "tests/catalogue/test_directory.py",
+    "hub/catalogue/category_file.py": "tests/catalogue/test_categories.py",
     "hub/catalogue/hub_contracts.py": "tests/catalogue/test_recipients.py",
     "hub/catalogue/identifiers.py": "tests/catalogue/test_recipients.py",
     "hub/core/routing_alerts.py": "tests/core/test_outgoing.py",

@@ -20,7 +20,7 @@ from jsonschema.exceptions import SchemaError
 from pydantic import ValidationError
 from referencing import Registry, Resource
 
-from hub.catalogue.categories import CATEGORIES_FILE, Categories, load_categories
+from hub.catalogue.category_file import CATEGORIES_FILE, Categories, load_categories
 from hub.catalogue.keywords import validators
 from hub.catalogue.meta import ContractError, ContractMeta, every_notice_answered, meta_faults
 from hub.catalogue.policy import RecipientPolicy, load_policy

@@ -23,7 +23,8 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Callable, Mapping
 
-from hub.catalogue.categories import PARTNER_FILE_NUMBER, declared_categories, received
+from hub.catalogue.categories import declared_categories, received
+from hub.catalogue.category_file import PARTNER_FILE_NUMBER
 from hub.catalogue.contracts import Catalogue, Contract
 from hub.catalogue.directory import PartnerDirectory
 from hub.catalogue.examples import shown

@@ -5,13 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from hub.catalogue.categories import (
-    CATEGORIES_FILE,
-    category_problems,
-    leaf_categories,
-    load_categories,
-    received,
-)
+from hub.catalogue.categories import category_problems, leaf_categories, received
+from hub.catalogue.category_file import CATEGORIES_FILE, load_categories
 from hub.catalogue.checks import consistency
 from hub.catalogue.contracts import Catalogue, load_catalogue
 from hub.catalogue.directory import PartnerDirectory, load_directory
