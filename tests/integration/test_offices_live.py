@@ -88,12 +88,13 @@ def test_the_crip_feedback_reaches_the_school_that_sent_the_ip_and_no_other(
 @pytest.fixture(scope="module")
 def pinned_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubProcess]:
     """A hub whose département reads IP v1 (the loss of other minors acknowledged) but whose
-    CRIP pins v2, with the SDAS made a second reader of the IP for this test only (the law
-    names the CRIP alone)."""
+    CRIP pins v2, with the CRIP's on-call office made a second reader of the IP for this test
+    only (of the CRIP's legal kind, which the policy lets receive an IP's facts)."""
     folder = tmp_path_factory.mktemp("pinned")
     contracts = folder / "contracts"
     shutil.copytree(CONTRACTS, contracts)
-    _edit_yaml(contracts / IP / "contract.yaml", _sdas_reads_ip)
+    _edit_yaml(contracts / IP / "contract.yaml", _on_call_reads_ip)
+    _edit_yaml(contracts / "hub.receipt" / "contract.yaml", _on_call_receipts)
     directory = folder / "directory.yaml"
     shutil.copy(DIRECTORY, directory)
     _edit_yaml(directory, _pins)
@@ -109,10 +110,17 @@ def _edit_yaml(path: Path, edit: Any) -> None:
     path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
 
 
-def _sdas_reads_ip(contract: dict[str, Any]) -> None:
+def _on_call_reads_ip(contract: dict[str, Any]) -> None:
     contract["consumers"].append(
-        {"office": "departement/sdas", "fields": ["sender_reference", "urgency", "other_minors"]}
+        {
+            "office": "departement/crip-astreinte",
+            "fields": ["sender_reference", "urgency", "other_minors"],
+        }
     )
+
+
+def _on_call_receipts(contract: dict[str, Any]) -> None:
+    contract["producers"].append("departement/crip-astreinte")  # every receiver receipts
 
 
 def _pins(directory: dict[str, Any]) -> None:
@@ -129,8 +137,9 @@ def test_each_office_receives_the_major_it_is_pinned_to(pinned_hub: HubProcess) 
     plain.send("hub.in.academie", json.dumps(payload).encode(), headers, str(uuid.uuid4()).encode())
     got = plain.read("hub.out.departement", lambda rs: len(_delivered(rs, ip_id)) == 2)
     by_office = {r.headers["ce_recipient"]: r for r in got if r.headers.get("ce_id") == ip_id}
-    crip, sdas = by_office["departement/crip"], by_office["departement/sdas"]
+    crip, on_call = by_office["departement/crip"], by_office["departement/crip-astreinte"]
     assert crip.headers["ce_dataschema"] == SCHEMA.format(2)
     assert crip.json()["other_minors"] == payload["other_minors"]
-    assert sdas.headers["ce_dataschema"] == SCHEMA.format(1)
-    assert sdas.json() == {"sender_reference": payload["sender_reference"], "urgency": "standard"}
+    assert on_call.headers["ce_dataschema"] == SCHEMA.format(1)
+    expected = {"sender_reference": payload["sender_reference"], "urgency": "standard"}
+    assert on_call.json() == expected
