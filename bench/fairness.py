@@ -40,7 +40,7 @@ from hub.catalogue.contracts import load_catalogue
 from hub.catalogue.directory import load_directory
 from hub.edge.topics import ensure_topics
 from hub.settings import PROJECT_ROOT, Settings
-from hub.tools.demo import examples, notice
+from hub.tools.demo_scenario import examples, notice
 from hub.wire.topics import all_topics, inbound, outbound
 
 OTHER_CONTRACT, OTHER_SENDER = "logement.saisine-impayes", "caf/caf"

@@ -43,7 +43,7 @@ from hub.catalogue.directory import load_directory
 from hub.edge.embedded import EmbeddedBroker, die_with_parent
 from hub.edge.topics import ensure_topics
 from hub.settings import PROJECT_ROOT, Settings
-from hub.tools.demo import examples, notice
+from hub.tools.demo_scenario import examples, notice
 from hub.wire.topics import all_topics, inbound, outbound
 
 CONTRACT = "instruction.mise-en-demeure"

@@ -30,6 +30,7 @@ TESTED_ELSEWHERE = {
     "hub/state/port.py": "tests/state/test_backends.py",
     "hub/state/sqlite_ledger.py": "tests/state/test_backends.py",
     "hub/tools/demo.py": "tests/tools/test_cli.py",
+    "hub/tools/demo_scenario.py": "tests/tools/test_cli.py",
     "hub/tools/partner_options.py": "tests/tools/test_partners.py",
     "hub/tools/partner_commands.py": "tests/tools/test_partners.py",
     "adapters/sdk/notices.py": "tests/adapters/sdk/test_adapter.py",
