@@ -8,9 +8,17 @@ office id begins with (`mdd` in `mdd:87-bellac`) is another thing, an office kin
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from hub.catalogue.periods import check_period
 from hub.catalogue.policy import LEGAL_KIND
@@ -56,16 +64,19 @@ class Pin(BaseModel):
 Pins = dict[str, Pin]
 
 
+# `kind:` in the directory: one of the recipient policy's legal kinds (`hub.catalogue.policy`).
+LegalKind = Annotated[str, StringConstraints(pattern=LEGAL_KIND.pattern)] | None
+
+
 class OfficeEntry(BaseModel):
     """One office, or one kind of offices known by their codes, as written in the directory."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str
-    legal_kind: str | None = Field(
+    legal_kind: LegalKind = Field(
         default=None,
         alias="kind",
-        pattern=LEGAL_KIND.pattern,
         description="Its legal kind, when not its partner's (the FSL of the département).",
     )
     communes: tuple[str, ...] = ()
@@ -109,10 +120,9 @@ class PartnerEntry(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str
-    legal_kind: str | None = Field(
+    legal_kind: LegalKind = Field(
         default=None,
         alias="kind",
-        pattern=LEGAL_KIND.pattern,
         description="The legal kind of its offices, unless an office says its own.",
     )
     offices: dict[str, OfficeEntry] = Field(min_length=1)
