@@ -19,6 +19,7 @@ from hub.catalogue.checks import consistency
 from hub.catalogue.contracts import Catalogue, load_catalogue
 from hub.catalogue.deadlines import agreed
 from hub.catalogue.directory import PartnerDirectory, load_directory
+from hub.catalogue.in_force import local_day
 from hub.catalogue.meta import ContractError
 from hub.core.cases import CaseKeyError, default_case_key_path, load_case_key, new_case_key
 from hub.core.intake import Intake
@@ -108,7 +109,7 @@ async def running_hub(
         agreed(catalogue, directory),  # with the département's periods for its agreements
         directory,
         settings.max_record_bytes,
-        today=as_of.date if as_of else None,  # a drill's calendar, else now
+        today=(lambda: local_day(as_of)) if as_of else None,  # a drill's calendar, else now
         case_key=case_key,
     )
     publish = kafka_publisher(broker)

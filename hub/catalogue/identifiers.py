@@ -31,7 +31,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from hub.catalogue.scopes import pointer, value
+from hub.catalogue.scope_rules import pointer, value
 from hub.wire.reasons import Reason
 
 FOREIGN = "identifier.foreign"

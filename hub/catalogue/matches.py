@@ -30,7 +30,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, model_validator
 
 from hub.catalogue.projection import parse_path
-from hub.catalogue.scopes import pointer, value
+from hub.catalogue.scope_rules import pointer, value
 from hub.wire.reasons import Reason
 
 MISMATCH = "answer.mismatch"

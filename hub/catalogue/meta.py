@@ -6,7 +6,7 @@ Read by `hub.catalogue.contracts`, which loads and checks a whole catalogue.
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from hub.catalogue.identifiers import Identifier
+from hub.catalogue.in_force import InForce
 from hub.catalogue.matches import Match
 from hub.catalogue.periods import check_period
 from hub.catalogue.scopes import Scope
@@ -76,6 +77,7 @@ class Consumer(BaseModel):
     route: Route | None = None
     when: Condition | None = None
     fields: tuple[str, ...] = Field(min_length=1)
+    in_force: InForce | None = None
 
     @property
     def partner(self) -> str:
@@ -131,6 +133,8 @@ class Deadline(BaseModel):
     )
     article: str | None = Field(default=None, description="The law's article, for `law`.")
     description: str
+    in_force: InForce | None = None
+    regime: str | None = Field(default=None, description="The group of rules it replaces.")
 
     @field_validator("period")
     @classmethod
@@ -170,6 +174,30 @@ class Retirement(BaseModel):
         return day > self.last_accepted_on
 
 
+class MajorRetirement(BaseModel):
+    """A major retired on its own while the next goes on: refused as `contract.major-retired`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    announced_on: date
+    last_accepted_on: date
+    replaced_by: int = Field(ge=1, description="The major to send instead.")
+    why: str
+
+    def over(self, day: date) -> bool:
+        """Whether a notice of this major accepted on `day` is refused."""
+        return day > self.last_accepted_on
+
+
+class Major(BaseModel):
+    """What `contract.yaml` says of one major (`majors: {1: ...}`): its dates, its retirement."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    in_force: InForce | None = None
+    retired: MajorRetirement | None = None
+
+
 class ContractMeta(BaseModel):
     """The metadata file `contract.yaml`."""
 
@@ -185,6 +213,10 @@ class ContractMeta(BaseModel):
     sensitivity: str
     retention: str = Field(pattern=r"^P(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+D)?$")
     producers: tuple[str, ...] = Field(min_length=1)
+    producers_in_force: dict[str, InForce] = Field(
+        default_factory=dict,
+        description="Producers given as `{office, in_force}`: when each one may send it.",
+    )
     consumers: tuple[Consumer, ...] = Field(min_length=1)
     answers: tuple[str, ...] = Field(
         default=(),
@@ -203,13 +235,42 @@ class ContractMeta(BaseModel):
     identifiers: tuple[Identifier, ...] = Field(
         default=(), description="Numbers it carries of one partner's files, and who sees them all."
     )
+    in_force: InForce | None = Field(default=None, description="When its rules are in force.")
+    regime: str | None = Field(
+        default=None,
+        pattern=r"^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)*$",
+        description="The group of contracts that replace one another on dated days.",
+    )
+    majors: dict[int, Major] = Field(
+        default_factory=dict, description="Per major: its own dates and retirement."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _dated_producers(cls, declared: Any) -> Any:
+        """A producer given as `{office: ..., in_force: ...}` is named, its dates kept beside."""
+        if not isinstance(declared, dict) or not isinstance(declared.get("producers"), list):
+            return declared
+        named: list[Any] = []
+        dated: dict[str, Any] = {}
+        for entry in declared["producers"]:
+            if isinstance(entry, dict) and set(entry) == {"office", "in_force"}:
+                named.append(entry["office"])
+                dated[str(entry["office"])] = entry["in_force"]
+            else:
+                named.append(entry)
+        return {**declared, "producers": named, "producers_in_force": dated}
 
     def produced_by(self, partner: str, office: str) -> bool:
         """Whether `partner/office` may send this contract (`partner/kind` covers a kind)."""
-        return (
-            f"{partner}/{office}" in self.producers
-            or f"{partner}/{office.split(':', 1)[0]}" in self.producers
-        )
+        return self.producer_entry(partner, office) is not None
+
+    def producer_entry(self, partner: str, office: str) -> str | None:
+        """The producer entry that lets `partner/office` send it (itself, or its kind)."""
+        for entry in (f"{partner}/{office}", f"{partner}/{office.split(':', 1)[0]}"):
+            if entry in self.producers:
+                return entry
+        return None
 
 
 def every_notice_answered(metas: dict[str, ContractMeta]) -> dict[str, ContractMeta]:

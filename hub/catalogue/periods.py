@@ -1,14 +1,16 @@
 """The periods a deadline runs for, as ISO 8601 durations: read, and refused when unreadable.
 
 `P15D`, `P3M`, `P6W`, `PT24H`, `P1DT12H`: years, months, weeks and days before `T`, hours and
-minutes after it. Reading is the catalogue's (a contract, a département's agreement); adding a
-period to a date or a time is the core's (`hub.core.deadlines`).
+minutes after it. Reading, and adding one to a day, are here (a contract's deadline, a
+département's agreement, a scope's time); adding one to a time is the core's (`hub.core.deadlines`).
 """
 
 from __future__ import annotations
 
 import re
+from calendar import monthrange
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 # A unit is a number then one letter; the letters a part may use, in the order it uses them.
 _UNIT = re.compile(r"([0-9]+)([A-Za-z])")
@@ -32,6 +34,13 @@ class Period:
     def on_the_clock(self) -> bool:
         """Whether it counts hours or minutes (a deadline that runs from a time, not a day)."""
         return bool(self.hours or self.minutes)
+
+    def after(self, start: date) -> date:
+        """`start` plus its calendar part; a month end stays in range (31 January + P1M)."""
+        month_index = start.month - 1 + self.months + 12 * self.years
+        year, month = start.year + month_index // 12, month_index % 12 + 1
+        day = min(start.day, monthrange(year, month)[1])
+        return date(year, month, day) + timedelta(days=7 * self.weeks + self.days)
 
 
 def parse_period(text: str) -> Period:

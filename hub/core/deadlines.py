@@ -11,18 +11,16 @@ those past due (`hub.schedules.deadlines`).
 
 from __future__ import annotations
 
-from calendar import monthrange
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from hub.catalogue.in_force import ZONE
 from hub.catalogue.meta import ACCEPTED, Deadline
 from hub.catalogue.periods import Period, parse_period
 from hub.core.outgoing import RECEIPT
 
-ZONE = ZoneInfo("Europe/Paris")  # the département's clock: where a day starts and ends
 REFUSED = "refused"  # a receipt's status that takes nothing on: it closes no deadline
 
 
@@ -200,7 +198,4 @@ def _moment(value: Any) -> date | datetime | None:
 
 
 def _calendar(start: date, period: Period) -> date:
-    month_index = start.month - 1 + period.months + 12 * period.years
-    year, month = start.year + month_index // 12, month_index % 12 + 1
-    day = min(start.day, monthrange(year, month)[1])
-    return date(year, month, day) + timedelta(days=7 * period.weeks + period.days)
+    return period.after(start)

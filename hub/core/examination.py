@@ -14,7 +14,8 @@ recall of one notice is refused as it would be in the next batch.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from datetime import date
 from typing import Protocol
 
 from hub.core.answers import causes, to_read, with_contents
@@ -42,6 +43,10 @@ class Lookups(Protocol):
         """The partners that sent or received in each known case."""
         ...
 
+    async def case_opened(self, case_ids: Collection[str]) -> dict[str, date]:
+        """The day whose rules each known case is under."""
+        ...
+
 
 async def examine_batch(
     intake: Intake, lookups: Lookups, records: Sequence[Record]
@@ -53,8 +58,14 @@ async def examine_batch(
         intake.catalogue, intake.directory, records, origins
     ):  # answers compared (`matches`)
         origins = with_contents(origins, await lookups.kept_records(wanted))
-    parties = await lookups.case_parties({k for r in records if (k := case_key(r))})
-    examined = [intake.examine(r, origins, parties) for r in records]
+    keyed = {k for r in records if (k := case_key(r))}
+    parties = await lookups.case_parties(keyed)
+    opened = await lookups.case_opened(keyed) if keyed else {}
+
+    def judge(record: Record, known: Mapping[NoticeKey, Origin]) -> Admitted | Rejected:
+        return intake.examine(record, known, parties, opened)
+
+    examined = [judge(r, origins) for r in records]
     if not named:
         return examined
     in_batch: dict[NoticeKey, Origin] = {}
@@ -74,18 +85,17 @@ async def examine_batch(
             )
     together = {**in_batch, **origins}  # what the ledger holds wins over a copy sent again
     examined = [
-        intake.examine(r, together, parties) if _unknown_answer(o) else o
+        judge(r, together) if _unknown_answer(o) else o
         for r, o in zip(records, examined, strict=True)
     ]
-    return _recalled_once(intake, records, examined, together, parties)
+    return _recalled_once(records, examined, together, judge)
 
 
 def _recalled_once(
-    intake: Intake,
     records: Sequence[Record],
     examined: list[Admitted | Rejected],
     origins: dict[NoticeKey, Origin],
-    parties: dict[str, frozenset[str]],
+    judge: Callable[[Record, Mapping[NoticeKey, Origin]], Admitted | Rejected],
 ) -> list[Admitted | Rejected]:
     """A second recall of one notice in a batch is refused, as it would be in the next."""
     first: dict[NoticeKey, str] = {}
@@ -97,7 +107,7 @@ def _recalled_once(
             by = first.setdefault(key, outcome.envelope.id)
             if by != outcome.envelope.id:
                 marked = marked_recalled(origins, origin, by)
-                decided.append(intake.examine(record, marked, parties))
+                decided.append(judge(record, marked))
                 continue
         decided.append(outcome)
     return decided

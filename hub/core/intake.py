@@ -13,17 +13,19 @@ import hashlib
 import json
 import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
 from hub.catalogue.contracts import Catalogue, Contract, ContractVersion
 from hub.catalogue.directory import PartnerDirectory
 from hub.catalogue.identifiers import foreign_reasons
-from hub.catalogue.scopes import check_scopes
+from hub.catalogue.in_force import Calendar, local_day
+from hub.catalogue.scopes import check_scopes, qualifications
 from hub.catalogue.validation import schema_reasons
 from hub.core.answers import answered_notice, check_match
 from hub.core.cases import case_id_for
+from hub.core.dated import check_in_force, check_retired, delivered
 from hub.core.routing import NoticeKey, Origin, Recipient, Router, Unrouted
 from hub.wire.bounded import refused_batch
 from hub.wire.envelope import (
@@ -65,6 +67,8 @@ class Admitted:
     unrouted: tuple[Unrouted, ...] = ()
     resumed: bool = False
     answered: Origin | None = None
+    calendar: Calendar | None = None  # the days its file's rules are read on
+    qualified: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     @property
     def key(self) -> NoticeKey:
@@ -106,7 +110,7 @@ class Intake:
         `case_key` derives the case ids of keyless notices (`hub.core.cases`); without one, a
         random key of this intake's own (tests: a hub always gives the key it keeps).
         """
-        self._today = today or (lambda: datetime.now(UTC).date())
+        self._today = today or (lambda: local_day(datetime.now(UTC)))
         self._case_key = case_key or secrets.token_bytes(32)
         self._catalogue = catalogue
         self._directory = directory
@@ -138,12 +142,14 @@ class Intake:
         record: Record,
         origins: Mapping[NoticeKey, Origin] | None = None,
         parties: Mapping[str, frozenset[str]] | None = None,
+        opened: Mapping[str, date] | None = None,
     ) -> Admitted | Rejected:
         """Decide on one record: admitted with its deliveries, or rejected with reasons.
 
         `origins` are the accepted notices that records of this batch name as the one they
-        answer (`ce_causationsource` + `ce_causationid`), and `parties` the partners that took
-        part in the cases their keys name, both looked up beforehand by the relay.
+        answer (`ce_causationsource` + `ce_causationid`), `parties` the partners that took
+        part in the cases their keys name, and `opened` the day each of those cases was
+        opened (its rules are that day's), all looked up beforehand by the relay.
         """
         partner = partner_of(record.topic) or ""
         headers: dict[str, str] = {}
@@ -156,7 +162,9 @@ class Intake:
             contract, version = self._contract(envelope)
             payload = read_object(record.value or b"")
             _check_schema(version, payload)
-            check_scopes(contract.meta.scopes, version.major, payload)
+            calendar = self._calendar(record.key, opened or {})
+            check_in_force(self._catalogue, contract, version, envelope, calendar)
+            check_scopes(contract.meta.scopes, version.major, payload, calendar)
             _check_owner(contract, partner, payload)
             answered = answered_notice(contract, envelope, record, payload, origins or {})
             case_id = answered.case_id if answered else self._case_id(record.key, envelope)
@@ -166,7 +174,8 @@ class Intake:
                 check_match(contract, answered, payload)
         except Refusal as refusal:
             return self._rejected(record, refusal, partner, headers, envelope)
-        recipients, unrouted = self._router.recipients(contract, payload, answered)
+        recipients, unrouted = self._router.recipients(contract, payload, answered, calendar)
+        qualified = qualifications(contract.meta.scopes, version.major, payload, calendar)
         return Admitted(
             record,
             envelope,
@@ -174,11 +183,19 @@ class Intake:
             version,
             payload,
             case_id,
-            _digest(envelope, payload),
-            self._deliveries(contract, version, payload, recipients),
+            _digest(envelope, payload),  # as sent: a copy sent again on another day is the same
+            self._deliveries(contract, version, payload, recipients, qualified),
             tuple(unrouted),
             answered=answered,
+            calendar=calendar,
+            qualified=qualified,
         )
+
+    def _calendar(self, key: bytes | None, opened: Mapping[str, date]) -> Calendar:
+        """The days a notice is judged on: its case's first day (today for a new case), today."""
+        today = self._today()
+        case_id = key_case_id(key) if key else None
+        return Calendar(opened.get(case_id, today) if case_id else today, today)
 
     def _case_id(self, key: bytes | None, envelope: Envelope) -> str:
         """The case: the record key (a UUID), or one derived from the notice with the hub's key."""
@@ -196,8 +213,9 @@ class Intake:
         version: ContractVersion,
         payload: dict[str, Any],
         recipients: list[Recipient],
+        qualified: Mapping[str, dict[str, Any]],
     ) -> tuple[Delivery, ...]:
-        converted = {version.major: payload}
+        converted = {version.major: delivered(payload, qualified, version)}
         deliveries = []
         for recipient in recipients:
             major = (  # the office's own pin, else its partner's, else the sender's major
@@ -205,7 +223,9 @@ class Intake:
                 or version.major
             )
             if major not in converted:
-                converted[major] = contract.convert(payload, version.major, major)
+                into = contract.versions[major]
+                moved = contract.convert(payload, version.major, major)
+                converted[major] = delivered(moved, qualified, into)
             view = recipient.projection.apply(converted[major])
             deliveries.append(Delivery(recipient, view, contract.versions[major]))
         return tuple(deliveries)
@@ -235,17 +255,11 @@ class Intake:
         if not contract.meta.produced_by(envelope.partner, envelope.office):
             detail = "this office is not a declared producer of the contract"
             raise Refusal(Reason("sender.not-producer", detail, "ce_source"))
-        retired = contract.meta.retired
-        if retired and retired.over(self._today()):
-            detail = (
-                f"this contract was retired after {retired.last_accepted_on.isoformat()}: "
-                f"send {' or '.join(retired.replaced_by)}"
-            )
-            raise Refusal(Reason("contract.retired", detail, "ce_type"))
         version = self._catalogue.version_for(envelope.dataschema)
         if version is None or version.contract_id != contract.id:
             detail = "not the schema URI of a live version of this contract"
             raise Refusal(Reason("contract.version-unknown", detail, "ce_dataschema"))
+        check_retired(contract, version, self._today())
         return contract, version
 
     def _rejected(

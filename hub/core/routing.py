@@ -14,6 +14,7 @@ from typing import Any
 
 from hub.catalogue.contracts import Contract
 from hub.catalogue.directory import PartnerDirectory
+from hub.catalogue.in_force import Calendar
 from hub.catalogue.meta import ANSWERED, RECIPIENTS, Consumer
 from hub.catalogue.projection import FieldPath, Projection, parse_path
 
@@ -84,13 +85,22 @@ class Router:
         self._paths: dict[str, FieldPath] = {}
 
     def recipients(
-        self, contract: Contract, payload: dict[str, Any], answered: Origin | None = None
+        self,
+        contract: Contract,
+        payload: dict[str, Any],
+        answered: Origin | None = None,
+        calendar: Calendar | None = None,
     ) -> tuple[list[Recipient], list[Unrouted]]:
-        """The offices that receive this notice, and the consumers left without an office."""
+        """The offices that receive this notice, and the consumers left without an office.
+
+        A dated consumer receives it only when in force for the notice's file (`calendar`).
+        """
         found: list[Recipient] = []
         unrouted: list[Unrouted] = []
         for index, consumer in enumerate(contract.meta.consumers):
             if not self._meets(consumer, payload):
+                continue
+            if calendar is not None and not calendar.applies(consumer.in_force):
                 continue
             projection = self._projection(contract, index)
             if consumer.office == ANSWERED:

@@ -70,8 +70,19 @@ def accepted(notice: Admitted) -> Entry:
             "answers": notice.answered.notice_id if notice.answered else None,
             "answers_source": notice.answered.source if notice.answered else None,
             "unrouted": [{"consumer": u.consumer, "cause": u.cause} for u in notice.unrouted],
+            **_dated(notice),
         },
     )
+
+
+def _dated(notice: Admitted) -> dict[str, Any]:
+    """The day whose rules its file is under, and what the hub qualified (yes or no only)."""
+    found: dict[str, Any] = {}
+    if notice.calendar is not None:
+        found["regime_on"] = notice.calendar.opened_on.isoformat()
+    if notice.qualified:
+        found["qualified"] = {name: q["qualified"] for name, q in notice.qualified.items()}
+    return found
 
 
 def rejected(rejection: Rejected) -> Entry:
@@ -178,6 +189,8 @@ def deadlines_opened(notice: Admitted, accepted_at: datetime | None = None) -> l
     entries = []
     env = notice.envelope
     for deadline in notice.contract.meta.deadlines:
+        if notice.calendar is not None and not notice.calendar.applies(deadline.in_force):
+            continue  # a dated deadline opens only in files its dates govern
         opened = opening(deadline, notice.payload, accepted_at)
         if opened is None:
             continue

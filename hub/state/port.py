@@ -52,6 +52,13 @@ class State(Protocol):
         """For each known case among `case_ids`: the partners that sent or received in it."""
         ...
 
+    async def case_opened(self, case_ids: Collection[str]) -> dict[str, date]:
+        """For each known case among `case_ids`: the day whose rules it is under.
+
+        The day the hub accepted its first notice, on its calendar (`regime_on`).
+        """
+        ...
+
     async def about(self, ids: Collection[str]) -> list[Stored]:
         """The entries whose notice id or case id is one of `ids`, in chain order."""
         ...

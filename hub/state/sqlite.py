@@ -73,6 +73,10 @@ class SqliteState:
         """The partners that sent or received in each known case."""
         return await self._read(ledger.case_parties, case_ids) if case_ids else {}
 
+    async def case_opened(self, case_ids: Collection[str]) -> dict[str, date]:
+        """The day whose rules each known case is under."""
+        return await self._read(ledger.case_opened, case_ids) if case_ids else {}
+
     async def about(self, ids: Collection[str]) -> list[Stored]:
         """The entries whose notice id or case id is one of `ids`, in chain order."""
         return await self._read(ledger.about, ids) if ids else []

@@ -12,6 +12,7 @@ from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any
 
+from hub.catalogue.in_force import ZONE
 from hub.core.deadlines import aware, due_instant, instant
 from hub.core.dedup import Seen
 from hub.core.routing import NoticeKey, Origin
@@ -159,6 +160,33 @@ def case_parties(db: sqlite3.Connection, case_ids: Collection[str]) -> dict[str,
             party = (office or sender.strip("/")).split("/", 1)[0]
             found.setdefault(case_id, set()).add(party)
     return {case_id: frozenset(partners) for case_id, partners in found.items()}
+
+
+def case_opened(db: sqlite3.Connection, case_ids: Collection[str]) -> dict[str, date]:
+    """For each known case: the day its first accepted notice fixed its rules on.
+
+    Recorded as `regime_on` with each acceptance; a notice accepted before the hub recorded
+    it stands for its day of recording, in the département.
+    """
+    ordered = sorted(case_ids)
+    found: dict[str, date] = {}
+    for start in range(0, len(ordered), LOOKUP_CHUNK):
+        chunk = ordered[start : start + LOOKUP_CHUNK]
+        marks = ", ".join("?" * len(chunk))
+        rows = db.execute(
+            "SELECT case_id, recorded_at, detail FROM entries "  # noqa: S608 - ids bound
+            f"WHERE kind = 'accepted' AND case_id IN ({marks}) ORDER BY seq",
+            chunk,
+        ).fetchall()
+        for case_id, recorded_at, detail in rows:
+            if case_id not in found:
+                day = json.loads(detail).get("regime_on")
+                found[case_id] = (
+                    date.fromisoformat(day)
+                    if day
+                    else datetime.fromisoformat(recorded_at).astimezone(ZONE).date()
+                )
+    return found
 
 
 def head(db: sqlite3.Connection) -> tuple[int, str] | None:

@@ -194,7 +194,7 @@ def test_a_scope_the_hub_cannot_apply_says_why_and_is_never_applied_silently(
 
 
 def test_every_rule_says_which_fields_it_reads() -> None:
-    assert set(RULES) == {"age", "arrears", "consent", "orientation"}
+    assert set(RULES) == {"age", "arrears", "consent", "orientation", "unpaid"}
     assert AGE.fields == ("child.birth_date", "sent_on")
     assert ARREARS.fields == (
         "debt_amount",

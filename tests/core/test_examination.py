@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import pytest
@@ -53,6 +54,10 @@ class State:
     async def case_parties(self, case_ids: Collection[str]) -> dict[str, frozenset[str]]:
         self.asked.append(("case_parties", set(case_ids)))
         return {c: self.parties[c] for c in case_ids if c in self.parties}
+
+    async def case_opened(self, case_ids: Collection[str]) -> dict[str, date]:
+        self.asked.append(("case_opened", set(case_ids)))
+        return {}
 
     def asked_for(self, what: str) -> list[set[Any]]:
         return [keys for name, keys in self.asked if name == what]
@@ -131,7 +136,7 @@ async def test_a_batch_answering_nothing_asks_for_no_notice(intake: Intake) -> N
     notice = _record(LIMOGES, notice_id="m-1", source="/academie/dsden", contract=FORMAL_NOTICE)
     [outcome] = await examine_batch(intake, state, [notice])
     assert isinstance(outcome, Admitted), outcome
-    assert state.asked == [("case_parties", {CASE})]
+    assert state.asked == [("case_parties", {CASE}), ("case_opened", {CASE})]
 
 
 async def test_the_notices_answers_name_are_asked_for_by_source_and_id_whole(
