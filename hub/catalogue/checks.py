@@ -139,14 +139,20 @@ def match_problems(contract: Contract, catalogue: Catalogue) -> list[str]:
                 "to `answers`, or remove its rules"
             )
             continue
-        sides = (("answer", contract, "answer"), ("answered notice", answered, "answered"))
-        for what, side, attribute in sides:
+        # The answer as sent, in each of its majors; the answered notice as the intake reads it,
+        # converted to its latest major.
+        latest = max(answered.versions)
+        sides = (
+            ("answer", contract, "answer", sorted(contract.versions.items())),
+            ("answered notice", answered, "answered", [(latest, answered.versions[latest])]),
+        )
+        for what, side, attribute, versions in sides:
             for pair in match.pairs:
                 field = getattr(pair, attribute)
                 problems += [
                     f"{where}: `matches.{other}` names {field} of the {what}, which v{major} of "
                     f"{side.id} does not define: correct the path in `{attribute}`"
-                    for major, version in sorted(side.versions.items())
+                    for major, version in versions
                     if not schema_has_path(version.schema, parse_path(field), catalogue.registry)
                 ]
     return problems
@@ -177,6 +183,7 @@ def _unshown_scopes(contract: Contract, found: list[Example]) -> list[str]:
         f"{contract.folder / 'contract.yaml'}: scope `{scope.rule}` has no invalid example: "
         f"add one whose $comment names {scope.code}"
         for scope in contract.meta.scopes
+        if scope.qualifies is None  # it refuses nothing: what it says is shown by the ledger
         if not any((major, scope.code) in named for major in scope.majors or contract.versions)
     ]
 
@@ -190,7 +197,10 @@ def _unmatched_examples(
         answered = catalogue.get(other)
         if answered is None or other not in contract.meta.answers:
             continue  # named by `match_problems`
-        theirs = [e.payload for e in examples(answered) if e.valid]
+        latest = max(answered.versions)
+        theirs = [
+            answered.convert(e.payload, e.major, latest) for e in examples(answered) if e.valid
+        ]
         problems += [
             f"{contract.id} {example.path.name}: matches no valid example of {other}: make it "
             f"answer one of them (`matches` in {shown(contract.folder / 'contract.yaml')})"
@@ -222,7 +232,7 @@ def undeclared_losses(contract: Contract) -> list[str]:
         f"`lost: [{name}]` in the step {{from: {step.source}, to: {step.target}}}"
         for step in contract.migrations
         for name in step.remove
-        if name not in step.lost
+        if name not in step.lost and name not in step.moved
         for consumer in contract.meta.consumers
         if name in _entitled(consumer)
     ]

@@ -129,12 +129,12 @@ class Unpaid(Rule):
 
     Arrears as décret n° 2026-84 defines them from 1 January 2027: the housing expense still
     unpaid three months after a first default, whatever the amount, or a debt above 450 euros.
-    The time is counted from the first default (`since`) to the notice's own date (`on`).
+    The time is counted from the first default (`since`) to the notice's own `date`.
     """
 
     debt: FieldName
     since: FieldName
-    on: FieldName
+    date: FieldName
     unpaid_for: Annotated[str, AfterValidator(check_period)] = Field(
         description="How long after the first default (ISO 8601: `P3M`)."
     )
@@ -142,34 +142,41 @@ class Unpaid(Rule):
 
     def fields(self) -> tuple[str, ...]:
         """The debt, the first default and the notice's date."""
-        return (self.debt, self.since, self.on)
+        return (self.debt, self.since, self.date)
 
     def breaches(self, payload: dict[str, Any]) -> list[tuple[str, str]]:
         """The debt, when it is neither above the amount nor unpaid for long enough."""
         debt = _amount(value(payload, self.debt))
-        since, on = _date(value(payload, self.since)), _date(value(payload, self.on))
+        since, on = _date(value(payload, self.since)), _date(value(payload, self.date))
         if debt is None or since is None or on is None:
             return []
         if debt > Decimal(str(self.above)) or on >= parse_period(self.unpaid_for).after(since):
             return []
         why = (
             f"must be above {self.above:g} euros, or unpaid {self.unpaid_for} after "
-            f"`{self.since}` on `{self.on}`"
+            f"`{self.since}` on `{self.date}`"
         )
         return [(self.debt, why)]
 
 
 class Consent(Rule):
-    """Each named field must be `true`: the person was told, and agreed, before it was sent."""
+    """Each named field must be `true`: the person was told, and agreed, before it was sent.
+
+    `unless` names where the law asks no agreement (a diagnosis due at the judicial stage,
+    whatever the household says): there, the fields are not judged.
+    """
 
     fields_: tuple[FieldName, ...] = Field(alias="fields", min_length=1)
+    unless: Condition | None = None
 
     def fields(self) -> tuple[str, ...]:
-        """The fields that record the information and the agreement."""
-        return self.fields_
+        """The fields that record the information and the agreement, and the exception's."""
+        return self.fields_ + ((self.unless.field,) if self.unless else ())
 
     def breaches(self, payload: dict[str, Any]) -> list[tuple[str, str]]:
         """Each field that is not `true` (absent included: no agreement recorded is none)."""
+        if self.unless is not None and self.unless.holds(payload):
+            return []
         why = (
             "must be true: the notice is sent only once the people it is about were told and agreed"
         )

@@ -33,6 +33,7 @@ from hub.catalogue.scope_rules import RULES, Rule, pointer, value
 from hub.wire.reasons import Reason, Refusal
 
 CODE_PREFIX = "scope."
+QUALIFICATION = "scope.qualification"  # a sender filling the field the hub fills
 QUALIFIED = "qualified"  # in a qualifying field: whether the notice meets the rule
 UNDER = "text"  # in a qualifying field: the text of the rule it was judged under
 
@@ -141,7 +142,7 @@ def scope_reasons(
             reasons += scope.reasons(payload)
         elif scope.qualifies in payload:
             why = "is filled by the hub, with whether the notice meets the rule: leave it out"
-            reasons.append(Reason(scope.code, why, pointer(scope.qualifies)))
+            reasons.append(Reason(QUALIFICATION, why, pointer(scope.qualifies)))
     return reasons
 
 

@@ -1,8 +1,9 @@
 """Converting a payload between major versions of a contract, with declared migrations.
 
 Migrations are data (`contracts/<id>/migrations.yaml`): each step goes from one major to an
-adjacent one by removing top-level fields and adding fields with a default. A recipient pinned
-to an older major receives the payload converted step by step.
+adjacent one by adding fields with a default, copying values from one path to another
+(`copy: {payer.code: caf_allocataire.caf_code}`, target first) and removing top-level fields.
+A recipient pinned to an older major receives the payload converted step by step.
 
 A removed field that an office is entitled to (its projection names it) is information that
 office will not get: the step declares it `lost`, and `hub contracts check` holds every pin
@@ -32,6 +33,11 @@ class Step(BaseModel):
     target: int = Field(alias="to", ge=1)
     remove: tuple[str, ...] = ()
     add: dict[str, Any] = Field(default_factory=dict)
+    copy_: dict[str, str] = Field(
+        default_factory=dict,
+        alias="copy",
+        description="Per target path, the source path whose value it takes (when present).",
+    )
     lost: tuple[str, ...] = Field(
         default=(),
         description="Removed fields some office is entitled to: the loss, declared.",
@@ -47,12 +53,39 @@ class Step(BaseModel):
             )
         return self
 
+    @property
+    def moved(self) -> frozenset[str]:
+        """The top-level fields whose values it copies elsewhere: removed, yet not lost."""
+        return frozenset(source.split(".", 1)[0] for source in self.copy_.values())
+
     def apply(self, payload: dict[str, Any]) -> dict[str, Any]:
         """The payload after this step (the input is not modified)."""
         out = {k: v for k, v in payload.items() if k not in self.remove}
         for name, default in self.add.items():
             out.setdefault(name, copy.deepcopy(default))
+        for target, source in self.copy_.items():
+            found = _at(payload, source)
+            if found is not None:
+                _put(out, target, copy.deepcopy(found))
         return out
+
+
+def _at(payload: dict[str, Any], path: str) -> Any:
+    node: Any = payload
+    for step in path.split("."):
+        node = node.get(step) if isinstance(node, dict) else None
+    return node
+
+
+def _put(payload: dict[str, Any], path: str, found: Any) -> None:
+    """Set the value at a dotted path, making the objects on the way (copies, never shared)."""
+    *parents, last = path.split(".")
+    node = payload
+    for step in parents:
+        child = node.get(step)
+        node[step] = dict(child) if isinstance(child, dict) else {}
+        node = node[step]
+    node[last] = found
 
 
 STEPS = TypeAdapter(tuple[Step, ...])

@@ -81,6 +81,7 @@ async def examine_batch(
                     o.case_id,
                     recipients,
                     content=o.payload,  # an answer in the batch is compared with it
+                    major=o.version.major,
                 ),
             )
     together = {**in_batch, **origins}  # what the ledger holds wins over a copy sent again

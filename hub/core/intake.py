@@ -13,7 +13,7 @@ import hashlib
 import json
 import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -171,7 +171,7 @@ class Intake:
             if answered is None:
                 _check_party(envelope.partner, case_id, parties or {})
             else:
-                check_match(contract, answered, payload)
+                check_match(contract, self._as_latest(answered), payload)
         except Refusal as refusal:
             return self._rejected(record, refusal, partner, headers, envelope)
         recipients, unrouted = self._router.recipients(contract, payload, answered, calendar)
@@ -190,6 +190,14 @@ class Intake:
             calendar=calendar,
             qualified=qualified,
         )
+
+    def _as_latest(self, answered: Origin) -> Origin:
+        """The answered notice with its content read as its contract's latest major."""
+        contract = self._catalogue.get(answered.contract)
+        content, major = answered.content, answered.major
+        if contract is None or content is None or major is None or major == contract.latest.major:
+            return answered
+        return replace(answered, content=contract.convert(content, major, contract.latest.major))
 
     def _calendar(self, key: bytes | None, opened: Mapping[str, date]) -> Calendar:
         """The days a notice is judged on: its case's first day (today for a new case), today."""

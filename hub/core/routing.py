@@ -40,6 +40,7 @@ class Origin:
     # Its payload as the hub sealed it, read from the vault for an answer whose contract
     # declares `matches` (None: not read, or its case erased). Never shown, never compared.
     content: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+    major: int | None = None  # the major it was sent in (None: not known to the caller)
 
     @property
     def address(self) -> tuple[str, str]:

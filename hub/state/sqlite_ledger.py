@@ -127,19 +127,19 @@ def origins(db: sqlite3.Connection, keys: Collection[NoticeKey]) -> dict[NoticeK
     found: dict[NoticeKey, Origin] = {}
     rows = _by_notice(
         db,
-        "notice_id, sender, contract, case_id, detail, kind",
+        "notice_id, sender, contract, case_id, detail, kind, version",
         "'accepted', 'recalled'",
         {k.id for k in keys},
     )
     rows = [row for row in rows if (row[0], row[1]) in wanted]
     recalls = {(r[0], r[1]): json.loads(r[4]).get("recall_id") for r in rows if r[5] == "recalled"}
-    for notice_id, sender, contract, case_id, detail, kind in rows:
+    for notice_id, sender, contract, case_id, detail, kind, version in rows:
         if kind != "accepted":
             continue
         recipients = frozenset(json.loads(detail).get("recipients", ()))
         recall = recalls.get((notice_id, sender))
         found[NoticeKey(sender, notice_id)] = Origin(
-            notice_id, sender, contract, case_id, recipients, recall
+            notice_id, sender, contract, case_id, recipients, recall, major=version
         )
     return found
 
