@@ -140,7 +140,7 @@ def test_a_retired_contract_replaced_by_an_unknown_or_retired_one_is_reported(
     meta = root / RETIRED / "contract.yaml"
     meta.write_text(
         meta.read_text().replace(
-            "replaced_by: [logement.demande-avis, logement.avis, logement.decision-payeur]",
+            "replaced_by: [logement.decision-ccapex, logement.decision-payeur]",
             f"replaced_by: [logement.avis-du-prefet, {RETIRED}]",
         )
     )

@@ -55,6 +55,7 @@ def test_every_deadline_says_whether_the_law_or_an_agreement_sets_it(catalogue: 
         (IP, "evaluation"),
         ("logement.demande-diagnostic", "commandement"),
         ("logement.demande-diagnostic", "hearing"),
+        ("logement.decision-payeur", "plan_check"),
     }
     assert all(deadlines[key].article for key in laws)
     assert deadlines[IP, "evaluation"].article == "CASF, art. D226-2-4"
@@ -68,6 +69,13 @@ def test_every_deadline_says_whether_the_law_or_an_agreement_sets_it(catalogue: 
     assert urgent.alert == ("departement/crip-astreinte", "sender")
     assert deadlines["isg.orientation", "urgent_receipt"].period == "PT72H"
     assert deadlines["logement.demande-diagnostic", "commandement"].period == "P6W"
+    plan = deadlines["logement.decision-payeur", "plan_check"]
+    assert (plan.period, plan.article) == (
+        "P6M",
+        "Code de la construction et de l'habitation, art. R824-19",
+    )
+    assert plan.in_force is not None
+    assert str(plan.in_force.until) == "2026-12-31"
 
 
 def test_a_deadline_unit_the_hub_cannot_read_stops_the_check(copy: Path) -> None:

@@ -62,7 +62,19 @@ def test_the_sender_of_an_answered_notice_must_receipt_the_answer_too(contracts:
     assert "ip.retour" in problem
 
 
+def _caf_only(contracts: Path) -> None:
+    """The referral as v1 had it: the CAF's number only (`owner: caf`), v2's `payer` undeclared."""
+    path = contracts / REFERRAL / "contract.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.find("  - field: payer.allocataire_number\n")
+    if start < 0:
+        return
+    path.write_text(text[:start] + text[text.index("consumers:\n", start) :], encoding="utf-8")
+
+
 def _carrying(contracts: Path, contract: str, consumer: str) -> list[str]:
+    if contract == REFERRAL:
+        _caf_only(contracts)
     edit(contracts / contract / "contract.yaml", "\nconsumers:\n", f"\nconsumers:\n{consumer}")
     catalogue = load_catalogue(contracts)
     return identifier_problems(catalogue.contracts[contract], catalogue)
@@ -347,7 +359,7 @@ def test_a_payer_naming_another_payer_as_the_owner_is_refused_without_a_value(
         (REQUEST, "msa", "msa"),
         (REQUEST, "ccapex", "msa"),  # not one of the owners: it may name any payer
         (REQUEST, "departement", "caf"),
-        (REFERRAL, "caf", "msa"),  # `owner: caf`: nothing in the payload names the owner
+        ("logement.decision-aide", "caf", "msa"),  # `owner: caf`: nothing names the owner
     ],
 )
 def test_a_sender_naming_itself_or_not_among_the_owners_is_not_concerned(

@@ -209,16 +209,30 @@ def test_the_shipped_contracts_declare_the_scopes_their_documents_state(
     catalogue: Catalogue,
 ) -> None:
     declared = {
-        (contract.id, scope.code, scope.majors)
+        (contract.id, scope.code, scope.majors, scope.qualifies)
         for contract in catalogue.contracts.values()
         for scope in contract.meta.scopes
     }
+    qualified = "arrears_qualification"
     assert declared == {
-        (FORMAL_NOTICE, "scope.age", ()),
-        (REFERRAL, "scope.arrears", ()),
-        (ORIENTATION, "scope.consent", (2,)),
-        ("logement.demande-diagnostic", "scope.consent", (2,)),
-        (OUTCOME, "scope.orientation", ()),
+        (FORMAL_NOTICE, "scope.age", (), None),
+        # The definition of arrears in force for the file: a qualification, never a refusal.
+        (REFERRAL, "scope.arrears", (), qualified),
+        (REFERRAL, "scope.unpaid", (), qualified),
+        ("logement.saisine-departement", "scope.arrears", (), qualified),
+        ("logement.saisine-departement", "scope.unpaid", (), qualified),
+        (ORIENTATION, "scope.consent", (2,), None),
+        ("logement.demande-diagnostic", "scope.consent", (2,), None),
+        (OUTCOME, "scope.orientation", (), None),
+    }
+    dated = {
+        (scope.code, str(scope.in_force.from_), str(scope.in_force.until))
+        for scope in catalogue.contracts[REFERRAL].meta.scopes
+        if scope.in_force
+    }
+    assert dated == {
+        ("scope.arrears", "None", "2026-12-31"),
+        ("scope.unpaid", "2027-01-01", "None"),
     }
     # isg.orientation records the adult's consent already, and its schema holds it true.
     consent = catalogue.contracts["isg.orientation"].latest.schema["properties"]["consent"]
@@ -305,22 +319,34 @@ def test_the_example_check_knows_scopes_invalid_examples_name(contracts: Path) -
     )
     _edit_example(
         contracts,
-        f"{REFERRAL}/v1/examples/invalid/under-two-months.json",
-        '"$comment": "scope.arrears:',
+        f"{ORIENTATION}/v2/examples/invalid/household-did-not-agree.json",
+        '"$comment": "scope.consent:',
         '"$comment": "scope.age:',
+    )
+    # A referral that fills the field the hub fills, labelled valid.
+    _edit_example(
+        contracts,
+        f"{REFERRAL}/v2/examples/valid/small-recent-debt.json",
+        '"debt_amount"',
+        '"arrears_qualification": {"qualified": true, "text": "?"},\n  "debt_amount"',
     )
     problems = example_problems(load_catalogue(contracts))
     assert (
         f"{FORMAL_NOTICE} saint-leonard-eve-of-sixteen.json: labelled valid, fails scope.age"
         in (problems)
     )
-    assert f"{REFERRAL} under-two-months.json: $comment names scope.age, fails scope.arrears" in (
+    assert (
+        f"{ORIENTATION} household-did-not-agree.json: $comment names scope.age, fails scope.consent"
+        in problems
+    )
+    assert f"{REFERRAL} small-recent-debt.json: labelled valid, fails scope.qualification" in (
         problems
     )
     assert any(
         p.endswith(
-            "scope `arrears` has no invalid example: add one whose $comment names scope.arrears"
+            "scope `consent` has no invalid example: add one whose $comment names scope.consent"
         )
+        and ORIENTATION in p
         for p in problems
     )
 

@@ -190,11 +190,12 @@ def test_an_answer_is_matched_to_the_notice_of_the_source_it_names(intake: Intak
 def test_a_conditional_consumer_receives_only_when_the_payload_says_so(
     intake: Intake, name: str, office: str
 ) -> None:
-    payload = example("logement.orientation", name)
+    # v2: v1 cannot record the household's agreement and is retired.
+    payload = example("logement.orientation", name, major=2)
     outcome = intake.examine(
-        _record(payload, "hub.in.ccapex", "/ccapex/ccapex", "logement.orientation")
+        _record(payload, "hub.in.ccapex", "/ccapex/ccapex", "logement.orientation", 2)
     )
-    assert isinstance(outcome, Admitted)
+    assert isinstance(outcome, Admitted), outcome
     assert [d.recipient.address for d in outcome.deliveries] == [office]
 
 

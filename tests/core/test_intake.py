@@ -20,11 +20,13 @@ from tests.notices import answering, ce_headers, record
 
 LIMOGES = example(FORMAL_NOTICE, "limoges-no-known-school")
 CASE = str(uuid.uuid4())
+DECEMBER = dt.date(2026, 12, 7)
 
 
 @pytest.fixture
 def intake(catalogue: Catalogue, directory: PartnerDirectory) -> Intake:
-    return Intake(catalogue, directory, max_record_bytes=4096)
+    # The hub's calendar fixed in December 2026: the payer's decision is still in force.
+    return Intake(catalogue, directory, max_record_bytes=4096, today=lambda: DECEMBER)
 
 
 def _admitted(intake: Intake, rec: Record) -> Admitted:
@@ -206,9 +208,7 @@ def test_a_retired_contract_is_accepted_until_its_last_day_and_refused_after_it(
     refused = after.examine(notice)
     assert isinstance(refused, Rejected)
     assert [(r.code, r.pointer) for r in refused.reasons] == [("contract.retired", "ce_type")]
-    assert "logement.demande-avis or logement.avis or logement.decision-payeur" in (
-        refused.reasons[0].detail
-    )
+    assert "logement.decision-ccapex or logement.decision-payeur" in refused.reasons[0].detail
 
 
 def test_the_payers_decision_goes_to_the_ccapex_and_the_avis_request_too(
@@ -249,15 +249,26 @@ def test_scopes_judge_only_what_the_schema_let_through(intake: Intake) -> None:
     assert _codes(intake, record(both)) == ["schema.additional-properties"]
 
 
-def test_a_referral_under_two_months_of_arrears_is_refused(intake: Intake) -> None:
-    referral = example("logement.saisine-impayes", "under-two-months", "invalid")
-    referral.pop("$comment", None)
-    outcome = intake.examine(_scoped(referral, "logement.saisine-impayes", "/caf/caf"))
-    assert isinstance(outcome, Rejected)
-    assert [(r.code, r.pointer) for r in outcome.reasons] == [("scope.arrears", "/debt_amount")]
+def test_a_referral_under_two_months_of_arrears_is_accepted_and_qualified_not_arrears(
+    intake: Intake,
+) -> None:
+    # The CCAPEX hears any situation of arrears: a smaller debt is carried, qualified.
+    referral = example("logement.saisine-impayes", "under-two-months")
+    outcome = _admitted(intake, _scoped(referral, "logement.saisine-impayes", "/caf/caf"))
+    [delivery] = outcome.deliveries
+    assert delivery.version.major == 2  # the CCAPEX reads v2: the CAF's v1, converted
+    assert delivery.payload["payer"] == {
+        "organisation": "caf",
+        "code": referral["caf_allocataire"]["caf_code"],
+        "allocataire_number": referral["caf_allocataire"]["caf_number"],
+    }
+    qualification = delivery.payload["arrears_qualification"]
+    assert qualification["qualified"] is False
+    assert qualification["text"].startswith("CCH R824-1")
+    assert outcome.qualified == {"arrears_qualification": qualification}
 
 
-def test_an_orientation_v2_needs_the_households_agreement_and_v1_is_not_judged(
+def test_an_orientation_v2_needs_the_households_agreement_and_v1_is_retired(
     intake: Intake,
 ) -> None:
     contract, ccapex = "logement.orientation", "/ccapex/ccapex"
@@ -268,7 +279,11 @@ def test_an_orientation_v2_needs_the_households_agreement_and_v1_is_not_judged(
     assert isinstance(outcome, Rejected)
     assert [(r.code, r.pointer) for r in outcome.reasons] == [("scope.consent", "/consent/agreed")]
     v1 = example(contract, "saint-junien-to-mdd")
-    assert isinstance(intake.examine(_scoped(v1, contract, ccapex)), Admitted)
+    outcome = intake.examine(_scoped(v1, contract, ccapex))
+    assert isinstance(outcome, Rejected)
+    [reason] = outcome.reasons
+    assert (reason.code, reason.pointer) == ("contract.major-retired", "ce_dataschema")
+    assert reason.detail == "v1 of this contract was retired after 2026-12-06: send v2"
 
 
 def _outcome(payload: dict[str, Any], origin: str) -> Record:

@@ -1,5 +1,6 @@
 """One test case for every ledger backend (SQLite today; PostgreSQL implements the same port)."""
 
+import datetime as dt
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -7,6 +8,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
+from hub.catalogue.in_force import local_day
 from hub.core.dedup import Seen
 from hub.core.routing import NoticeKey, Origin
 from hub.ledger import Entry
@@ -132,7 +134,7 @@ async def test_origins_name_sender_contract_case_and_recipients(ledger: State) -
     await ledger.commit([accepted, _accepted("n-2")])
     n1, n9 = NoticeKey("/academie/dsden", "n-1"), NoticeKey("/academie/dsden", "n-9")
     assert await ledger.origins([n1, n9]) == {
-        n1: Origin("n-1", "/academie/dsden", "c", "case-1", frozenset({"x/y"}))
+        n1: Origin("n-1", "/academie/dsden", "c", "case-1", frozenset({"x/y"}), major=1)
     }
     assert await ledger.origins([]) == {}
 
@@ -148,12 +150,36 @@ async def test_origins_are_found_by_source_and_id_each_with_its_own_recall(ledge
     await ledger.commit([dsden, isg, recall])
     of_dsden, of_isg = NoticeKey("/academie/dsden", "n-1"), NoticeKey("/isg/isg", "n-1")
     assert await ledger.origins([of_dsden, NoticeKey("/academie/service-social", "n-1")]) == {
-        of_dsden: Origin("n-1", "/academie/dsden", "c", "case-1", frozenset({"x/y"}))
+        of_dsden: Origin("n-1", "/academie/dsden", "c", "case-1", frozenset({"x/y"}), major=1)
     }
     assert await ledger.origins([of_isg, of_dsden]) == {
-        of_dsden: Origin("n-1", "/academie/dsden", "c", "case-1", frozenset({"x/y"})),
-        of_isg: Origin("n-1", "/isg/isg", "c", "case-2", frozenset({"x/z"}), recalled_by="r-1"),
+        of_dsden: Origin("n-1", "/academie/dsden", "c", "case-1", frozenset({"x/y"}), major=1),
+        of_isg: Origin(
+            "n-1", "/isg/isg", "c", "case-2", frozenset({"x/z"}), recalled_by="r-1", major=1
+        ),
     }
+
+
+@pytest.mark.asyncio
+async def test_a_case_is_under_the_rules_of_the_day_its_first_notice_was_accepted(
+    ledger: State,
+) -> None:
+    first = Entry(
+        "accepted", "/caf/caf", "n-1", "case-1", "c", 2, detail={"regime_on": "2026-12-20"}
+    )
+    later = Entry(
+        "accepted", "/caf/caf", "n-2", "case-1", "c", 2, detail={"regime_on": "2027-01-05"}
+    )
+    before = Entry("accepted", "/caf/caf", "n-3", "case-2", "c", 1, detail={})  # no regime_on
+    await ledger.commit([first, later, before])
+    opened = await ledger.case_opened(["case-1", "case-2", "case-9"])
+    assert opened["case-1"] == dt.date(2026, 12, 20)
+    # Accepted before the hub recorded the day: the day it was recorded, in the département.
+    [stored] = [s for s in await ledger.about(["case-2"]) if s.entry.notice_id == "n-3"]
+    recorded = dt.datetime.fromisoformat(stored.recorded_at)
+    assert opened["case-2"] == local_day(recorded)
+    assert "case-9" not in opened
+    assert await ledger.case_opened([]) == {}
 
 
 @pytest.mark.asyncio
