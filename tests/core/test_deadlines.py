@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from hub.catalogue.contracts import Catalogue
+from hub.catalogue.in_force import ZONE
 from hub.catalogue.meta import Deadline
 from hub.core.deadlines import (
-    ZONE,
     aware,
     closes,
     due,
