@@ -30,6 +30,7 @@ from hub.catalogue.recipients import (
     owner_problems,
     receipt_problems,
 )
+from hub.catalogue.regimes import regime_problems
 from hub.catalogue.schemas import schema_has_path
 from hub.catalogue.versions import lost
 
@@ -61,6 +62,7 @@ def consistency(
     problems += receipt_problems(catalogue)
     problems += pin_problems(catalogue, directory)
     problems += deadline_problems(catalogue, directory)
+    problems += regime_problems(catalogue)
     problems += category_problems(catalogue)
     problems += line_problems(catalogue)
     if not kinds:  # what an office may receive depends on its legal kind

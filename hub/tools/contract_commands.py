@@ -1,4 +1,4 @@
-"""`hub contracts check|docs|freeze`: the catalogue checked, its documents written, a minor kept."""
+"""`hub contracts check|docs|freeze|at`: the catalogue checked, documented, frozen, dated."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from hub.catalogue.directory import DirectoryError, load_directory
 from hub.catalogue.docs import ASYNCAPI_VERSION, asyncapi, markdown
 from hub.catalogue.meta import ContractError
 from hub.settings import PROJECT_ROOT, Settings
+from hub.tools.contracts_at import calendar_day, in_force_on
 from hub.tools.partner_list import with_partner_list
 from hub.tools.staging import catalogue_problems
 
@@ -19,7 +20,7 @@ MAJOR_MINOR = ".".join(ASYNCAPI_VERSION.split(".")[:2])
 
 
 def add_contract_commands(commands: Any) -> None:
-    """`contracts check`, `contracts docs` and `contracts freeze`."""
+    """`contracts check`, `contracts docs`, `contracts freeze` and `contracts at`."""
     contracts = commands.add_parser(
         "contracts", help="work on the contract catalogue", description="The contract catalogue."
     )
@@ -51,6 +52,15 @@ def add_contract_commands(commands: Any) -> None:
     frozen.add_argument("contract", help="contract id, e.g. ip.transmission")
     frozen.add_argument("--major", type=int, required=True, help="the major version to freeze")
     frozen.set_defaults(run=_freeze_contract)
+    at = contract_commands.add_parser(
+        "at",
+        help="say what is in force on a day",
+        description="Print what the catalogue puts in force on a day: each contract in force, "
+        "its majors, producers, consumers, scopes and deadlines in force, each dated one with "
+        "its dates and text; then the contracts retired by that day or not in force on it.",
+    )
+    at.add_argument("day", type=calendar_day, metavar="DAY", help="the day, YYYY-MM-DD")
+    at.set_defaults(run=_contracts_at)
 
 
 def check_contracts(_: argparse.Namespace) -> int:
@@ -70,6 +80,18 @@ def check_contracts(_: argparse.Namespace) -> int:
         return 1
     versions = sum(len(c.versions) for c in catalogue.contracts.values())
     print(f"contracts ok: {len(catalogue.contracts)} contracts, {versions} live versions")
+    return 0
+
+
+def _contracts_at(args: argparse.Namespace) -> int:
+    settings = Settings()
+    try:
+        catalogue = load_catalogue(settings.contracts_path)
+        directory = load_directory(settings.directory_path)  # the département's agreed periods
+    except (ContractError, DirectoryError) as error:
+        print(f"contracts BROKEN: {error}")
+        return 1
+    print(in_force_on(catalogue, args.day, directory.agreements), end="")
     return 0
 
 

@@ -33,6 +33,7 @@ COMMANDS = [
     ["contracts", "check"],
     ["contracts", "docs"],
     ["contracts", "freeze"],
+    ["contracts", "at"],
     ["adapter"],
     ["adapter", "new"],
     ["trace"],
