@@ -50,10 +50,11 @@ def in_force_on(catalogue: Catalogue, day: date, agreements: Agreements | None =
     `agreements` are the periods the département sets for its partners' deadlines (the
     directory's); a deadline shows the one in force here, and the contract's beside it.
     """
-    shown: list[str] = [
+    header = (
         f"In force on {day.isoformat()} (for a file opened that day: a file opened earlier keeps "
         "the rules of its first day):"
-    ]
+    )
+    shown: list[str] = [header]
     out: list[str] = []
     for name in sorted(catalogue.contracts):
         contract = catalogue.contracts[name]
