@@ -91,7 +91,7 @@ def test_the_month_is_played_through_every_adapter_and_summarised(tmp_path: Path
     assert traced.returncode == 0, traced.stderr
     timeline = traced.stdout
     for step in (
-        "logement.saisine-impayes v1",
+        "logement.saisine-impayes v2",  # names its payer
         "to ccapex/ccapex",
         "logement.demande-diagnostic v2",  # with the household's agreement
         "to departement/mdd:87-limoges-nord",
