@@ -15,7 +15,9 @@ from hub.assembly import kafka_bootstrap, until_signalled
 from hub.settings import Settings
 from scenario.casemanagement import CaseManagement
 from scenario.cast import Cast, fresh
-from scenario.month import SAMPLES, Incomplete, Month, application_server, summary
+from scenario.institutions import SAMPLES, Incomplete, application_server
+from scenario.month import Month
+from scenario.summary import summary
 
 
 def main(argv: list[str] | None = None) -> int:
