@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
 
 from hub.core.outgoing import ALERT
+from scenario.clock import SETTING, a_day_later, setting
 from scenario.institutions import Institutions
 
 # What must have reached each partner's institution side for the month to be complete.
@@ -57,7 +57,7 @@ class Month(Institutions):
     """The scenario's steps, against a started cast and the département's application."""
 
     async def play(self) -> None:
-        """The month, week by week, then a day later."""
+        """December's weeks, then a day later."""
         await self._weeks_one_and_two()
         await self._weeks_three_and_four()
         await self._what_goes_wrong()
@@ -66,8 +66,15 @@ class Month(Institutions):
         await self._a_day_later()
 
     async def _weeks_one_and_two(self) -> None:
+        self.say(f"\nThe hub's calendar: Monday 7 December 2026 ({SETTING} in a drill). A file is")
+        self.say("        judged by the rules of the day the hub accepted its first notice: until")
+        self.say("        31 December 2026 the payer of the housing benefit decides on it (CCH")
+        self.say("        R824-8) and informs the CCAPEX.")
         self.say("\nWeek 1: the DSDEN exports absenteeism warnings and a joint convocation;")
-        self.say("        the CAF refers a family's rent arrears to the CCAPEX.")
+        self.say("        the CAF refers a family's rent arrears to the CCAPEX: the hub tells the")
+        self.say(
+            "        CCAPEX the debt is arrears under CCH R824-1 (twice the rent and charges)."
+        )
         self.drop("academie", "avertissements-absenteisme-2026-11.csv")
         self.drop("academie", "convocations-2026-11.json")
         self.drop("caf", "saisines-impayes-2026-11.json")
@@ -94,9 +101,10 @@ class Month(Institutions):
 
         self.say("Week 4: the first child of the formal notices is enrolled: the DSDEN records")
         self.say("        the regularisation. The CAF, which pays the housing benefit, asks the")
-        self.say("        CCAPEX for its avis before suspending it; the CCAPEX advises a repayment")
-        self.say("        plan and asks the FSL to act, and orients the family to the FSL; the CAF")
-        self.say("        decides to maintain the benefit and tells the CCAPEX.")
+        self.say("        CCAPEX for its avis before suspending it (the partners' agreement, not")
+        self.say("        the law); the CCAPEX advises a repayment plan and asks the FSL to act,")
+        self.say("        and orients the family to the FSL, which the household agreed to; the")
+        self.say("        CAF decides to maintain the benefit and informs the CCAPEX.")
         notice = await self.accepted("academie", "mises-en-demeure-2026-11.csv", line=2)
         self.export(
             "academie",
@@ -143,15 +151,13 @@ class Month(Institutions):
         await self.mishaps()
 
     async def _a_day_later(self) -> None:
-        self.say("\nA day later (the hub's deadline clock set 25 hours ahead, as in a drill): the")
-        self.say("        ISG's urgent IP was never receipted: the CRIP's on-call office and the")
-        self.say("        ISG are alerted; the second formal notice's 15 days have run out: the")
-        self.say("        DSDEN and the SDAS are alerted.")
-        ahead = datetime.now(UTC) + timedelta(hours=25)
+        self.say("\nA day later (the hub's clock set 25 hours past the real instant, since the")
+        self.say("        urgent IP's hours run from its real acceptance): the ISG's urgent IP")
+        self.say("        was never receipted: the CRIP's on-call office and the ISG are alerted;")
+        self.say("        the second formal notice's 15 days have run out: the DSDEN and the")
+        self.say("        SDAS are alerted.")
         await asyncio.to_thread(
-            self.cast.restart_hub,
-            HUB_DEADLINES_AS_OF=ahead.isoformat(timespec="seconds"),
-            HUB_DEADLINE_CHECK_S="1",
+            self.cast.restart_hub, **setting(a_day_later()), HUB_DEADLINE_CHECK_S="1"
         )
         await self.until(self._alerted, "the deadline alerts")
 
