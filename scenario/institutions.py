@@ -20,7 +20,7 @@ import aiohttp
 from aiohttp import web
 
 from adapters.sdk.tally import Tally, tally
-from hub.core.outgoing import ACCEPTANCE
+from hub.core.outgoing import ACCEPTANCE, REJECTION
 from scenario.casemanagement import CaseManagement
 from scenario.cast import Cast
 
@@ -28,7 +28,12 @@ T = TypeVar("T")
 SAMPLES = Path(__file__).parent / "samples"
 WAIT_S = 90.0
 # These answer the notice they follow.
-ANSWERS = {"instruction.regularisation", "logement.diagnostic", "logement.avis"}
+ANSWERS = {
+    "instruction.regularisation",
+    "logement.diagnostic",
+    "logement.avis",
+    "logement.decision-ccapex",
+}
 
 
 class Incomplete(RuntimeError):  # noqa: N818 - the month is incomplete, not in error
@@ -129,6 +134,10 @@ class Institutions:
     async def accepted(self, partner: str, export: str, line: int) -> dict[str, Any]:
         """The hub's acceptance of one line of an export, as the adapter files it."""
         return await self._answer(ACCEPTANCE, partner, export, line)
+
+    async def rejected(self, partner: str, export: str, line: int = 1) -> dict[str, Any]:
+        """The hub's rejection of one line of an export, as the adapter files it."""
+        return await self._answer(REJECTION, partner, export, line)
 
     async def _answer(self, kind: str, partner: str, export: str, line: int) -> dict[str, Any]:
         def mine() -> list[dict[str, Any]]:

@@ -5,7 +5,9 @@ Every notice starts where it would in life: a DSDEN export dropped in the acadé
 reply posted by the département's application. Later steps wait for what earlier ones
 caused (the CCAPEX asks for a diagnosis once the referral reached it, the DSDEN records a
 regularisation once the hub has told it which notice its formal notice became), as the
-institutions would. At the end each partner's adapter says what it sent and received.
+institutions would. The hub's calendar is December 2026, then January 2027 for the last part
+(`scenario.january`), when the CCAPEX decides on the housing benefit. At the end each
+partner's adapter says what it sent and received.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import aiohttp
 from hub.core.outgoing import ALERT
 from scenario.clock import SETTING, a_day_later, setting
 from scenario.institutions import Institutions
+from scenario.january import january
 
 # What must have reached each partner's institution side for the month to be complete.
 EXPECTED = {
@@ -57,13 +60,14 @@ class Month(Institutions):
     """The scenario's steps, against a started cast and the département's application."""
 
     async def play(self) -> None:
-        """December's weeks, then a day later."""
+        """December's weeks, a day later, then January (`scenario.january`)."""
         await self._weeks_one_and_two()
         await self._weeks_three_and_four()
         await self._what_goes_wrong()
         self.say("\nWaiting for every delivery, answer and receipt...")
         await self.until_complete()
         await self._a_day_later()
+        await january(self)
 
     async def _weeks_one_and_two(self) -> None:
         self.say(f"\nThe hub's calendar: Monday 7 December 2026 ({SETTING} in a drill). A file is")

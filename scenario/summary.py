@@ -7,11 +7,13 @@ département's application): what the institutions would see, not the hub's ledg
 from __future__ import annotations
 
 import json
-from typing import TextIO
+import textwrap
+from typing import Any, TextIO
 
+from hub.core.dated import NOT_IN_FORCE
 from hub.core.outgoing import ALERT, LEDGER_HEAD, RECEIPT
 from scenario.cast import FILE_PARTNERS
-from scenario.month import Month
+from scenario.institutions import Institutions
 
 PARTNERS = ("academie", "departement", "isg", "caf", "msa", "ccapex")
 NAMES = {
@@ -24,7 +26,7 @@ NAMES = {
 }
 
 
-def summary(month: Month, out: TextIO) -> None:
+def summary(month: Institutions, out: TextIO) -> None:
     """What each partner sent and received, from its own adapter's outbox and inbox."""
     print("\nWhat each partner sent and received (its adapter's outbox and inbox):", file=out)
     for partner in PARTNERS:
@@ -60,6 +62,7 @@ def summary(month: Month, out: TextIO) -> None:
     if again.exists():
         print(f"  {again.name}: the content of an earlier export; archived, not sent", file=out)
     _answered_by_the_hub(month, out)
+    _housing(month, out)
     print("\nWhere to look:", file=out)
     print(f"  files       {cast.folder}/<partner>/ (depot, recus, etat)", file=out)
     print(f"  logs        {cast.logs}/", file=out)
@@ -75,17 +78,24 @@ def summary(month: Month, out: TextIO) -> None:
     )
 
 
-def _answered_by_the_hub(month: Month, out: TextIO) -> None:
+def _answered_by_the_hub(month: Institutions, out: TextIO) -> None:
     """What the hub refused, routed by hand and alerted as run out, from the partners' files."""
     cast = month.cast
     print("\nRefused by the hub, answered to the sender (codes only):", file=out)
     for partner in FILE_PARTNERS:
         for path in sorted((cast.root(partner) / "recus" / "hub.rejection").glob("*.json")):
             answer = json.loads(path.read_text(encoding="utf-8"))
-            reasons = ", ".join(
-                f"{r['code']} at {r.get('pointer', '/')}" for r in answer["hub"]["reasons"]
-            )
-            print(f"  {answer['export']} line {answer['line']}: {reasons}", file=out)
+            reasons = answer["hub"]["reasons"]
+            codes = ", ".join(f"{r['code']} at {r.get('pointer', '/')}" for r in reasons)
+            print(f"  {answer['export']} line {answer['line']}: {codes}", file=out)
+            for reason in (r for r in reasons if r["code"] == NOT_IN_FORCE):
+                # The hub's own words: a rule's dates and text, the file's first day.
+                print(
+                    textwrap.fill(
+                        reason["detail"], 96, initial_indent=" " * 4, subsequent_indent=" " * 4
+                    ),
+                    file=out,
+                )
     print("\nRouted by hand (hub.routing-alert to the sender and the SDAS):", file=out)
     for partner in FILE_PARTNERS:
         for path in sorted((cast.root(partner) / "recus" / "hub.routing-alert").glob("*.json")):
@@ -100,11 +110,51 @@ def _answered_by_the_hub(month: Month, out: TextIO) -> None:
         file=out,
     )
     held = [d["payload"] for d in month.application.received.values() if d["contract"] == ALERT]
-    for partner in ("academie", "isg"):
-        folder = cast.root(partner) / "recus" / ALERT
-        held += [json.loads(p.read_text("utf-8"))["payload"] for p in sorted(folder.glob("*.json"))]
-    for alert in sorted({(a["contract"], a["deadline"], a["notice_id"]) for a in held}):
-        print(f"  {alert[0]} {alert[2]}: {alert[1]}", file=out)
+    held += [d["payload"] for p in (*FILE_PARTNERS, "isg") for d in month.received(p, ALERT)]
+    found = {(a["contract"], a["notice_id"], a["deadline"], a["due_on"]) for a in held}
+    for contract, notice, deadline, due_on in sorted(found):
+        print(f"  {contract} {notice}: {deadline}, due {due_on}", file=out)
+
+
+def _housing(month: Institutions, out: TextIO) -> None:
+    """Each housing file, by the hub's case id: who referred, what the hub said of the debt.
+
+    The qualification names the rule in force for the file (R824-1 in December, décret
+    2026-84 in January); then who decided on the benefit, and whom it was told to.
+    """
+    print(
+        "\nHousing files (the hub's case ids), each under the rules of the day it was opened:",
+        file=out,
+    )
+    referrals = month.received("ccapex", "logement.saisine-impayes")
+    referrals.sort(key=lambda d: d["payload"]["sent_on"])
+    cases = [d["case_id"] for d in referrals]
+    for request in month.received("ccapex", "logement.demande-avis"):
+        cases += [] if request["case_id"] in cases else [request["case_id"]]
+    decided = [
+        (d["case_id"], f"the payer decides, informs {d['to']}: {d['payload']['decision']}")
+        for d in month.received("ccapex", "logement.decision-payeur")
+    ]
+    for payer in ("caf", "msa"):
+        for d in month.received(payer, "logement.decision-ccapex"):
+            by = f"the CCAPEX decides (commission {d['payload']['commission']})"
+            decided.append((d["case_id"], f"{by}, tells {d['to']}: {d['payload']['decision']}"))
+    for case in cases:
+        print(f"  {case}  {_referred(referrals, case)}", file=out)
+        for line in [line for c, line in decided if c == case] or ["no decision"]:
+            print(f"  {' ' * len(case)}  {line}", file=out)
+
+
+def _referred(referrals: list[dict[str, Any]], case: str) -> str:
+    """Who referred the file, and whether the hub found the debt arrears, under which rule."""
+    referral = next((d["payload"] for d in referrals if d["case_id"] == case), None)
+    if referral is None:
+        return "an avis request, no referral"
+    judged = referral.get("arrears_qualification", {})
+    rule = judged.get("text", "?").split(" : ", 1)[0]
+    verdict = "yes" if judged.get("qualified") else "no (carried all the same)"
+    payer = referral["payer"]["organisation"].upper()
+    return f"the {payer}'s referral; arrears under {rule}: {verdict}"
 
 
 def _counts(counter: dict[str, int]) -> str:
