@@ -129,32 +129,40 @@ def _housing(month: Institutions, out: TextIO) -> None:
     referrals = month.received("ccapex", "logement.saisine-impayes")
     referrals.sort(key=lambda d: d["payload"]["sent_on"])
     cases = [d["case_id"] for d in referrals]
-    for request in month.received("ccapex", "logement.demande-avis"):
+    requests = month.received("ccapex", "logement.demande-avis")
+    for request in requests:
         cases += [] if request["case_id"] in cases else [request["case_id"]]
     decided = [
-        (d["case_id"], f"the payer decides, informs {d['to']}: {d['payload']['decision']}")
+        (d["case_id"], f"the payer decides, informs {d['to']}: {_decision(d['payload'])}")
         for d in month.received("ccapex", "logement.decision-payeur")
     ]
     for payer in ("caf", "msa"):
         for d in month.received(payer, "logement.decision-ccapex"):
             by = f"the CCAPEX decides (commission {d['payload']['commission']})"
-            decided.append((d["case_id"], f"{by}, tells {d['to']}: {d['payload']['decision']}"))
+            decided.append((d["case_id"], f"{by}, tells {d['to']}: {_decision(d['payload'])}"))
     for case in cases:
-        print(f"  {case}  {_referred(referrals, case)}", file=out)
-        for line in [line for c, line in decided if c == case] or ["no decision"]:
+        print(f"  {case}  {_referred(referrals, requests, case)}", file=out)
+        for line in sorted(line for c, line in decided if c == case) or ["no decision"]:
             print(f"  {' ' * len(case)}  {line}", file=out)
 
 
-def _referred(referrals: list[dict[str, Any]], case: str) -> str:
+def _referred(referrals: list[dict[str, Any]], requests: list[dict[str, Any]], case: str) -> str:
     """Who referred the file, and whether the hub found the debt arrears, under which rule."""
     referral = next((d["payload"] for d in referrals if d["case_id"] == case), None)
     if referral is None:
-        return "an avis request, no referral"
+        asking = next(
+            d["payload"]["payer"]["organisation"] for d in requests if d["case_id"] == case
+        )
+        return f"the {asking.upper()}'s avis request (no referral)"
     judged = referral.get("arrears_qualification", {})
     rule = judged.get("text", "?").split(" : ", 1)[0]
     verdict = "yes" if judged.get("qualified") else "no (carried all the same)"
     payer = referral["payer"]["organisation"].upper()
     return f"the {payer}'s referral; arrears under {rule}: {verdict}"
+
+
+def _decision(payload: dict[str, Any]) -> str:
+    return f"{payload['decision']} on {payload['decided_on']}"
 
 
 def _counts(counter: dict[str, int]) -> str:
