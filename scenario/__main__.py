@@ -15,7 +15,10 @@ from hub.assembly import kafka_bootstrap, until_signalled
 from hub.settings import Settings
 from scenario.casemanagement import CaseManagement
 from scenario.cast import Cast, fresh
-from scenario.month import SAMPLES, Incomplete, Month, application_server, summary
+from scenario.clock import DECEMBER, setting
+from scenario.institutions import SAMPLES, Incomplete, application_server
+from scenario.month import Month
+from scenario.summary import summary
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,7 +49,7 @@ async def play(folder: Path, *, exit_after: bool) -> int:
         complete = False
         try:
             print(f"Starting the hub and the six adapters in {folder}/ ...", flush=True)
-            await asyncio.to_thread(cast.start_hub)
+            await asyncio.to_thread(cast.start_hub, **setting(DECEMBER))
             await asyncio.to_thread(cast.start_adapters)
             application.api, application.token = cast.api("departement"), cast.token
             month = Month(cast, sys.stdout, application)

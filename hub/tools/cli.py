@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from aiokafka.errors import KafkaError
@@ -17,6 +18,7 @@ from pydantic import ValidationError
 
 from hub.assembly import kafka_bootstrap, running_hub, until_signalled
 from hub.catalogue.directory import DirectoryError
+from hub.catalogue.in_force import local_day
 from hub.catalogue.meta import ContractError
 from hub.core.cases import CaseKeyError
 from hub.edge.topics import MissingTopicsError
@@ -167,7 +169,10 @@ async def _serve_until_stopped(
         where_to_look(hub.bootstrap, hub.state_url, hub.topics, hub.http_url, sys.stdout)
         ok = True
         if demo:
-            ok = (await play(hub.bootstrap, hub.catalogue, hub.directory, sys.stdout)).ok
+            # The hub's calendar, as its intake reads it: a drill's clock setting, else today.
+            today = local_day(settings.deadlines_as_of or datetime.now(UTC))
+            played = await play(hub.bootstrap, hub.catalogue, hub.directory, today, sys.stdout)
+            ok = played.ok
         if exit_after_demo:
             return 0 if ok else 1
         print("hub: running; Ctrl-C to stop", flush=True)

@@ -9,20 +9,24 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from hub.catalogue.contracts import Catalogue, Contract
 from hub.catalogue.directory import PartnerDirectory
 from hub.catalogue.identifiers import foreign_reasons
+from hub.catalogue.in_force import Calendar
+from hub.core.dated import check_in_force, check_retired
 from hub.core.recall import RECALL
 from hub.core.routing import NoticeKey, Origin, Router
 from hub.wire.envelope import (
     CAUSATION_HEADER,
     CAUSATION_SOURCE_HEADER,
     Outgoing,
+    read_envelope,
     write_record,
 )
+from hub.wire.reasons import Refusal
 from hub.wire.topics import inbound
 
 
@@ -85,8 +89,13 @@ class Scenario:
     expect: Expectation
 
 
-def scenario(catalogue: Catalogue, directory: PartnerDirectory) -> Scenario:
-    """Every contract's valid examples, the faults the hub must refuse, then the answers."""
+def scenario(catalogue: Catalogue, directory: PartnerDirectory, today: date) -> Scenario:
+    """Every contract's valid examples, the faults the hub must refuse, then the answers.
+
+    `today` is the hub's calendar: each example opens a file that day (an answer joins the
+    file of what it answers, opened that day too), and one whose contract, major or sender is
+    not in force for such a file, or retired, is expected refused, and answered by nothing.
+    """
     router = Router(directory)
     played = Scenario([], [], Expectation())
     origins: dict[str, list[Origin]] = {}
@@ -96,6 +105,9 @@ def scenario(catalogue: Catalogue, directory: PartnerDirectory) -> Scenario:
             sender = _sender(directory, contract, payload)
             record = notice(contract, sender, payload)
             played.notices.append(record)
+            if _dated_out(catalogue, contract, record, today):
+                played.expect.rejections.add(record.headers["ce_id"])
+                continue
             recipients, _ = router.recipients(contract, payload)
             _expect(played.expect, record, {r.address for r in recipients})
             origins.setdefault(contract.id, []).append(
@@ -122,9 +134,27 @@ def scenario(catalogue: Catalogue, directory: PartnerDirectory) -> Scenario:
             answers=NoticeKey(origin.source, origin.notice_id),
         )
         played.answers.append(record)
+        if _dated_out(catalogue, contract, record, today):
+            played.expect.rejections.add(record.headers["ce_id"])
+            continue
         recipients, _ = router.recipients(contract, answer, origin)
         _expect(played.expect, record, {r.address for r in recipients})
     return played
+
+
+def _dated_out(catalogue: Catalogue, contract: Contract, record: Outgoing, today: date) -> bool:
+    """Whether the hub refuses this notice for its dates, in a file opened `today`.
+
+    The hub's own checks (`hub.core.dated`): a contract or major retired before `today`, or a
+    contract, major or sender entry not in force for a file opened that day.
+    """
+    try:
+        check_retired(contract, contract.latest, today)
+        envelope = read_envelope(record.headers)
+        check_in_force(catalogue, contract, contract.latest, envelope, Calendar(today, today))
+    except Refusal:
+        return True
+    return False
 
 
 def _answer(

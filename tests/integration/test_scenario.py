@@ -13,6 +13,7 @@ import pytest
 from hub.settings import PROJECT_ROOT
 
 pytestmark = [pytest.mark.kafka, pytest.mark.timeout(300)]
+DECISION = "logement.decision-ccapex"
 
 
 def test_the_month_is_played_through_every_adapter_and_summarised(tmp_path: Path) -> None:
@@ -61,11 +62,14 @@ def test_the_month_is_played_through_every_adapter_and_summarised(tmp_path: Path
         p.name.split("__")[2] for p in (folder / "academie/recus/ip.retour").glob("*")
     )
     assert feedback == ["academie_etablissement~3A0870015U.json", "academie_service-social.json"]
-    assert "received  logement.avis 1" in out  # the CAF: the avis it asked for
+    # The CAF: the avis it asked for in December, the CCAPEX's decision on its January file,
+    # the review of its December decision run out on the hub's January calendar.
+    assert "received  hub.deadline-alert 1, logement.avis 1, logement.decision-ccapex 1" in out
+    assert "received  logement.avis 1, logement.decision-ccapex 1" in out  # the MSA
     assert (
-        "received  logement.decision-payeur 2, logement.demande-avis 2, logement.diagnostic 1, "
-        "logement.saisine-impayes 1"
-    ) in out  # the CCAPEX: from the CAF and from the MSA
+        "received  hub.deadline-alert 2, logement.decision-payeur 3, logement.demande-avis 2, "
+        "logement.diagnostic 1, logement.saisine-impayes 3"
+    ) in out  # the CCAPEX: from the CAF and from the MSA, under both regimes
     # Each payer receives the avis on its own allocataires, and only those.
     for payer in ("caf", "msa"):
         avis = [
@@ -73,6 +77,7 @@ def test_the_month_is_played_through_every_adapter_and_summarised(tmp_path: Path
         ]
         assert [a["payload"]["payer"]["organisation"] for a in avis] == [payer]
         assert all(a["to"] == f"{payer}/{payer}" for a in avis)
+    _both_regimes(folder, out)
     assert "quarantined: export-abime.csv.error.txt" in out
     assert "ISG API, HTTP 422" in out
     assert "avertissements-bis.csv: the content of an earlier export; archived, not sent" in out
@@ -91,7 +96,7 @@ def test_the_month_is_played_through_every_adapter_and_summarised(tmp_path: Path
     assert traced.returncode == 0, traced.stderr
     timeline = traced.stdout
     for step in (
-        "logement.saisine-impayes v1",
+        "logement.saisine-impayes v2",  # names its payer
         "to ccapex/ccapex",
         "logement.demande-diagnostic v2",  # with the household's agreement
         "to departement/mdd:87-limoges-nord",
@@ -99,6 +104,10 @@ def test_the_month_is_played_through_every_adapter_and_summarised(tmp_path: Path
         "logement.demande-avis v1",
         "logement.avis v1",
         "logement.decision-payeur v1",
+        # January on the hub's calendar: the December file's reviews alerted, the CCAPEX's
+        # decision refused in it (December's rules: the payer decides).
+        "deadline-alerted review of",
+        "from ccapex/ccapex: contract.not-in-force ce_type",
         "to caf/caf",
         "to departement/fsl",
         "withheld: ",
@@ -122,6 +131,46 @@ def test_the_month_is_played_through_every_adapter_and_summarised(tmp_path: Path
         check=False,
     )
     assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+def _both_regimes(folder: Path, out: str) -> None:
+    """December's file decided by its payer, January's by the CCAPEX, each told its own."""
+    assert "arrears under CCH R824-1 (décret n° 2016-748 codifié): yes" in out
+    assert "arrears under Décret n° 2026-84 du 12 février 2026 (CCH R824-1 modifié): yes" in out
+    assert "(CCH R824-1 modifié): no (carried all the same)" in out  # the MSA's, not yet arrears
+    # The CCAPEX's decision reaches the payer that referred, alone.
+    for payer in ("caf", "msa"):
+        decisions = [
+            json.loads(p.read_text()) for p in (folder / payer / "recus" / DECISION).glob("*")
+        ]
+        assert [(d["to"], d["payload"]["payer"]["organisation"]) for d in decisions] == [
+            (f"{payer}/{payer}", payer)
+        ]
+        assert f"tells {payer}/{payer}: maintained" in out
+    # Each regime's notice in the other's file is refused, the hub saying the file's first day.
+    refused = {
+        partner: [
+            reason
+            for p in (folder / partner / "recus/hub.rejection").glob("*")
+            for reason in json.loads(p.read_text())["hub"]["reasons"]
+        ]
+        for partner in ("caf", "ccapex")
+    }
+    [avis_request] = refused["caf"]
+    assert avis_request["code"] == "contract.not-in-force"
+    assert "not for a file opened on 2027-01-15" in avis_request["detail"]
+    [decision] = refused["ccapex"]
+    assert decision["code"] == "contract.not-in-force"
+    assert "not for a file opened on 2026-12-07" in decision["detail"]
+    assert decision["detail"].endswith("send logement.decision-payeur")
+    # The hub's calendar in January finds the December file's reviews run out.
+    alerts = {
+        (a["payload"]["contract"], a["payload"]["deadline"])
+        for a in (
+            json.loads(p.read_text()) for p in (folder / "caf/recus/hub.deadline-alert").glob("*")
+        )
+    }
+    assert alerts == {("logement.decision-payeur", "review")}
 
 
 def _hub(*arguments: str) -> subprocess.CompletedProcess[str]:
