@@ -167,7 +167,8 @@ class Settings(KafkaClientSettings):
     )
     deadlines_as_of: datetime | None = Field(
         default=None,
-        description="Check deadlines as if it were this time (drills and tests); unset: now.",
+        description="The hub's clock for drills and tests: deadlines are checked, files opened "
+        "(the rules they keep) and retirements judged as if it were this time; unset: now.",
     )
     refresh_s: float = Field(
         default=15.0, gt=0, description="How often the ledger and lag gauges are refreshed."

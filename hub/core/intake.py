@@ -9,6 +9,7 @@ The first blocking stage stops the record; within a stage every fault is reporte
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import secrets
@@ -116,6 +117,17 @@ class Intake:
         self._directory = directory
         self._router = Router(directory)
         self._max_record_bytes = max_record_bytes
+        self._again = False
+
+    def deciding_again(self) -> Intake:
+        """The same intake, for records it accepted before (redelivery): later retirements pass.
+
+        A contract or major retired after a notice of it was accepted stops new notices, not
+        the delivery of those accepted: their retirement is judged on their file's first day.
+        """
+        again = copy.copy(self)
+        again._again = True  # noqa: SLF001 - a copy of itself
+        return again
 
     @property
     def catalogue(self) -> Catalogue:
@@ -159,10 +171,12 @@ class Intake:
             headers = header_map(record)
             envelope = read_envelope(headers)
             self._check_sender(partner, envelope)
+            calendar = self._calendar(record.key, opened or {})
             contract, version = self._contract(envelope)
+            # A notice decided again (its redelivery) was accepted: retired since, it still is.
+            check_retired(contract, version, calendar.opened_on if self._again else calendar.today)
             payload = read_object(record.value or b"")
             _check_schema(version, payload)
-            calendar = self._calendar(record.key, opened or {})
             check_in_force(self._catalogue, contract, version, envelope, calendar)
             check_scopes(contract.meta.scopes, version.major, payload, calendar)
             _check_owner(contract, partner, payload)
@@ -267,7 +281,6 @@ class Intake:
         if version is None or version.contract_id != contract.id:
             detail = "not the schema URI of a live version of this contract"
             raise Refusal(Reason("contract.version-unknown", detail, "ce_dataschema"))
-        check_retired(contract, version, self._today())
         return contract, version
 
     def _rejected(

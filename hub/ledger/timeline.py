@@ -109,6 +109,12 @@ def _accepted_below(e: Entry) -> list[str]:
     out = [f"{INDENT}answers {d['answers']}"] if d.get("answers") else []
     if d.get("recipients"):
         out.append(f"{INDENT}to {', '.join(d['recipients'])}")
+    if d.get("regime_on"):  # the day whose rules its file is under
+        out.append(f"{INDENT}under the rules of {d['regime_on']}")
+    out += [
+        f"{INDENT}qualified {name}: {'yes' if yes else 'no'}"
+        for name, yes in d.get("qualified", {}).items()
+    ]
     return out + [f"{INDENT}unrouted {u['consumer']}: {u['cause']}" for u in d.get("unrouted", [])]
 
 

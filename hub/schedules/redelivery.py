@@ -39,7 +39,8 @@ class Redelivery:
         longest: float,
     ) -> None:
         """Wait `first` seconds before the first redelivery, doubling up to `longest`."""
-        self._intake, self._state = intake, state
+        # Deciding again what it accepted: a retirement since stops new notices, not these.
+        self._intake, self._state = intake.deciding_again(), state
         self._publish, self._clock = publish, clock
         self._first, self._longest = first, longest
 
@@ -71,7 +72,10 @@ class Redelivery:
         examined = await examine_batch(self._intake, self._state, [r for _, r in found])
         again = []
         for (waiting, _), outcome in zip(found, examined, strict=True):
-            if not isinstance(outcome, Admitted):
+            if not isinstance(outcome, Admitted):  # said, never dropped in silence: codes only
+                codes = ", ".join(r.code for r in outcome.reasons)
+                said = "a kept notice of %s is no longer delivered: %s"
+                log.warning(said, waiting.contract, codes)
                 continue
             mine = [
                 r

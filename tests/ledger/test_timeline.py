@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Mapping
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -188,3 +189,29 @@ async def test_the_kind_column_fits_the_longest_kind_and_details_sit_under_the_t
     for line in details:
         assert line[:column].strip() == "", line
         assert line[column] != " ", line
+
+
+async def test_a_trace_says_which_days_rules_a_file_is_under_and_what_the_hub_qualified(
+    tmp_path: Path, catalogue: Catalogue, directory: PartnerDirectory
+) -> None:
+    state = SqliteState(tmp_path / "housing.sqlite", clock=lambda: NOW)
+    january = Intake(catalogue, directory, today=lambda: date(2027, 1, 5))
+    relay = Relay(january, state, Outbox(), clock=lambda: NOW)
+    referral = {**example("logement.saisine-impayes", "small-recent-debt", major=2)}
+    referral.update(sent_on="2027-01-05", arrears_since="2026-12-20")  # a fortnight: not yet
+    sent = record(
+        referral,
+        notice_id="ref-1",
+        topic="hub.in.caf",
+        source="/caf/caf",
+        contract="logement.saisine-impayes",
+        major=2,
+        key=CASE.encode(),
+    )
+    await relay.process([sent])
+    found = await timeline(state.about, "ref-1")
+    assert found is not None
+    text = render(found)
+    assert "under the rules of 2027-01-05" in text
+    assert "qualified arrears_qualification: no" in text
+    await state.close()

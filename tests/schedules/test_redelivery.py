@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from hub.ledger.timeline import render, timeline
 from hub.wire.envelope import Record
+from tests.conftest import example
 from tests.core.test_recall import recall
-from tests.notices import answering, ce_headers
+from tests.notices import answering, ce_headers, record
 from tests.schedules.world import (
     CASE,
     MDD,
@@ -79,3 +80,38 @@ def _recall_receipt(office: str) -> Record:
     return Record(
         "hub.in.departement", 0, 3, CASE.encode(), json.dumps(body).encode(), tuple(headers)
     )
+
+
+async def test_a_notice_accepted_before_its_contract_retired_is_still_delivered_after(
+    world: World,
+) -> None:
+    # The CCAPEX's CAF-only decision, retired after 28 February 2027: accepted on the 27th,
+    # its delivery waits for the CAF's receipt past the retirement, and is sent again.
+    retired, housing = "logement.decision-aide", b"5d6e7f80-9a1b-4c2d-8e3f-4a5b6c7d8e9f"
+    world.clock.now = datetime(2027, 2, 27, 9, 0, tzinfo=UTC)
+    notice = record(
+        example(retired, "suspended"),
+        notice_id="d-1",
+        topic="hub.in.ccapex",
+        source="/ccapex/ccapex",
+        contract=retired,
+        key=housing,
+    )
+    await world.relay.process([notice])
+    waiting = [w for w in await world.state.unreceipted() if w.notice_id == "d-1"]
+    assert [w.office for w in waiting] == ["caf/caf"]
+    world.clock.now = datetime(2027, 3, 2, 9, 0, tzinfo=UTC)  # retired since the 1st
+    assert await world.redelivery.check() >= 1
+    again = [o for o in world.sent.sent if o.headers["ce_id"] == "d-1"]
+    assert [o.headers["ce_recipient"] for o in again] == ["caf/caf"]
+    # A new notice of it, that day, is refused.
+    late = record(
+        example(retired, "suspended"),
+        notice_id="d-2",
+        topic="hub.in.ccapex",
+        source="/ccapex/ccapex",
+        contract=retired,
+        key=housing,
+    )
+    await world.relay.process([late])
+    assert [w for w in await world.state.unreceipted() if w.notice_id == "d-2"] == []

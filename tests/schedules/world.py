@@ -12,6 +12,7 @@ import pytest_asyncio
 
 from hub.catalogue.contracts import Catalogue
 from hub.catalogue.directory import PartnerDirectory
+from hub.catalogue.in_force import local_day
 from hub.core.intake import Intake
 from hub.relay import Relay
 from hub.schedules.redelivery import Redelivery
@@ -63,7 +64,7 @@ async def world(
 ) -> AsyncIterator[World]:
     clock = Clock()
     state = SqliteState(tmp_path / "state.sqlite", clock=clock)
-    intake = Intake(catalogue, directory)
+    intake = Intake(catalogue, directory, today=lambda: local_day(clock.now))  # the world's day
     relay = Relay(intake, state, Outbox(), clock=clock)
     sent = Outbox()
     redelivery = Redelivery(intake, state, sent, clock, first=60, longest=600)
