@@ -136,6 +136,30 @@ class PlainKafka:
         finally:
             consumer.close()
 
+    def everything(self, topic: str, timeout: float = 30.0) -> list[Received]:
+        """Every record `topic` holds now: each partition read up to its end when asked."""
+        probe = Consumer({"bootstrap.servers": self.bootstrap, "group.id": f"probe-{uuid.uuid4()}"})
+        try:
+            partitions = probe.list_topics(topic, timeout=10).topics[topic].partitions
+            ends = {
+                p: probe.get_watermark_offsets(TopicPartition(topic, p), timeout=10)
+                for p in partitions
+            }
+        finally:
+            probe.close()
+
+        def read_to_the_ends(records: list[Received]) -> bool:
+            last = {
+                p: max((r.offset for r in records if r.partition == p), default=-1) for p in ends
+            }
+            return all(last[p] >= high - 1 for p, (low, high) in ends.items() if high > low)
+
+        return [
+            r
+            for r in self.read(topic, read_to_the_ends, timeout)
+            if r.offset < ends[r.partition][1]  # what came after the probe is not "now"
+        ]
+
 
 def by_id(records: list[Received], notice_id: str) -> list[Received]:
     """The records carrying this CloudEvents id."""
