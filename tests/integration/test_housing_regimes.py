@@ -99,9 +99,9 @@ def housing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Housing]:
 
 def test_in_december_the_payer_decides_and_the_ccapex_is_informed(housing: Housing) -> None:
     referral = housing.december.referral
-    accepted = _decided(housing.hub, referral)
-    assert (accepted["kind"], accepted["detail"]["regime_on"]) == ("accepted", "2026-12-20")
-    assert accepted["detail"]["qualified"] == {"arrears_qualification": True}
+    accepted = _accepted(housing.hub, referral)
+    assert accepted["regime_on"] == "2026-12-20"
+    assert accepted["qualified"] == {"arrears_qualification": True}
     [copy] = _copies(housing.plain, "ccapex", referral)
     assert copy.headers["ce_recipient"] == "ccapex/ccapex"
     assert copy.json()["payer"]["organisation"] == "caf"
@@ -110,15 +110,13 @@ def test_in_december_the_payer_decides_and_the_ccapex_is_informed(housing: Housi
     assert qualification["text"].startswith(TEXT_2026)  # R824-1 as it read in 2026
 
     payer_decision = housing.december.payer_decision
-    assert _decided(housing.hub, payer_decision)["kind"] == "accepted"
+    assert _accepted(housing.hub, payer_decision)["recipients"] == ["ccapex/ccapex"]
     [informed] = _copies(housing.plain, "ccapex", payer_decision)
     assert informed.headers["ce_recipient"] == "ccapex/ccapex"
     assert informed.json()["decision"] == "maintained"
 
     ccapex_decision = housing.december.ccapex_decision
-    assert _decided(housing.hub, ccapex_decision)["kind"] == "rejected"
-    rejection = _rejection(housing.plain, "ccapex", ccapex_decision)
-    [reason] = rejection.json()["reasons"]
+    [reason] = _refused(housing, "ccapex", ccapex_decision).json()["reasons"]
     assert (reason["code"], reason["pointer"]) == ("contract.not-in-force", "ce_type")
     assert "not for a file opened on 2026-12-20" in reason["detail"]
     assert reason["detail"].endswith(f"send {PAYER_DECIDES}")
@@ -128,7 +126,7 @@ def test_in_december_the_payer_decides_and_the_ccapex_is_informed(housing: Housi
 def test_in_january_the_ccapex_decision_reaches_the_referring_caf_alone(housing: Housing) -> None:
     plain = housing.plain
     referral = _send(plain, REFERRAL, _referral("limoges-social-landlord", "2027-01-04"))
-    assert _decided(housing.hub, referral)["detail"]["regime_on"] == "2027-01-05"
+    assert _accepted(housing.hub, referral)["regime_on"] == "2027-01-05"
     [copy] = _copies(plain, "ccapex", referral)
     assert copy.headers["ce_recipient"] == "ccapex/ccapex"
     assert copy.json()["arrears_qualification"]["text"].startswith(TEXT_2027)
@@ -141,8 +139,7 @@ def test_in_january_the_ccapex_decision_reaches_the_referring_caf_alone(housing:
         referral.case,
         answers=referral,
     )
-    accepted = _decided(housing.hub, decision)
-    assert (accepted["kind"], accepted["detail"]["recipients"]) == ("accepted", ["caf/caf"])
+    assert _accepted(housing.hub, decision)["recipients"] == ["caf/caf"]
     [to_caf] = _copies(plain, "caf", decision)
     assert to_caf.headers["ce_recipient"] == "caf/caf"
     assert (to_caf.headers["ce_causationid"], to_caf.headers["ce_causationsource"]) == (
@@ -157,8 +154,7 @@ def test_in_january_the_ccapex_decision_reaches_the_referring_caf_alone(housing:
 def test_an_msa_file_goes_between_the_msa_and_the_ccapex_only(housing: Housing) -> None:
     plain = housing.plain
     referral = _send(plain, REFERRAL, _referral("msa-farm-household", "2027-01-04"), MSA)
-    accepted = _decided(housing.hub, referral)
-    assert (accepted["kind"], accepted["detail"]["recipients"]) == ("accepted", ["ccapex/ccapex"])
+    assert _accepted(housing.hub, referral)["recipients"] == ["ccapex/ccapex"]
     [copy] = _copies(plain, "ccapex", referral)
     assert copy.json()["payer"]["organisation"] == "msa"
     decision = _send(
@@ -169,8 +165,7 @@ def test_an_msa_file_goes_between_the_msa_and_the_ccapex_only(housing: Housing) 
         referral.case,
         answers=referral,
     )
-    accepted = _decided(housing.hub, decision)
-    assert (accepted["kind"], accepted["detail"]["recipients"]) == ("accepted", ["msa/msa"])
+    assert _accepted(housing.hub, decision)["recipients"] == ["msa/msa"]
     [to_msa] = _copies(plain, "msa", decision)
     assert (to_msa.headers["ce_recipient"], to_msa.json()["decision"]) == ("msa/msa", "suspended")
     to_caf = plain.everything(outbound("caf"))
@@ -187,18 +182,16 @@ def test_an_msa_file_goes_between_the_msa_and_the_ccapex_only(housing: Housing) 
 def test_the_payer_decides_in_a_december_file_only(housing: Housing) -> None:
     plain = housing.plain
     referral = _send(plain, REFERRAL, _referral("limoges-social-landlord", "2027-01-04"))
-    _decided(housing.hub, referral)
+    _accepted(housing.hub, referral)
     too_late = _send(plain, PAYER_DECIDES, _payer_decision("2027-01-05"), CAF, referral.case)
-    assert _decided(housing.hub, too_late)["kind"] == "rejected"
-    [reason] = _rejection(plain, "caf", too_late).json()["reasons"]
+    [reason] = _refused(housing, "caf", too_late).json()["reasons"]
     assert (reason["code"], reason["pointer"]) == ("contract.not-in-force", "ce_type")
     assert "not for a file opened on 2027-01-05" in reason["detail"]
     assert reason["detail"].endswith(f"send {CCAPEX_DECIDES}")
 
     december_case = housing.december.referral.case
     still = _send(plain, PAYER_DECIDES, _payer_decision("2027-01-05"), CAF, december_case)
-    accepted = _decided(housing.hub, still)
-    assert (accepted["kind"], accepted["detail"]["regime_on"]) == ("accepted", "2026-12-20")
+    assert _accepted(housing.hub, still)["regime_on"] == "2026-12-20"
     [informed] = _copies(plain, "ccapex", still)
     assert informed.headers["ce_recipient"] == "ccapex/ccapex"
 
@@ -209,8 +202,7 @@ def test_a_referral_dated_december_but_accepted_in_january_is_under_2027_rules(
     plain = housing.plain
     backdated = _referral("limoges-social-landlord", "2026-12-18")
     referral = _send(plain, REFERRAL, backdated)
-    accepted = _decided(housing.hub, referral)
-    assert (accepted["kind"], accepted["detail"]["regime_on"]) == ("accepted", "2027-01-05")
+    assert _accepted(housing.hub, referral)["regime_on"] == "2027-01-05"
     [copy] = _copies(plain, "ccapex", referral)
     assert copy.json()["sent_on"] == "2026-12-18"
     assert copy.json()["arrears_qualification"]["text"].startswith(TEXT_2027)
@@ -222,7 +214,7 @@ def test_a_referral_dated_december_but_accepted_in_january_is_under_2027_rules(
         referral.case,
         answers=referral,
     )
-    assert _decided(housing.hub, decision)["kind"] == "accepted"
+    assert _accepted(housing.hub, decision)["recipients"] == ["caf/caf"]
     [to_caf] = _copies(plain, "caf", decision)
     assert to_caf.headers["ce_causationid"] == referral.id
 
@@ -233,9 +225,7 @@ def test_a_small_debt_is_arrears_once_unpaid_three_months(housing: Housing) -> N
     three_months = _send(plain, REFERRAL, small | {"arrears_since": "2026-10-04"})
     one_month = _send(plain, REFERRAL, small | {"arrears_since": "2026-12-04"})
     for referral, qualified in ((three_months, True), (one_month, False)):
-        accepted = _decided(housing.hub, referral)
-        assert accepted["kind"] == "accepted"
-        assert accepted["detail"]["qualified"] == {"arrears_qualification": qualified}
+        assert _accepted(housing.hub, referral)["qualified"] == {"arrears_qualification": qualified}
         [copy] = _copies(plain, "ccapex", referral)
         assert copy.json()["debt_amount"] == 300.0
         qualification = copy.json()["arrears_qualification"]
@@ -249,8 +239,7 @@ def test_the_fsl_reads_an_agreed_orientation_in_v2_and_v1_is_refused(housing: Ho
     assert agreed["orientation"]["service"] == "fsl"
     consent = {"informed": True, "agreed": True, "recorded_on": "2027-01-04"}
     v2 = _send(plain, ORIENTATION, agreed | {"sent_on": "2027-01-05", "consent": consent}, CCAPEX)
-    accepted = _decided(housing.hub, v2)
-    assert (accepted["kind"], accepted["detail"]["recipients"]) == ("accepted", ["departement/fsl"])
+    assert _accepted(housing.hub, v2)["recipients"] == ["departement/fsl"]
     [to_fsl] = _copies(plain, "departement", v2)
     assert to_fsl.headers["ce_recipient"] == "departement/fsl"
     assert to_fsl.headers["ce_dataschema"] == SCHEMA.format(ORIENTATION, 2)
@@ -258,8 +247,7 @@ def test_the_fsl_reads_an_agreed_orientation_in_v2_and_v1_is_refused(housing: Ho
 
     old = example(ORIENTATION, "limoges-to-fsl", major=1) | {"sent_on": "2027-01-05"}
     v1 = _send(plain, ORIENTATION, old, CCAPEX, major=1)
-    assert _decided(housing.hub, v1)["kind"] == "rejected"
-    rejection = _rejection(plain, "ccapex", v1)
+    rejection = _refused(housing, "ccapex", v1)
     assert (rejection.headers["ce_source"], rejection.headers["ce_recipient"]) == (
         "/hub",
         "ccapex/ccapex",
@@ -342,6 +330,14 @@ def _decided(hub: HubProcess, notice: Sent) -> dict[str, Any]:
         time.sleep(0.1)
 
 
+def _accepted(hub: HubProcess, notice: Sent) -> dict[str, Any]:
+    """The detail of the ledger's `accepted` entry of `notice`; fails with why it was refused."""
+    decision = _decided(hub, notice)
+    assert decision["kind"] == "accepted", decision["detail"].get("reasons")
+    detail: dict[str, Any] = decision["detail"]
+    return detail
+
+
 def _copies(plain: PlainKafka, partner: str, notice: Sent) -> list[Received]:
     """The copies of a decided notice on a partner's topic, each with its sender's source."""
     return [
@@ -351,8 +347,10 @@ def _copies(plain: PlainKafka, partner: str, notice: Sent) -> list[Received]:
     ]
 
 
-def _rejection(plain: PlainKafka, partner: str, notice: Sent) -> Received:
-    """The one `hub.rejection` of a refused notice, on its sender's topic."""
+def _refused(housing: Housing, partner: str, notice: Sent) -> Received:
+    """The one `hub.rejection` of `notice`, on its sender's topic, once the ledger refused it."""
+    decision = _decided(housing.hub, notice)
+    assert decision["kind"] == "rejected", decision["detail"]["recipients"]
 
     def mine(records: list[Received]) -> list[Received]:
         return [
@@ -362,5 +360,5 @@ def _rejection(plain: PlainKafka, partner: str, notice: Sent) -> Received:
             and r.json()["refused"]["id"] == notice.id
         ]
 
-    [rejection] = mine(plain.everything(outbound(partner), WAIT))
+    [rejection] = mine(housing.plain.everything(outbound(partner), WAIT))
     return rejection
