@@ -5,10 +5,11 @@ Nothing here uses the hub's code: records are written and read the way any integ
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,16 +115,7 @@ class PlainKafka:
         timeout: float = 90.0,
     ) -> list[Received]:
         """Read `topic` from the beginning until `done(records)` holds; fails on timeout."""
-        consumer = Consumer(
-            {
-                "bootstrap.servers": self.bootstrap,
-                "group.id": f"reader-{uuid.uuid4()}",
-                "enable.auto.commit": False,
-            }
-        )
-        try:
-            partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
-            consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
+        with self._reader(topic) as consumer:
             records: list[Received] = []
             deadline = time.monotonic() + timeout
             while not done(records):
@@ -133,6 +125,48 @@ class PlainKafka:
                     continue
                 records.append(_received(topic, message))
             return records
+
+    def everything(self, topic: str, timeout: float = 30.0) -> list[Received]:
+        """Every record `topic` holds: each partition read until a fetch finds its end.
+
+        The end is the one fetches report, not the one `get_watermark_offsets` asks for: the
+        embedded broker (Tansu 0.6) answers that with the offset after the first record of
+        the partition's last batch, short of the batch's other records.
+        """
+        with self._reader(topic, at_end=True) as consumer:
+            partitions = {p.partition for p in consumer.assignment()}
+            records: list[Received] = []
+            ended: set[int] = set()
+            deadline = time.monotonic() + timeout
+            while ended != partitions:
+                assert time.monotonic() < deadline, f"{topic}: no end after {len(records)} records"
+                message = consumer.poll(0.2)
+                if message is None:
+                    continue
+                error = message.error()
+                if error is None:
+                    records.append(_received(topic, message))
+                elif error.code() == KafkaError._PARTITION_EOF:  # noqa: SLF001 - librdkafka's name
+                    partition = message.partition()
+                    assert partition is not None
+                    ended.add(partition)
+            return records
+
+    @contextlib.contextmanager
+    def _reader(self, topic: str, *, at_end: bool = False) -> Iterator[Consumer]:
+        """A consumer of every partition of `topic` from its beginning; `at_end`: told of ends."""
+        consumer = Consumer(
+            {
+                "bootstrap.servers": self.bootstrap,
+                "group.id": f"reader-{uuid.uuid4()}",
+                "enable.auto.commit": False,
+                "enable.partition.eof": at_end,
+            }
+        )
+        try:
+            partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+            consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
+            yield consumer
         finally:
             consumer.close()
 

@@ -10,7 +10,6 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from confluent_kafka import Consumer, TopicPartition
 
 from tests.conftest import FORMAL_NOTICE, example
 from tests.integration.conftest import HubProcess, hub_on_own_broker
@@ -39,28 +38,6 @@ def _copies(records: list[Received], notice_id: str, office: str) -> int:
         for r in records
         if r.headers.get("ce_id") == notice_id and r.headers.get("ce_recipient") == office
     )
-
-
-def _everything(plain: PlainKafka, topic: str) -> list[Received]:
-    """Every record the topic holds now (each partition read up to its current end)."""
-    probe = Consumer({"bootstrap.servers": plain.bootstrap, "group.id": f"probe-{uuid.uuid4()}"})
-    try:
-        partitions = probe.list_topics(topic, timeout=10).topics[topic].partitions
-        ends = {
-            p: probe.get_watermark_offsets(TopicPartition(topic, p), timeout=10) for p in partitions
-        }
-    finally:
-        probe.close()
-
-    def read_to_the_ends(records: list[Received]) -> bool:
-        last = {p: max((r.offset for r in records if r.partition == p), default=-1) for p in ends}
-        return all(last[p] >= high - 1 for p, (low, high) in ends.items() if high > low)
-
-    return [
-        r
-        for r in plain.read(topic, read_to_the_ends)
-        if r.offset < ends[r.partition][1]  # what came after the probe is not "now"
-    ]
 
 
 def _hub(*arguments: str) -> subprocess.CompletedProcess[str]:
@@ -97,9 +74,9 @@ def test_deliveries_come_again_until_receipted_and_never_after_erasure(
     erase = _hub("erase", erased_case, "--path", str(eager_hub.ledger))
     assert erase.returncode == 0, erase.stderr
     time.sleep(1)  # let a redelivery in flight land
-    before = _everything(plain, "hub.out.departement")
+    before = plain.everything("hub.out.departement")
     time.sleep(5)  # several redelivery rounds
-    after = _everything(plain, "hub.out.departement")
+    after = plain.everything("hub.out.departement")
     assert _copies(after, erased, SDAS) == _copies(before, erased, SDAS)
     assert _copies(after, receipted, SDAS) == _copies(before, receipted, SDAS)
     assert _copies(after, receipted, "departement/mdd:87-limoges-nord") > _copies(
