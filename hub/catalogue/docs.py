@@ -18,12 +18,20 @@ import yaml
 from hub.catalogue.categories import leaf_categories
 from hub.catalogue.compat import current_minor
 from hub.catalogue.contracts import Catalogue, Contract
-from hub.catalogue.deadlines import deadline_line
 from hub.catalogue.directory import PartnerDirectory
+from hub.catalogue.docs_dated import (
+    consumer_dates,
+    dated_lines,
+    dated_section,
+    deadline_text,
+    message_dates,
+    scope_line,
+    scope_summary,
+    shown_in,
+)
 from hub.catalogue.entitlements import lines_for
 from hub.catalogue.matches import Match, Pair
 from hub.catalogue.meta import ANSWERED, RECIPIENTS, SENDER, Consumer
-from hub.catalogue.scopes import Scope
 from hub.wire.envelope import CAUSATION_HEADER, RECIPIENT_HEADER, REQUIRED
 from hub.wire.topics import inbound, outbound
 
@@ -71,6 +79,7 @@ def markdown(catalogue: Catalogue, directory: PartnerDirectory) -> str:
             f"| {', '.join(f'`{c}`' for c in line.contracts) or 'every flow'} | {line.basis} |"
             for line in catalogue.policy.lines
         ),
+        *dated_section(catalogue),
     ]
     for contract in _sorted(catalogue):
         lines += ["", *_section(contract, catalogue, directory)]
@@ -132,8 +141,9 @@ def _section(contract: Contract, catalogue: Catalogue, directory: PartnerDirecto
             f"(`contract.retired`); replaced by {', '.join(meta.retired.replaced_by)}. "
             + " ".join(meta.retired.why.split())
         )
-    lines += [deadline_line(d) for d in meta.deadlines]
-    lines += [_scope_line(scope) for scope in meta.scopes]
+    lines += dated_lines(contract)
+    lines += [deadline_text(d) for d in meta.deadlines]
+    lines += [scope_line(scope, contract) for scope in meta.scopes]
     lines += [
         "",
         "| receiving office | when | fields received | policy lines that allow it |",
@@ -160,15 +170,6 @@ def _shown(value: object) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def _scope_line(scope: Scope) -> str:
-    majors = f", v{', v'.join(map(str, scope.majors))} only" if scope.majors else ""
-    reads = ", ".join(f"`{field}`" for field in scope.fields)
-    return (
-        f"- Scope `{scope.rule}` (refused as `{scope.code}`{majors}; reads {reads}): "
-        + " ".join(scope.description.split())
-    )
-
-
 def _consumer_row(consumer: Consumer, allowed: list[str]) -> str:
     office = {
         ANSWERED: "the office that sent the notice answered",
@@ -181,7 +182,7 @@ def _consumer_row(consumer: Consumer, allowed: list[str]) -> str:
         f"`{consumer.when.field}` in {', '.join(map(_shown, consumer.when.values))}"
         if consumer.when
         else "always"
-    )
+    ) + consumer_dates(consumer)
     fields = ", ".join(f"`{f}`" for f in consumer.fields)
     return f"| {office} | {when} | {fields} | {', '.join(f'`{i}`' for i in allowed)} |"
 
@@ -308,12 +309,10 @@ def _message(contract: Contract, major: int, bundle: _Bundle) -> dict[str, Any]:
         },
         "bindings": {"kafka": {"key": {"type": "string", "format": "uuid"}}},
     }
-    if scopes := [s for s in contract.meta.scopes if s.holds_for(major)]:
-        # What the schema cannot say and the hub still refuses: each scope and its code.
-        message["description"] = "\n\n".join(
-            f"Refused as `{s.code}` out of this scope: " + " ".join(s.description.split())
-            for s in scopes
-        )
+    # What the schema cannot say and the hub still does: its dates, each scope and its code.
+    scopes = [scope_summary(s) for s in contract.meta.scopes if shown_in(s, contract, major)]
+    if said := message_dates(contract, major) + scopes:
+        message["description"] = "\n\n".join(said)
     return message
 
 

@@ -358,9 +358,19 @@ def test_the_generated_catalogue_shows_each_scope_and_its_code_where_it_holds(
     for contract in catalogue.contracts.values():
         section = text.split(f"## `{contract.id}`", 1)[1].split("\n## ", 1)[0]
         for scope in contract.meta.scopes:
-            assert f"- Scope `{scope.rule}` (refused as `{scope.code}`" in section
+            does = (
+                f"qualifies `{scope.qualifies}`"
+                if scope.qualifies
+                else f"refused as `{scope.code}`"
+            )
+            assert f"- Scope `{scope.rule}` ({does}" in section
     assert "`orientation.family_agreed` in true" in text
     messages = yaml.safe_load(asyncapi(catalogue, directory))["components"]["messages"]
     assert "scope.consent" in messages[f"{ORIENTATION}.v2"]["description"]
-    assert "description" not in messages[f"{ORIENTATION}.v1"]  # v1 is not judged
+    assert "scope.consent" not in messages[f"{ORIENTATION}.v1"]["description"]  # not judged
     assert "scope.age" in messages[f"{FORMAL_NOTICE}.v1"]["description"]
+    # A qualifying scope refuses nothing, and acts on the majors that have its field only.
+    referral = messages[f"{REFERRAL}.v2"]["description"]
+    assert "scope.qualification" in referral
+    assert "scope.arrears" not in referral
+    assert "arrears_qualification" not in messages[f"{REFERRAL}.v1"].get("description", "")
