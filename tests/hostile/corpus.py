@@ -18,11 +18,13 @@ import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
 from typing import Any
 
 from hub.catalogue.compat import bundled
 from hub.catalogue.contracts import Catalogue, Contract
 from hub.catalogue.directory import PartnerDirectory
+from hub.catalogue.in_force import local_day
 from hub.settings import PROJECT_ROOT
 from tests.notices import SCHEMA
 
@@ -155,8 +157,9 @@ def example(contract: Contract, major: int) -> dict[str, Any]:
     return payload
 
 
-def build(catalogue: Catalogue, directory: PartnerDirectory) -> Corpus:
-    """The whole corpus."""
+def build(catalogue: Catalogue, directory: PartnerDirectory, today: date | None = None) -> Corpus:
+    """The whole corpus, for a hub whose calendar says `today` (by default, the real day)."""
+    today = today or local_day(datetime.now(UTC))
     notice = example(catalogue.contracts[FORMAL_NOTICE], 1)
     setup = Setup(
         (
@@ -190,8 +193,9 @@ def build(catalogue: Catalogue, directory: PartnerDirectory) -> Corpus:
     corpus.cases += list(_recall_cases())
     for contract in catalogue.contracts.values():
         if contract.meta.producers and contract.meta.producers != ("hub",):
-            corpus.cases += list(_field_cases(catalogue, directory, contract))
-            corpus.cases += list(_scope_cases(directory, contract))
+            corpus.cases += list(_field_cases(catalogue, directory, contract, today))
+            corpus.cases += list(_scope_cases(directory, contract, today))
+            corpus.cases += list(_dated_cases(directory, contract, today))
     corpus.cases.append(
         _case(
             "a formal notice dated 9999",
@@ -651,11 +655,55 @@ def _producer(directory: PartnerDirectory, contract: Contract) -> tuple[str, str
     raise AssertionError(f"no office produces {contract.id}")
 
 
+def judged(contract: Contract, today: date) -> list[int]:
+    """The majors whose fields the hub judges on `today`: not retired, of a live contract."""
+    if contract.meta.retired and contract.meta.retired.over(today):
+        return []
+    return [major for major in sorted(contract.versions) if not _retired(contract, major, today)]
+
+
+def _retired(contract: Contract, major: int, today: date) -> bool:
+    own = contract.meta.majors.get(major)
+    return bool(own and own.retired and own.retired.over(today))
+
+
+def _dated_cases(directory: PartnerDirectory, contract: Contract, today: date) -> Iterator[Case]:
+    """A valid notice of a contract, or a major, the hub no longer or not yet takes on `today`."""
+    partner, office = _producer(directory, contract)
+    retired = contract.meta.retired is not None and contract.meta.retired.over(today)
+    dated = contract.meta.in_force is not None and not contract.meta.in_force.holds(today)
+    for major in sorted(contract.versions):
+        code = (
+            "contract.retired"
+            if retired
+            else "contract.major-retired"
+            if _retired(contract, major, today)
+            else "contract.not-in-force"
+            if dated
+            else None
+        )
+        if code is not None:
+            yield _case(
+                f"{contract.id} v{major} on {today.isoformat()}: {code}",
+                headers(
+                    f"d-{uuid.uuid4().hex[:8]}",
+                    source=f"/{partner}/{office}",
+                    contract=contract.id,
+                    major=major,
+                ),
+                json.dumps(example(contract, major)).encode(),
+                {code},
+                set(),
+                topic=f"hub.in.{partner}",
+            )
+
+
 def _field_cases(
-    catalogue: Catalogue, directory: PartnerDirectory, contract: Contract
+    catalogue: Catalogue, directory: PartnerDirectory, contract: Contract, today: date
 ) -> Iterator[Case]:
     partner, office = _producer(directory, contract)
-    for major, version in sorted(contract.versions.items()):
+    for major in judged(contract, today):
+        version = contract.versions[major]
         payload = example(contract, major)
         schema = bundled(version, catalogue.fast_registry)
         for pointer, node, required in fields(schema):
@@ -687,10 +735,10 @@ def _field_cases(
                 )
 
 
-def _scope_cases(directory: PartnerDirectory, contract: Contract) -> Iterator[Case]:
+def _scope_cases(directory: PartnerDirectory, contract: Contract, today: date) -> Iterator[Case]:
     """A contract's invalid examples that its schema passes and one of its scopes refuses."""
     partner, office = _producer(directory, contract)
-    for major in sorted(contract.versions):
+    for major in judged(contract, today):
         folder = contract.folder / f"v{major}" / "examples" / "invalid"
         for path in sorted(folder.glob("*.json")):
             payload = json.loads(path.read_text("utf-8"))
@@ -781,8 +829,9 @@ ON_ANOTHER_DAY = {
 }
 
 
-def expected_coverage(catalogue: Catalogue) -> set[str]:
+def expected_coverage(catalogue: Catalogue, today: date | None = None) -> set[str]:
     """What the corpus must cover, from the wire contract and the catalogue alone."""
+    today = today or local_day(datetime.now(UTC))
     needed = {f"code:{code}" for code in wire_codes() - set(NO_RECORD_CAUSES) - set(ON_ANOTHER_DAY)}
     needed |= {
         "value:empty",
@@ -809,8 +858,8 @@ def expected_coverage(catalogue: Catalogue) -> set[str]:
     for contract in catalogue.contracts.values():
         if not contract.meta.producers or contract.meta.producers == ("hub",):
             continue
-        for major, version in contract.versions.items():
-            schema = bundled(version, catalogue.fast_registry)
+        for major in judged(contract, today):
+            schema = bundled(contract.versions[major], catalogue.fast_registry)
             for pointer, node, required in fields(schema):
                 if _set(example(contract, major), pointer, CANARY) is None:
                     continue
