@@ -21,6 +21,7 @@ from typing import Any
 from hub.catalogue.contracts import Catalogue, Contract
 from hub.catalogue.directory import PartnerDirectory
 from hub.catalogue.identifiers import foreign_reasons
+from hub.catalogue.in_force import local_day
 from hub.core.intake import Admitted, Intake
 from hub.core.outgoing import RECEIPT
 from hub.core.reach import unreached
@@ -59,11 +60,23 @@ def offices_for(directory: PartnerDirectory, producer: str) -> list[tuple[str, s
     return [(partner, o) for o in directory.offices(partner) if office in (o, o.split(":", 1)[0])]
 
 
+def taken_today(contract: Contract) -> bool:
+    """Whether the hub takes a new file's notices of it today: in force, and not retired.
+
+    The kit checks what an adapter must do on the day it runs: a contract whose rules start on
+    a later day, or ended, is left out (a file opened earlier keeps it: the hub's to judge).
+    """
+    today = local_day(datetime.now(UTC))
+    meta = contract.meta
+    retired = meta.retired is not None and meta.retired.over(today)
+    return not retired and (meta.in_force is None or meta.in_force.holds(today))
+
+
 def sent_samples(catalogue: Catalogue, directory: PartnerDirectory, partner: str) -> list[Sample]:
-    """One sample per contract the partner may send on its own initiative."""
+    """One sample per contract the partner may send on its own initiative, taken today."""
     samples = []
     for contract in sorted(catalogue.contracts.values(), key=lambda c: c.id):
-        if contract.meta.kind != "notice" or contract.meta.answers:
+        if contract.meta.kind != "notice" or contract.meta.answers or not taken_today(contract):
             continue
         offices = [o for p in contract.meta.producers for o in offices_for(directory, p)]
         mine = [office for owner, office in offices if owner == partner]
@@ -81,7 +94,7 @@ def deliveries_to(
     intake = Intake(catalogue, directory)
     found = []
     for contract in sorted(catalogue.contracts.values(), key=lambda c: c.id):
-        if contract.meta.kind != "notice" or contract.id == RECEIPT:
+        if contract.meta.kind != "notice" or contract.id == RECEIPT or not taken_today(contract):
             continue
         notice = _first_delivered(intake, catalogue, directory, contract, partner)
         if notice is not None:
