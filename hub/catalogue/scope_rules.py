@@ -7,6 +7,7 @@ in the rule's words, never with a value. `hub.catalogue.scopes` applies them.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
@@ -216,11 +217,11 @@ RULES: dict[str, type[Rule]] = {
 }
 
 
-def value(payload: dict[str, Any], path: str) -> Any:
-    """The value at a dotted payload path; None when a step is missing."""
+def value(payload: Mapping[str, Any], path: str) -> Any:
+    """The value at a dotted payload path (`procedure.hearing_on`); None when a step is missing."""
     node: Any = payload
     for step in path.split("."):
-        if not isinstance(node, dict):
+        if not isinstance(node, Mapping):
             return None
         node = node.get(step)
     return node

@@ -177,3 +177,16 @@ def check_match(contract: Contract, answered: Origin, payload: dict[str, Any]) -
         raise Refusal(Reason(ERASED, detail, "ce_causationid"))
     if reasons := match.reasons(payload, answered.content):
         raise Refusal(*reasons)
+
+
+def as_latest(catalogue: Catalogue, answered: Origin) -> Origin:
+    """The answered notice with its content read as its contract's latest major.
+
+    `matches` compare an answer with the latest major of what it answers: a notice sent in an
+    older major (a v1 referral naming the CAF's allocataire) is converted first.
+    """
+    contract = catalogue.get(answered.contract)
+    content, major = answered.content, answered.major
+    if contract is None or content is None or major is None or major == contract.latest.major:
+        return answered
+    return replace(answered, content=contract.convert(content, major, contract.latest.major))

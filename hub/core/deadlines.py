@@ -19,6 +19,7 @@ from typing import Any
 from hub.catalogue.in_force import ZONE
 from hub.catalogue.meta import ACCEPTED, Deadline
 from hub.catalogue.periods import Period, parse_period
+from hub.catalogue.scope_rules import value
 from hub.core.outgoing import RECEIPT
 
 REFUSED = "refused"  # a receipt's status that takes nothing on: it closes no deadline
@@ -119,7 +120,7 @@ def due_instant(due_at_text: str | None, due_on_text: str) -> datetime:
 
 def applies(deadline: Deadline, payload: Mapping[str, Any]) -> bool:
     """Whether a notice with this payload opens the deadline (its `when`, if any, holds)."""
-    return deadline.when is None or value_at(payload, deadline.when.field) in deadline.when.values
+    return deadline.when is None or value(payload, deadline.when.field) in deadline.when.values
 
 
 def start_of(
@@ -131,7 +132,7 @@ def start_of(
             if accepted is not None:
                 return accepted
             continue
-        found = _moment(value_at(payload, field)) if field else None
+        found = _moment(value(payload, field)) if field else None
         if found is not None:
             return found
     return None
@@ -152,7 +153,7 @@ def opening(
     if deadline.period is not None:
         return Opening(start, due_at(start, parse_period(deadline.period)))
     field = deadline.due_on or deadline.due_before
-    day = _moment(value_at(payload, field)) if field else None
+    day = _moment(value(payload, field)) if field else None
     if day is None:
         return None
     if isinstance(day, datetime):
@@ -172,16 +173,6 @@ def closes(deadline: Deadline, contract: str, office: str, payload: Mapping[str,
         return False
     kind = office.split(":", 1)[0]
     return not deadline.closed_from or any(o in (office, kind) for o in deadline.closed_from)
-
-
-def value_at(payload: Mapping[str, Any], path: str) -> Any:
-    """The value at a dotted path of a payload (`procedure.hearing_on`); None when absent."""
-    node: Any = payload
-    for step in path.split("."):
-        if not isinstance(node, Mapping):
-            return None
-        node = node.get(step)
-    return node
 
 
 def _moment(value: Any) -> date | datetime | None:

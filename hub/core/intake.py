@@ -14,7 +14,7 @@ import hashlib
 import json
 import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -24,7 +24,7 @@ from hub.catalogue.identifiers import foreign_reasons
 from hub.catalogue.in_force import Calendar, local_day
 from hub.catalogue.scopes import check_scopes, qualifications
 from hub.catalogue.validation import schema_reasons
-from hub.core.answers import answered_notice, check_match
+from hub.core.answers import answered_notice, as_latest, check_match
 from hub.core.cases import case_id_for
 from hub.core.dated import check_in_force, check_retired, delivered
 from hub.core.routing import NoticeKey, Origin, Recipient, Router, Unrouted
@@ -36,6 +36,7 @@ from hub.wire.envelope import (
     header_map,
     key_case_id,
     read_envelope,
+    readable_headers,
 )
 from hub.wire.json_value import read_object
 from hub.wire.reasons import Reason, Refusal
@@ -185,7 +186,7 @@ class Intake:
             if answered is None:
                 _check_party(envelope.partner, case_id, parties or {})
             else:
-                check_match(contract, self._as_latest(answered), payload)
+                check_match(contract, as_latest(self._catalogue, answered), payload)
         except Refusal as refusal:
             return self._rejected(record, refusal, partner, headers, envelope)
         recipients, unrouted = self._router.recipients(contract, payload, answered, calendar)
@@ -204,14 +205,6 @@ class Intake:
             calendar=calendar,
             qualified=qualified,
         )
-
-    def _as_latest(self, answered: Origin) -> Origin:
-        """The answered notice with its content read as its contract's latest major."""
-        contract = self._catalogue.get(answered.contract)
-        content, major = answered.content, answered.major
-        if contract is None or content is None or major is None or major == contract.latest.major:
-            return answered
-        return replace(answered, content=contract.convert(content, major, contract.latest.major))
 
     def _calendar(self, key: bytes | None, opened: Mapping[str, date]) -> Calendar:
         """The days a notice is judged on: its case's first day (today for a new case), today."""
@@ -299,7 +292,7 @@ class Intake:
             and self._directory.has_office(partner, envelope.office)
         ):
             office = envelope.office
-        headers = headers or _readable_headers(record)
+        headers = headers or readable_headers(record)
         notice_id = headers.get("ce_id")
         contract = headers.get("ce_type")
         return Rejected(
@@ -326,28 +319,6 @@ def _check_party(partner: str, case_id: str, parties: Mapping[str, frozenset[str
     if known is not None and partner not in known:
         detail = "the key names a case this partner has no part in"
         raise Refusal(Reason("case.foreign", detail, "key"))
-
-
-def _readable_headers(record: Record) -> dict[str, str]:
-    """The headers that can be read one by one, to name a refused record.
-
-    A header that is not UTF-8, or given twice, is left out, and the others stay readable: a
-    stray byte in one header does not hide the record's `ce_id` from its rejection. What is
-    named back is checked by the caller (an event id, a contract of the catalogue).
-    """
-    readable: dict[str, str] = {}
-    seen: set[str] = set()
-    for name, raw in record.headers:
-        lowered = name.lower()
-        if lowered in seen:
-            readable.pop(lowered, None)  # which of the two is meant cannot be said
-            continue
-        seen.add(lowered)
-        try:
-            readable[lowered] = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            continue
-    return readable
 
 
 def _check_schema(version: ContractVersion, payload: dict[str, Any]) -> None:

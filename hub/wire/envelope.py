@@ -239,3 +239,25 @@ def write_record(  # noqa: PLR0913 - one argument per CloudEvents attribute
     headers = {name: value.decode("utf-8") for name, value in message.headers.items()}
     headers.update(extra or {})
     return Outgoing(topic, key.encode() if key else None, data, headers)
+
+
+def readable_headers(record: Record) -> dict[str, str]:
+    """The headers that can be read one by one, to name a refused record.
+
+    A header that is not UTF-8, or given twice, is left out, and the others stay readable: a
+    stray byte in one header does not hide the record's `ce_id` from its rejection. What is
+    named back is checked by the caller (an event id, a contract of the catalogue).
+    """
+    readable: dict[str, str] = {}
+    seen: set[str] = set()
+    for name, raw in record.headers:
+        lowered = name.lower()
+        if lowered in seen:
+            readable.pop(lowered, None)  # which of the two is meant cannot be said
+            continue
+        seen.add(lowered)
+        try:
+            readable[lowered] = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+    return readable
