@@ -8,7 +8,9 @@ means something), every field of every contract wrongly typed, missing and out o
 it has a range), and the odd shapes, encodings and sizes the issue names.
 
 Records are built by hand, as a partner's own client would (no hub code builds them); the
-catalogue is read only to know the contracts' fields and examples.
+catalogue is read only to know the contracts' fields, examples and retirements. The corpus is
+judged on one day of the hub's calendar (`DAY`), not on the real date: a major retired by then
+is refused whole, whatever its fields, and is covered by one case of its own.
 """
 
 from __future__ import annotations
@@ -18,15 +20,20 @@ import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any
 
 from hub.catalogue.compat import bundled
 from hub.catalogue.contracts import Catalogue, Contract
 from hub.catalogue.directory import PartnerDirectory
 from hub.settings import PROJECT_ROOT
+from tests.conftest import PAYER_DECIDES
 from tests.notices import SCHEMA
 
 CANARY = "CANARY_Zephyrine_Lagarde_2014"
+# The hub's calendar the corpus is judged on: December 2026, the payer's regime (the CAF's request
+# for an avis is in force), logement.orientation v1 retired.
+DAY: date = PAYER_DECIDES.date()
 WIRE_CONTRACT = PROJECT_ROOT / "docs" / "wire-contract.md"
 CASE_A = "7d2b6f7e-0c1a-4c55-9a6e-2f3b4c5d6e7f"  # opened by the académie in the set-up
 CASE_ERASED = "0b6f3c1e-5d2a-4e8b-9c7d-3a1f2e4b5c6d"  # opened in the set-up, then erased
@@ -192,6 +199,7 @@ def build(catalogue: Catalogue, directory: PartnerDirectory) -> Corpus:
         if contract.meta.producers and contract.meta.producers != ("hub",):
             corpus.cases += list(_field_cases(catalogue, directory, contract))
             corpus.cases += list(_scope_cases(directory, contract))
+            corpus.cases += list(_retired_cases(directory, contract))
     corpus.cases.append(
         _case(
             "a formal notice dated 9999",
@@ -656,6 +664,8 @@ def _field_cases(
 ) -> Iterator[Case]:
     partner, office = _producer(directory, contract)
     for major, version in sorted(contract.versions.items()):
+        if retired(contract, major):
+            continue  # refused whole: `_retired_cases`
         payload = example(contract, major)
         schema = bundled(version, catalogue.fast_registry)
         for pointer, node, required in fields(schema):
@@ -691,6 +701,8 @@ def _scope_cases(directory: PartnerDirectory, contract: Contract) -> Iterator[Ca
     """A contract's invalid examples that its schema passes and one of its scopes refuses."""
     partner, office = _producer(directory, contract)
     for major in sorted(contract.versions):
+        if retired(contract, major):
+            continue
         folder = contract.folder / f"v{major}" / "examples" / "invalid"
         for path in sorted(folder.glob("*.json")):
             payload = json.loads(path.read_text("utf-8"))
@@ -709,6 +721,36 @@ def _scope_cases(directory: PartnerDirectory, contract: Contract) -> Iterator[Ca
                     set(),
                     topic=f"hub.in.{partner}",
                 )
+
+
+def _retired_cases(directory: PartnerDirectory, contract: Contract) -> Iterator[Case]:
+    """A valid example of each major retired on `DAY`: refused whole, for its retirement."""
+    partner, office = _producer(directory, contract)
+    for major in sorted(contract.versions):
+        if code := retired(contract, major):
+            yield _case(
+                f"{contract.id} v{major} after its last day",
+                headers(
+                    f"r-{uuid.uuid4().hex[:8]}",
+                    source=f"/{partner}/{office}",
+                    contract=contract.id,
+                    major=major,
+                ),
+                json.dumps(example(contract, major)).encode(),
+                {code},
+                {f"retired:{contract.id}:v{major}"},
+                topic=f"hub.in.{partner}",
+            )
+
+
+def retired(contract: Contract, major: int) -> str | None:
+    """The code refusing this major on `DAY` for its retirement (its contract's, or its own)."""
+    if contract.meta.retired and contract.meta.retired.over(DAY):
+        return "contract.retired"
+    dated = contract.meta.majors.get(major)
+    if dated and dated.retired and dated.retired.over(DAY):
+        return "contract.major-retired"
+    return None
 
 
 _MISSING = object()
@@ -774,7 +816,7 @@ NO_RECORD_CAUSES = {
     "hub.internal": "a fault of the hub's own: tests/test_hostile_input.py (defect 2)",
     "schema.invalid": "the two validators disagreeing: tests/catalogue checks they agree",
 }
-# Codes a record gets only on another day than today: the corpus runs on the hub's calendar.
+# Codes a record gets only on another day than `DAY`, the hub's calendar the corpus runs on.
 ON_ANOTHER_DAY = {
     "contract.retired": "a retired contract past its last day: tests/core/test_intake.py and "
     "tests/integration/test_housing_payer.py, on a calendar set past it",
@@ -810,6 +852,9 @@ def expected_coverage(catalogue: Catalogue) -> set[str]:
         if not contract.meta.producers or contract.meta.producers == ("hub",):
             continue
         for major, version in contract.versions.items():
+            if retired(contract, major):
+                needed.add(f"retired:{contract.id}:v{major}")
+                continue
             schema = bundled(version, catalogue.fast_registry)
             for pointer, node, required in fields(schema):
                 if _set(example(contract, major), pointer, CANARY) is None:
