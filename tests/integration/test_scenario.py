@@ -1,4 +1,8 @@
-"""`make run`'s month: six adapters and the hub as processes, every flow, and the summary."""
+"""`make run`'s month: six adapters and the hub as processes, every flow, and the summary.
+
+The month's housing case is the payer's (its request for an avis, its decision): the hub runs
+on a day of December 2026 until the month's "day later", which the scenario sets itself.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from hub.settings import PROJECT_ROOT
+from tests.conftest import PAYER_DECIDES
+from tests.integration.conftest import on_calendar
 
 pytestmark = [pytest.mark.kafka, pytest.mark.timeout(300)]
 
@@ -18,6 +24,7 @@ pytestmark = [pytest.mark.kafka, pytest.mark.timeout(300)]
 def test_the_month_is_played_through_every_adapter_and_summarised(tmp_path: Path) -> None:
     folder = tmp_path / "demo"
     env = {k: v for k, v in os.environ.items() if k != "HUB_KAFKA_BOOTSTRAP"}
+    env |= on_calendar(PAYER_DECIDES)  # the hub's, through the environment its processes get
     result = subprocess.run(
         [sys.executable, "-m", "scenario", "--folder", str(folder), "--exit-after"],
         cwd=PROJECT_ROOT,
@@ -91,7 +98,7 @@ def test_the_month_is_played_through_every_adapter_and_summarised(tmp_path: Path
     assert traced.returncode == 0, traced.stderr
     timeline = traced.stdout
     for step in (
-        "logement.saisine-impayes v1",
+        "logement.saisine-impayes v2",  # the CCAPEX reads the CAF's referral in v2
         "to ccapex/ccapex",
         "logement.demande-diagnostic v2",  # with the household's agreement
         "to departement/mdd:87-limoges-nord",
