@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 from hub.catalogue.contracts import Catalogue, load_catalogue
 from hub.catalogue.directory import PartnerDirectory, load_directory
 from hub.catalogue.examples import read_example
+from hub.catalogue.in_force import ZONE
 from hub.edge.embedded import EmbeddedBroker
 from hub.settings import PROJECT_ROOT
 
@@ -20,6 +22,15 @@ pytest_plugins = ["pytester"]
 CONTRACTS = PROJECT_ROOT / "contracts"
 DIRECTORY = PROJECT_ROOT / "directory" / "haute-vienne.yaml"
 FORMAL_NOTICE = "instruction.mise-en-demeure"
+# The hub's calendar in tests that send dated rules (`Intake(today=...)`, `HUB_DEADLINES_AS_OF`),
+# so that none depends on the real date. PAYER_DECIDES: the payer decides on the housing benefit
+# (logement.decision-payeur, logement.demande-avis and its logement.avis are in force for files
+# opened until 2026-12-31) and logement.orientation v1 is retired (after 2026-12-06). It comes
+# before any run of the suite, so that a deadline counted from an acceptance is never due on it.
+PAYER_DECIDES = datetime(2026, 12, 7, 9, 0, tzinfo=ZONE)
+# CCAPEX_DECIDES: the CCAPEX decides (logement.decision-ccapex, for files opened from 2027-01-01)
+# and the arrears are those of décret 2026-84; logement.decision-aide is still accepted.
+CCAPEX_DECIDES = datetime(2027, 1, 15, 9, 0, tzinfo=ZONE)
 
 
 @pytest.fixture(scope="session")

@@ -26,9 +26,13 @@ from hub.catalogue.contracts import Catalogue, Contract
 from hub.catalogue.directory import PartnerDirectory
 from hub.catalogue.in_force import local_day
 from hub.settings import PROJECT_ROOT
+from tests.conftest import PAYER_DECIDES
 from tests.notices import SCHEMA
 
 CANARY = "CANARY_Zephyrine_Lagarde_2014"
+# A day of the hub's calendar a test may judge the corpus on, not the real date: December 2026,
+# the payer's regime (logement.decision-ccapex not yet in force), logement.orientation v1 retired.
+DAY: date = PAYER_DECIDES.date()
 WIRE_CONTRACT = PROJECT_ROOT / "docs" / "wire-contract.md"
 CASE_A = "7d2b6f7e-0c1a-4c55-9a6e-2f3b4c5d6e7f"  # opened by the académie in the set-up
 CASE_ERASED = "0b6f3c1e-5d2a-4e8b-9c7d-3a1f2e4b5c6d"  # opened in the set-up, then erased

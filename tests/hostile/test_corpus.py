@@ -25,6 +25,7 @@ from hub.state.sqlite import SqliteState
 from hub.wire.envelope import Record
 from tests.hostile.corpus import (
     CANARY,
+    DAY,
     NO_RECORD_CAUSES,
     ON_ANOTHER_DAY,
     Case,
@@ -40,13 +41,13 @@ BATCH = 200
 
 @pytest.fixture(scope="module")
 def corpus(catalogue: Catalogue, directory: PartnerDirectory) -> Corpus:
-    return build(catalogue, directory)
+    return build(catalogue, directory, DAY)
 
 
 def test_the_corpus_covers_every_code_attribute_field_and_shape(
     corpus: Corpus, catalogue: Catalogue
 ) -> None:
-    needed = expected_coverage(catalogue)
+    needed = expected_coverage(catalogue, DAY)
     assert needed - corpus.covered() == set()
     codes = {tag.removeprefix("code:") for tag in needed if tag.startswith("code:")}
     assert codes | set(NO_RECORD_CAUSES) | set(ON_ANOTHER_DAY) == wire_codes()
@@ -61,7 +62,7 @@ def test_the_coverage_check_sees_what_a_smaller_corpus_misses(
 ) -> None:
     fewer = Corpus(corpus.setup, [c for c in corpus.cases if "code:case.foreign" not in c.covers])
     fewer.cases = [c for c in fewer.cases if not c.name.startswith("ip.transmission v2 /child")]
-    missing = expected_coverage(catalogue) - fewer.covered()
+    missing = expected_coverage(catalogue, DAY) - fewer.covered()
     assert "code:case.foreign" in missing
     assert any(tag.startswith("field:ip.transmission:v2:/child/") for tag in missing)
 
@@ -106,7 +107,8 @@ async def test_every_hostile_record_is_refused_to_its_sender_and_nothing_leaks(
     metrics = HubMetrics(registry, catalogue.contracts, offices)
     state = SqliteState(tmp_path / "state.sqlite", clock=lambda: NOW)
     outbox = Outbox()
-    relay = Relay(Intake(catalogue, directory), state, outbox, clock=lambda: NOW, metrics=metrics)
+    intake = Intake(catalogue, directory, today=lambda: DAY)  # the corpus's day, not the real one
+    relay = Relay(intake, state, outbox, clock=lambda: NOW, metrics=metrics)
     pairs = list(_records(corpus))
     setup = [r for r, case in pairs if case is None]
     assert (await relay.process(setup)).accepted == len(setup)

@@ -14,6 +14,7 @@ import urllib.request
 import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -144,14 +145,29 @@ def running_hub(
 
 
 @pytest.fixture(scope="module")
-def own_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubProcess]:
+def own_hub(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[HubProcess]:
     """A broker and a hub for one module: partners' adapters there see only their records.
 
     On the session's broker, adapters of one partner started by different tests would each read
-    every delivery; in production a partner runs one adapter, with one state.
+    every delivery; in production a partner runs one adapter, with one state. A module that
+    sends dated rules names the hub's calendar in `HUB_CALENDAR` (an instant, such as
+    `tests.conftest.PAYER_DECIDES`): the hub judges its files on that day, not on the real date.
     """
-    with hub_on_own_broker(tmp_path_factory.mktemp("own-hub")) as hub:
+    with hub_on_own_broker(
+        tmp_path_factory.mktemp("own-hub"),
+        **on_calendar(getattr(request.module, "HUB_CALENDAR", None)),
+    ) as hub:
         yield hub
+
+
+def on_calendar(as_of: datetime | None) -> dict[str, str]:
+    """The hub's setting for a calendar fixed at `as_of`; none (the real date) for None.
+
+    The same instant is the one deadlines are counted at (`HUB_DEADLINES_AS_OF`).
+    """
+    return {} if as_of is None else {"HUB_DEADLINES_AS_OF": as_of.isoformat()}
 
 
 @contextlib.contextmanager

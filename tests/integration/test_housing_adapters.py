@@ -1,4 +1,7 @@
-"""The CAF and CCAPEX adapters: a rent-arrears case from the CAF's export to the CCAPEX and back."""
+"""The CAF and CCAPEX adapters: a rent-arrears case from the CAF's export to the CCAPEX and back.
+
+The hub judges on a day of December 2026, when the payer decides (`HUB_CALENDAR`).
+"""
 
 from __future__ import annotations
 
@@ -15,12 +18,13 @@ from adapters.caf.settings import CafSettings
 from adapters.ccapex.app import run as run_ccapex
 from adapters.ccapex.settings import CcapexSettings
 from adapters.sdk.outbox import Outbox
-from tests.conftest import example
+from tests.conftest import PAYER_DECIDES, example
 from tests.integration.conftest import HubProcess, running
 from tests.integration.test_academie_adapter import _files
 
 pytestmark = [pytest.mark.kafka, pytest.mark.asyncio(loop_scope="module")]
 Running = tuple[CafSettings, CcapexSettings]
+HUB_CALENDAR = PAYER_DECIDES  # `own_hub`'s calendar: files opened while the payer decides
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -55,10 +59,15 @@ async def test_a_referral_and_the_payers_decision_reach_the_ccapex(
     housing: Running,
 ) -> None:
     caf, ccapex = housing
-    referral = example("logement.saisine-impayes", "limoges-social-landlord")
+    # v2, the latest major: the one the adapter sends, and the one the CCAPEX reads.
+    referral = example("logement.saisine-impayes", "limoges-social-landlord", major=2)
     _export(caf.drop, "saisines.json", "logement.saisine-impayes", "caf", referral)
     [received] = await _files(ccapex.received / "logement.saisine-impayes", 1)
-    assert json.loads(received.read_text())["payload"] == referral
+    delivered = json.loads(received.read_text())["payload"]
+    qualification = delivered.pop("arrears_qualification")  # the hub's, beside the CAF's
+    assert delivered == referral
+    assert qualification["qualified"] is True
+    assert qualification["text"].startswith("CCH R824-1")  # the definition of 2026 files
     [receipt] = await _files(caf.received / "hub.receipt", 1)
     assert json.loads(receipt.read_text())["payload"]["status"] == "processed"
 

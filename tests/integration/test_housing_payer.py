@@ -2,24 +2,35 @@
 
 The CCAPEX's avis goes back to the payer that asked for it (and to the département's services
 it asks to act), the payer's decision goes to the CCAPEX; the retired flow that had the CCAPEX
-deciding is still accepted until its last day.
+deciding is still accepted until its last day. The hub judges on a day of December 2026, when
+the payer decides (`HUB_CALENDAR`), not on the real date.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from hub.wire.topics import inbound, outbound
-from tests.conftest import example
+from tests.conftest import PAYER_DECIDES, example
 from tests.integration.conftest import HubProcess, hub_on_own_broker
 from tests.integration.plain import PlainKafka, Received, by_id, notice_headers
 
 pytestmark = pytest.mark.kafka
+HUB_CALENDAR = PAYER_DECIDES  # `own_hub`'s calendar: files opened while the payer decides
+
+
+@pytest.fixture(scope="module")
+def plain(own_hub: HubProcess) -> Iterator[PlainKafka]:
+    """The partners' systems on the module's broker, as plain Kafka clients."""
+    partners = PlainKafka(own_hub.bootstrap)
+    yield partners
+    partners.close()
 
 
 def _send(  # noqa: PLR0913 - what is sent, by whom, in which case, answering what
@@ -53,7 +64,6 @@ def _delivered(
 
 
 def test_the_avis_reaches_the_payer_that_asked_and_the_decision_the_ccapex(
-    running_hub: HubProcess,  # noqa: ARG001 - the hub must run
     plain: PlainKafka,
 ) -> None:
     case = str(uuid.uuid4())
@@ -88,7 +98,6 @@ def test_the_avis_reaches_the_payer_that_asked_and_the_decision_the_ccapex(
 
 
 def test_the_ccapex_cannot_send_the_payers_decision(
-    running_hub: HubProcess,  # noqa: ARG001 - the hub must run
     plain: PlainKafka,
 ) -> None:
     refused = _send(
@@ -125,14 +134,11 @@ def test_the_retired_flow_is_refused_after_its_last_day(tmp_path: Path) -> None:
         [rejection] = mine(other.read(outbound("ccapex"), lambda rs: bool(mine(rs))))
         [reason] = rejection.json()["reasons"]
         assert (reason["code"], reason["pointer"]) == ("contract.retired", "ce_type")
-        assert (
-            "send logement.demande-avis or logement.avis or logement.decision-payeur"
-            in (reason["detail"])
-        )
+        # Its replacements: the payer's decision until 2026, the CCAPEX's from 2027.
+        assert "send logement.decision-ccapex or logement.decision-payeur" in reason["detail"]
 
 
 def test_each_payer_receives_the_avis_on_its_own_allocataires_only(
-    running_hub: HubProcess,  # noqa: ARG001 - the hub must run
     plain: PlainKafka,
 ) -> None:
     caf_case, msa_case = str(uuid.uuid4()), str(uuid.uuid4())

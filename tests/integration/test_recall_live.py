@@ -23,8 +23,8 @@ from adapters.caf.settings import CafSettings
 from adapters.ccapex.app import run as run_ccapex
 from adapters.ccapex.settings import CcapexSettings
 from hub.wire.topics import inbound, outbound
-from tests.conftest import FORMAL_NOTICE, example
-from tests.integration.conftest import HubProcess, hub_on_own_broker, running
+from tests.conftest import FORMAL_NOTICE, PAYER_DECIDES, example
+from tests.integration.conftest import HubProcess, hub_on_own_broker, on_calendar, running
 from tests.integration.plain import PlainKafka, Received, notice_headers
 
 pytestmark = pytest.mark.kafka
@@ -36,12 +36,17 @@ DSDEN = "academie/dsden"
 
 @pytest.fixture(scope="module")
 def eager_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubProcess]:
-    """A hub that sends a delivery again a second after it went without a receipt."""
+    """A hub that sends a delivery again a second after it went without a receipt.
+
+    Its calendar is a day of December 2026, when the payer decides: the CAF's decision is in
+    force for the files it opens, whatever the real date.
+    """
     with hub_on_own_broker(
         tmp_path_factory.mktemp("recall"),
         HUB_REDELIVER_AFTER_S="1",
         HUB_REDELIVER_MAX_S="2",
         HUB_LIFECYCLE_CHECK_S="0.3",
+        **on_calendar(PAYER_DECIDES),
     ) as hub:
         yield hub
 

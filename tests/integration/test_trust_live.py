@@ -6,6 +6,8 @@ receive its answers, or speak for another payer. Each test replays one of the is
 reproductions: partners' systems as plain Kafka clients, the département's and the CCAPEX's
 real adapters where the reproduction went through them, one hub on its own broker for all.
 Answers, receipts and recalls carry `ce_causationid`, `ce_causationsource` and the case as key.
+The payers' requests for an avis are in force for files opened until 2026: the hub judges on a
+day of December 2026 (`HUB_CALENDAR`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import pytest
 from adapters.ccapex.app import run as run_ccapex
 from adapters.ccapex.settings import CcapexSettings
 from hub.wire.topics import inbound, outbound
-from tests.conftest import example, new_id
+from tests.conftest import PAYER_DECIDES, example, new_id
 from tests.integration.conftest import HubProcess, running
 from tests.integration.plain import PlainKafka, Received, notice_headers
 from tests.integration.test_departement_adapter import (  # the application, over real HTTP
@@ -36,6 +38,7 @@ from tests.integration.test_recall_live import _recall
 pytestmark = pytest.mark.kafka
 in_module_loop = pytest.mark.asyncio(loop_scope="module")  # the loop of the adapters' fixtures
 __all__ = ["application", "departement"]  # the département's application and adapter, here too
+HUB_CALENDAR = PAYER_DECIDES  # `own_hub`'s calendar: files opened while the payer decides
 
 CAUSATION_SOURCE = "ce_causationsource"  # the answered notice's sender (wire contract v6)
 IP, RETOUR, RECEIPT, RECALL = "ip.transmission", "ip.retour", "hub.receipt", "hub.recall"

@@ -1,6 +1,7 @@
 """Deadlines: opened, closed by an answer or a receipt, alerted once when past due (time set).
 
-The relay accepts at `NOW` (2026-11-23 09:30 UTC); the watch runs on a clock each test moves.
+The relay accepts at `NOW` (2026-11-23 09:30 UTC), on the hub's calendar of that day (the payer
+still decides on the housing benefit); the watch runs on a clock each test moves.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pytest_asyncio
 from hub.catalogue.contracts import Catalogue
 from hub.catalogue.deadlines import agreed
 from hub.catalogue.directory import PartnerDirectory, load_directory
+from hub.catalogue.in_force import local_day
 from hub.core.intake import Intake
 from hub.ledger.chain import Entry
 from hub.ledger.timeline import render, timeline
@@ -83,9 +85,10 @@ def _to(alerts: Sequence[Outgoing]) -> list[tuple[str, str, str]]:
 async def _watching(
     tmp_path: Path, catalogue: Catalogue, directory: PartnerDirectory, *batches: list[Record]
 ) -> tuple[SqliteState, Outbox, DeadlineWatch, Clock]:
-    """These batches accepted at `NOW`, and a watch over them with its own clock."""
+    """These batches accepted at `NOW`, on its day, and a watch over them with its own clock."""
     ledger = SqliteState(tmp_path / "ledger.sqlite", clock=lambda: NOW)
-    relay = Relay(Intake(catalogue, directory), ledger, Outbox(), clock=lambda: NOW)
+    intake = Intake(catalogue, directory, today=lambda: local_day(NOW))
+    relay = Relay(intake, ledger, Outbox(), clock=lambda: NOW)
     for batch in batches:
         await relay.process(batch)
     alerts, clock = Outbox(), Clock()
