@@ -172,7 +172,8 @@ class Intake:
             headers = header_map(record)
             envelope = read_envelope(headers)
             self._check_sender(partner, envelope)
-            calendar = self._calendar(record.key, opened or {})
+            keyed = key_case_id(record.key)  # read once: the case's rules and its id
+            calendar = self._calendar(keyed, opened or {})
             contract, version = self._contract(envelope)
             # A notice decided again (its redelivery) was accepted: retired since, it still is.
             check_retired(contract, version, calendar.opened_on if self._again else calendar.today)
@@ -182,7 +183,7 @@ class Intake:
             check_scopes(contract.meta.scopes, version.major, payload, calendar)
             _check_owner(contract, partner, payload)
             answered = answered_notice(contract, envelope, record, payload, origins or {})
-            case_id = answered.case_id if answered else self._case_id(record.key, envelope)
+            case_id = answered.case_id if answered else self._case_id(record.key, keyed, envelope)
             if answered is None:
                 _check_party(envelope.partner, case_id, parties or {})
             else:
@@ -206,17 +207,18 @@ class Intake:
             qualified=qualified,
         )
 
-    def _calendar(self, key: bytes | None, opened: Mapping[str, date]) -> Calendar:
+    def _calendar(self, case_id: str | None, opened: Mapping[str, date]) -> Calendar:
         """The days a notice is judged on: its case's first day (today for a new case), today."""
         today = self._today()
-        case_id = key_case_id(key) if key else None
         return Calendar(opened.get(case_id, today) if case_id else today, today)
 
-    def _case_id(self, key: bytes | None, envelope: Envelope) -> str:
-        """The case: the record key (a UUID), or one derived from the notice with the hub's key."""
+    def _case_id(self, key: bytes | None, case_id: str | None, envelope: Envelope) -> str:
+        """The case: the record key (a UUID), or one derived from the notice with the hub's key.
+
+        `case_id` is the key read as a UUID (None when it is none).
+        """
         if key is None or key == b"":
             return case_id_for(self._case_key, envelope.source, envelope.id)
-        case_id = key_case_id(key)
         if case_id is None:
             detail = "the record key must be the case id, a UUID"
             raise Refusal(Reason("envelope.key", detail, "key"))
