@@ -199,7 +199,9 @@ def test_a_full_disk_stops_the_intake_until_space_returns(
 
 
 @pytest.mark.asyncio
-@pytest.mark.timeout(240)
+# The bound holds the test's own waits (120 + 120 + 180 s) and the hub's start and stop: alone
+# it takes about two minutes, under `make test`'s four workers on two cores about twice that.
+@pytest.mark.timeout(480)
 async def test_a_recipient_away_for_a_while_costs_the_hub_no_memory_and_no_notice(
     catalogue: Catalogue,
     tmp_path: Path,
