@@ -146,19 +146,16 @@ def origins(db: sqlite3.Connection, keys: Collection[NoticeKey]) -> dict[NoticeK
 
 def case_parties(db: sqlite3.Connection, case_ids: Collection[str]) -> dict[str, frozenset[str]]:
     """For each known case: the partners that sent a notice in it or received one."""
-    ordered = sorted(case_ids)
     found: dict[str, set[str]] = {}
-    for start in range(0, len(ordered), LOOKUP_CHUNK):
-        chunk = ordered[start : start + LOOKUP_CHUNK]
-        marks = ", ".join("?" * len(chunk))
-        rows = db.execute(
-            "SELECT case_id, sender, office FROM entries "  # noqa: S608 - constants, ids bound
-            f"WHERE kind IN ('accepted', 'delivered') AND case_id IN ({marks})",
-            chunk,
-        ).fetchall()
-        for case_id, sender, office in rows:
-            party = (office or sender.strip("/")).split("/", 1)[0]
-            found.setdefault(case_id, set()).add(party)
+    rows = _in_chunks(
+        db,
+        "SELECT case_id, sender, office FROM entries "
+        "WHERE kind IN ('accepted', 'delivered') AND case_id IN ({ids})",
+        case_ids,
+    )
+    for case_id, sender, office in rows:
+        party = (office or sender.strip("/")).split("/", 1)[0]
+        found.setdefault(case_id, set()).add(party)
     return {case_id: frozenset(partners) for case_id, partners in found.items()}
 
 
@@ -168,25 +165,18 @@ def case_opened(db: sqlite3.Connection, case_ids: Collection[str]) -> dict[str, 
     Recorded as `regime_on` with each acceptance; a notice accepted before the hub recorded
     it stands for its day of recording, in the département.
     """
-    ordered = sorted(case_ids)
-    found: dict[str, date] = {}
-    for start in range(0, len(ordered), LOOKUP_CHUNK):
-        chunk = ordered[start : start + LOOKUP_CHUNK]
-        marks = ", ".join("?" * len(chunk))
-        rows = db.execute(
-            "SELECT case_id, recorded_at, detail FROM entries "  # noqa: S608 - ids bound
-            f"WHERE kind = 'accepted' AND case_id IN ({marks}) ORDER BY seq",
-            chunk,
-        ).fetchall()
-        for case_id, recorded_at, detail in rows:
-            if case_id not in found:
-                day = json.loads(detail).get("regime_on")
-                found[case_id] = (
-                    date.fromisoformat(day)
-                    if day
-                    else datetime.fromisoformat(recorded_at).astimezone(ZONE).date()
-                )
-    return found
+    rows = _in_chunks(  # SQLite takes the other columns from the row of MIN(seq)
+        db,
+        "SELECT case_id, MIN(seq), recorded_at, json_extract(detail, '$.regime_on') "
+        "FROM entries WHERE kind = 'accepted' AND case_id IN ({ids}) GROUP BY case_id",
+        case_ids,
+    )
+    return {
+        case_id: date.fromisoformat(day)
+        if day
+        else datetime.fromisoformat(recorded_at).astimezone(ZONE).date()
+        for case_id, _, recorded_at, day in rows
+    }
 
 
 def head(db: sqlite3.Connection) -> tuple[int, str] | None:
@@ -203,17 +193,9 @@ def entries(db: sqlite3.Connection) -> list[Stored]:
 
 def about(db: sqlite3.Connection, ids: Collection[str]) -> list[Stored]:
     """The entries whose notice id or case id is one of `ids`, in chain order."""
-    ordered = sorted(ids)
-    found: dict[int, Stored] = {}
-    for start in range(0, len(ordered), LOOKUP_CHUNK):
-        chunk = ordered[start : start + LOOKUP_CHUNK]
-        marks = ", ".join("?" * len(chunk))
-        rows = db.execute(
-            f"SELECT {COLUMNS} FROM entries "  # noqa: S608 - constants, ids bound
-            f"WHERE notice_id IN ({marks}) OR case_id IN ({marks})",
-            [*chunk, *chunk],
-        ).fetchall()
-        found.update((row[0], _stored(row)) for row in rows)
+    select = f"SELECT {COLUMNS} FROM entries "  # noqa: S608 - constants; ids bound
+    rows = _in_chunks(db, select + "WHERE notice_id IN ({ids}) OR case_id IN ({ids})", ids)
+    found = {row[0]: _stored(row) for row in rows}
     return [found[seq] for seq in sorted(found)]
 
 
@@ -288,16 +270,20 @@ def _by_notice(
     db: sqlite3.Connection, columns: str, kinds: str, ids: Collection[str]
 ) -> list[tuple[Any, ...]]:
     """Rows of `kinds` about these notice ids, `columns` first the notice id."""
+    select = f"SELECT {columns} FROM entries WHERE kind IN ({kinds}) "  # noqa: S608 - constants
+    select += "AND notice_id IN ({ids})"
+    return _in_chunks(db, select, ids)
+
+
+def _in_chunks(db: sqlite3.Connection, select: str, ids: Collection[str]) -> list[tuple[Any, ...]]:
+    """The rows of `select` for these ids, bound LOOKUP_CHUNK at a time in each `{ids}`."""
     ordered = sorted(ids)
     rows: list[tuple[Any, ...]] = []
     for start in range(0, len(ordered), LOOKUP_CHUNK):
         chunk = ordered[start : start + LOOKUP_CHUNK]
         marks = ", ".join("?" * len(chunk))
-        rows += db.execute(
-            f"SELECT {columns} FROM entries "  # noqa: S608 - constants, ids bound
-            f"WHERE kind IN ({kinds}) AND notice_id IN ({marks})",
-            chunk,
-        ).fetchall()
+        query = select.format(ids=marks)  # constants and placeholders only; the ids are bound
+        rows += db.execute(query, chunk * select.count("{ids}")).fetchall()
     return rows
 
 
