@@ -8,9 +8,6 @@ the working folder, so the files are named as an operator finds them (`contracts
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -23,6 +20,7 @@ from hub.catalogue.checks import consistency
 from hub.catalogue.contracts import Catalogue, load_catalogue
 from hub.catalogue.directory import load_directory
 from hub.catalogue.regimes import regime_problems
+from tests.commands import hub_command
 
 Meta = dict[str, Any]
 TEXT = "Décret n° 2026-84 du 12 février 2026, art. 3"
@@ -334,19 +332,7 @@ def test_hub_contracts_check_refuses_each_fault_with_its_file_and_fix(copy: Path
     _plant(copy, "absenteisme.issue-convocation", _dated_outcome)
     _plant(copy, "isg.orientation", _retired_orientation(date(2027, 1, 2)))
     _plant(copy, IP, _retire_major(3))
-    checked = subprocess.run(
-        [sys.executable, "-m", "hub", "contracts", "check"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-        cwd=copy,
-        env={
-            **os.environ,
-            "HUB_CONTRACTS_PATH": str(copy / "contracts"),
-            "HUB_DIRECTORY_PATH": str(copy / "directory.yaml"),
-        },
-    )
+    checked = hub_command("contracts", "check", root=copy)
     assert checked.returncode == 1
     faults = checked.stdout.splitlines()
     expected = {

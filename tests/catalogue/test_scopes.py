@@ -2,10 +2,7 @@
 
 import copy
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +16,7 @@ from hub.catalogue.docs import asyncapi, markdown
 from hub.catalogue.meta import ContractError
 from hub.catalogue.scopes import RULES, Scope, check_scopes, scope_reasons
 from hub.wire.reasons import Reason, Refusal
+from tests.commands import hub_command
 from tests.conftest import CONTRACTS, FORMAL_NOTICE, example
 
 LIMOGES = example(FORMAL_NOTICE, "limoges-no-known-school")
@@ -287,14 +285,7 @@ def test_loading_refuses_a_scope_on_a_major_that_is_not_live(contracts: Path) ->
 
 def test_hub_contracts_check_refuses_a_planted_scope_without_its_rule(contracts: Path) -> None:
     _plant(contracts, OUTCOME, "  - {rule: free-adhesion, description: planted}\n")
-    result = subprocess.run(
-        [sys.executable, "-m", "hub", "contracts", "check"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-        env={**os.environ, "HUB_CONTRACTS_PATH": str(contracts)},
-    )
+    result = hub_command("contracts", "check", env={"HUB_CONTRACTS_PATH": str(contracts)})
     assert result.returncode == 1
     assert "contracts BROKEN" in result.stdout
     assert "absenteisme.issue-convocation/contract.yaml: scope `free-adhesion`" in result.stdout

@@ -19,6 +19,7 @@ from hub.settings import PROJECT_ROOT
 from hub.state.port import Kept
 from hub.state.sqlite import SqliteState
 from hub.wire.envelope import Record
+from tests.commands import hub_command
 from tests.ledger.rewrite import cut_after
 
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
@@ -55,14 +56,7 @@ COMMANDS = [
 def _hub(
     *args: str, env: dict[str, str] | None = None, timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "hub", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=timeout,
-        env={**os.environ, **(env or {})},
-    )
+    return hub_command(*args, env=env, timeout=timeout)
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "hub")

@@ -2,7 +2,6 @@
 `hub contracts docs` says what it writes."""
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -11,23 +10,12 @@ from pathlib import Path
 import yaml
 
 from hub.settings import PROJECT_ROOT
+from tests.commands import hub_command
 from tests.conftest import CONTRACTS, DIRECTORY, FORMAL_NOTICE, edit
 
 
 def _check(root: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "hub", "contracts", "check"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-        cwd=root,  # the faults name files as found from here
-        env={
-            **os.environ,
-            "HUB_CONTRACTS_PATH": str(root / "contracts"),
-            "HUB_DIRECTORY_PATH": str(root / "directory.yaml"),
-        },
-    )
+    return hub_command("contracts", "check", root=root)  # faults name files as found from root
 
 
 def test_each_trap_is_refused_with_its_file_and_its_fix(tmp_path: Path) -> None:

@@ -8,10 +8,8 @@ IP is retired after 31 December 2026; the report to the Parquet is retired after
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -19,6 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.commands import hub_command
 from tests.conftest import CONTRACTS, DIRECTORY
 
 TEXT = "Décret n° 2026-84 du 12 février 2026, art. 3"
@@ -79,19 +78,7 @@ def dated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _at(root: Path, day: str) -> subprocess.CompletedProcess[str]:
     """`hub contracts at DAY` on the copy."""
-    return subprocess.run(
-        [sys.executable, "-m", "hub", "contracts", "at", day],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-        cwd=root,
-        env={
-            **os.environ,
-            "HUB_CONTRACTS_PATH": str(root / "contracts"),
-            "HUB_DIRECTORY_PATH": str(root / "directory.yaml"),
-        },
-    )
+    return hub_command("contracts", "at", day, root=root)
 
 
 def _lines(root: Path, day: str) -> list[str]:
