@@ -131,14 +131,7 @@ def test_in_january_the_ccapex_decision_reaches_the_referring_caf_alone(housing:
     assert copy.headers["ce_recipient"] == "ccapex/ccapex"
     assert copy.json()["arrears_qualification"]["text"].startswith(TEXT_2027)
 
-    decision = _send(
-        plain,
-        CCAPEX_DECIDES,
-        _ccapex_decision("maintained-with-plan", "2027-01-05"),
-        CCAPEX,
-        referral.case,
-        answers=referral,
-    )
+    decision = _ccapex_answers(plain, "maintained-with-plan", referral)
     assert _accepted(housing.hub, decision)["recipients"] == ["caf/caf"]
     [to_caf] = _copies(plain, "caf", decision)
     assert to_caf.headers["ce_recipient"] == "caf/caf"
@@ -157,14 +150,7 @@ def test_an_msa_file_goes_between_the_msa_and_the_ccapex_only(housing: Housing) 
     assert _accepted(housing.hub, referral)["recipients"] == ["ccapex/ccapex"]
     [copy] = _copies(plain, "ccapex", referral)
     assert copy.json()["payer"]["organisation"] == "msa"
-    decision = _send(
-        plain,
-        CCAPEX_DECIDES,
-        _ccapex_decision("msa-suspended", "2027-01-05"),
-        CCAPEX,
-        referral.case,
-        answers=referral,
-    )
+    decision = _ccapex_answers(plain, "msa-suspended", referral)
     assert _accepted(housing.hub, decision)["recipients"] == ["msa/msa"]
     [to_msa] = _copies(plain, "msa", decision)
     assert (to_msa.headers["ce_recipient"], to_msa.json()["decision"]) == ("msa/msa", "suspended")
@@ -198,14 +184,7 @@ def test_a_referral_dated_december_but_accepted_in_january_is_under_2027_rules(
     [copy] = _copies(plain, "ccapex", referral)
     assert copy.json()["sent_on"] == "2026-12-18"
     assert copy.json()["arrears_qualification"]["text"].startswith(TEXT_2027)
-    decision = _send(
-        plain,
-        CCAPEX_DECIDES,
-        _ccapex_decision("maintained-with-plan", "2027-01-05"),
-        CCAPEX,
-        referral.case,
-        answers=referral,
-    )
+    decision = _ccapex_answers(plain, "maintained-with-plan", referral)
     assert _accepted(housing.hub, decision)["recipients"] == ["caf/caf"]
     [to_caf] = _copies(plain, "caf", decision)
     assert to_caf.headers["ce_causationid"] == referral.id
@@ -266,6 +245,12 @@ def _ccapex_decision(name: str, day: str) -> dict[str, Any]:
     """A shipped decision of the CCAPEX, decided and sent on `day`."""
     payload = example(CCAPEX_DECIDES, name)
     return payload | {"sent_on": day, "decided_on": day, "review_on": "2027-06-30"}
+
+
+def _ccapex_answers(plain: PlainKafka, name: str, referral: Sent) -> Sent:
+    """The CCAPEX's decision `name` (an example), answering the payer's referral, in January."""
+    decision = _ccapex_decision(name, "2027-01-05")
+    return _send(plain, CCAPEX_DECIDES, decision, CCAPEX, referral.case, answers=referral)
 
 
 def _send(  # noqa: PLR0913 - what is sent, by whom, in which case, which major, answering what

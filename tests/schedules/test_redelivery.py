@@ -89,15 +89,18 @@ async def test_a_notice_accepted_before_its_contract_retired_is_still_delivered_
     # its delivery waits for the CAF's receipt past the retirement, and is sent again.
     retired, housing = "logement.decision-aide", b"5d6e7f80-9a1b-4c2d-8e3f-4a5b6c7d8e9f"
     world.clock.now = datetime(2027, 2, 27, 9, 0, tzinfo=UTC)
-    notice = record(
-        example(retired, "suspended"),
-        notice_id="d-1",
-        topic="hub.in.ccapex",
-        source="/ccapex/ccapex",
-        contract=retired,
-        key=housing,
-    )
-    await world.relay.process([notice])
+
+    def decision(notice_id: str) -> Record:
+        return record(
+            example(retired, "suspended"),
+            notice_id=notice_id,
+            topic="hub.in.ccapex",
+            source="/ccapex/ccapex",
+            contract=retired,
+            key=housing,
+        )
+
+    await world.relay.process([decision("d-1")])
     waiting = [w for w in await world.state.unreceipted() if w.notice_id == "d-1"]
     assert [w.office for w in waiting] == ["caf/caf"]
     world.clock.now = datetime(2027, 3, 2, 9, 0, tzinfo=UTC)  # retired since the 1st
@@ -105,13 +108,5 @@ async def test_a_notice_accepted_before_its_contract_retired_is_still_delivered_
     again = [o for o in world.sent.sent if o.headers["ce_id"] == "d-1"]
     assert [o.headers["ce_recipient"] for o in again] == ["caf/caf"]
     # A new notice of it, that day, is refused.
-    late = record(
-        example(retired, "suspended"),
-        notice_id="d-2",
-        topic="hub.in.ccapex",
-        source="/ccapex/ccapex",
-        contract=retired,
-        key=housing,
-    )
-    await world.relay.process([late])
+    await world.relay.process([decision("d-2")])
     assert [w for w in await world.state.unreceipted() if w.notice_id == "d-2"] == []
