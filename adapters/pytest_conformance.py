@@ -55,5 +55,8 @@ async def conformance_kit(
         pytest.fail(f"{request.cls.__name__} gives no `driver`: a callable making its Driver")
     driver = make()
     root = tmp_path_factory.mktemp(f"conformance-{driver.partner}")
-    async with started_kit(driver, conformance_bootstrap, root, request.cls.resend_after) as kit:
+    cls = request.cls
+    async with started_kit(
+        driver, conformance_bootstrap, root, cls.resend_after, getattr(cls, "on_day", None)
+    ) as kit:
         yield kit

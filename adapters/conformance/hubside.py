@@ -15,7 +15,7 @@ import dataclasses
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Literal
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -68,11 +68,19 @@ class HubSide:
     """Reads `hub.in.<partner>`, judges each record as the hub would, and answers as told."""
 
     def __init__(
-        self, bootstrap: str, partner: str, catalogue: Catalogue, directory: PartnerDirectory
+        self,
+        bootstrap: str,
+        partner: str,
+        catalogue: Catalogue,
+        directory: PartnerDirectory,
+        on_day: date | None = None,
     ) -> None:
-        """Play the hub for `partner` on the broker at `bootstrap`."""
+        """Play the hub for `partner` on the broker at `bootstrap`, its calendar on `on_day`.
+
+        Without `on_day`, the hub's calendar is the real day in the département.
+        """
         self.bootstrap, self.partner = bootstrap, partner
-        self.intake = Intake(catalogue, directory)
+        self.intake = Intake(catalogue, directory, today=(lambda: on_day) if on_day else None)
         self.answer: Answer = "accept"
         self.published: list[Published] = []
         # The notices delivered, by source and id: what an answer may name.

@@ -15,7 +15,7 @@ import secrets
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from hub.catalogue.contracts import Catalogue, Contract
@@ -60,23 +60,26 @@ def offices_for(directory: PartnerDirectory, producer: str) -> list[tuple[str, s
     return [(partner, o) for o in directory.offices(partner) if office in (o, o.split(":", 1)[0])]
 
 
-def taken_today(contract: Contract) -> bool:
-    """Whether the hub takes a new file's notices of it today: in force, and not retired.
+def taken_on(contract: Contract, day: date | None = None) -> bool:
+    """Whether the hub takes a new file's notices of it on `day`: in force, and not retired.
 
-    The kit checks what an adapter must do on the day it runs: a contract whose rules start on
-    a later day, or ended, is left out (a file opened earlier keeps it: the hub's to judge).
+    The kit checks what an adapter must do on the day it judges on (the suite's `on_day`, else
+    the real day in the département): a contract whose rules start on a later day, or ended, is
+    left out (a file opened earlier keeps it: the hub's to judge).
     """
-    today = local_day(datetime.now(UTC))
+    today = day or local_day(datetime.now(UTC))
     meta = contract.meta
     retired = meta.retired is not None and meta.retired.over(today)
     return not retired and (meta.in_force is None or meta.in_force.holds(today))
 
 
-def sent_samples(catalogue: Catalogue, directory: PartnerDirectory, partner: str) -> list[Sample]:
-    """One sample per contract the partner may send on its own initiative, taken today."""
+def sent_samples(
+    catalogue: Catalogue, directory: PartnerDirectory, partner: str, day: date | None = None
+) -> list[Sample]:
+    """One sample per contract the partner may send on its own initiative, taken on `day`."""
     samples = []
     for contract in sorted(catalogue.contracts.values(), key=lambda c: c.id):
-        if contract.meta.kind != "notice" or contract.meta.answers or not taken_today(contract):
+        if contract.meta.kind != "notice" or contract.meta.answers or not taken_on(contract, day):
             continue
         offices = [o for p in contract.meta.producers for o in offices_for(directory, p)]
         mine = [office for owner, office in offices if owner == partner]
@@ -88,13 +91,13 @@ def sent_samples(catalogue: Catalogue, directory: PartnerDirectory, partner: str
 
 
 def deliveries_to(
-    catalogue: Catalogue, directory: PartnerDirectory, partner: str
+    catalogue: Catalogue, directory: PartnerDirectory, partner: str, day: date | None = None
 ) -> list[Admitted]:
-    """One accepted notice per contract the partner receives, as the hub would deliver it."""
-    intake = Intake(catalogue, directory)
+    """One accepted notice per contract the partner receives, as the hub delivers it on `day`."""
+    intake = Intake(catalogue, directory, today=(lambda: day) if day else None)
     found = []
     for contract in sorted(catalogue.contracts.values(), key=lambda c: c.id):
-        if contract.meta.kind != "notice" or contract.id == RECEIPT or not taken_today(contract):
+        if contract.meta.kind != "notice" or contract.id == RECEIPT or not taken_on(contract, day):
             continue
         notice = _first_delivered(intake, catalogue, directory, contract, partner)
         if notice is not None:

@@ -18,6 +18,7 @@ import dataclasses
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import ClassVar
 
@@ -132,6 +133,9 @@ class ConformanceSuite:
         pytest.mark.asyncio(loop_scope="class"),
     ]
     resend_after: ClassVar[float] = 1.0
+    # The day the kit judges on, as the hub's calendar: the rules in force for a file opened
+    # that day (a contract of one legal regime is sampled only on its days). None: the real day.
+    on_day: ClassVar[date | None] = None
     # Each suite gives it: makes the adapter under test's driver (a static method, a class).
     driver: ClassVar[Callable[[], Driver]]
 
@@ -287,24 +291,28 @@ def _renamed(notice: Admitted) -> Admitted:
 
 @contextlib.asynccontextmanager
 async def started_kit(
-    driver: Driver, bootstrap: str, root: Path, resend_after: float
+    driver: Driver, bootstrap: str, root: Path, resend_after: float, on_day: date | None = None
 ) -> AsyncIterator[Kit]:
-    """The adapter started against the kit's hub side for the block, then stopped."""
+    """The adapter started against the kit's hub side for the block, then stopped.
+
+    The kit judges as the hub would on `on_day` (the real day when None): what it samples and
+    delivers, and what it accepts, are the rules in force for a file opened that day.
+    """
     settings = Settings()
     catalogue = load_catalogue(settings.contracts_path)
     directory = load_directory(settings.directory_path)
     wiring = Wiring(bootstrap, root, resend_after, free_port())
-    hub = HubSide(bootstrap, driver.partner, catalogue, directory)
+    hub = HubSide(bootstrap, driver.partner, catalogue, directory, on_day)
     await hub.start()
     try:
         await driver.start(wiring)
         try:
-            deliveries = deliveries_to(catalogue, directory, driver.partner)
+            deliveries = deliveries_to(catalogue, directory, driver.partner, on_day)
             yield Kit(
                 hub,
                 driver,
                 wiring,
-                sent_samples(catalogue, directory, driver.partner),
+                sent_samples(catalogue, directory, driver.partner, on_day),
                 deliveries,
                 "" if deliveries else nothing_delivered(catalogue, directory, driver.partner),
             )

@@ -21,7 +21,11 @@ from adapters.isg.app import run as run_isg
 from adapters.isg.settings import IsgSettings
 from adapters.sdk import FileExchangeSettings
 from hub.edge.embedded import free_port
+from tests.conftest import CCAPEX_DECIDES, PAYER_DECIDES
 
+# The kit judges on fixed days of the hub's calendar, not the real one: in December 2026 the payer
+# decides on the housing benefit; a file opened from 2027-01-01 is the CCAPEX's to decide.
+DECEMBER, JANUARY = PAYER_DECIDES.date(), CCAPEX_DECIDES.date()
 TOKEN = "a-conformance-api-token-of-32-characters-at-least"  # noqa: S105 - the suite's own
 SECRET = "a-conformance-webhook-secret-of-32-characters"  # noqa: S105 - the suite's own
 
@@ -41,24 +45,32 @@ def _files(partner: str, run: Run, settings: type[FileExchangeSettings]) -> Driv
 
 
 class TestAcademie(ConformanceSuite):
+    on_day = DECEMBER
+
     @staticmethod
     def driver() -> Driver:
         return _files("academie", run_academie, AcademieSettings)
 
 
 class TestCaf(ConformanceSuite):
+    on_day = DECEMBER
+
     @staticmethod
     def driver() -> Driver:
         return _files("caf", run_caf, CafSettings)
 
 
 class TestCcapex(ConformanceSuite):
+    on_day = DECEMBER
+
     @staticmethod
     def driver() -> Driver:
         return _files("ccapex", run_ccapex, CcapexSettings)
 
 
 class TestIsg(ConformanceSuite):
+    on_day = DECEMBER
+
     @staticmethod
     def driver() -> Driver:
         def configure(w: Wiring) -> IsgSettings:
@@ -123,6 +135,20 @@ class CaseManagementDriver(ApiDriver):
 
 
 class TestDepartement(ConformanceSuite):
+    on_day = DECEMBER
+
     @staticmethod
     def driver() -> Driver:
         return CaseManagementDriver()
+
+
+class TestCafUnderTheCcapex(TestCaf):
+    """The CAF's adapter on a day the CCAPEX decides: it refers, and receives the decisions."""
+
+    on_day = JANUARY
+
+
+class TestCcapexDeciding(TestCcapex):
+    """The CCAPEX's adapter on a day it decides on the housing benefit."""
+
+    on_day = JANUARY
