@@ -32,7 +32,7 @@ from hub.catalogue.recipients import (
 )
 from hub.catalogue.regimes import regime_problems
 from hub.catalogue.schemas import schema_has_path
-from hub.catalogue.versions import lost
+from hub.catalogue.versions import lost, unconvertible
 
 HUB = "hub"
 
@@ -215,8 +215,8 @@ def _unmatched_examples(
 def _migrated(contract: Contract, example: Example) -> list[str]:
     problems = []
     for major, version in contract.versions.items():
-        if major == example.major:
-            continue
+        if major == example.major or unconvertible(example.major, major, contract.migrations):
+            continue  # a step declared impossible: no office reads that major (`pin_problems`)
         converted = contract.convert(example.payload, example.major, major)
         if not version.accepts(converted):
             problems.append(
@@ -243,7 +243,8 @@ def undeclared_losses(contract: Contract) -> list[str]:
 def pin_problems(catalogue: Catalogue, directory: PartnerDirectory) -> list[str]:
     """Faults of the directory's pins (`consumes`), each naming the file and what to change.
 
-    A pin to a major that is not live; a pin to a major whose migration from the latest loses
+    A pin to a major that is not live, or that the latest cannot be converted to (a step
+    declared `impossible`); a pin to a major whose migration from the latest loses
     a field an office reading through it is entitled to, unless the pin acknowledges that field
     by name; an acknowledgement of a loss that no office reading through the pin suffers.
     """
@@ -255,6 +256,11 @@ def pin_problems(catalogue: Catalogue, directory: PartnerDirectory) -> list[str]
         if contract is None or pinned.pin.major not in contract.versions:
             major = pinned.pin.major
             problems.append(f"{pinned.holder} reads {pinned.contract} v{major}, which is not live")
+        elif why := unconvertible(max(contract.versions), pinned.pin.major, contract.migrations):
+            problems.append(
+                f"{where}: {pinned.holder} reads {pinned.contract} v{pinned.pin.major}, which "
+                f"the latest major cannot be converted to ({why}): remove or raise the pin"
+            )
         else:
             live.append(pinned)
     suffered: set[tuple[str, str, str]] = set()

@@ -20,6 +20,8 @@ from pathlib import Path
 
 from hub.catalogue.contracts import Catalogue, Contract
 from hub.catalogue.directory import PartnerDirectory
+from hub.catalogue.hold_checks import hold_problems
+from hub.catalogue.holds import hold_line
 from hub.catalogue.hub_contracts import ALERT
 from hub.catalogue.meta import ACCEPTED, Deadline
 from hub.catalogue.projection import parse_path
@@ -34,6 +36,7 @@ def deadline_problems(catalogue: Catalogue, directory: PartnerDirectory) -> list
             problems += _fields(contract, deadline, catalogue)
             problems += _closers(contract, deadline, directory)
             problems += _alerted(contract, deadline, catalogue)
+            problems += hold_problems(contract, deadline, catalogue)
     return problems
 
 
@@ -174,7 +177,8 @@ def deadline_line(d: Deadline) -> str:
         term += f", when `{d.when.field}` in {values}"
     closed = ", ".join(d.closed_by) + (f" from {', '.join(d.closed_from)}" if d.closed_from else "")
     closed += ", or a later one in its case" if d.closed_in == "case" else ""
+    held = "".join(f" It is {hold_line(hold)}" for hold in d.held_by)
     return (
         f"- Deadline `{d.name}` ({basis}): {term}; closed by {closed}; alerts "
-        f"{', '.join(d.alert)}. " + " ".join(d.description.split())
+        f"{', '.join(d.alert)}. " + " ".join(d.description.split()) + held
     )

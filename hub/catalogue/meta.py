@@ -17,6 +17,7 @@ from pydantic import (
     model_validator,
 )
 
+from hub.catalogue.holds import Hold
 from hub.catalogue.identifiers import Identifier
 from hub.catalogue.in_force import InForce
 from hub.catalogue.matches import Match
@@ -127,6 +128,9 @@ class Deadline(BaseModel):
     )
     alert: tuple[str, ...] = Field(
         min_length=1, description="Offices alerted when it is overdue; `sender` is allowed."
+    )
+    held_by: tuple[Hold, ...] = Field(
+        default=(), description="Answers that hold its alert for a while instead of closing it."
     )
     basis: Literal["law", "agreement"] = Field(
         description="Whether the law sets it (`article` says where) or the partners' agreement."

@@ -72,7 +72,7 @@ class Condition(BaseModel):
     field: FieldName
     values: tuple[Scalar, ...] = Field(alias="in", min_length=1)
 
-    def holds(self, payload: dict[str, Any]) -> bool:
+    def holds(self, payload: Mapping[str, Any]) -> bool:
         """Whether the field has one of the values (`true` is not `1`)."""
         return _one_of(value(payload, self.field), self.values)
 

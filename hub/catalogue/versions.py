@@ -8,6 +8,10 @@ A recipient pinned to an older major receives the payload converted step by step
 A removed field that an office is entitled to (its projection names it) is information that
 office will not get: the step declares it `lost`, and `hub contracts check` holds every pin
 to a major that loses it to an acknowledgement by name (`hub/catalogue/checks.py`).
+
+A step no payload can take says so, and why (`impossible`): an older major that cannot express
+what the newer one says (a regularisation saying that steps are under way, where v1 only knows
+outcomes). No office may read that major through a pin, and no conversion takes that step.
 """
 
 from __future__ import annotations
@@ -42,6 +46,11 @@ class Step(BaseModel):
         default=(),
         description="Removed fields some office is entitled to: the loss, declared.",
     )
+    impossible: str | None = Field(
+        default=None,
+        min_length=1,
+        description="Why no payload can be converted this way: the step is declared, not taken.",
+    )
 
     @model_validator(mode="after")
     def _lost_fields_are_removed(self) -> Step:
@@ -50,6 +59,11 @@ class Step(BaseModel):
             raise ValueError(
                 f"step {self.source}->{self.target}: lost names {', '.join(unknown)}, "
                 "which the step does not remove"
+            )
+        if self.impossible and (self.remove or self.add or self.copy_):
+            raise ValueError(
+                f"step {self.source}->{self.target} is impossible: it says why, and neither "
+                "removes, adds nor copies anything"
             )
         return self
 
@@ -108,7 +122,10 @@ def load_steps(path: Path) -> tuple[Step, ...]:
 
 
 def chain(source: int, target: int, steps: tuple[Step, ...]) -> tuple[Step, ...]:
-    """The declared steps that take major `source` to major `target`, in order."""
+    """The declared steps that take major `source` to major `target`, in order.
+
+    `MigrationError` when a step is missing, or declared impossible (naming why).
+    """
     by_pair = {(s.source, s.target): s for s in steps}
     direction = 1 if target > source else -1
     found = []
@@ -116,8 +133,21 @@ def chain(source: int, target: int, steps: tuple[Step, ...]) -> tuple[Step, ...]
         step = by_pair.get((major, major + direction))
         if step is None:
             raise MigrationError(f"no migration from v{major} to v{major + direction}")
+        if step.impossible:
+            raise MigrationError(
+                f"v{major} cannot be converted to v{major + direction}: {step.impossible}"
+            )
         found.append(step)
     return tuple(found)
+
+
+def unconvertible(source: int, target: int, steps: tuple[Step, ...]) -> str | None:
+    """Why major `source` cannot be converted to major `target`; None when it can."""
+    try:
+        chain(source, target, steps)
+    except MigrationError as error:
+        return str(error)
+    return None
 
 
 def convert(

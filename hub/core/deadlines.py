@@ -5,8 +5,9 @@ hub's acceptance of the notice), how long it runs or which payload date it is du
 applies, and which answers close it. Deadlines are counted in date-times, in the
 département's time zone (Europe/Paris): a date stands for its whole day, so a period in days
 from a date runs to the end of its due day there, and one in hours from a time runs hour for
-hour. The ledger records a deadline opened and closed (`hub.ledger.entries`); the watch alerts
-those past due (`hub.schedules.deadlines`).
+hour. The ledger records a deadline opened and closed (`hub.ledger.entries`), or held by an
+answer that puts its alert off (`hub.core.holds`); the watch alerts those past due
+(`hub.schedules.deadlines`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from hub.catalogue.holds import Hold
 from hub.catalogue.in_force import ZONE
 from hub.catalogue.meta import ACCEPTED, Deadline
 from hub.catalogue.periods import Period, parse_period
@@ -165,14 +167,23 @@ def closes(deadline: Deadline, contract: str, office: str, payload: Mapping[str,
     """Whether a notice of `contract` from `office` (`partner/office`) closes the deadline.
 
     Its contract is one of `closed_by`; its office one of `closed_from`, when named (a kind
-    names every office of it); and a receipt that refuses the notice takes nothing on.
+    names every office of it); a receipt that refuses the notice takes nothing on; and a notice
+    that holds the deadline (`holding`) never closes it.
     """
-    if contract not in deadline.closed_by:
+    if contract not in deadline.closed_by or holding(deadline, contract, payload) is not None:
         return False
     if contract == RECEIPT and payload.get("status") == REFUSED:
         return False
     kind = office.split(":", 1)[0]
     return not deadline.closed_from or any(o in (office, kind) for o in deadline.closed_from)
+
+
+def holding(deadline: Deadline, contract: str, payload: Mapping[str, Any]) -> Hold | None:
+    """The hold a notice of `contract` with this payload puts on the deadline, if it holds it."""
+    return next(
+        (h for h in deadline.held_by if h.contract == contract and h.when.holds(payload)),
+        None,
+    )
 
 
 def _moment(value: Any) -> date | datetime | None:

@@ -16,6 +16,7 @@ Kind = Literal[
     "receipted",
     "deadline-opened",
     "deadline-closed",
+    "deadline-held",
     "deadline-alerted",
     "routing-alerted",
     "recalled",

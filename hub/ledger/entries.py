@@ -23,6 +23,7 @@ from hub.core.outgoing import (
 )
 from hub.core.routing_alerts import RoutingAlert
 from hub.ledger.chain import Entry, Open, Unreceipted
+from hub.ledger.holds import deadlines_held
 from hub.wire.topics import outbound
 
 
@@ -44,7 +45,13 @@ def batch_entries(
     entries += [receipted(n) for n in new if is_receipt(n)]
     entries += [recalled(n) for n in new if is_recall(n)]
     entries += [
-        e for n in new for e in [*deadlines_opened(n, accepted_at), *deadlines_closed(n, catalogue)]
+        e
+        for n in new
+        for e in [
+            *deadlines_opened(n, accepted_at),
+            *deadlines_closed(n, catalogue),
+            *deadlines_held(n, catalogue),
+        ]
     ]
     entries += [rejected(r) for r in rejections]
     entries += [e for n in notices for e in delivered(n)]
@@ -209,7 +216,10 @@ def deadlines_opened(notice: Admitted, accepted_at: datetime | None = None) -> l
 
 
 def deadlines_closed(notice: Admitted, catalogue: Catalogue) -> list[Entry]:
-    """The deadlines of the notice this one answers that it closes: all of them for a recall."""
+    """The deadlines of the notice this one answers that it closes: all of them for a recall.
+
+    A notice that holds a deadline (`held_by`) does not close it (`deadlines_held`).
+    """
     origin = notice.answered
     if origin is None:
         return []

@@ -145,6 +145,14 @@ def _closed(e: Entry) -> list[str]:
     return [f"{d['deadline']} of {e.notice_id} by {d['closed_by']} {d['closing_notice']}"]
 
 
+def _held(e: Entry) -> list[str]:
+    d = e.detail
+    by = f"{d['held_by']} {d['holding_notice']}"
+    # The state counts it only if declared by the deadline's own due day.
+    line = f"{d['deadline']} of {e.notice_id} by {by}, declared {d['held_from']}: due "
+    return [line + f"{d['due_on']} (by {d['due_at']}) if declared in time"]
+
+
 def _alerted(e: Entry) -> list[str]:
     d = e.detail
     offices = ", ".join(d["offices"])
@@ -207,6 +215,7 @@ LINES = {
     "receipted": _receipted,
     "deadline-opened": _opened,
     "deadline-closed": _closed,
+    "deadline-held": _held,
     "deadline-alerted": _alerted,
     "routing-alerted": _routing_alerted,
     "recalled": _recalled,

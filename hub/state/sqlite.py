@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from hub.core.dedup import Seen
 from hub.core.routing import NoticeKey, Origin
 from hub.ledger.chain import Entry, Open, Stored, Unreceipted, Verification
+from hub.state import sqlite_deadlines as deadlines
 from hub.state import sqlite_ledger as ledger
 from hub.state import sqlite_vault as vault
 from hub.state.port import ErasureError, Kept
@@ -103,11 +104,11 @@ class SqliteState:
 
     async def overdue(self, now: datetime | date) -> list[Open]:
         """Open deadlines due by `now` that were neither closed nor alerted."""
-        return await self._read(ledger.overdue, now)
+        return await self._read(deadlines.overdue, now)
 
     async def deadlines(self, now: datetime | date) -> tuple[int, int]:
         """Deadlines not closed: how many, and how many of them are past due at `now`."""
-        return await self._read(ledger.deadlines, now)
+        return await self._read(deadlines.deadlines, now)
 
     async def case_activity(self) -> list[tuple[str, str, str]]:
         """For every case not erased: (case id, contract, last time a notice was accepted)."""

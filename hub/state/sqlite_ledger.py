@@ -13,13 +13,11 @@ from datetime import date, datetime
 from typing import Any
 
 from hub.catalogue.in_force import ZONE
-from hub.core.deadlines import aware, due_instant, instant
 from hub.core.dedup import Seen
 from hub.core.routing import NoticeKey, Origin
 from hub.ledger.chain import (
     GENESIS,
     Entry,
-    Open,
     Stored,
     Unreceipted,
     Verification,
@@ -65,21 +63,6 @@ UNRECEIPTED = (
     "AND r.sender = d.sender AND r.office = d.office) "
     "AND NOT EXISTS (SELECT 1 FROM entries x WHERE x.kind = 'recalled' "
     "AND x.notice_id = d.notice_id AND x.sender = d.sender)"
-)
-# Deadlines as the ledger holds them: opened by one entry, ended by a closing (or alerting) one.
-OPEN_DEADLINES = (
-    "SELECT o.sender, o.notice_id, o.case_id, o.contract, o.deadline, o.opened_on, o.due_on, "
-    "o.due_at FROM (SELECT *, json_extract(detail, '$.deadline') AS deadline, "
-    "json_extract(detail, '$.opened_on') AS opened_on, json_extract(detail, '$.due_on') AS due_on, "
-    "json_extract(detail, '$.due_at') AS due_at "
-    "FROM entries WHERE kind = 'deadline-opened') o "
-    "WHERE NOT EXISTS (SELECT 1 FROM entries c WHERE c.kind = 'deadline-closed' "
-    "AND c.notice_id = o.notice_id AND c.sender = o.sender "
-    "AND json_extract(c.detail, '$.deadline') = o.deadline)"
-)
-ALERTED = (
-    "SELECT 1 FROM entries a WHERE a.notice_id = o.notice_id AND a.sender = o.sender "
-    "AND json_extract(a.detail, '$.deadline') = o.deadline AND a.kind = 'deadline-alerted'"
 )
 
 
@@ -205,28 +188,6 @@ def awaiting_receipts(db: sqlite3.Connection) -> tuple[int, str | None]:
         f"SELECT COUNT(*), MIN(d.recorded_at) FROM entries d WHERE {UNRECEIPTED}"  # noqa: S608 - constants
     ).fetchone()
     return int(count), oldest
-
-
-def overdue(db: sqlite3.Connection, now: datetime | date) -> list[Open]:
-    """Open deadlines due by `now` that were neither closed nor alerted.
-
-    An instant (`due_at`, UTC text) orders as text; an older entry's day (`due_on`) orders
-    before its own day's instants, so the query keeps every candidate and the exact instant
-    decides. A day stands for its first instant in the département.
-    """
-    at = aware(now)
-    rows = db.execute(
-        f"{OPEN_DEADLINES} AND COALESCE(o.due_at, o.due_on) <= ? AND NOT EXISTS ({ALERTED})",
-        (instant(at),),
-    ).fetchall()
-    return [Open(*row) for row in rows if due_instant(row[7], row[6]) <= at]
-
-
-def deadlines(db: sqlite3.Connection, now: datetime | date) -> tuple[int, int]:
-    """Deadlines not closed: how many, and how many of them are past due at `now`."""
-    at = aware(now)
-    rows = db.execute(OPEN_DEADLINES).fetchall()
-    return len(rows), sum(1 for row in rows if due_instant(row[7], row[6]) <= at)
 
 
 def unreceipted(db: sqlite3.Connection) -> list[Unreceipted]:

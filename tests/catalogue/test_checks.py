@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.catalogue.checks import consistency, example_problems
+from hub.catalogue.checks import consistency, example_problems, pin_problems
 from hub.catalogue.contracts import Catalogue, load_catalogue
 from hub.catalogue.directory import PartnerDirectory, load_directory
 from hub.catalogue.meta import ContractError
@@ -47,6 +47,20 @@ def test_a_reference_to_an_unknown_contract_is_reported(copy: Path) -> None:
 def test_a_pinned_version_that_is_not_live_is_reported(copy: Path) -> None:
     edit(copy / "directory.yaml", "  caf:\n", f"  caf:\n    consumes: {{{FORMAL_NOTICE}: 7}}\n")
     assert f"caf reads {FORMAL_NOTICE} v7, which is not live" in _problems(copy)
+
+
+def test_a_pin_to_a_major_the_latest_cannot_be_converted_to_is_reported(copy: Path) -> None:
+    """v1 of the regularisation cannot say that steps are under way: nobody may read it."""
+    regularisation = "instruction.regularisation"
+    edit(copy / "directory.yaml", PARTNER, f"{PARTNER}    consumes: {{{regularisation}: 1}}\n")
+    catalogue = load_catalogue(copy / "contracts")
+    [problem] = pin_problems(catalogue, load_directory(copy / "directory.yaml"))
+    assert problem == (
+        f"{copy / 'directory.yaml'}: departement reads {regularisation} v1, which the latest "
+        "major cannot be converted to (v2 cannot be converted to v1: v1 cannot say that steps "
+        "are under way (outcome steps_under_way): it knows only outcomes that regularise the "
+        "situation): remove or raise the pin"
+    )
 
 
 def test_an_example_that_does_not_fail_as_labelled_is_reported(copy: Path) -> None:
@@ -192,11 +206,15 @@ def test_a_match_naming_a_field_either_contract_lacks_is_refused(
     copy: Path, same: str, side: str, contract: str
 ) -> None:
     edit(copy / "contracts" / REGULARISATION / "contract.yaml", SAME_CHILD, f"    same: {same}\n")
-    [problem] = [p for p in _problems(copy) if "`matches." in p]
+    problems = [p for p in _problems(copy) if "`matches." in p]
     field = "child.nickname" if side == "answer" else "child.surname"
-    named = f"`matches.{FORMAL_NOTICE}` names {field} of the {side}, which v1 of {contract}"
-    assert named in problem
-    assert "does not define: correct the path" in problem
+    # The answer as sent, in each of its majors; the answered notice as read, in its latest.
+    majors = (1, 2) if side == "answer" else (1,)
+    assert len(problems) == len(majors)
+    for major, problem in zip(majors, problems, strict=True):
+        named = f"`matches.{FORMAL_NOTICE}` names {field} of the {side}, which v{major} of "
+        assert named + contract in problem
+        assert "does not define: correct the path" in problem
 
 
 def test_a_valid_answer_matching_no_example_of_what_it_answers_is_reported(copy: Path) -> None:

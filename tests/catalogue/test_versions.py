@@ -2,7 +2,15 @@ from pathlib import Path
 
 import pytest
 
-from hub.catalogue.versions import MigrationError, Step, chain, convert, load_steps, lost
+from hub.catalogue.versions import (
+    MigrationError,
+    Step,
+    chain,
+    convert,
+    load_steps,
+    lost,
+    unconvertible,
+)
 
 STEPS = (
     Step.model_validate({"from": 2, "to": 1, "remove": ["other_minors"]}),
@@ -62,3 +70,27 @@ def test_the_losses_between_two_majors_are_those_of_the_steps_between() -> None:
     assert lost(3, 2, steps) == ()
     assert lost(1, 3, steps) == ()
     assert [(s.source, s.target) for s in chain(3, 1, steps)] == [(3, 2), (2, 1)]
+
+
+def test_a_step_declared_impossible_is_never_taken_and_says_why(tmp_path: Path) -> None:
+    path = tmp_path / "migrations.yaml"
+    path.write_text(
+        "- {from: 1, to: 2}\n"
+        "- {from: 2, to: 1, impossible: v1 cannot say that steps are under way}\n"
+    )
+    steps = load_steps(path)
+    assert convert({"outcome": "care"}, 1, 2, steps) == {"outcome": "care"}
+    with pytest.raises(MigrationError, match="v2 cannot be converted to v1: v1 cannot say that"):
+        convert({"outcome": "steps_under_way"}, 2, 1, steps)
+    assert unconvertible(2, 1, steps) == (
+        "v2 cannot be converted to v1: v1 cannot say that steps are under way"
+    )
+    assert unconvertible(1, 2, steps) is None
+    assert unconvertible(1, 3, steps) == "no migration from v2 to v3"
+
+
+def test_an_impossible_step_converts_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "migrations.yaml"
+    path.write_text("- {from: 2, to: 1, remove: [steps], impossible: v1 has no steps}\n")
+    with pytest.raises(MigrationError, match="is impossible: it says why, and neither removes"):
+        load_steps(path)

@@ -215,3 +215,32 @@ async def test_a_trace_says_which_days_rules_a_file_is_under_and_what_the_hub_qu
     assert "under the rules of 2027-01-05" in text
     assert "qualified arrears_qualification: no" in text
     await state.close()
+
+
+async def test_a_hold_shows_what_holds_the_deadline_from_which_day_and_to_which(
+    tmp_path: Path, catalogue: Catalogue, directory: PartnerDirectory
+) -> None:
+    state = SqliteState(tmp_path / "holds.sqlite", clock=lambda: NOW)
+    relay = Relay(Intake(catalogue, directory), state, Outbox(), clock=lambda: NOW)
+    saint_junien = example(FORMAL_NOTICE, "saint-junien-minimal")  # sent 2026-11-02
+    await relay.process([record(saint_junien, notice_id="mise-2", key=CASE.encode())])
+    steps = example("instruction.regularisation", "saint-junien-home-education-requested", major=2)
+    answer = ce_headers(
+        notice_id="reg-2",
+        contract="instruction.regularisation",
+        major=2,
+        **answering("mise-2", "/academie/dsden"),
+    )
+    await relay.process([_record(steps, answer, "hub.in.academie")])
+    found = await timeline(state.about, "mise-2")
+    assert found is not None
+    [held] = [s for s in found.as_json()["steps"] if s["kind"] == "deadline-held"]
+    assert (held["notice_id"], held["detail"]["holding_notice"]) == ("mise-2", "reg-2")
+    text = render(found)
+    assert (
+        "deadline-held    enrolment of mise-2 by instruction.regularisation reg-2, declared "
+        "2026-11-09: due 2027-01-09 (by 2027-01-09T23:00:00+00:00) if declared in time"
+    ) in text
+    assert "enrolment of mise-2: from 2026-11-02, due 2026-11-17" in text  # its own due day
+    assert "deadline-closed" not in text
+    await state.close()
