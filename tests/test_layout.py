@@ -154,4 +154,4 @@ def test_the_readme_commands_collect_the_kits_they_name() -> None:
         )
         assert listed.returncode == 0, listed.stdout + listed.stderr
         collected |= {i.split("::")[1] for i in listed.stdout.splitlines() if "::" in i}
-    assert collected == {"TestCaf", "TestDepartement", "TestConformance"}
+    assert collected == {"TestCaf", "TestCafUnderTheCcapex", "TestDepartement", "TestConformance"}

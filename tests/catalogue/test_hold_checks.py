@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +10,7 @@ from hub.catalogue.contracts import load_catalogue
 from hub.catalogue.deadlines import deadline_problems
 from hub.catalogue.directory import load_directory
 from hub.catalogue.hold_checks import hold_problems
+from tests.commands import hub_command
 from tests.conftest import FORMAL_NOTICE, edit
 
 REGULARISATION = "instruction.regularisation"
@@ -155,19 +153,7 @@ def test_hub_contracts_check_refuses_a_hold_by_a_contract_that_does_not_answer(
             f"{FORMAL_NOTICE}: add {FORMAL_NOTICE} to its `answers`, or remove the hold"
         )
     ]
-    env = {
-        **os.environ,
-        "HUB_CONTRACTS_PATH": str(copy / "contracts"),
-        "HUB_DIRECTORY_PATH": str(copy / "directory.yaml"),
-    }
-    checked = subprocess.run(
-        [sys.executable, "-m", "hub", "contracts", "check"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-        env=env,
-    )
+    checked = hub_command("contracts", "check", root=copy)
     assert checked.returncode == 1
     assert "contracts BROKEN" in checked.stdout
     assert "`held_by` names ip.retour, which does not answer" in checked.stdout
