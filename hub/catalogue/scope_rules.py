@@ -91,7 +91,7 @@ class Arrears(Rule):
 
     The months are counted on rent and charges together; where the housing benefit is paid to
     the landlord (tiers payant), on what is left for the tenant to pay, since the arrears are
-    then counted net of it (décret n° 2016-748 du 6 juin 2016).
+    then counted net of it (CCH R824-1, where décret n° 2016-748 was codified).
     """
 
     debt: FieldName

@@ -2,8 +2,10 @@
 
 Migrations are data (`contracts/<id>/migrations.yaml`): each step goes from one major to an
 adjacent one by adding fields with a default, copying values from one path to another
-(`copy: {payer.code: caf_allocataire.caf_code}`, target first) and removing top-level fields.
-A recipient pinned to an older major receives the payload converted step by step.
+(`copy: {payer.code: caf_allocataire.caf_code}`, target first), moving some values of an array
+to another array (`split: {commitments: {support_commitments: [accept_social_support]}}`,
+source first) and removing top-level fields. A recipient pinned to an older major receives the
+payload converted step by step.
 
 A removed field that an office is entitled to (its projection names it) is information that
 office will not get: the step declares it `lost`, and `hub contracts check` holds every pin
@@ -42,6 +44,11 @@ class Step(BaseModel):
         alias="copy",
         description="Per target path, the source path whose value it takes (when present).",
     )
+    split: dict[str, dict[str, tuple[Any, ...]]] = Field(
+        default_factory=dict,
+        description="Per source array path, per target array path, the values that leave the "
+        "source for the target.",
+    )
     lost: tuple[str, ...] = Field(
         default=(),
         description="Removed fields some office is entitled to: the loss, declared.",
@@ -60,11 +67,32 @@ class Step(BaseModel):
                 f"step {self.source}->{self.target}: lost names {', '.join(unknown)}, "
                 "which the step does not remove"
             )
-        if self.impossible and (self.remove or self.add or self.copy_):
+        if self.impossible and (self.remove or self.add or self.copy_ or self.split):
             raise ValueError(
                 f"step {self.source}->{self.target} is impossible: it says why, and neither "
                 "removes, adds nor copies anything"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _each_value_leaves_for_one_array(self) -> Step:
+        where = f"step {self.source}->{self.target}: split"
+        for source, targets in self.split.items():
+            if source in targets:
+                raise ValueError(f"{where} moves values of {source} to {source} itself")
+            named: list[tuple[Any, str]] = []  # values may be any JSON, objects included
+            for target, values in targets.items():
+                if not values:
+                    raise ValueError(f"{where} moves no value of {source} to {target}: name some")
+                for value in values:
+                    first = next((t for v, t in named if v == value), None)
+                    if first is not None:
+                        both = target if first == target else f"both {first} and {target}"
+                        raise ValueError(
+                            f"{where} names {value!r} of {source} twice, for {both}: name it "
+                            "once, under one target"
+                        )
+                    named.append((value, target))
         return self
 
     @property
@@ -81,7 +109,34 @@ class Step(BaseModel):
             found = _at(payload, source)
             if found is not None:
                 _put(out, target, copy.deepcopy(found))
+        for source, targets in self.split.items():
+            _split(out, source, targets)
         return out
+
+
+def _split(payload: dict[str, Any], source: str, targets: dict[str, tuple[Any, ...]]) -> None:
+    """Move the values `targets` names out of the array at `source`, each into its target array.
+
+    The source keeps its other values, in order (an empty array when none is left: it said
+    something, that none of its kind was given); a target gets the moved values after its own,
+    each once, and is made only when a value moves. No array at `source`: nothing moves.
+    """
+    found = _at(payload, source)
+    if not isinstance(found, list):
+        return
+    _put(payload, source, [copy.deepcopy(v) for v in found if _target(v, targets) is None])
+    for target in targets:
+        moving = [copy.deepcopy(v) for v in found if _target(v, targets) == target]
+        if not moving:
+            continue
+        present = _at(payload, target)
+        kept = [copy.deepcopy(v) for v in present] if isinstance(present, list) else []
+        _put(payload, target, kept + [v for v in moving if v not in kept])
+
+
+def _target(value: Any, targets: dict[str, tuple[Any, ...]]) -> str | None:
+    """The array a value moves to, or None when it stays (compared by equality: any JSON)."""
+    return next((target for target, values in targets.items() if value in values), None)
 
 
 def _at(payload: dict[str, Any], path: str) -> Any:

@@ -53,12 +53,16 @@ def test_every_deadline_says_whether_the_law_or_an_agreement_sets_it(catalogue: 
         (FORMAL_NOTICE, "enrolment"),
         (IP, "feedback"),
         (IP, "evaluation"),
-        ("logement.demande-diagnostic", "commandement"),
         ("logement.demande-diagnostic", "hearing"),
         ("logement.decision-payeur", "plan_check"),
     }
     assert all(deadlines[key].article for key in laws)
     assert deadlines[IP, "evaluation"].article == "CASF, art. D226-2-4"
+    # The sender's feedback rests on L226-5 as the 2022 law amended it, not on the evaluation's.
+    feedback = deadlines[IP, "feedback"].article or ""
+    assert "L226-5" in feedback
+    assert "2022-140" in feedback
+    assert "D226-2-4" not in feedback
     urgent = deadlines[IP, "urgent_receipt"]
     assert (urgent.basis, urgent.period, urgent.closed_by, urgent.closed_from) == (
         "agreement",
@@ -68,7 +72,10 @@ def test_every_deadline_says_whether_the_law_or_an_agreement_sets_it(catalogue: 
     )
     assert urgent.alert == ("departement/crip-astreinte", "sender")
     assert deadlines["isg.orientation", "urgent_receipt"].period == "PT72H"
-    assert deadlines["logement.demande-diagnostic", "commandement"].period == "P6W"
+    # Six weeks are the tenant's time to pay after a commandement: a diagnosis anchored on
+    # them is the partners' agreement, which a département may set otherwise.
+    commandement = deadlines["logement.demande-diagnostic", "commandement"]
+    assert (commandement.basis, commandement.period) == ("agreement", "P6W")
     plan = deadlines["logement.decision-payeur", "plan_check"]
     assert (plan.period, plan.article) == (
         "P6M",
@@ -186,3 +193,15 @@ def test_the_catalogue_shows_each_deadline_s_basis_term_and_closing(catalogue: C
     )
     hearing = catalogue.contracts["logement.demande-diagnostic"].meta.deadlines[2]
     assert "from `sent_on` until `procedure.hearing_on` begins" in deadline_line(hearing)
+
+
+def test_a_departement_sets_its_own_term_for_a_diagnosis_at_the_commandement(copy: Path) -> None:
+    # The six weeks are the tenant's time to pay, not the law's deadline for the diagnosis.
+    request = "logement.demande-diagnostic"
+    directory = _agree(copy, f"  {request}: {{commandement: P4W}}\n")
+    catalogue = load_catalogue(copy / "contracts")
+    assert agreement_problems(catalogue, directory) == []
+    periods = {
+        d.name: d.period for d in agreed(catalogue, directory).contracts[request].meta.deadlines
+    }
+    assert periods["commandement"] == "P4W"

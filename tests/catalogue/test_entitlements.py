@@ -97,6 +97,29 @@ def test_the_fsl_receiving_the_facts_of_an_ip_is_refused_on_any_condition(copy: 
     assert "(ip-collection grants it to child-protection)" in problem
 
 
+def test_the_dsden_given_the_support_a_family_accepted_is_refused(copy: Path) -> None:
+    # The académie hears the school commitments of a convocation's outcome, never the social
+    # or educational support the family accepted (v2's `support_commitments`).
+    outcome = "absenteisme.issue-convocation"
+    where = copy / "contracts" / outcome / "contract.yaml"
+    edit(
+        where,
+        "      - commitments\n      - orientation.service\n",
+        ("      - commitments\n      - support_commitments\n      - orientation.service\n"),
+    )
+    catalogue, directory = _loaded(copy)
+    policy = copy / "contracts" / POLICY_FILE
+    expected = (
+        f"{where}: consumer academie/dsden of {outcome} would deliver support_commitments "
+        "(social-assessment) to academie/dsden, of the legal kind education, which no line of "
+        f"{policy} lets receive social-assessment (absenteeism-social-support grants it to "
+        "social-services); its `when`, `route` or `shared_with` change nothing. Remove those "
+        "fields from its `fields`, or, if the law lets education receive social-assessment, "
+        f"add that line to {policy} with its basis"
+    )
+    assert entitlement_problems(catalogue, directory) == [expected]
+
+
 def test_a_category_no_line_grants_is_said_so(copy: Path) -> None:
     # The offices the CRIP's feedback reaches (every sender of an IP) told of a diagnosis.
     _categorise(copy, "ip.retour", "outcome", "health")
@@ -279,5 +302,10 @@ def test_each_consumer_names_the_lines_of_its_own_flow(
     assert named("absenteisme.issue-convocation", "academie/dsden") == [
         "hub-records",
         "absenteeism-follow-up",
+    ]
+    assert named("absenteisme.issue-convocation", "departement/mdd") == [
+        "hub-records",
+        "absenteeism",
+        "absenteeism-social-support",
     ]
     assert named("ip.retour", "answered") == ["hub-records", "ip-feedback"]

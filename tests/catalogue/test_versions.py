@@ -1,6 +1,9 @@
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from hub.catalogue.versions import (
     MigrationError,
@@ -93,4 +96,86 @@ def test_an_impossible_step_converts_nothing(tmp_path: Path) -> None:
     path = tmp_path / "migrations.yaml"
     path.write_text("- {from: 2, to: 1, remove: [steps], impossible: v1 has no steps}\n")
     with pytest.raises(MigrationError, match="is impossible: it says why, and neither removes"):
+        load_steps(path)
+
+
+SUPPORT = ["accept_social_support", "accept_educational_support"]
+SPLIT = Step.model_validate(
+    {"from": 1, "to": 2, "split": {"commitments": {"support_commitments": SUPPORT}}}
+)
+
+
+def test_a_split_moves_the_listed_values_to_the_target_array_in_their_order() -> None:
+    v1 = {
+        "held_on": "2026-03-26",
+        "commitments": [
+            "accept_educational_support",
+            "ensure_regular_attendance",
+            "accept_social_support",
+            "justify_absences_promptly",
+        ],
+    }
+    assert SPLIT.apply(v1) == {
+        "held_on": "2026-03-26",
+        "commitments": ["ensure_regular_attendance", "justify_absences_promptly"],
+        "support_commitments": ["accept_educational_support", "accept_social_support"],
+    }
+    assert v1["commitments"][0] == "accept_educational_support"  # the input is left alone
+
+
+def test_a_split_makes_no_target_when_nothing_moves_and_keeps_an_emptied_source() -> None:
+    school_only = {"commitments": ["ensure_regular_attendance"]}
+    assert SPLIT.apply(school_only) == school_only
+    assert SPLIT.apply({"commitments": ["accept_social_support"]}) == {
+        "commitments": [],
+        "support_commitments": ["accept_social_support"],
+    }
+    assert SPLIT.apply({"held_on": "2026-03-26"}) == {"held_on": "2026-03-26"}
+    assert SPLIT.apply({"commitments": "not an array"}) == {"commitments": "not an array"}
+
+
+def test_a_split_walks_dotted_paths_and_adds_to_a_target_once() -> None:
+    step = Step.model_validate(
+        {"from": 1, "to": 2, "split": {"outcome.kinds": {"outcome.support": ["a", {"b": 1}]}}}
+    )
+    v1 = {"outcome": {"kinds": ["a", "c", {"b": 1}], "support": ["a"]}}
+    assert step.apply(v1) == {"outcome": {"kinds": ["c"], "support": ["a", {"b": 1}]}}
+    assert v1 == {"outcome": {"kinds": ["a", "c", {"b": 1}], "support": ["a"]}}
+
+
+def test_a_split_chains_with_the_other_operations_of_its_step() -> None:
+    steps = (
+        SPLIT,
+        Step.model_validate(
+            {"from": 2, "to": 1, "remove": ["support_commitments"], "lost": ["support_commitments"]}
+        ),
+    )
+    v1 = {"commitments": ["ensure_regular_attendance", "accept_social_support"]}
+    v2 = convert(v1, 1, 2, steps)
+    assert v2 == {
+        "commitments": ["ensure_regular_attendance"],
+        "support_commitments": ["accept_social_support"],
+    }
+    assert convert(v2, 2, 1, steps) == {"commitments": ["ensure_regular_attendance"]}
+    assert lost(2, 1, steps) == ("support_commitments",)
+
+
+@pytest.mark.parametrize(
+    ("split", "fault"),
+    [
+        ({"commitments": {"commitments": ["a"]}}, "moves values of commitments to commitments"),
+        ({"commitments": {"support": []}}, "moves no value of commitments to support: name some"),
+        (
+            {"commitments": {"support": ["a"], "other": ["b", "a"]}},
+            "names 'a' of commitments twice, for both support and other",
+        ),
+        ({"commitments": {"support": ["a", "a"]}}, "names 'a' of commitments twice, for support"),
+    ],
+)
+def test_a_split_moves_each_value_to_one_other_array(
+    tmp_path: Path, split: dict[str, Any], fault: str
+) -> None:
+    path = tmp_path / "migrations.yaml"
+    path.write_text(yaml.safe_dump([{"from": 1, "to": 2, "split": split}], sort_keys=False))
+    with pytest.raises(MigrationError, match=re.escape(f"step 1->2: split {fault}")):
         load_steps(path)

@@ -286,11 +286,12 @@ def test_an_orientation_v2_needs_the_households_agreement_and_v1_is_retired(
     assert reason.detail == "v1 of this contract was retired after 2026-12-06: send v2"
 
 
-def _outcome(payload: dict[str, Any], origin: str) -> Record:
+def _outcome(payload: dict[str, Any], origin: str, major: int = 1) -> Record:
     headers = ce_headers(
         notice_id=str(uuid.uuid4()),
         source="/departement/sdas",
         contract="absenteisme.issue-convocation",
+        major=major,
         **answering(origin, "/academie/dsden"),
     )
     value = json.dumps(payload).encode()
@@ -337,3 +338,72 @@ def test_an_agreement_to_another_service_than_the_mdd_is_refused(intake: Intake)
     assert [(r.code, r.pointer) for r in outcome.reasons] == [
         ("scope.orientation", "/orientation/family_agreed")
     ]
+
+
+def _convocation() -> Origin:
+    return Origin(
+        "conv-1",
+        "/academie/dsden",
+        "absenteisme.convocation",
+        CASE,
+        frozenset({"departement/sdas", "departement/mdd:87-limoges-nord"}),
+        content=example("absenteisme.convocation", "couzeix-convocation"),
+    )
+
+
+def test_the_mdd_learns_of_a_convocation_without_anyone_s_identity(intake: Intake) -> None:
+    # Routed by the family's commune, which the MDD does not receive.
+    payload = example("absenteisme.convocation", "couzeix-convocation")
+    notice = _admitted(intake, record(payload, contract="absenteisme.convocation"))
+    by_office = {d.recipient.address: d.payload for d in notice.deliveries}
+    assert by_office["departement/sdas"] == payload
+    mdd = by_office["departement/mdd:87-limoges-nord"]
+    assert mdd == {
+        "dasen_reference": payload["dasen_reference"],
+        "sent_on": payload["sent_on"],
+        "convocation": payload["convocation"],
+    }
+
+
+def test_a_v1_outcome_reaches_the_dsden_without_the_support_the_family_accepted(
+    intake: Intake,
+) -> None:
+    # The DSDEN reads v2 (its pin): the v1 commitments reach it split, its projection naming
+    # the school ones only; the MDD, reading the sender's v1, receives them all.
+    payload = example("absenteisme.issue-convocation", "couzeix-oriented-mdd")
+    payload["commitments"] = ["ensure_regular_attendance", "accept_educational_support"]
+    origin = _convocation()
+    outcome = intake.examine(
+        _outcome(payload, "conv-1"), {NoticeKey(origin.source, "conv-1"): origin}
+    )
+    assert isinstance(outcome, Admitted), outcome
+    by_office = {d.recipient.address: d for d in outcome.deliveries}
+    dsden = by_office["academie/dsden"]
+    assert dsden.version.major == 2
+    assert dsden.payload["commitments"] == ["ensure_regular_attendance"]
+    assert set(dsden.payload) == {
+        "dasen_reference",
+        "sent_on",
+        "held_on",
+        "attendance",
+        "commitments",
+        "orientation",
+    }
+    mdd = by_office["departement/mdd:87-limoges-nord"]
+    assert mdd.version.major == 1
+    assert mdd.payload["commitments"] == payload["commitments"]
+
+
+def test_a_v2_outcome_gives_the_support_accepted_to_the_mdd_alone(intake: Intake) -> None:
+    payload = example("absenteisme.issue-convocation", "couzeix-oriented-mdd", major=2)
+    origin = _convocation()
+    outcome = intake.examine(
+        _outcome(payload, "conv-1", major=2), {NoticeKey(origin.source, "conv-1"): origin}
+    )
+    assert isinstance(outcome, Admitted), outcome
+    by_office = {d.recipient.address: d.payload for d in outcome.deliveries}
+    assert "support_commitments" not in by_office["academie/dsden"]
+    assert by_office["academie/dsden"]["commitments"] == ["ensure_regular_attendance"]
+    mdd = by_office["departement/mdd:87-limoges-nord"]
+    assert mdd["support_commitments"] == ["accept_social_support"]
+    assert mdd["dasen_reference"] == payload["dasen_reference"]
