@@ -70,7 +70,7 @@ class Step(BaseModel):
         if self.impossible and (self.remove or self.add or self.copy_ or self.split):
             raise ValueError(
                 f"step {self.source}->{self.target} is impossible: it says why, and neither "
-                "removes, adds nor copies anything"
+                "removes, adds, copies nor splits anything"
             )
         return self
 
