@@ -71,12 +71,6 @@ class Agreement(BaseModel):
             raise ValueError("give a `period`, a `by_age` list, or both")
         return self
 
-    @property
-    def periods(self) -> tuple[str, ...]:
-        """Every period it agrees: the plain one first, then those by age."""
-        plain = (self.period,) if self.period is not None else ()
-        return plain + tuple(p.period for p in self.by_age)
-
 
 def longer_from(agreed: Period, law: Period) -> date | None:
     """The first start day from which `agreed` ends later than `law`; None if it never does.

@@ -127,7 +127,9 @@ def _agreement_faults(
             f"take an age from (no `age:` in {_shown(contract.folder / 'contract.yaml')}): give "
             "a plain period"
         )
-    periods = [(agreement.period, "")] + [(p.period, f" under {p.under}") for p in agreement.by_age]
+    periods = [(agreement.period, "")] + [
+        (p.period, f" (under {p.under})") for p in agreement.by_age
+    ]
     for period, under in periods:
         start = None if period is None else _longer_from(deadline, period)
         if start is not None:

@@ -163,7 +163,7 @@ def test_a_period_by_age_obeys_the_law_and_needs_the_deadline_to_name_an_age(cop
     contract = copy / "contracts" / IP / "contract.yaml"
     assert agreement_problems(catalogue, directory) == [
         (
-            f"{where} evaluation: the agreed period P4M under 6 ends later than the law's P3M "
+            f"{where} evaluation: the agreed period P4M (under 6) ends later than the law's P3M "
             "(CASF, art. D226-2-4) on some start days (2028-01-01, for one): a law's period is a "
             "maximum, which an agreement may only shorten"
         ),
