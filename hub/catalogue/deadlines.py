@@ -2,28 +2,36 @@
 
 A contract's deadline says whether the law sets it (`basis: law`, with its article) or the
 partners' agreement (`basis: agreement`), with a default period. A département sets its own
-period for an agreement's deadline in its directory file, by contract and deadline name:
+periods in its directory file, by contract and deadline name (`hub.catalogue.agreements`):
 
     agreements:
-      ip.transmission: {urgent_receipt: PT12H}
+      ip.transmission:
+        urgent_receipt: PT12H
+        evaluation: {period: P2M, by_age: [{under: 2, period: P1M}]}
 
-The law's periods are not the partners' to change, and a deadline due on a date its notice
-carries has no period to set: `hub contracts check` (and the hub at start) refuses both, an
-agreement naming no deadline, and a deadline naming a field its schemas lack, an unknown
-office, or an office the alert contract does not let be told about that contract.
+An agreement's period is the partners' to set. The law's is a maximum: a département may
+shorten it (CASF D226-2-4 II: the evaluation, notably for a child under two), never lengthen
+it. Periods by age need the deadline to say whose birth date counts (`age:`). A deadline due
+on a date its notice carries has no period to set. `hub contracts check` (and the hub at
+start) refuses an agreement breaking one of these or naming no deadline, and a deadline
+naming a field its schemas lack, an unknown office, or an office the alert contract does not
+let be told about that contract.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from datetime import date
 from pathlib import Path
 
+from hub.catalogue.agreements import Agreement, longer_from
 from hub.catalogue.contracts import Catalogue, Contract
 from hub.catalogue.directory import PartnerDirectory
 from hub.catalogue.hold_checks import hold_problems
 from hub.catalogue.holds import hold_line
 from hub.catalogue.hub_contracts import ALERT
 from hub.catalogue.meta import ACCEPTED, Deadline
+from hub.catalogue.periods import parse_period
 from hub.catalogue.projection import parse_path
 from hub.catalogue.schemas import schema_has_path
 
@@ -41,52 +49,47 @@ def deadline_problems(catalogue: Catalogue, directory: PartnerDirectory) -> list
 
 
 def agreement_problems(catalogue: Catalogue, directory: PartnerDirectory) -> list[str]:
-    """Agreed periods that name no deadline, or one that is not the partners' to set."""
+    """Agreed periods naming no deadline, one with no period, or lengthening the law's."""
     where = f"{_shown(directory.path)}: agreements" if directory.path else "agreements"
     problems = []
-    for contract_id, periods in directory.agreements.items():
+    for contract_id, agreements in directory.agreements.items():
         contract = catalogue.get(contract_id)
         if contract is None:
             problems.append(f"{where}: {contract_id} is no contract of the catalogue")
             continue
         deadlines = {d.name: d for d in contract.meta.deadlines}
-        for name in periods:
+        for name, agreement in agreements.items():
             deadline = deadlines.get(name)
+            said = f"{where}: {contract_id} {name}"
             if deadline is None:
                 named = ", ".join(deadlines) or "none"
                 problems.append(
                     f"{where}: {contract_id} has no deadline {name} (its deadlines: {named})"
                 )
-            elif deadline.basis == "law":
-                problems.append(
-                    f"{where}: {contract_id} {name} is set by law ({deadline.article}): only "
-                    "a deadline the partners agree on (`basis: agreement`) may be set here"
-                )
             elif deadline.period is None:
                 problems.append(
-                    f"{where}: {contract_id} {name} is due on a date its notice carries: it "
-                    "has no period to set"
+                    f"{said} is due on a date its notice carries: it has no period to set"
                 )
+            else:
+                problems += _agreement_faults(said, contract, deadline, agreement)
     return problems
 
 
 def agreed(catalogue: Catalogue, directory: PartnerDirectory) -> Catalogue:
     """The catalogue with the département's agreed periods in place of the contracts' own.
 
-    Only an agreement's deadline with a period takes one; `agreement_problems` names the rest.
+    Only a deadline with a period takes them, periods by age only one naming whose age
+    counts, and a law's only those no longer than its own; `agreement_problems` names the rest.
     """
     if not directory.agreements:
         return catalogue
     contracts = dict(catalogue.contracts)
-    for contract_id, periods in directory.agreements.items():
+    for contract_id, agreements in directory.agreements.items():
         contract = contracts.get(contract_id)
         if contract is None:
             continue
         deadlines = tuple(
-            d.model_copy(update={"period": periods[d.name]})
-            if d.name in periods and d.basis == "agreement" and d.period is not None
-            else d
-            for d in contract.meta.deadlines
+            agreed_deadline(d, agreements.get(d.name)) for d in contract.meta.deadlines
         )
         meta = contract.meta.model_copy(update={"deadlines": deadlines})
         contracts[contract_id] = dataclasses.replace(contract, meta=meta)
@@ -99,6 +102,55 @@ def agreed(catalogue: Catalogue, directory: PartnerDirectory) -> Catalogue:
     )
 
 
+def agreed_deadline(deadline: Deadline, agreement: Agreement | None) -> Deadline:
+    """`deadline` with the periods of its agreement that `agreement_problems` accepts.
+
+    None of them on a deadline due on a payload date; periods by age only where the deadline
+    says whose age counts; on a law's deadline, only periods that never end later than its own.
+    """
+    if agreement is None or deadline.period is None:
+        return deadline
+    update: dict[str, object] = {}
+    if agreement.period is not None and _longer_from(deadline, agreement.period) is None:
+        update["period"] = agreement.period
+    by_age = tuple(p for p in agreement.by_age if _longer_from(deadline, p.period) is None)
+    if by_age and deadline.age is not None:
+        update["by_age"] = by_age
+    return deadline.model_copy(update=update) if update else deadline
+
+
+def _agreement_faults(
+    said: str, contract: Contract, deadline: Deadline, agreement: Agreement
+) -> list[str]:
+    """An agreement on a deadline with a period: by age without an age, longer than the law."""
+    faults = []
+    if agreement.by_age and deadline.age is None:
+        faults.append(
+            f"{said}: `by_age` gives periods by age, and the deadline names no birth date to "
+            f"take an age from (no `age:` in {_shown(contract.folder / 'contract.yaml')}): give "
+            "a plain period"
+        )
+    periods = [(agreement.period, "")] + [
+        (p.period, f" (under {p.under})") for p in agreement.by_age
+    ]
+    for period, under in periods:
+        start = None if period is None else _longer_from(deadline, period)
+        if start is not None:
+            faults.append(
+                f"{said}: the agreed period {period}{under} ends later than the law's "
+                f"{deadline.period} ({deadline.article}) on some start days ({start}, for "
+                "one): a law's period is a maximum, which an agreement may only shorten"
+            )
+    return faults
+
+
+def _longer_from(deadline: Deadline, period: str) -> date | None:
+    """For a law's deadline, the first day from which `period` ends later than its own."""
+    if deadline.basis != "law" or deadline.period is None:
+        return None
+    return longer_from(parse_period(period), parse_period(deadline.period))
+
+
 def _fields(contract: Contract, deadline: Deadline, catalogue: Catalogue) -> list[str]:
     """The payload fields a deadline reads, each defined by some version of the schema."""
     named = [
@@ -107,6 +159,7 @@ def _fields(contract: Contract, deadline: Deadline, catalogue: Catalogue) -> lis
         ("due_on", deadline.due_on),
         ("due_before", deadline.due_before),
         ("when", deadline.when.field if deadline.when else None),
+        ("age", deadline.age),
     ]
     return [
         f"{_shown(contract.folder / 'contract.yaml')}: deadline {deadline.name}: `{key}` names "
@@ -166,10 +219,19 @@ def deadline_line(d: Deadline) -> str:
         term = f"from {start} to the end of `{d.due_on}`"
     else:
         term = f"from {start} until `{d.due_before}` begins"
-    if d.basis == "law":
+    by_age = f", also by age from `{d.age}`" if d.age else ""
+    if d.basis == "law" and d.period is not None:
+        basis = (
+            f"law: {d.article}; a maximum, which a département may shorten, never lengthen, in "
+            f"its directory `agreements`{by_age}"
+        )
+    elif d.basis == "law":
         basis = f"law: {d.article}"
     elif d.period is not None:
-        basis = "partners' agreement: a département sets its own period, directory `agreements`"
+        basis = (
+            "partners' agreement: a département sets its own period, directory "
+            f"`agreements`{by_age}"
+        )
     else:
         basis = "partners' agreement: due on the notice's own date"
     if d.when:

@@ -6,8 +6,10 @@ An office is listed by its id (`crip`, `mdd:87-limoges-nord`), or a whole kind o
 declared by the pattern of its members' codes (`etablissement` with the UAI's pattern: every
 school head is the office `etablissement:<UAI>`, none listed one by one). A partner, or one of
 its offices, may pin the major version of a contract it reads (`consumes`); the office's pin
-wins over its partner's. `agreements` sets the periods of the deadlines the partners agree on
-in this département, by contract and deadline name (`hub.catalogue.agreements`).
+wins over its partner's. `agreements` sets this département's periods for the contracts'
+deadlines, by contract and deadline name (`hub.catalogue.agreements`): any period for one the
+partners agree on, a shorter one only for one the law sets, whose period is a maximum, and
+periods by age where the deadline names whose birth date counts.
 
 Each office has a legal kind (`kind:` on its partner, the default for its offices, or on the
 office itself): what the law lets it receive, from the recipient policy's kinds

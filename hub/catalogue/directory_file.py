@@ -16,11 +16,12 @@ from pydantic import (
     Field,
     StrictInt,
     StringConstraints,
+    ValidationError,
     field_validator,
     model_validator,
 )
 
-from hub.catalogue.periods import check_period
+from hub.catalogue.agreements import Agreement
 from hub.catalogue.policy import LEGAL_KIND
 
 PARTNER_ID = re.compile(r"^[a-z][a-z0-9-]{1,31}$")
@@ -187,23 +188,32 @@ class DirectoryFile(BaseModel):
 
     territory: Territory
     partners: dict[str, PartnerEntry] = Field(min_length=1)
-    agreements: dict[str, dict[str, str]] = Field(
+    agreements: dict[str, dict[str, Agreement]] = Field(
         default_factory=dict,
-        description="Contract id -> deadline -> the period agreed here, for an agreement's.",
+        description="Contract id -> deadline -> its periods here (`hub.catalogue.agreements`).",
     )
 
-    @field_validator("agreements")
+    @field_validator("agreements", mode="before")
     @classmethod
-    def _agreed_periods_are_read(
-        cls, agreements: dict[str, dict[str, str]]
-    ) -> dict[str, dict[str, str]]:
+    def _agreed_periods_are_read(cls, agreements: Any) -> Any:
+        """Each agreement read, a fault naming its contract and deadline, then what is wrong."""
+        if not isinstance(agreements, dict):
+            return agreements
+        read: dict[Any, Any] = {}
         for contract, periods in agreements.items():
-            for name, period in periods.items():
+            if not isinstance(periods, dict):
+                raise ValueError(  # noqa: TRY004 - pydantic reports a ValueError as the fault
+                    f"agreements: {contract}: write its deadlines and their periods, "
+                    "`{urgent_receipt: PT12H}`"
+                )
+            read[contract] = {}
+            for name, agreement in periods.items():
                 try:
-                    check_period(period)
-                except ValueError as error:
-                    raise ValueError(f"agreements: {contract} {name}: {error}") from error
-        return agreements
+                    read[contract][name] = Agreement.model_validate(agreement)
+                except ValidationError as error:
+                    faults = "; ".join(_fault(f) for f in error.errors())
+                    raise ValueError(f"agreements: {contract} {name}: {faults}") from error
+        return read
 
     @field_validator("partners")
     @classmethod
@@ -227,3 +237,18 @@ class DirectoryFile(BaseModel):
                             f"{other} and {office_id}"
                         )
         return self
+
+
+def _fault(fault: Any) -> str:
+    """One fault of an agreement: where in it (`by_age 1, under`), and what is wrong."""
+    words: list[str] = []
+    for part in fault["loc"]:
+        if isinstance(part, int) and words:
+            words[-1] += f" {part + 1}"
+        else:
+            words.append(str(part))
+    message = str(fault["msg"]).removeprefix("Value error, ")
+    if fault["type"] == "extra_forbidden":
+        keys = "`under` and `period`" if len(words) > 1 else "`period`, `by_age` or both"
+        message = f"not a key it has: write {keys}"
+    return f"{', '.join(words)}: {message}" if words else message

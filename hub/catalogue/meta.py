@@ -17,11 +17,13 @@ from pydantic import (
     model_validator,
 )
 
+from hub.catalogue.agreements import AgePeriod
 from hub.catalogue.holds import Hold
 from hub.catalogue.identifiers import Identifier
 from hub.catalogue.in_force import InForce
 from hub.catalogue.matches import Match
 from hub.catalogue.periods import check_period
+from hub.catalogue.scope_rules import FieldName
 from hub.catalogue.scopes import Scope
 
 
@@ -98,8 +100,10 @@ class Deadline(BaseModel):
     """A deadline a notice opens: from when, until when, on what basis, and what closes it.
 
     It is due after a `period` (`P15D`, `P3M`, `P6W`, `PT24H`), or on a payload date (`due_on`:
-    to the end of that day; `due_before`: before that day starts). A law's period is the law's;
-    an agreement's may be set otherwise by a département (the directory's `agreements`).
+    to the end of that day; `due_before`: before that day starts). A département may set its
+    own period in the directory's `agreements`: an agreement's as it likes, the law's, a
+    maximum, only shorter; and, when `age` names whose birth date counts, shorter periods by
+    age (`by_age`), which the directory alone gives (`hub.catalogue.deadlines.agreed`).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -114,6 +118,12 @@ class Deadline(BaseModel):
     due_before: str | None = Field(default=None, description="Payload date it is due before.")
     when: Condition | None = Field(
         default=None, description="Opened only when a payload field has one of these values."
+    )
+    age: FieldName | None = Field(
+        default=None, description="The birth date whose age an agreement's `by_age` reads."
+    )
+    by_age: tuple[AgePeriod, ...] = Field(
+        default=(), description="The département's periods by age: its directory's, not here."
     )
     closed_by: tuple[str, ...] = Field(
         min_length=1, description="Contracts whose notice, answering this one, closes it."
@@ -144,6 +154,16 @@ class Deadline(BaseModel):
     @classmethod
     def _period_is_read(cls, value: str | None) -> str | None:
         return None if value is None else check_period(value)
+
+    @field_validator("by_age")
+    @classmethod
+    def _by_age_is_the_departement_s(cls, by_age: tuple[AgePeriod, ...]) -> tuple[AgePeriod, ...]:
+        if by_age:  # `agreed` puts the directory's in place, past this check
+            raise ValueError(
+                "periods by age are a département's: write them in its directory's "
+                "`agreements`, and here only `age:`, the birth date they read"
+            )
+        return by_age
 
     @model_validator(mode="after")
     def _due_one_way_on_a_basis(self) -> Deadline:

@@ -59,9 +59,14 @@ class Age(Rule):
         born, on = _date(value(payload, self.birth_date)), _date(value(payload, self.date))
         if born is None or on is None:
             return []  # what must be present is the schema's to say
-        if on.year - born.year - ((on.month, on.day) < (born.month, born.day)) < self.under:
+        if whole_years(born, on) < self.under:
             return []
         return [(self.birth_date, f"must be under {self.under} years old on `{self.date}`")]
+
+
+def whole_years(born: date, on: date) -> int:
+    """A person's age on a day, in whole years (born on 29 February: a year older on 1 March)."""
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
 class Condition(BaseModel):

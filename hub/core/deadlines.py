@@ -21,7 +21,7 @@ from hub.catalogue.holds import Hold
 from hub.catalogue.in_force import ZONE
 from hub.catalogue.meta import ACCEPTED, Deadline
 from hub.catalogue.periods import Period, parse_period
-from hub.catalogue.scope_rules import value
+from hub.catalogue.scope_rules import value, whole_years
 from hub.core.outgoing import RECEIPT
 
 REFUSED = "refused"  # a receipt's status that takes nothing on: it closes no deadline
@@ -29,10 +29,14 @@ REFUSED = "refused"  # a receipt's status that takes nothing on: it closes no de
 
 @dataclass(frozen=True, slots=True)
 class Opening:
-    """A deadline opened: what it runs from, and the instant it is due (UTC)."""
+    """A deadline opened: what it runs from, and the instant it is due (UTC).
+
+    `by_age`: the period by age that applied, when the person's age made it due earlier.
+    """
 
     start: date | datetime
     due_at: datetime
+    by_age: str | None = None
 
     @property
     def opened_on(self) -> date:
@@ -51,7 +55,8 @@ class Opening:
         detail = {"opened_on": self.opened_on.isoformat(), "due_on": self.due_on.isoformat()}
         if isinstance(self.start, datetime):
             detail["opened_at"] = instant(self.start)
-        return detail | {"due_at": instant(self.due_at)}
+        detail["due_at"] = instant(self.due_at)
+        return detail | ({"period_by_age": self.by_age} if self.by_age else {})
 
 
 def due(start: date, period: str) -> date:
@@ -153,7 +158,9 @@ def opening(
     if start is None:
         return None
     if deadline.period is not None:
-        return Opening(start, due_at(start, parse_period(deadline.period)))
+        return _by_age(
+            deadline, payload, Opening(start, due_at(start, parse_period(deadline.period)))
+        )
     field = deadline.due_on or deadline.due_before
     day = _moment(value(payload, field)) if field else None
     if day is None:
@@ -184,6 +191,19 @@ def holding(deadline: Deadline, contract: str, payload: Mapping[str, Any]) -> Ho
         (h for h in deadline.held_by if h.contract == contract and h.when.holds(payload)),
         None,
     )
+
+
+def _by_age(deadline: Deadline, payload: Mapping[str, Any], opened: Opening) -> Opening:
+    """`opened`, due at the shortest period by age the person is under on its first day."""
+    born = _moment(value(payload, deadline.age)) if deadline.age else None
+    if not isinstance(born, date) or isinstance(born, datetime):
+        return opened
+    age = whole_years(born, opened.opened_on)
+    for rule in deadline.by_age:
+        at = due_at(opened.start, parse_period(rule.period))
+        if age < rule.under and at < opened.due_at:
+            opened = Opening(opened.start, at, rule.period)
+    return opened
 
 
 def _moment(value: Any) -> date | datetime | None:

@@ -22,7 +22,9 @@ import textwrap
 from collections.abc import Mapping
 from datetime import date
 
+from hub.catalogue.agreements import Agreement
 from hub.catalogue.contracts import Catalogue, Contract
+from hub.catalogue.deadlines import agreed_deadline
 from hub.catalogue.in_force import InForce
 from hub.catalogue.meta import ACCEPTED, Consumer, Deadline
 from hub.catalogue.scopes import Scope
@@ -30,7 +32,7 @@ from hub.catalogue.scopes import Scope
 ISO_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 WIDTH = 100  # an operator's terminal
 ITEM = " " * 4
-Agreements = Mapping[str, Mapping[str, str]]  # the directory's periods, by contract and deadline
+Agreements = Mapping[str, Mapping[str, Agreement]]  # the directory's, by contract and deadline
 
 
 def calendar_day(text: str) -> date:
@@ -81,7 +83,7 @@ def dates(in_force: InForce) -> str:
     return said
 
 
-def _contract(contract: Contract, day: date, agreed: Mapping[str, str]) -> list[str]:
+def _contract(contract: Contract, day: date, agreed: Mapping[str, Agreement]) -> list[str]:
     """A contract in force on `day`: its heading, then each of its sections."""
     meta = contract.meta
     heading = meta.id + (f", regime {meta.regime}" if meta.regime else "")
@@ -153,14 +155,19 @@ def _scope(scope: Scope) -> str:
     return f"{said}{_dated(scope.in_force)}: {' '.join(scope.description.split())}"
 
 
-def _deadline(deadline: Deadline, agreed: str | None) -> str:
+def _deadline(deadline: Deadline, agreement: Agreement | None) -> str:
     start = "the acceptance" if deadline.opens_on == ACCEPTED else deadline.opens_on
     start += f" (else {deadline.fallback})" if deadline.fallback else ""
     if deadline.period is not None:
         own = deadline.period
-        # As `hub.catalogue.deadlines.agreed`: only an agreement's period is the département's.
-        if agreed is not None and deadline.basis == "agreement" and agreed != own:
-            term = f"{agreed} (the département's agreement; the contract's: {own}) from {start}"
+        agreed = agreed_deadline(deadline, agreement)  # what the hub runs on, as it does
+        periods = [agreed.period or own]
+        periods += [f"{p.period} under {p.under} years of {deadline.age}" for p in agreed.by_age]
+        if agreed != deadline:
+            term = (
+                f"{', '.join(periods)} (the département's agreement; the contract's: {own}) "
+                f"from {start}"
+            )
         else:
             term = f"{own} from {start}"
     elif deadline.due_on is not None:

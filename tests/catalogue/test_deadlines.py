@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from hub.catalogue.agreements import AgePeriod
 from hub.catalogue.checks import consistency
 from hub.catalogue.contracts import Catalogue, load_catalogue
 from hub.catalogue.deadlines import agreed, agreement_problems, deadline_line, deadline_problems
 from hub.catalogue.directory import DirectoryError, PartnerDirectory, load_directory
-from hub.catalogue.meta import ContractError
+from hub.catalogue.meta import ContractError, Deadline
 from tests.conftest import DIRECTORY, FORMAL_NOTICE, edit
 
 IP = "ip.transmission"
@@ -23,6 +25,10 @@ def _agree(root: Path, agreements: str) -> PartnerDirectory:
     with (root / "directory.yaml").open("a", encoding="utf-8") as file:
         file.write(f"agreements:\n{agreements}")
     return load_directory(root / "directory.yaml")
+
+
+def _deadlines(catalogue: Catalogue, contract: str) -> tuple[Deadline, ...]:
+    return catalogue.contracts[contract].meta.deadlines
 
 
 def _check(root: Path) -> subprocess.CompletedProcess[str]:
@@ -107,22 +113,160 @@ def test_an_agreement_naming_no_deadline_stops_the_check(copy: Path) -> None:
     assert "has no deadline urgent_receit" in checked.stdout
 
 
-def test_the_law_and_a_notice_s_own_date_are_not_the_partners_to_set(copy: Path) -> None:
+def test_a_law_s_period_is_shortened_by_agreement_never_lengthened(copy: Path) -> None:
     directory = _agree(
         copy,
-        f"  {IP}: {{evaluation: P6M}}\n"
-        "  logement.demande-avis: {answer: P1M}\n"
-        "  nothing.here: {any: P1D}\n",
+        f"  {IP}: {{evaluation: P2M, feedback: P1M}}\n  {FORMAL_NOTICE}: {{enrolment: P10D}}\n",
     )
-    problems = consistency(load_catalogue(copy / "contracts"), directory)
-    assert any("evaluation is set by law (CASF, art. D226-2-4)" in p for p in problems)
-    assert any("answer is due on a date its notice carries" in p for p in problems)
-    assert any("nothing.here is no contract of the catalogue" in p for p in problems)
+    catalogue = load_catalogue(copy / "contracts")
+    assert agreement_problems(catalogue, directory) == []
+    deadlines = {
+        (c, d.name): d.period for c in (IP, FORMAL_NOTICE) for d in _deadlines(catalogue, c)
+    }
+    assert {
+        (c, d.name): d.period
+        for c in (IP, FORMAL_NOTICE)
+        for d in _deadlines(agreed(catalogue, directory), c)
+    } == deadlines | {
+        (IP, "evaluation"): "P2M",
+        (IP, "feedback"): "P1M",
+        (FORMAL_NOTICE, "enrolment"): "P10D",
+    }
+
+
+def test_an_agreement_lengthening_a_law_s_period_is_refused_naming_both(copy: Path) -> None:
+    directory = _agree(copy, f"  {IP}: {{evaluation: P4M, feedback: P90D}}\n")
+    catalogue = load_catalogue(copy / "contracts")
+    where = f"{copy / 'directory.yaml'}: agreements: {IP}"
+    assert agreement_problems(catalogue, directory) == [
+        (
+            f"{where} evaluation: the agreed period P4M ends later than the law's P3M (CASF, art. "
+            "D226-2-4) on some start days (2028-01-01, for one): a law's period is a maximum, "
+            "which an agreement may only shorten"
+        ),
+        # Three months are 89 days from 31 January: 90 days are a day too many.
+        (
+            f"{where} feedback: the agreed period P90D ends later than the law's P3M (CASF, art. "
+            "L226-5 (suites données) et D226-2-4 (évaluation en trois mois)) on some start days "
+            "(2029-01-31, for one): a law's period is a maximum, which an agreement may only "
+            "shorten"
+        ),
+    ]
+    # The hub could not start on it; were `agreed` called anyway, the law's periods stand.
+    periods = {d.name: d.period for d in _deadlines(agreed(catalogue, directory), IP)}
+    assert (periods["evaluation"], periods["feedback"]) == ("P3M", "P3M")
+
+
+def test_a_period_by_age_obeys_the_law_and_needs_the_deadline_to_name_an_age(copy: Path) -> None:
+    directory = _agree(
+        copy,
+        f"  {IP}:\n"
+        "    evaluation:\n"
+        "      {period: P2M, by_age: [{under: 2, period: P1M}, {under: 6, period: P4M}]}\n"
+        "    urgent_receipt: {by_age: [{under: 2, period: PT6H}]}\n",
+    )
+    catalogue = load_catalogue(copy / "contracts")
+    where = f"{copy / 'directory.yaml'}: agreements: {IP}"
+    contract = copy / "contracts" / IP / "contract.yaml"
+    assert agreement_problems(catalogue, directory) == [
+        (
+            f"{where} evaluation: the agreed period P4M (under 6) ends later than the law's P3M "
+            "(CASF, art. D226-2-4) on some start days (2028-01-01, for one): a law's period is a "
+            "maximum, which an agreement may only shorten"
+        ),
+        (
+            f"{where} urgent_receipt: `by_age` gives periods by age, and the deadline names no "
+            f"birth date to take an age from (no `age:` in {contract}): give a plain period"
+        ),
+    ]
+    [evaluation] = [d for d in _deadlines(agreed(catalogue, directory), IP) if d.by_age]
+    assert evaluation.name == "evaluation"
+    assert (evaluation.period, evaluation.by_age) == ("P2M", (AgePeriod(under=2, period="P1M"),))
+
+
+def test_a_notice_s_own_date_and_an_unknown_contract_have_nothing_to_set(copy: Path) -> None:
+    directory = _agree(
+        copy,
+        "  logement.demande-avis: {answer: P1M}\n  nothing.here: {any: P1D}\n",
+    )
+    where = f"{copy / 'directory.yaml'}: agreements"
+    assert consistency(load_catalogue(copy / "contracts"), directory) == [
+        (
+            f"{where}: logement.demande-avis answer is due on a date its notice carries: it has no "
+            "period to set"
+        ),
+        f"{where}: nothing.here is no contract of the catalogue",
+    ]
+
+
+def test_the_check_accepts_a_shorter_evaluation_and_refuses_a_longer_one(copy: Path) -> None:
+    shipped = (copy / "directory.yaml").read_text(encoding="utf-8")
+    _agree(copy, f"  {IP}:\n    evaluation: {{period: P2M, by_age: [{{under: 2, period: P1M}}]}}\n")
+    accepted = _check(copy)
+    assert accepted.returncode == 0, accepted.stdout
+    assert accepted.stdout.startswith("contracts ok: ")
+    (copy / "directory.yaml").write_text(shipped, encoding="utf-8")
+    _agree(copy, f"  {IP}: {{evaluation: P90D}}\n")
+    refused = _check(copy)
+    assert refused.returncode == 1
+    assert refused.stdout.splitlines() == [
+        (
+            f"contracts: {copy / 'directory.yaml'}: agreements: {IP} evaluation: the agreed period "
+            "P90D ends later than the law's P3M (CASF, art. D226-2-4) on some start days "
+            "(2029-01-31, for one): a law's period is a maximum, which an agreement may only "
+            "shorten"
+        ),
+        "contracts BROKEN: 1 faults",
+    ]
+
+
+def test_periods_by_age_are_the_departement_s_not_a_contract_s(copy: Path) -> None:
+    path = copy / "contracts" / IP / "contract.yaml"
+    edit(path, "    age: child.birth_date\n", "    by_age: [{under: 2, period: P1M}]\n")
+    with pytest.raises(ContractError, match="periods by age are a département's: write them"):
+        load_catalogue(copy / "contracts")
+
+
+def test_an_age_read_from_a_field_no_schema_defines_is_refused(copy: Path) -> None:
+    edit(copy / "contracts" / IP / "contract.yaml", "age: child.birth_date", "age: child.born_on")
+    problems = deadline_problems(
+        load_catalogue(copy / "contracts"), load_directory(copy / "directory.yaml")
+    )
+    contract = copy / "contracts" / IP / "contract.yaml"
+    assert problems == [
+        (
+            f"{contract}: deadline evaluation: `age` names child.born_on, which no version of the "
+            "schema defines"
+        )
+    ]
 
 
 def test_an_unreadable_agreed_period_is_refused_with_the_directory(copy: Path) -> None:
     with pytest.raises(DirectoryError, match=r"ip\.transmission urgent_receipt: .*'X'"):
         _agree(copy, f"  {IP}: {{urgent_receipt: P2W3X}}\n")
+
+
+@pytest.mark.parametrize(
+    ("agreement", "fault"),
+    [
+        ("{by_age: [{under: 0, period: P1M}]}", "by_age 1, under: Input should be greater"),
+        ("{by_age: [{under: 2, period: P1X}]}", "by_age 1, period: 'P1X': the unit 'X'"),
+        (
+            "{by_age: [{under: 2, perod: P1M}]}",
+            (
+                "by_age 1, period: Field required; by_age 1, perod: not a key it has: write "
+                "`under` and `period`"
+            ),
+        ),
+        ("{perod: P1M}", "perod: not a key it has: write `period`, `by_age` or both"),
+        ("{}", "give a `period`, a `by_age` list, or both"),
+    ],
+)
+def test_an_agreement_the_hub_cannot_read_is_refused_saying_where(
+    copy: Path, agreement: str, fault: str
+) -> None:
+    with pytest.raises(DirectoryError, match=f"agreements: {IP} evaluation: {re.escape(fault)}"):
+        _agree(copy, f"  {IP}: {{evaluation: {agreement}}}\n")
 
 
 def test_an_agreed_period_replaces_the_agreement_s_own_and_nothing_else(copy: Path) -> None:
@@ -183,7 +327,14 @@ def test_the_catalogue_shows_each_deadline_s_basis_term_and_closing(catalogue: C
         "departement/crip-astreinte, sender. "
     )
     assert lines["evaluation"].startswith(
-        "- Deadline `evaluation` (law: CASF, art. D226-2-4): P3M from the hub's acceptance;"
+        "- Deadline `evaluation` (law: CASF, art. D226-2-4; a maximum, which a département may "
+        "shorten, never lengthen, in its directory `agreements`, also by age from "
+        "`child.birth_date`): P3M from the hub's acceptance;"
+    )
+    assert lines["feedback"].startswith(
+        "- Deadline `feedback` (law: CASF, art. L226-5 (suites données) et D226-2-4 (évaluation "
+        "en trois mois); a maximum, which a département may shorten, never lengthen, in its "
+        "directory `agreements`): P3M from `sent_on`;"
     )
     review = catalogue.contracts["logement.decision-payeur"].meta.deadlines[0]
     assert deadline_line(review).startswith(

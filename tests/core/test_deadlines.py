@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from hub.catalogue.agreements import AgePeriod
 from hub.catalogue.contracts import Catalogue
+from hub.catalogue.deadlines import agreed
+from hub.catalogue.directory import load_directory
 from hub.catalogue.in_force import ZONE
 from hub.catalogue.meta import Deadline
 from hub.core.deadlines import (
@@ -19,7 +24,7 @@ from hub.core.deadlines import (
     opening,
     start_of,
 )
-from tests.conftest import FORMAL_NOTICE
+from tests.conftest import DIRECTORY, FORMAL_NOTICE
 
 ACCEPTED_AT = datetime(2026, 10, 6, 14, 30, tzinfo=UTC)  # 16:30 in Paris (summer time)
 
@@ -140,6 +145,99 @@ def test_a_deadline_opens_only_when_its_condition_holds_and_its_start_is_known()
     assert opening(urgent, {"urgency": "serious_immediate_danger"}, ACCEPTED_AT) is not None
     assert opening(urgent, {"urgency": "standard"}, ACCEPTED_AT) is None
     assert opening(urgent, {"urgency": "serious_immediate_danger"}) is None  # no acceptance
+
+
+def _evaluation(*by_age: tuple[int, str], period: str = "P3M") -> Deadline:
+    """The IP's evaluation as a département's agreement makes it, with these periods by age."""
+    deadline = _deadline(
+        opens_on="accepted", period=period, age="child.birth_date", basis="law", article="D226-2-4"
+    )
+    periods = tuple(AgePeriod(under=under, period=p) for under, p in by_age)
+    return deadline.model_copy(update={"by_age": periods})
+
+
+def _child(born: str) -> dict[str, Any]:
+    return {"child": {"birth_date": born}}
+
+
+def test_a_period_by_age_applies_to_a_child_under_it_on_the_day_it_starts() -> None:
+    evaluation = _evaluation((2, "P1M"))
+    baby = opening(evaluation, _child("2025-03-01"), ACCEPTED_AT)
+    assert baby is not None
+    assert baby.as_detail() == {  # 16:30 in Paris, a month later, in winter time
+        "opened_on": "2026-10-06",
+        "due_on": "2026-11-06",
+        "opened_at": "2026-10-06T14:30:00+00:00",
+        "due_at": "2026-11-06T15:30:00+00:00",
+        "period_by_age": "P1M",
+    }
+    two_tomorrow = opening(evaluation, _child("2024-10-07"), ACCEPTED_AT)
+    assert two_tomorrow is not None
+    assert two_tomorrow.due_on == date(2026, 11, 6)
+
+
+def test_a_child_two_years_old_that_day_has_the_law_s_period() -> None:
+    two_today = opening(_evaluation((2, "P1M")), _child("2024-10-06"), ACCEPTED_AT)
+    assert two_today is not None
+    assert two_today.as_detail() == {  # as an evaluation without periods by age records it
+        "opened_on": "2026-10-06",
+        "due_on": "2027-01-06",
+        "opened_at": "2026-10-06T14:30:00+00:00",
+        "due_at": "2027-01-06T15:30:00+00:00",
+    }
+    # 00:30 on 6 October in Paris, still the 5th in UTC: the child is two in the département.
+    just_after_midnight = datetime(2026, 10, 5, 22, 30, tzinfo=UTC)
+    in_paris = opening(_evaluation((2, "P1M")), _child("2024-10-06"), just_after_midnight)
+    assert in_paris is not None
+    assert in_paris.due_on == date(2027, 1, 6)
+    assert in_paris.by_age is None
+
+
+@pytest.mark.parametrize(
+    ("born", "due_on", "by_age"),
+    [
+        ("2025-10-06", date(2026, 11, 6), "P1M"),  # one: both apply, the shortest wins
+        ("2023-04-01", date(2026, 12, 6), "P2M"),  # three
+        ("2019-01-01", date(2027, 1, 6), None),  # seven: the law's
+        ("not a date", date(2027, 1, 6), None),
+    ],
+)
+def test_the_shortest_period_the_child_s_age_allows_wins(
+    born: str, due_on: date, by_age: str | None
+) -> None:
+    opened = opening(_evaluation((6, "P2M"), (2, "P1M")), _child(born), ACCEPTED_AT)
+    assert opened is not None
+    assert (opened.due_on, opened.by_age) == (due_on, by_age)
+
+
+def test_a_plain_agreed_period_shorter_than_one_by_age_wins_over_it() -> None:
+    opened = opening(_evaluation((2, "P2M"), period="P1M"), _child("2025-10-06"), ACCEPTED_AT)
+    assert opened is not None
+    assert (opened.due_on, opened.by_age) == (date(2026, 11, 6), None)
+    assert opening(_evaluation((2, "P1M")), {}, ACCEPTED_AT) == opening(
+        _evaluation(), {}, ACCEPTED_AT
+    )  # no birth date: the plain period
+
+
+def test_the_departement_s_periods_for_the_evaluation_reach_its_opening(
+    tmp_path: Path, catalogue: Catalogue
+) -> None:
+    """The directory's agreement on a law's deadline, through `agreed`, as the hub runs it."""
+    path = tmp_path / "directory.yaml"
+    shutil.copy(DIRECTORY, path)
+    with path.open("a", encoding="utf-8") as file:
+        file.write(
+            "agreements:\n  ip.transmission:\n"
+            "    evaluation: {period: P2M, by_age: [{under: 2, period: P1M}]}\n"
+        )
+    deadlines = agreed(catalogue, load_directory(path)).contracts["ip.transmission"].meta.deadlines
+    [evaluation] = [d for d in deadlines if d.name == "evaluation"]
+    baby = opening(evaluation, _child("2025-10-06"), ACCEPTED_AT)
+    older = opening(evaluation, _child("2020-10-06"), ACCEPTED_AT)
+    assert baby is not None
+    assert older is not None
+    assert (baby.due_on, baby.by_age) == (date(2026, 11, 6), "P1M")
+    assert (older.due_on, older.by_age) == (date(2026, 12, 6), None)
 
 
 def test_a_deadline_runs_from_its_date_field_or_its_fallback(catalogue: Catalogue) -> None:

@@ -17,6 +17,9 @@ from typing import Any
 import pytest
 import yaml
 
+from hub.catalogue.agreements import AgePeriod, Agreement
+from hub.catalogue.contracts import Catalogue
+from hub.tools.contracts_at import in_force_on
 from tests.commands import hub_command
 from tests.conftest import CONTRACTS, DIRECTORY
 
@@ -150,3 +153,32 @@ def test_a_day_that_is_not_one_is_refused_with_how_to_write_it(dated: Path, day:
     assert done.returncode == 2
     assert done.stdout == ""
     assert f"'{day}' is not a day: write it YYYY-MM-DD, as 2027-01-01" in done.stderr
+
+
+def test_the_departement_s_periods_are_shown_beside_the_contract_s(catalogue: Catalogue) -> None:
+    agreements = {
+        "ip.transmission": {
+            "evaluation": Agreement(period="P2M", by_age=(AgePeriod(under=2, period="P1M"),)),
+            "feedback": Agreement(period="P4M"),  # refused by the check: the hub keeps the law's
+            "urgent_receipt": Agreement(period="PT12H"),
+        }
+    }
+    lines = in_force_on(catalogue, date(2026, 12, 8), agreements).splitlines()
+    section = _section(lines, "ip.transmission")
+    items: list[str] = []
+    for line in section[section.index("  deadlines:") + 1 :]:
+        if line.startswith(" " * 8):  # a wrapped item's next line
+            items[-1] += " " + line.strip()
+        else:
+            items.append(line.strip())
+    assert [item.rsplit("; ", 1)[0] for item in items] == [
+        "feedback: P3M from sent_on",
+        (
+            "evaluation: P2M, P1M under 2 years of child.birth_date (the département's "
+            "agreement; the contract's: P3M) from the acceptance"
+        ),
+        (
+            "urgent_receipt: PT12H (the département's agreement; the contract's: PT24H) from "
+            "the acceptance"
+        ),
+    ]
