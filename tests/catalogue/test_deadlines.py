@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +14,7 @@ from hub.catalogue.contracts import Catalogue, load_catalogue
 from hub.catalogue.deadlines import agreed, agreement_problems, deadline_line, deadline_problems
 from hub.catalogue.directory import DirectoryError, PartnerDirectory, load_directory
 from hub.catalogue.meta import ContractError, Deadline
+from tests.commands import hub_command
 from tests.conftest import DIRECTORY, FORMAL_NOTICE, edit
 
 IP = "ip.transmission"
@@ -32,20 +31,8 @@ def _deadlines(catalogue: Catalogue, contract: str) -> tuple[Deadline, ...]:
 
 
 def _check(root: Path) -> subprocess.CompletedProcess[str]:
-    """`hub contracts check` as an operator runs it, on this copy."""
-    env = {
-        **os.environ,
-        "HUB_CONTRACTS_PATH": str(root / "contracts"),
-        "HUB_DIRECTORY_PATH": str(root / "directory.yaml"),
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "hub", "contracts", "check"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-        env=env,
-    )
+    """`hub contracts check` as an operator runs it, on this copy (files named from there)."""
+    return hub_command("contracts", "check", root=root)
 
 
 def test_the_shipped_deadlines_pass(catalogue: Catalogue, directory: PartnerDirectory) -> None:
@@ -147,8 +134,8 @@ def test_an_agreement_lengthening_a_law_s_period_is_refused_naming_both(copy: Pa
         # Three months are 89 days from 31 January: 90 days are a day too many.
         (
             f"{where} feedback: the agreed period P90D ends later than the law's P3M (CASF, art. "
-            "L226-5 (suites données) et D226-2-4 (évaluation en trois mois)) on some start days "
-            "(2029-01-31, for one): a law's period is a maximum, which an agreement may only "
+            "L226-5 (rédaction issue de la loi n° 2022-140 du 7 février 2022)) on some start "
+            "days (2029-01-31, for one): a law's period is a maximum, which an agreement may only "
             "shorten"
         ),
     ]
@@ -211,7 +198,7 @@ def test_the_check_accepts_a_shorter_evaluation_and_refuses_a_longer_one(copy: P
     assert refused.returncode == 1
     assert refused.stdout.splitlines() == [
         (
-            f"contracts: {copy / 'directory.yaml'}: agreements: {IP} evaluation: the agreed period "
+            f"contracts: directory.yaml: agreements: {IP} evaluation: the agreed period "
             "P90D ends later than the law's P3M (CASF, art. D226-2-4) on some start days "
             "(2029-01-31, for one): a law's period is a maximum, which an agreement may only "
             "shorten"
@@ -332,8 +319,8 @@ def test_the_catalogue_shows_each_deadline_s_basis_term_and_closing(catalogue: C
         "`child.birth_date`): P3M from the hub's acceptance;"
     )
     assert lines["feedback"].startswith(
-        "- Deadline `feedback` (law: CASF, art. L226-5 (suites données) et D226-2-4 (évaluation "
-        "en trois mois); a maximum, which a département may shorten, never lengthen, in its "
+        "- Deadline `feedback` (law: CASF, art. L226-5 (rédaction issue de la loi n° 2022-140 du "
+        "7 février 2022); a maximum, which a département may shorten, never lengthen, in its "
         "directory `agreements`): P3M from `sent_on`;"
     )
     review = catalogue.contracts["logement.decision-payeur"].meta.deadlines[0]

@@ -39,8 +39,9 @@ def test_the_catalogue_shows_the_hold_beside_what_closes_the_deadline(
     [enrolment] = catalogue.contracts[FORMAL_NOTICE].meta.deadlines
     line = deadline_line(enrolment)
     assert line.startswith(
-        "- Deadline `enrolment` (law: Code de l'éducation, art. L131-5 et L131-10): P15D from "
-        "`notified_on` (else `sent_on`); closed by instruction.regularisation, "
+        "- Deadline `enrolment` (law: Code de l'éducation, art. L131-5 et L131-10; a maximum, "
+        "which a département may shorten, never lengthen, in its directory `agreements`): P15D "
+        "from `notified_on` (else `sent_on`); closed by instruction.regularisation, "
         "instruction.signalement-parquet; alerts academie/dsden, departement/sdas. "
     )
     assert (
