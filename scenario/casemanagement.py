@@ -59,8 +59,10 @@ def refusal_for(document: dict[str, Any]) -> str | None:
         "departement/mdd:87-bellac"
     ):
         return "wrong_office"
-    # An urgent IP the CRIP's application cannot take in: its deadline to be receipted runs
-    # on, and the CRIP's on-call office is alerted when it runs out.
+    # An urgent IP the département's application cannot take in, at the CRIP or at its on-call
+    # office (one application serves both): neither receipt closes its deadline, and the
+    # on-call office is alerted when it runs out. The on-call office receipts every other
+    # urgent IP as soon as it is delivered, which closes that deadline at once.
     if document["contract"] == "ip.transmission" and document["payload"].get(
         "sender_reference"
     ) == ("ISG87-2026-0457"):

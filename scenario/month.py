@@ -93,9 +93,13 @@ class Month(Institutions):
         await self.post("isg", "ip.json")
         await self.post("isg", "orientation.json")
         self.say("        The school social service's IP is urgent (serious and immediate danger):")
-        self.say("        the CRIP receipts it within the hours it has. The ISG sends an urgent IP")
-        self.say("        too, which the CRIP's application cannot take in (incomplete).")
+        self.say("        its social worker alerted the Parquet by telephone (CASF L226-4 II),")
+        self.say("        and the IP says so. It reaches the CRIP and its on-call office as soon")
+        self.say("        as the hub accepts it; both receipt it. The ISG sends an urgent IP too")
+        self.say("        (the gendarmes alerted the Parquet), which the département's")
+        self.say("        application cannot take in (incomplete), at the CRIP or on call.")
         await self.post("isg", "ip-urgente.json")
+        await self.until(self._on_call_has_both, "the urgent IPs at the CRIP's on-call office")
 
     async def _weeks_three_and_four(self) -> None:
         self.say("Week 3: the CCAPEX asks the MDD for a social diagnosis of the referred family;")
@@ -157,13 +161,23 @@ class Month(Institutions):
     async def _a_day_later(self) -> None:
         self.say("\nA day later (the hub's clock set 25 hours past the real instant, since the")
         self.say("        urgent IP's hours run from its real acceptance): the ISG's urgent IP")
-        self.say("        was never receipted: the CRIP's on-call office and the ISG are alerted;")
+        self.say("        was receipted neither by the CRIP nor on call: the CRIP's on-call office")
+        self.say("        and the ISG are alerted (the school's, receipted at once, is not);")
         self.say("        the second formal notice's 15 days have run out: the DSDEN and the")
         self.say("        SDAS are alerted.")
         await asyncio.to_thread(
             self.cast.restart_hub, **setting(a_day_later()), HUB_DEADLINE_CHECK_S="1"
         )
         await self.until(self._alerted, "the deadline alerts")
+
+    def _on_call_has_both(self) -> bool:
+        """Whether both urgent IPs reached the CRIP's on-call office (and so its application)."""
+        urgent = {
+            d["from"]
+            for d in self.application.received.values()
+            if d["contract"] == "ip.transmission" and d["to"] == "departement/crip-astreinte"
+        }
+        return urgent == {"/academie/service-social", "/isg/isg"}
 
     def _alerted(self) -> bool:
         """Whether the urgent IP's and the formal notice's deadline alerts have arrived."""

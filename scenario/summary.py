@@ -15,6 +15,7 @@ from hub.core.outgoing import ALERT, LEDGER_HEAD, RECEIPT
 from scenario.cast import FILE_PARTNERS
 from scenario.institutions import Institutions
 
+ON_CALL = "departement/crip-astreinte"  # the CRIP's on-call office
 PARTNERS = ("academie", "departement", "isg", "caf", "msa", "ccapex")
 NAMES = {
     "academie": "académie (DSDEN, school social service)",
@@ -62,6 +63,7 @@ def summary(month: Institutions, out: TextIO) -> None:
     if again.exists():
         print(f"  {again.name}: the content of an earlier export; archived, not sent", file=out)
     _answered_by_the_hub(month, out)
+    _on_call(month, out)
     _housing(month, out)
     print("\nWhere to look:", file=out)
     print(f"  files       {cast.folder}/<partner>/ (depot, recus, etat)", file=out)
@@ -114,6 +116,27 @@ def _answered_by_the_hub(month: Institutions, out: TextIO) -> None:
     found = {(a["contract"], a["notice_id"], a["deadline"], a["due_on"]) for a in held}
     for contract, notice, deadline, due_on in sorted(found):
         print(f"  {contract} {notice}: {deadline}, due {due_on}", file=out)
+
+
+def _on_call(month: Institutions, out: TextIO) -> None:
+    """The urgent IPs the CRIP's on-call office took in, and what each says of the Parquet."""
+    print(
+        "\nIPs of serious and immediate danger, at the CRIP's on-call office on acceptance:",
+        file=out,
+    )
+    urgent = [
+        d
+        for d in month.application.received.values()
+        if d["contract"] == "ip.transmission" and d["to"] == ON_CALL
+    ]
+    for document in sorted(urgent, key=lambda d: d["from"]):
+        alert = document["payload"].get("parquet_alert", {})
+        how = ", ".join(alert[k] for k in ("channel", "alerted_at") if k in alert)
+        print(
+            f"  {document['notice_id']} from {document['from'].strip('/')}: the Parquet alerted "
+            f"by {alert.get('alerted_by', 'nobody said')}" + (f" ({how})" if how else ""),
+            file=out,
+        )
 
 
 def _housing(month: Institutions, out: TextIO) -> None:

@@ -242,6 +242,7 @@ async def test_an_answer_in_the_same_batch_as_its_notice_reaches_the_sender(
     )
     assert sorted(outbox.deliveries()) == [
         ("ip-7", "departement/crip"),
+        ("ip-7", "departement/crip-astreinte"),  # serious and immediate danger: on call too
         ("retour-7", "academie/service-social"),
     ]
     [answer] = [

@@ -99,7 +99,8 @@ def _categories_table(contract: Contract, catalogue: Catalogue) -> list[str]:
     rows = ["", "| data category | fields |", "|---|---|"]
     for category in [*known, *sorted(set(found) - set(known))]:
         cells = [
-            f"`{field}`" + ("" if len(held) == len(majors) else f" (v{', v'.join(map(str, held))})")
+            f"`{field}`"
+            + ("" if len(held) == len(majors) else f" (v{', v'.join(map(str, sorted(held)))})")
             for field, held in found.get(category, {}).items()
         ]
         if cells:

@@ -87,67 +87,85 @@ def test_an_office_routing_by_hand_must_be_a_consumer_of_the_routing_alert(copy:
 
 
 IP = "ip.transmission"
-PARTNER = "  departement:\n    name: Conseil départemental de la Haute-Vienne\n"
+PARTNER = f"    consumes:\n      {IP}: 3\n"  # the département reads the latest, v3
 CRIP = '      crip: {name: "Cellule de recueil des informations préoccupantes", '
 
 
 def _pin_partner(copy: Path, pin: str) -> None:
-    edit(copy / "directory.yaml", PARTNER, f"{PARTNER}    consumes: {{{IP}: {pin}}}\n")
+    edit(copy / "directory.yaml", PARTNER, f"    consumes:\n      {IP}: {pin}\n")
 
 
 def _pin_crip(copy: Path, pin: str) -> None:
     edit(copy / "directory.yaml", CRIP, f"      crip: {{name: CRIP, consumes: {{{IP}: {pin}}}, ")
 
 
+def _pin_on_call(copy: Path, pin: str) -> None:
+    edit(copy / "directory.yaml", ON_CALL, f"{ON_CALL}        consumes: {{{IP}: {pin}}}\n")
+
+
+ON_CALL = '        name: "Astreinte de la CRIP (permanence hors heures ouvrées)"\n'
+# The offices entitled to an IP's other minors and Parquet alert: the CRIP always, its on-call
+# office when the danger is serious and immediate.
+ENTITLED = ("departement/crip", "departement/crip-astreinte")
+
+
 def test_a_removed_field_an_office_is_entitled_to_must_be_declared_lost(copy: Path) -> None:
     migrations = copy / "contracts" / IP / "migrations.yaml"
-    edit(migrations, ", lost: [other_minors]", "")
-    expected = (
-        f"{migrations}: {IP} v2 to v1 removes other_minors, which departement/crip is entitled "
-        "to (its projection names it): declare the loss, `lost: [other_minors]` in the step "
-        "{from: 2, to: 1}"
-    )
-    assert _problems(copy) == [expected]
+    edit(migrations, ", lost: [parquet_alert]", "")
+    expected = [
+        f"{migrations}: {IP} v3 to v2 removes parquet_alert, which {office} is entitled to (its "
+        "projection names it): declare the loss, `lost: [parquet_alert]` in the step "
+        "{from: 3, to: 2}"
+        for office in ENTITLED
+    ]
+    assert _problems(copy) == expected
 
 
 def test_a_removed_field_no_office_is_entitled_to_is_no_loss(copy: Path) -> None:
     edit(copy / "contracts" / IP / "migrations.yaml", ", lost: [other_minors]", "")
-    edit(copy / "contracts" / IP / "contract.yaml", "      - other_minors\n", "")
+    for _ in ENTITLED:  # neither consumer's projection names it any more
+        edit(copy / "contracts" / IP / "contract.yaml", "      - other_minors\n", "")
     assert _problems(copy) == []
 
 
 @pytest.mark.parametrize(
-    ("pin", "holder"), [(_pin_partner, " (pinned by departement)"), (_pin_crip, "")]
+    ("pin", "reading"),
+    [
+        (_pin_partner, dict.fromkeys(ENTITLED, " (pinned by departement)")),
+        (_pin_crip, {"departement/crip": ""}),  # the on-call office still reads v3
+    ],
 )
 def test_a_pin_that_loses_a_field_the_office_is_entitled_to_is_refused(
-    copy: Path, pin: Callable[[Path, str], None], holder: str
+    copy: Path, pin: Callable[[Path, str], None], reading: dict[str, str]
 ) -> None:
-    pin(copy, "1")
-    expected = (
-        f"{copy / 'directory.yaml'}: departement/crip reads {IP} v1{holder}, and the migration "
-        "from v2 to v1 loses other_minors, which departement/crip is entitled to (its "
-        "projection names it): let it read v2 (remove or raise the pin), or acknowledge the "
-        f"loss by name in that pin: `{IP}: {{major: 1, accepts_loss_of: [other_minors]}}`"
-    )
-    assert _problems(copy) == [expected]
+    pin(copy, "{major: 1, accepts_loss_of: [parquet_alert]}")  # other minors not acknowledged
+    expected = [
+        f"{copy / 'directory.yaml'}: {office} reads {IP} v1{holder}, and the migration from v3 "
+        f"to v1 loses other_minors, which {office} is entitled to (its projection names it): "
+        "let it read v3 (remove or raise the pin), or acknowledge the loss by name in that "
+        f"pin: `{IP}: {{major: 1, accepts_loss_of: [other_minors]}}`"
+        for office, holder in reading.items()
+    ]
+    assert _problems(copy) == expected
 
 
 @pytest.mark.parametrize("pin", [_pin_partner, _pin_crip])
 def test_a_pin_that_acknowledges_the_loss_by_name_is_accepted(
     copy: Path, pin: Callable[[Path, str], None]
 ) -> None:
-    pin(copy, "{major: 1, accepts_loss_of: [other_minors]}")
+    pin(copy, "{major: 1, accepts_loss_of: [other_minors, parquet_alert]}")
     assert _problems(copy) == []
 
 
 def test_the_office_pin_wins_over_the_partner_pin_in_the_check_too(copy: Path) -> None:
     _pin_partner(copy, "1")  # the other offices of the département are entitled to nothing of it
-    _pin_crip(copy, "2")
+    _pin_crip(copy, "3")
+    _pin_on_call(copy, "3")
     assert _problems(copy) == []
 
 
 def test_an_acknowledged_loss_that_does_not_happen_is_refused(copy: Path) -> None:
-    _pin_crip(copy, "{major: 2, accepts_loss_of: [other_minors]}")
+    _pin_crip(copy, "{major: 2, accepts_loss_of: [parquet_alert, other_minors]}")
     expected = (
         f"{copy / 'directory.yaml'}: departement/crip acknowledges the loss of other_minors in "
         f"{IP} v2, which no office reading through this pin suffers: remove it from "

@@ -61,7 +61,7 @@ def test_every_deadline_says_whether_the_law_or_an_agreement_sets_it(catalogue: 
         "agreement",
         "PT24H",
         ("hub.receipt",),
-        ("departement/crip",),
+        ("departement/crip", "departement/crip-astreinte"),  # both receive it at once
     )
     assert urgent.alert == ("departement/crip-astreinte", "sender")
     assert deadlines["isg.orientation", "urgent_receipt"].period == "PT72H"
@@ -288,11 +288,12 @@ def test_a_deadline_alerting_an_office_the_alert_contract_keeps_out_is_refused(
 
 
 def test_a_deadline_naming_a_field_or_an_office_nobody_has_is_refused(copy: Path) -> None:
-    edit(copy / "contracts" / IP / "contract.yaml", "field: urgency", "field: urgence")
+    deadline = "name: urgent_receipt\n    when:\n      field: urgency"
+    edit(copy / "contracts" / IP / "contract.yaml", deadline, deadline.replace("cy", "ce"))
     edit(
         copy / "contracts" / IP / "contract.yaml",
-        "closed_from: [departement/crip]",
-        "closed_from: [departement/cellule]",
+        "closed_from: [departement/crip,",
+        "closed_from: [departement/cellule,",
     )
     problems = deadline_problems(
         load_catalogue(copy / "contracts"), load_directory(copy / "directory.yaml")
@@ -310,8 +311,8 @@ def test_the_catalogue_shows_each_deadline_s_basis_term_and_closing(catalogue: C
     assert lines["urgent_receipt"].startswith(
         "- Deadline `urgent_receipt` (partners' agreement: a département sets its own period, "
         "directory `agreements`): PT24H from the hub's acceptance, when `urgency` in "
-        "serious_immediate_danger; closed by hub.receipt from departement/crip; alerts "
-        "departement/crip-astreinte, sender. "
+        "serious_immediate_danger; closed by hub.receipt from departement/crip, "
+        "departement/crip-astreinte; alerts departement/crip-astreinte, sender. "
     )
     assert lines["evaluation"].startswith(
         "- Deadline `evaluation` (law: CASF, art. D226-2-4; a maximum, which a département may "

@@ -63,7 +63,8 @@ def test_every_contract_shows_each_field_in_the_row_of_its_data_category(
             for field, category in leaf_categories(version, catalogue.registry).items():
                 assert f"`{field}`" in rows[category], (contract.id, field)
     section = text.split("## `ip.transmission`", 1)[1].split("\n## ", 1)[0]
-    assert "`other_minors[].birth_date` (v2)" in section  # only in the majors it is in
+    assert "`other_minors[].birth_date` (v2, v3)" in section  # only in the majors it is in
+    assert "`parquet_alert.channel` (v3)" in section
     assert "`facts[].observed_on`," in section
 
 
@@ -72,12 +73,14 @@ def test_a_pinned_office_is_named_with_the_major_it_reads(
 ) -> None:
     raw = yaml.safe_load(DIRECTORY.read_text(encoding="utf-8"))
     crip = raw["partners"]["departement"]["offices"]["crip"]
-    crip["consumes"] = {"ip.transmission": {"major": 1, "accepts_loss_of": ["other_minors"]}}
+    lost = ["other_minors", "parquet_alert"]
+    crip["consumes"] = {"ip.transmission": {"major": 1, "accepts_loss_of": lost}}
     path = tmp_path / "directory.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     text = markdown(catalogue, load_directory(path))
     section = text.split("## `ip.transmission`", 1)[1].split("\n## ", 1)[0]
-    assert "- Versions: v1 (1.1), v2 (2.1); departement/crip reads v1" in section
+    versions = "- Versions: v1 (1.1), v2 (2.1), v3 (3.0)"
+    assert f"{versions}; departement reads v3, departement/crip reads v1" in section
 
 
 def _resolve(document: dict[str, Any], ref: str) -> Any:

@@ -155,9 +155,11 @@ def test_sender_and_recipients_reach_every_office_they_can(
     recall = catalogue.contracts["hub.recall"]
     [recipients] = recall.meta.consumers
     reached = reached_offices(catalogue, directory, recall, recipients)
-    # The CRIP receives IPs, each sender of an IP their feedback; no one receives a recall.
-    assert {"departement/crip", "isg/isg", "academie/etablissement", "caf/caf"} <= reached
-    assert "departement/crip-astreinte" not in reached
+    # The CRIP and its on-call office receive IPs, each sender of an IP their feedback; the
+    # CCAPEX's commissions receive nothing through the hub, so no recall either.
+    offices = {"departement/crip", "departement/crip-astreinte", "isg/isg", "caf/caf"}
+    assert offices | {"academie/etablissement"} <= reached
+    assert "ccapex/commission:centrale" not in reached
 
 
 def test_a_legal_kind_the_policy_does_not_define_is_a_directory_fault(copy: Path) -> None:

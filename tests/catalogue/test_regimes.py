@@ -271,16 +271,16 @@ def _retire_major(
 
 
 def test_majors_naming_a_version_that_is_not_live_are_refused(here: Path) -> None:
-    _plant(here, IP, _retire_major(3, also={4: {}}))
+    _plant(here, IP, _retire_major(4, also={5: {}}))
     where = f"contracts/{IP}/contract.yaml"
     assert _problems(here) == [
         (
-            f"{where}: `majors` names v4, which is not a live version (no folder "
-            f"contracts/{IP}/v4; live: v1, v2): correct the number, or remove its entry"
+            f"{where}: `majors` names v5, which is not a live version (no folder "
+            f"contracts/{IP}/v5; live: v1, v2, v3): correct the number, or remove its entry"
         ),
         (
-            f"{where}: `majors.1.retired.replaced_by` names v3, which is not live (live: v1, v2): "
-            "name the live major its senders send instead"
+            f"{where}: `majors.1.retired.replaced_by` names v4, which is not live (live: v1, v2, "
+            "v3): name the live major its senders send instead"
         ),
     ]
 
@@ -331,7 +331,7 @@ def test_hub_contracts_check_refuses_each_fault_with_its_file_and_fix(copy: Path
     _plant(copy, "ip.retour", _untexted_consumer)
     _plant(copy, "absenteisme.issue-convocation", _dated_outcome)
     _plant(copy, "isg.orientation", _retired_orientation(date(2027, 1, 2)))
-    _plant(copy, IP, _retire_major(3))
+    _plant(copy, IP, _retire_major(4))
     checked = hub_command("contracts", "check", root=copy)
     assert checked.returncode == 1
     faults = checked.stdout.splitlines()

@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 import yaml
 
+from hub.catalogue.contracts import Catalogue
 from hub.catalogue.versions import (
     MigrationError,
     Step,
@@ -14,6 +15,7 @@ from hub.catalogue.versions import (
     lost,
     unconvertible,
 )
+from tests.conftest import example
 
 STEPS = (
     Step.model_validate({"from": 2, "to": 1, "remove": ["other_minors"]}),
@@ -179,3 +181,30 @@ def test_a_split_moves_each_value_to_one_other_array(
     path.write_text(yaml.safe_dump([{"from": 1, "to": 2, "split": split}], sort_keys=False))
     with pytest.raises(MigrationError, match=re.escape(f"step 1->2: split {fault}")):
         load_steps(path)
+
+
+# The shipped steps of ip.transmission: v3 records whether the Parquet was alerted.
+IP = "ip.transmission"
+
+
+def test_a_v2_ip_read_as_v3_says_the_parquet_alert_is_not_stated(catalogue: Catalogue) -> None:
+    contract = catalogue.contracts[IP]
+    urgent = example(IP, "school-social-worker-serious-danger", major=2)
+    up = contract.convert(urgent, 2, 3)
+    assert up == urgent | {"parquet_alert": {"alerted_by": "not_stated"}}
+    assert contract.versions[3].accepts(up)  # not_stated needs no date, channel or court
+    from_v1 = contract.convert(example(IP, "college-limoges-bruises"), 1, 3)
+    assert (from_v1["other_minors"], from_v1["parquet_alert"]) == ([], {"alerted_by": "not_stated"})
+    assert contract.versions[3].accepts(from_v1)
+
+
+def test_a_v3_ip_read_as_v2_loses_its_parquet_alert_and_says_so(catalogue: Catalogue) -> None:
+    contract = catalogue.contracts[IP]
+    urgent = example(IP, "school-social-worker-serious-danger", major=3)
+    assert urgent["parquet_alert"]["alerted_by"] == "sender"
+    down = contract.convert(urgent, 3, 2)
+    assert down == {k: v for k, v in urgent.items() if k != "parquet_alert"}
+    assert contract.versions[2].accepts(down)
+    assert lost(3, 2, contract.migrations) == ("parquet_alert",)
+    assert lost(3, 1, contract.migrations) == ("parquet_alert", "other_minors")
+    assert lost(2, 3, contract.migrations) == ()

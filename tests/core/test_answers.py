@@ -222,38 +222,48 @@ def _pinned(
     return Intake(catalogue, PartnerDirectory(DirectoryFile.model_validate(raw)))
 
 
-def _ip_v2(intake: Intake) -> Delivery:
+def _ip_v2(intake: Intake, office: str = "departement/crip") -> Delivery:
+    """The delivery to `office` of an IP of serious and immediate danger sent in v2."""
     outcome = intake.examine(
         _record(IP_V2, "hub.in.academie", "/academie/service-social", "ip.transmission", 2)
     )
     assert isinstance(outcome, Admitted), outcome
-    [crip] = outcome.deliveries
-    assert crip.recipient.address == "departement/crip"
-    return crip
+    by_office = {d.recipient.address: d for d in outcome.deliveries}
+    assert set(by_office) == {"departement/crip", "departement/crip-astreinte"}
+    return by_office[office]
 
 
-V1_LOSING_OTHER_MINORS = {"ip.transmission": {"major": 1, "accepts_loss_of": ["other_minors"]}}
+V1_LOSING = {"ip.transmission": {"major": 1, "accepts_loss_of": ["other_minors", "parquet_alert"]}}
+V2_LOSING = {"ip.transmission": {"major": 2, "accepts_loss_of": ["parquet_alert"]}}
 
 
-def test_the_crip_reads_the_latest_ip_other_minors_included(intake: Intake) -> None:
-    crip = _ip_v2(intake)
-    assert crip.version.major == 2
-    assert crip.payload["other_minors"] == IP_V2["other_minors"]
+@pytest.mark.parametrize("office", ["departement/crip", "departement/crip-astreinte"])
+def test_the_departement_reads_v3_whatever_major_the_sender_writes(
+    intake: Intake, office: str
+) -> None:
+    delivered = _ip_v2(intake, office)
+    assert delivered.version.major == 3  # the département's pin
+    assert delivered.payload["other_minors"] == IP_V2["other_minors"]
+    # A v2 notice cannot say whether the Parquet was alerted: v3 says it does not.
+    assert "parquet_alert" not in IP_V2
+    assert delivered.payload["parquet_alert"] == {"alerted_by": "not_stated"}
+    assert delivered.version.accepts(delivered.payload)
 
 
 def test_a_partner_pinned_to_an_older_major_receives_it_converted(catalogue: Catalogue) -> None:
-    crip = _ip_v2(_pinned(catalogue, partner=V1_LOSING_OTHER_MINORS))
+    crip = _ip_v2(_pinned(catalogue, partner=V1_LOSING))
     assert crip.version.major == 1
     assert "other_minors" in IP_V2
     assert "other_minors" not in crip.payload
+    assert "parquet_alert" not in crip.payload
     assert catalogue.contracts["ip.transmission"].versions[1].accepts(crip.payload)
 
 
 def test_an_office_pin_wins_over_its_partner_pin(catalogue: Catalogue) -> None:
-    crip = _ip_v2(_pinned(catalogue, partner=V1_LOSING_OTHER_MINORS, crip={"ip.transmission": 2}))
+    crip = _ip_v2(_pinned(catalogue, partner=V1_LOSING, crip=V2_LOSING))
     assert crip.version.major == 2
     assert "other_minors" in crip.payload
-    crip = _ip_v2(_pinned(catalogue, partner={"ip.transmission": 2}, crip=V1_LOSING_OTHER_MINORS))
+    crip = _ip_v2(_pinned(catalogue, partner=V2_LOSING, crip=V1_LOSING))
     assert crip.version.major == 1
     assert "other_minors" not in crip.payload
 

@@ -264,11 +264,13 @@ def test_each_recipient_receives_exactly_its_projection(run: Run, contract: str)
 def test_the_crip_receives_the_latest_ip_other_minors_included(
     run: Run, catalogue: Catalogue
 ) -> None:
-    """Nothing pins the CRIP to v1 any more: what v2 says of the other minors reaches it."""
+    """The département reads v3: what v2 says of the other minors reaches the CRIP, with the
+    Parquet's alert, which v2 cannot say, not stated."""
     contract = catalogue.contracts["ip.transmission"]
     v2 = [(s, s.payload) for s in run.sent if s.contract == contract.id and s.major == 2]
     assert [p for _, p in v2 if p.get("other_minors")], "no v2 example names other minors"
     for sent, payload in v2:
         record = run.received[sent.notice_id, "departement/crip"]
-        assert record.headers["ce_dataschema"] == contract.versions[2].schema_id
+        assert record.headers["ce_dataschema"] == contract.versions[3].schema_id
         assert record.json()["other_minors"] == payload["other_minors"]
+        assert record.json()["parquet_alert"] == {"alerted_by": "not_stated"}

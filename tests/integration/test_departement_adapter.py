@@ -28,7 +28,7 @@ from tests.integration.test_adapter_sdk import WAIT_S, Recorder, _adapter
 pytestmark = [pytest.mark.kafka, pytest.mark.asyncio(loop_scope="module")]
 SECRET = "a-test-webhook-secret-of-32-characters-at-least"  # noqa: S105 - a test secret
 TOKEN = "a-test-api-token-of-at-least-32-characters"  # noqa: S105 - a test token
-IP = example("ip.transmission", "school-social-worker-serious-danger", major=2)
+IP = example("ip.transmission", "school-social-worker-serious-danger", major=3)
 
 
 @dataclass
@@ -146,7 +146,7 @@ async def test_the_application_answers_an_ip_through_the_api(
     key = f"/academie/service-social/{ip_id}/departement/crip"
     await application.wait_for({key})
     ip = application.taken[key]
-    assert ip["payload"]["other_minors"] == IP["other_minors"]  # the CRIP reads IP v2
+    assert ip["payload"] == IP  # the CRIP reads IP v3, the other minors and Parquet alert too
     retour = {
         "contract": "ip.retour",
         "office": "crip",

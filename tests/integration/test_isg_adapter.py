@@ -63,7 +63,7 @@ async def test_an_ip_from_the_isg_reaches_the_crip_and_its_feedback_comes_back(
 ) -> None:
     crip, side = departement
     ip = {
-        **example("ip.transmission", "school-social-worker-serious-danger", major=2),
+        **example("ip.transmission", "school-social-worker-serious-danger", major=3),
         "sender_role": "isg_social_worker",
         "sender_service": {"name": "Intervenante sociale, groupement de gendarmerie 87"},
     }
@@ -71,8 +71,11 @@ async def test_an_ip_from_the_isg_reaches_the_crip_and_its_feedback_comes_back(
         ip_id = await _post(
             http, f"{isg}/notices", {"contract": "ip.transmission", "office": "isg", "payload": ip}
         )
-        [received] = await side.wait_for(1, ip_id)
-        assert received.recipient == "departement/crip"
+        # Serious and immediate danger: the CRIP's on-call office has it at once too.
+        both = {n.recipient: n for n in await side.wait_for(2, ip_id)}
+        assert set(both) == {"departement/crip", "departement/crip-astreinte"}
+        received = both["departement/crip"]
+        assert received.payload["parquet_alert"] == ip["parquet_alert"]
         retour = {  # under the IP's own reference, concluded after it was sent
             **example("ip.retour", "saisine-judiciaire-isg"),
             "sender_reference": ip["sender_reference"],

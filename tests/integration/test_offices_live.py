@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import CONTRACTS, DIRECTORY, example
+from tests.conftest import DIRECTORY, example
 from tests.integration.conftest import HubProcess, hub_on_own_broker
 from tests.integration.plain import PlainKafka, Received, notice_headers
 
@@ -25,6 +25,8 @@ pytestmark = pytest.mark.kafka
 IP = "ip.transmission"
 SCHEMA = "https://partner-hub.example/contracts/ip.transmission/v{}/schema.json"
 SCHOOLS = ("0870015U", "0870019Y")
+# A school head who alerted the Parquet by e-mail (CASF L226-4 II).
+TOLD = {"alerted_by": "sender", "alerted_at": "2026-11-23T08:15:00+01:00", "channel": "email"}
 
 
 def _school_ip(uai: str) -> dict[str, Any]:
@@ -57,7 +59,7 @@ def test_the_crip_feedback_reaches_the_school_that_sent_the_ip_and_no_other(
         [delivery] = [r for r in crip if r.headers.get("ce_id") == ip_id]
         assert delivery.headers["ce_recipient"] == "departement/crip"
         assert delivery.json()["school_uai"] == uai
-        assert len(delivery.json()["other_minors"]) == 2  # the CRIP reads v2: nothing lost
+        assert len(delivery.json()["other_minors"]) == 2  # the CRIP reads v3: nothing lost
 
     feedback = {uai: str(uuid.uuid4()) for uai in SCHOOLS}
     for uai, (ip_id, case) in ips.items():
@@ -87,20 +89,13 @@ def test_the_crip_feedback_reaches_the_school_that_sent_the_ip_and_no_other(
 
 @pytest.fixture(scope="module")
 def pinned_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubProcess]:
-    """A hub whose département reads IP v1 (the loss of other minors acknowledged) but whose
-    CRIP pins v2, with the CRIP's on-call office made a second reader of the IP for this test
-    only (of the CRIP's legal kind, which the policy lets receive an IP's facts)."""
+    """A hub whose département reads IP v1 (the losses acknowledged) but whose CRIP pins v2: the
+    CRIP's on-call office, which receives an urgent IP as the CRIP does, reads v1."""
     folder = tmp_path_factory.mktemp("pinned")
-    contracts = folder / "contracts"
-    shutil.copytree(CONTRACTS, contracts)
-    _edit_yaml(contracts / IP / "contract.yaml", _on_call_reads_ip)
-    _edit_yaml(contracts / "hub.receipt" / "contract.yaml", _on_call_receipts)
     directory = folder / "directory.yaml"
     shutil.copy(DIRECTORY, directory)
     _edit_yaml(directory, _pins)
-    with hub_on_own_broker(
-        folder, HUB_CONTRACTS_PATH=str(contracts), HUB_DIRECTORY_PATH=str(directory)
-    ) as hub:
+    with hub_on_own_broker(folder, HUB_DIRECTORY_PATH=str(directory)) as hub:
         yield hub
 
 
@@ -110,36 +105,29 @@ def _edit_yaml(path: Path, edit: Any) -> None:
     path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
 
 
-def _on_call_reads_ip(contract: dict[str, Any]) -> None:
-    contract["consumers"].append(
-        {
-            "office": "departement/crip-astreinte",
-            "fields": ["sender_reference", "urgency", "other_minors"],
-        }
-    )
-
-
-def _on_call_receipts(contract: dict[str, Any]) -> None:
-    contract["producers"].append("departement/crip-astreinte")  # every receiver receipts
-
-
 def _pins(directory: dict[str, Any]) -> None:
     departement = directory["partners"]["departement"]
-    departement["consumes"] = {IP: {"major": 1, "accepts_loss_of": ["other_minors"]}}
-    departement["offices"]["crip"]["consumes"] = {IP: 2}
+    v1 = {"major": 1, "accepts_loss_of": ["other_minors", "parquet_alert"]}
+    departement["consumes"] = {IP: v1}
+    v2 = {"major": 2, "accepts_loss_of": ["parquet_alert"]}
+    departement["offices"]["crip"]["consumes"] = {IP: v2}
 
 
 def test_each_office_receives_the_major_it_is_pinned_to(pinned_hub: HubProcess) -> None:
     plain = PlainKafka(pinned_hub.bootstrap)
     ip_id = str(uuid.uuid4())
-    headers = notice_headers(ip_id, f"/academie/etablissement:{SCHOOLS[0]}", IP, major=2)
-    payload = _school_ip(SCHOOLS[0])
+    headers = notice_headers(ip_id, f"/academie/etablissement:{SCHOOLS[0]}", IP, major=3)
+    payload = {
+        **_school_ip(SCHOOLS[0]),
+        "urgency": "serious_immediate_danger",
+        "parquet_alert": TOLD,
+    }
     plain.send("hub.in.academie", json.dumps(payload).encode(), headers, str(uuid.uuid4()).encode())
     got = plain.read("hub.out.departement", lambda rs: len(_delivered(rs, ip_id)) == 2)
     by_office = {r.headers["ce_recipient"]: r for r in got if r.headers.get("ce_id") == ip_id}
     crip, on_call = by_office["departement/crip"], by_office["departement/crip-astreinte"]
     assert crip.headers["ce_dataschema"] == SCHEMA.format(2)
-    assert crip.json()["other_minors"] == payload["other_minors"]
+    assert crip.json() == {k: v for k, v in payload.items() if k != "parquet_alert"}
     assert on_call.headers["ce_dataschema"] == SCHEMA.format(1)
-    expected = {"sender_reference": payload["sender_reference"], "urgency": "standard"}
-    assert on_call.json() == expected
+    lost = ("other_minors", "parquet_alert")
+    assert on_call.json() == {k: v for k, v in payload.items() if k not in lost}

@@ -55,6 +55,7 @@ def test_the_month_is_played_through_every_adapter_and_summarised(tmp_path: Path
     assert {(a["to"], a["payload"]["deadline"]) for a in isg_alerts} == {
         ("isg/isg", "urgent_receipt")
     }
+    _on_call(folder, out)
     # The MDD of Bellac refused a copy as the wrong office: the DSDEN and the SDAS are alerted.
     assert "wrong_office by departement/mdd:87-bellac" in out
     # The CRIP's feedback reached the school that sent the IP, and no other school head.
@@ -131,6 +132,35 @@ def test_the_month_is_played_through_every_adapter_and_summarised(tmp_path: Path
         check=False,
     )
     assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+def _on_call(folder: Path, out: str) -> None:
+    """The urgent IPs reached the CRIP's on-call office on acceptance, each saying who alerted
+    the Parquet; the school's, receipted at once, alerts no one."""
+    assert "IPs of serious and immediate danger, at the CRIP's on-call office" in out
+    assert (
+        "from academie/service-social: the Parquet alerted by sender "
+        "(telephone, 2026-10-05T16:20:00+02:00)"
+    ) in out
+    assert "from isg/isg: the Parquet alerted by other_service (telephone, " in out
+    school_alerts = [
+        json.loads(p.read_text())["payload"]["deadline"]
+        for p in (folder / "academie/recus/hub.deadline-alert").glob("*")
+    ]
+    assert school_alerts
+    assert "urgent_receipt" not in school_alerts
+    # The département's adapter receipts for its on-call office too, back to each sender.
+    on_call = {
+        partner: [
+            json.loads(p.read_text())["payload"]
+            for p in (folder / partner / "recus/hub.receipt").glob("departement_crip-astreinte__*")
+        ]
+        for partner in ("academie", "isg")
+    }
+    assert [r["status"] for r in on_call["academie"]] == ["processed"]
+    assert [(r["status"], r.get("reason_code")) for r in on_call["isg"]] == [
+        ("refused", "incomplete")
+    ]
 
 
 def _both_regimes(folder: Path, out: str) -> None:

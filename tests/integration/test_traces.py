@@ -118,8 +118,9 @@ def _ours_below(span: Span) -> list[tuple[Any, ...]]:
 async def test_one_trace_spans_sender_hub_recipient_and_receipt(
     cast: str, receiver: Receiver
 ) -> None:
-    ip = {
+    ip = {  # an urgent IP, not one of serious and immediate danger: it reaches the CRIP alone
         **example("ip.transmission", "school-social-worker-serious-danger", major=2),
+        "urgency": "urgent",
         "sender_role": "isg_social_worker",
         "sender_service": {"name": "Intervenante sociale, groupement de gendarmerie 87"},
     }

@@ -44,6 +44,7 @@ CAUSATION_SOURCE = "ce_causationsource"  # the answered notice's sender (wire co
 IP, RETOUR, RECEIPT, RECALL = "ip.transmission", "ip.retour", "hub.receipt", "hub.recall"
 REQUEST, AVIS = "logement.demande-avis", "logement.avis"
 CAF, MSA, CCAPEX, CRIP = "/caf/caf", "/msa/msa", "/ccapex/ccapex", "/departement/crip"
+ON_CALL = "/departement/crip-astreinte"  # the CRIP's on-call office: urgent IPs too
 # Schools by UAI; the second sorts first, as the old routing of a keyless answer preferred.
 SCHOOL, OTHER_SCHOOL = "0870019Y", "0870015U"
 # The namespace of the old keyless case ids, as anyone reading the hub's source could find it.
@@ -194,12 +195,16 @@ async def test_the_crip_takes_and_receipts_a_schools_ip_under_an_id_the_caf_used
     )
 
     taken = [d for d in application.taken.values() if d["notice_id"] == shared]
-    assert sorted(d["from"] for d in taken) == sorted([CAF, school])
-    assert {d["to"] for d in taken} == {"departement/crip"}
-    [by_school] = [d for d in taken if d["from"] == school]
+    # The school's IP is urgent: the CRIP's on-call office took it too, as delivered with it.
+    assert sorted((d["from"], d["to"]) for d in taken) == sorted(
+        [(CAF, CRIP[1:]), (school, CRIP[1:]), (school, ON_CALL[1:])]
+    )
+    [by_school] = [d for d in taken if (d["from"], d["to"]) == (school, CRIP[1:])]
     assert by_school["payload"]["urgency"] == "serious_immediate_danger"
-    # Its receipt reached the school, before the later IP's in the same case.
-    [receipt] = [r for r in records if _receipt_of(shared, school[1:])(r)]
+    # The CRIP's receipt reached the school, before the later IP's in the same case.
+    [receipt] = [
+        r for r in records if _receipt_of(shared, school[1:])(r) and r.headers["ce_source"] == CRIP
+    ]
     assert (receipt.headers["ce_source"], receipt.headers[CAUSATION_SOURCE]) == (CRIP, school)
     assert receipt.key == case.encode()
 

@@ -182,16 +182,19 @@ async def test_deadlines_alert_their_offices_once_when_past_due_and_not_before(
 async def test_an_urgent_ip_the_crip_has_not_receipted_in_time_alerts_its_on_call_and_sender(
     tmp_path: Path, catalogue: Catalogue, directory: PartnerDirectory
 ) -> None:
+    on_call = "/departement/crip-astreinte"  # it receives an urgent IP on acceptance too
     ledger, alerts, watch, clock = await _watching(
         tmp_path,
         catalogue,
         directory,
         [_ip(URGENT_IP, "u-1", 1), _ip(URGENT_IP, "u-2", 2), _ip(URGENT_IP, "u-3", 3)],
-        [_ip(URGENT_IP, "u-4", 4), _ip(IP, "s-1", 5)],
+        [_ip(URGENT_IP, "u-4", 4), _ip(IP, "s-1", 5), _ip(URGENT_IP, "u-5", 7)],
         [
             _receipt("u-2", "r-2", 1),  # the CRIP has it: in time
             _receipt("u-3", "r-3", 2, status="refused"),  # a refusal takes nothing on
             _receipt("u-4", "r-4", 6, source=SCHOOL, status="processed"),  # not the CRIP's
+            _receipt("u-5", "r-5", 3, source=on_call),  # the on-call office has it: in time
+            _receipt("u-3", "r-6", 4, source=on_call, status="refused"),  # nor on call
         ],
     )
     clock.now = NOW + timedelta(hours=24) - timedelta(seconds=1)
@@ -212,7 +215,10 @@ async def test_an_urgent_ip_the_crip_has_not_receipted_in_time_alerts_its_on_cal
         ["academie/service-social", "departement/crip-astreinte"]
     ] * 3
     closed = [s.entry for s in await ledger.entries() if s.entry.kind == "deadline-closed"]
-    assert [(e.notice_id, e.detail["deadline"]) for e in closed] == [("u-2", "urgent_receipt")]
+    assert [(e.notice_id, e.detail["deadline"], e.detail["closing_notice"]) for e in closed] == [
+        ("u-2", "urgent_receipt", "r-2"),
+        ("u-5", "urgent_receipt", "r-5"),
+    ]
     await ledger.close()
 
 
