@@ -12,7 +12,7 @@ from typing import Any
 
 from hub.catalogue.contracts import Catalogue
 from hub.catalogue.projection import leaf_paths
-from hub.core.deadlines import closes, opening
+from hub.core.deadlines import opening
 from hub.core.intake import Admitted, Rejected
 from hub.core.outgoing import (
     HUB_SOURCE,
@@ -22,8 +22,8 @@ from hub.core.outgoing import (
     rejection_id,
 )
 from hub.core.routing_alerts import RoutingAlert
+from hub.ledger.answered import deadlines_closed, deadlines_held
 from hub.ledger.chain import Entry, Open, Unreceipted
-from hub.ledger.holds import deadlines_held
 from hub.wire.topics import outbound
 
 
@@ -213,38 +213,6 @@ def deadlines_opened(notice: Admitted, accepted_at: datetime | None = None) -> l
             )
         )
     return entries
-
-
-def deadlines_closed(notice: Admitted, catalogue: Catalogue) -> list[Entry]:
-    """The deadlines of the notice this one answers that it closes: all of them for a recall.
-
-    A notice that holds a deadline (`held_by`) does not close it (`deadlines_held`).
-    """
-    origin = notice.answered
-    if origin is None:
-        return []
-    answered = catalogue.get(origin.contract)
-    if answered is None:
-        return []
-    return [
-        Entry(
-            kind="deadline-closed",
-            sender=origin.source,
-            notice_id=origin.notice_id,
-            case_id=origin.case_id,
-            contract=origin.contract,
-            detail={
-                "deadline": deadline.name,
-                "closed_by": notice.contract.id,
-                "closing_notice": notice.envelope.id,
-            },
-        )
-        for deadline in answered.meta.deadlines
-        # a closing contract closes it only from its offices, and a refusing receipt never
-        if notice.contract.id not in deadline.closed_by
-        or closes(deadline, notice.contract.id, notice.envelope.sender, notice.payload)
-        if notice.contract.id in deadline.closed_by or is_recall(notice)  # a recall: all
-    ]
 
 
 def deadline_closed_in_case(late: Open, contract: str, closing_notice: str) -> Entry:

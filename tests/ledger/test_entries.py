@@ -12,11 +12,11 @@ from hub.catalogue.directory import PartnerDirectory
 from hub.core.intake import Admitted, Intake, Rejected
 from hub.core.routing import Origin
 from hub.core.routing_alerts import ManualRouting
+from hub.ledger.answered import deadlines_closed
 from hub.ledger.chain import Open, Unreceipted
 from hub.ledger.entries import (
     batch_entries,
     deadline_alerted,
-    deadlines_closed,
     erased,
     recalled,
     redelivered,

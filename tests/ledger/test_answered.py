@@ -11,8 +11,8 @@ from hub.catalogue.contracts import Catalogue
 from hub.catalogue.directory import PartnerDirectory
 from hub.core.intake import Admitted, Intake
 from hub.core.routing import Origin
-from hub.ledger.entries import batch_entries, deadlines_closed
-from hub.ledger.holds import deadlines_held
+from hub.ledger.answered import deadlines_closed, deadlines_held
+from hub.ledger.entries import batch_entries
 from hub.wire.envelope import Record
 from tests.conftest import FORMAL_NOTICE, example
 from tests.core.test_recall import known
