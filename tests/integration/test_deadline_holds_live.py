@@ -20,6 +20,7 @@ import pytest
 
 from tests.conftest import FORMAL_NOTICE, example
 from tests.integration.conftest import HubProcess, hub_on_own_broker
+from tests.integration.drill import CHECKED, live_again, steps_of
 from tests.integration.plain import PlainKafka, Received, notice_headers
 
 pytestmark = pytest.mark.kafka
@@ -34,7 +35,6 @@ NOVEMBER, DECEMBER, JANUARY = (
     "2026-12-01T09:00:00+01:00",
     "2027-01-10T09:00:00+01:00",
 )
-CHECKED = b"closed in their case"  # the watch's line once a check's alerts are recorded
 SAINT_JUNIEN = example(FORMAL_NOTICE, "saint-junien-minimal")  # sent 11-02: due 11-17
 BELLAC = example(FORMAL_NOTICE, "overdue-bellac")  # notified 10-28: due 11-12
 LIMOGES = example(FORMAL_NOTICE, "limoges-no-known-school")  # due 10-23: overdue at once
@@ -84,17 +84,17 @@ def held(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Held]:
             steps = [_answer(plain, saint_junien, HOME_EDUCATION), _answer(plain, bellac, CARE)]
             _accepted(plain, *steps)
 
-            checks = _live_again(hub, DECEMBER)  # both fifteen days past, neither hold
+            checks = live_again(hub, DECEMBER)  # both fifteen days past, neither hold
             _accepted(plain, _answer(plain, bellac, ENROLLED))
             witness = _formal_notice(plain, LIMOGES)  # overdue at once: alerted, the watch ran
             _until_alert(plain, "hub.out.departement", ("departement/sdas", witness.notice))
             hub.wait_for_log(CHECKED, count=checks + 1)  # that check is recorded
             december = {
-                case.notice: _steps(hub, case.notice, "deadline-alerted")
+                case.notice: steps_of(hub, case.notice, "deadline-alerted")
                 for case in (saint_junien, bellac, witness)
             }
 
-            january_checks = _live_again(hub, JANUARY)  # the first hold over, the second closed
+            january_checks = live_again(hub, JANUARY)  # the first hold over, the second closed
             yield Held(hub, plain, saint_junien, bellac, december, witness.notice, january_checks)
         finally:
             plain.close()
@@ -102,7 +102,7 @@ def held(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Held]:
 
 def test_steps_under_way_reach_the_sdas_alone_and_hold_the_enrolment(held: Held) -> None:
     notice = held.saint_junien.notice
-    [step] = _steps(held.hub, notice, "deadline-held")
+    [step] = steps_of(held.hub, notice, "deadline-held")
     assert step["detail"] | {"holding_notice": "-"} == {
         "deadline": "enrolment",
         "held_by": REGULARISATION,
@@ -111,9 +111,11 @@ def test_steps_under_way_reach_the_sdas_alone_and_hold_the_enrolment(held: Held)
         "due_on": "2027-01-09",
         "due_at": "2027-01-09T23:00:00+00:00",
     }
-    [answer] = [s for s in _steps(held.hub, notice, "accepted") if s["contract"] == REGULARISATION]
+    [answer] = [
+        s for s in steps_of(held.hub, notice, "accepted") if s["contract"] == REGULARISATION
+    ]
     assert answer["detail"]["recipients"] == ["departement/sdas"]  # never the MDD: nothing closed
-    assert _steps(held.hub, notice, "deadline-closed") == []
+    assert steps_of(held.hub, notice, "deadline-closed") == []
 
 
 def test_past_the_fifteen_days_a_held_deadline_is_not_alerted(held: Held) -> None:
@@ -140,7 +142,7 @@ def test_once_the_hold_is_over_the_dsden_and_the_sdas_are_alerted_with_its_last_
             "due_on": "2027-01-09",  # the hold's last day, not the fifteen days'
         }
     held.hub.wait_for_log(CHECKED, count=held.january_checks + 1)  # that check is recorded
-    [alerted] = _steps(held.hub, notice, "deadline-alerted")
+    [alerted] = steps_of(held.hub, notice, "deadline-alerted")
     assert alerted["detail"]["offices"] == ["academie/dsden", "departement/sdas"]
 
 
@@ -149,10 +151,10 @@ def test_an_enrolment_during_the_hold_closes_it_and_nothing_is_ever_alerted(held
     # The check that alerted the first notice, whose hold is over, has found nothing else due.
     _until_alert(held.plain, "hub.out.departement", ("departement/sdas", held.saint_junien.notice))
     held.hub.wait_for_log(CHECKED, count=held.january_checks + 1)
-    [closed] = _steps(held.hub, notice, "deadline-closed")
+    [closed] = steps_of(held.hub, notice, "deadline-closed")
     assert closed["detail"]["closed_by"] == REGULARISATION
-    assert len(_steps(held.hub, notice, "deadline-held")) == 1  # the care being arranged
-    assert _steps(held.hub, notice, "deadline-alerted") == []
+    assert len(steps_of(held.hub, notice, "deadline-held")) == 1  # the care being arranged
+    assert steps_of(held.hub, notice, "deadline-alerted") == []
     alerted = {
         r.headers["ce_causationid"]
         for topic in ("hub.out.academie", "hub.out.departement")
@@ -201,19 +203,3 @@ def _until_alert(plain: PlainKafka, topic: str, to: tuple[str, str]) -> Received
 
     [found] = alert(plain.read(topic, lambda rs: bool(alert(rs))))
     return found
-
-
-def _live_again(hub: HubProcess, as_of: str) -> int:
-    """The hub stopped, and started again believing it is `as_of`; the checks that alerted."""
-    assert hub.stop() == 0, hub.log.read_text()
-    checks = hub.log.read_bytes().count(CHECKED)
-    hub.env["HUB_DEADLINES_AS_OF"] = as_of
-    hub.start()
-    hub.wait_ready()
-    return checks
-
-
-def _steps(hub: HubProcess, notice: str, kind: str) -> list[dict[str, Any]]:
-    status, body = hub.look(notice)
-    assert status == 200, body
-    return [s for s in json.loads(body)["steps"] if s["kind"] == kind]

@@ -23,12 +23,12 @@ from hub.core.deadlines import due
 from hub.edge.embedded import EmbeddedBroker
 from tests.conftest import DIRECTORY, PAYER_DECIDES, example
 from tests.integration.conftest import HubProcess, hub_process, on_calendar
+from tests.integration.drill import CHECKED, steps_of
 from tests.integration.plain import PlainKafka, Received, notice_headers
 
 pytestmark = pytest.mark.kafka
 IP, ALERT = "ip.transmission", "hub.deadline-alert"
 SCHOOL = "/academie/service-social"
-CHECKED = b"closed in their case"  # the watch's line once a check's alerts are recorded
 AGREEMENT = "agreements:\n  ip.transmission:\n    evaluation: {by_age: [{under: 2, period: P1M}]}\n"
 
 
@@ -71,10 +71,10 @@ def test_a_baby_s_evaluation_alerts_the_crip_after_a_month_and_an_older_child_s_
             assert _alerts(plain.everything("hub.out.departement")) == [
                 ("departement/crip", baby, "evaluation")
             ]
-            assert [s["detail"]["deadline"] for s in _steps(hub, baby, "deadline-alerted")] == [
+            assert [s["detail"]["deadline"] for s in steps_of(hub, baby, "deadline-alerted")] == [
                 "evaluation"
             ]
-            assert _steps(hub, older, "deadline-alerted") == []
+            assert steps_of(hub, older, "deadline-alerted") == []
             shortened, kept = _evaluation_opened(hub, baby), _evaluation_opened(hub, older)
             assert shortened["period_by_age"] == "P1M"
             assert shortened["due_on"] == _due(shortened["opened_on"], "P1M")
@@ -115,16 +115,10 @@ def _alerts(records: list[Received]) -> list[tuple[str, str, str]]:
     )
 
 
-def _steps(hub: HubProcess, notice: str, kind: str) -> list[dict[str, Any]]:
-    status, body = hub.look(notice)
-    assert status == 200, body
-    return [s for s in json.loads(body)["steps"] if s["kind"] == kind]
-
-
 def _evaluation_opened(hub: HubProcess, notice: str) -> dict[str, Any]:
     [opened] = [
         s["detail"]
-        for s in _steps(hub, notice, "deadline-opened")
+        for s in steps_of(hub, notice, "deadline-opened")
         if s["detail"]["deadline"] == "evaluation"
     ]
     return dict(opened)

@@ -14,6 +14,7 @@ import pytest
 from hub.edge.embedded import EmbeddedBroker
 from tests.conftest import FORMAL_NOTICE, example
 from tests.integration.conftest import HubProcess, hub_on_own_broker, hub_process
+from tests.integration.drill import CHECKED, live_again, steps_of
 from tests.integration.plain import PlainKafka, Received, notice_headers
 
 pytestmark = pytest.mark.kafka
@@ -22,7 +23,6 @@ URGENT = example("ip.transmission", "school-social-worker-serious-danger", major
 IP = json.dumps(URGENT | {"urgency": "standard"}).encode()  # sent 2026-10-06
 ALERT, ACCEPTANCE = "hub.deadline-alert", "hub.acceptance"
 SCHOOL, CRIP = "/academie/service-social", "/departement/crip"
-CHECKED = b"closed in their case"  # the watch's line once a check's alerts are recorded
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +77,7 @@ def test_past_due_deadlines_alert_exactly_their_offices(late_hub: HubProcess) ->
         ("academie/dsden", formal, "enrolment"),
         ("academie/service-social", ip, "feedback"),
     ]
-    alerted = _steps(late_hub, ip, "deadline-alerted")
+    alerted = steps_of(late_hub, ip, "deadline-alerted")
     assert [(s["detail"]["deadline"], s["detail"]["offices"]) for s in alerted] == [
         ("feedback", ["academie/service-social", "departement/crip"])
     ]
@@ -101,28 +101,28 @@ def test_an_urgent_ip_not_receipted_within_its_hours_alerts_the_crip_on_call_and
         try:
             late, receipted = _two_urgent_ips_one_receipted(plain)
             after = datetime.now(UTC)
-            _live_again(hub, before + timedelta(hours=23))  # not yet 24 hours
+            live_again(hub, before + timedelta(hours=23))  # not yet 24 hours
             witness = str(uuid.uuid4())  # overdue from the start: once alerted, the watch ran
             plain.send("hub.in.academie", LIMOGES, notice_headers(witness), key=_key())
             _until_alert(plain, "hub.out.departement", ("departement/sdas", witness, "enrolment"))
-            assert _urgent(_steps(hub, late, "deadline-alerted")) == []
-            checks = _live_again(hub, after + timedelta(hours=25))  # 24 hours past for both
+            assert _urgent(steps_of(hub, late, "deadline-alerted")) == []
+            checks = live_again(hub, after + timedelta(hours=25))  # 24 hours past for both
             on_call = ("departement/crip-astreinte", late, "urgent_receipt")
             _until_alert(plain, "hub.out.departement", on_call)
             _until_alert(
                 plain, "hub.out.academie", ("academie/service-social", late, "urgent_receipt")
             )
             hub.wait_for_log(CHECKED, count=checks + 1)  # that check is recorded
-            [alerted] = _urgent(_steps(hub, late, "deadline-alerted"))
+            [alerted] = _urgent(steps_of(hub, late, "deadline-alerted"))
             assert alerted["detail"]["offices"] == [
                 "academie/service-social",
                 "departement/crip-astreinte",
             ]
             # Recorded in the same check as the late one's, had it been due: it was closed.
-            assert [s["detail"] for s in _steps(hub, receipted, "deadline-closed")] == [
+            assert [s["detail"] for s in steps_of(hub, receipted, "deadline-closed")] == [
                 {"deadline": "urgent_receipt", "closed_by": "hub.receipt", "closing_notice": "r-1"}
             ]
-            assert _urgent(_steps(hub, receipted, "deadline-alerted")) == []
+            assert _urgent(steps_of(hub, receipted, "deadline-alerted")) == []
         finally:
             assert hub.stop() == 0, hub.log.read_text()
 
@@ -152,22 +152,6 @@ def _two_urgent_ips_one_receipted(plain: PlainKafka) -> tuple[str, str]:
         ),
     )
     return late, receipted
-
-
-def _live_again(hub: HubProcess, as_of: datetime) -> int:
-    """The hub stopped, and started again believing it is `as_of`; the checks that alerted."""
-    assert hub.stop() == 0, hub.log.read_text()
-    checks = hub.log.read_bytes().count(CHECKED)
-    hub.env["HUB_DEADLINES_AS_OF"] = as_of.isoformat()
-    hub.start()
-    hub.wait_ready()
-    return checks
-
-
-def _steps(hub: HubProcess, notice: str, kind: str) -> list[dict[str, Any]]:
-    status, body = hub.look(notice)
-    assert status == 200, body
-    return [s for s in json.loads(body)["steps"] if s["kind"] == kind]
 
 
 def _urgent(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
