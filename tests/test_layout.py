@@ -19,6 +19,7 @@ SOURCES = ("hub", "adapters/sdk", "adapters/conformance")
 # Modules tested through other tests, and where: each must name a test file that exists.
 TESTED_ELSEWHERE = {
     "hub/catalogue/in_force.py": "tests/core/test_dated.py",
+    "hub/catalogue/retirements.py": "tests/catalogue/test_contracts.py",
     "hub/catalogue/scope_rules.py": "tests/catalogue/test_scopes.py",
     "hub/catalogue/directory_file.py": "tests/catalogue/test_directory.py",
     "hub/catalogue/category_file.py": "tests/catalogue/test_categories.py",

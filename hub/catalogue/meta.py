@@ -5,7 +5,6 @@ Read by `hub.catalogue.contracts`, which loads and checks a whole catalogue.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, Literal
 
 from pydantic import (
@@ -23,6 +22,7 @@ from hub.catalogue.identifiers import Identifier
 from hub.catalogue.in_force import InForce
 from hub.catalogue.matches import Match
 from hub.catalogue.periods import check_period
+from hub.catalogue.retirements import Major, Retirement
 from hub.catalogue.scope_rules import FieldName
 from hub.catalogue.scopes import Scope
 
@@ -173,53 +173,6 @@ class Deadline(BaseModel):
         if self.basis == "law" and not self.article:
             raise ValueError(f"{self.name}: a deadline the law sets names its `article`")
         return self
-
-
-class Retirement(BaseModel):
-    """A contract announced as retired: accepted until a last date, refused after it."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    announced_on: date
-    last_accepted_on: date = Field(
-        description="The last day a notice of it is accepted; from the next, `contract.retired`."
-    )
-    replaced_by: tuple[str, ...] = Field(min_length=1)
-    why: str
-
-    @model_validator(mode="after")
-    def _announced_before_the_last_day(self) -> Retirement:
-        if self.last_accepted_on < self.announced_on:
-            raise ValueError("last_accepted_on comes before announced_on")
-        return self
-
-    def over(self, day: date) -> bool:
-        """Whether a notice sent on `day` is refused."""
-        return day > self.last_accepted_on
-
-
-class MajorRetirement(BaseModel):
-    """A major retired on its own while the next goes on: refused as `contract.major-retired`."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    announced_on: date
-    last_accepted_on: date
-    replaced_by: int = Field(ge=1, description="The major to send instead.")
-    why: str
-
-    def over(self, day: date) -> bool:
-        """Whether a notice of this major accepted on `day` is refused."""
-        return day > self.last_accepted_on
-
-
-class Major(BaseModel):
-    """What `contract.yaml` says of one major (`majors: {1: ...}`): its dates, its retirement."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    in_force: InForce | None = None
-    retired: MajorRetirement | None = None
 
 
 class ContractMeta(BaseModel):
